@@ -1,0 +1,74 @@
+/* Domain XML for an instance, and the EC2 facts kept in the domain's <metadata>.
+ *
+ * libvirt is the source of truth for live instances: everything EC2 says of an instance that
+ * libvirt does not know itself (AMI, type, reservation, tags, ...) lives in one metadata element
+ * in the ec2-lite namespace. All XML is built with libxml2's tree API, so no value can break it. */
+#ifndef EC2LITE_DOMXML_H
+#define EC2LITE_DOMXML_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "ec2lite/conn.h"
+#include "ec2lite/error.h"
+#include "ec2lite/ids.h"
+
+#define EC2_META_NS "http://ec2-lite.org/xmlns/instance/1"
+#define EC2_META_PREFIX "ec2lite"
+
+struct ec2_meta {
+	char image_id[EC2_ID_MAX];
+	char instance_type[32];
+	char reservation_id[EC2_ID_MAX];
+	char launch_time[32];          /* EC2 timestamp of the last start */
+	int launch_index;
+	bool hibernation;              /* HibernationOptions.Configured */
+	char shutdown_behavior[16];    /* "stop" or "terminate" */
+	char client_token[72];
+	char root_volume_id[EC2_ID_MAX]; /* vol-... */
+	char root_volume[64];          /* the overlay's volume name in the ec2-lite pool */
+	char pool[64];                 /* that pool: it also says which state folder owns the instance */
+	char accelerator[8];           /* "kvm" or "tcg", fixed at launch */
+	char pending_op[16];           /* "", "stop", "hibernate": an asked-for stop not yet done */
+	long long pending_since;       /* when pending_op was asked for (epoch seconds) */
+	char transition_reason[128];   /* EC2's StateTransitionReason */
+	char state_reason[64];         /* EC2's StateReason.Code, e.g. Client.UserInitiatedShutdown */
+	json_object *tags;             /* array of {"Key","Value"}, owned; NULL for none */
+};
+
+/* Releases what m owns (the tags); m itself is the caller's. */
+void ec2_meta_clear(struct ec2_meta *m);
+
+/* The metadata element without a namespace, as virDomainSetMetadata takes it (caller frees). */
+char *ec2_meta_to_xml(const struct ec2_meta *m, struct ec2_error *err);
+
+/* Parses what virDomainGetMetadata returns into m (cleared first). */
+int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err);
+
+struct domspec {
+	const char *name;         /* the instance id */
+	enum ec2_accel accel;
+	unsigned vcpus;
+	long memory_mib;
+	unsigned tb_cache_mib;    /* TCG only */
+	const char *disk_path;    /* the root overlay */
+	const char *disk_format;  /* "qcow2" */
+	const char *kernel;       /* direct kernel boot when not NULL */
+	const char *initrd;       /* may be NULL */
+	const char *cmdline;      /* may be NULL */
+	const char *console_log;  /* serial console log file, kept across reboots */
+	const struct ec2_meta *meta;
+};
+
+/* The whole domain XML for spec (caller frees). */
+char *domxml_build(const struct domspec *spec, struct ec2_error *err);
+
+/* A libvirt dir storage pool named name at path (caller frees). */
+char *domxml_pool(const char *name, const char *path, struct ec2_error *err);
+
+/* A qcow2 volume named name of capacity bytes whose backing file is backing (format
+ * backing_format), or a standalone one when backing is NULL (caller frees). */
+char *domxml_volume(const char *name, unsigned long long capacity, const char *backing,
+		    const char *backing_format, struct ec2_error *err);
+
+#endif

@@ -1,0 +1,93 @@
+/* The EC2 model: one function per EC2 action, shared by every front end.
+ *
+ * Each action takes a request object with EC2's parameter names as keys (ImageId, InstanceIds,
+ * Filters, MinCount, ...; values as JSON or as strings) and returns a new response object in
+ * exactly the shape the aws CLI prints for that action (Reservations[].Instances[], State{Code,
+ * Name}, ...). On failure it returns NULL, fills err with EC2's error code and message, and has
+ * changed nothing: every step that creates something is undone when a later step fails. */
+#ifndef EC2LITE_EC2_H
+#define EC2LITE_EC2_H
+
+#include <json-c/json.h>
+#include <libvirt/libvirt.h>
+
+#include "ec2lite/config.h"
+#include "ec2lite/conn.h"
+#include "ec2lite/error.h"
+#include "ec2lite/store.h"
+#include "ec2lite/types.h"
+
+/* EC2's instance states and their codes. */
+enum ec2_state {
+	EC2_PENDING = 0,
+	EC2_RUNNING = 16,
+	EC2_SHUTTING_DOWN = 32,
+	EC2_TERMINATED = 48,
+	EC2_STOPPING = 64,
+	EC2_STOPPED = 80,
+};
+
+const char *ec2_state_name(enum ec2_state s);
+
+struct ec2_reboot_watch;
+
+struct ec2_ctx {
+	const struct ec2_config *cfg; /* borrowed */
+	virConnectPtr conn;
+	struct store *store;
+	struct type_table *types;
+	struct ec2_accel_info accel;
+	char pool_name[64];   /* the ec2-lite storage pool of this state folder */
+	char *pool_dir;       /* <state-dir>/pool: AMI bases and instance overlays */
+	char *instances_dir;  /* <state-dir>/instances/<id>: console log, seed */
+	char *kernels_dir;    /* <state-dir>/kernels/<ami>: kernel and initrd of kernel-boot AMIs */
+	struct ec2_reboot_watch *reboots; /* ACPI reboots asked for by this process, not yet seen */
+	size_t nreboots;
+};
+
+/* Connects to cfg->connect_uri, opens the store, loads the type table and decides the
+ * accelerator. The storage pool is made on first use. */
+int ec2_ctx_open(struct ec2_ctx *ctx, const struct ec2_config *cfg, struct ec2_error *err);
+/* Closes what ec2_ctx_open opened; a zeroed ctx is fine. */
+void ec2_ctx_close(struct ec2_ctx *ctx);
+
+/* Instances (src/instance.c). */
+json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
+				     struct ec2_error *err);
+
+/* Drives the pending transitions of the instances named in req (InstanceIds; all when absent) to
+ * their end: a stop that the guest ignores is forced off after the stop timeout, an ACPI reboot
+ * the guest ignores becomes a hard reset after the reboot timeout, a guest that powered itself off
+ * becomes stopped or terminated per its shutdown behaviour. With wait=false it makes one pass;
+ * with wait=true it returns when nothing is pending any more. Every describe makes one pass.
+ * Returns 1 when something is still pending (a stop not yet done, a reboot not yet seen), 0 when
+ * all is settled, -1 on error. */
+int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_error *err);
+
+/* True when this process asked for something that only it can finish (an ACPI reboot whose
+ * hard-reset deadline it must enforce): a front end then keeps ec2_reconcile(wait=true) running,
+ * in the background if it wants to return to its user. */
+bool ec2_has_watches(const struct ec2_ctx *ctx);
+
+/* Images (src/image.c). */
+json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_deregister_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* Instance types (src/types.c holds the table). */
+json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,
+					 struct ec2_error *err);
+
+/* For the model's own modules: the pool (made and started if missing; caller frees with
+ * virStoragePoolFree), an image record from the store (new reference) and removal of an image's
+ * files once nothing uses them. */
+virStoragePoolPtr ec2_pool(struct ec2_ctx *ctx, struct ec2_error *err);
+json_object *ec2_image_get(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
+void ec2_image_collect(struct ec2_ctx *ctx);
+
+#endif

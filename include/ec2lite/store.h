@@ -1,0 +1,51 @@
+/* The JSON state store: what libvirt cannot keep.
+ *
+ * One file, <state-dir>/state.json, holding
+ *   "images":     { "ami-...": { image record } }        the AMI catalog
+ *   "terminated": { "i-...": { "Instance": {...}, "ReservationId", "OwnerId", "TerminatedAt" } }
+ *                 instances after termination, shown for an hour as EC2 does, then purged.
+ * Readers take a shared lock, writers an exclusive one on <state-dir>/state.lock, and a write is
+ * a temporary file, fsync and rename, so concurrent ec2-lite processes never lose or corrupt an
+ * entry and a crash leaves either the old file or the new one. */
+#ifndef EC2LITE_STORE_H
+#define EC2LITE_STORE_H
+
+#include <json-c/json.h>
+#include <time.h>
+
+#include "ec2lite/error.h"
+
+#define EC2_TERMINATED_VISIBLE_SECONDS 3600
+
+struct store;
+
+/* Opens (creating the folder and an empty store if needed) the store in dir. */
+struct store *store_open(const char *dir, struct ec2_error *err);
+void store_close(struct store *s);
+
+/* A consistent snapshot of the whole store (new reference, caller puts it). Terminated entries
+ * older than an hour are left out. */
+json_object *store_read(struct store *s, struct ec2_error *err);
+
+/* Read-modify-write under the exclusive lock. fn gets the current root and changes it in place;
+ * it returns 0 to commit or -1 (having set err) to abandon the change. Expired terminated entries
+ * are purged on every commit. */
+typedef int (*store_update_fn)(json_object *root, void *opaque, struct ec2_error *err);
+int store_update(struct store *s, store_update_fn fn, void *opaque, struct ec2_error *err);
+
+/* A separate exclusive lock, held across a whole launch (capacity check to domains defined) so
+ * that two launches cannot both take the last capacity. Returns a descriptor for
+ * store_unlock_launch, or -1. */
+int store_lock_launch(struct store *s, struct ec2_error *err);
+void store_unlock_launch(int fd);
+
+/* The folder the store lives in (borrowed). */
+const char *store_dir(const struct store *s);
+
+/* The sub-object root[key], created empty if missing (borrowed). */
+json_object *store_section(json_object *root, const char *key);
+
+/* Overridable clock for tests of the one-hour expiry. */
+extern time_t (*store_now)(void);
+
+#endif

@@ -1,0 +1,64 @@
+/* Small helpers shared by the library: files, time, and reading request objects.
+ * None of them print or exit. */
+#ifndef EC2LITE_UTIL_H
+#define EC2LITE_UTIL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ec2lite/error.h"
+
+/* Reads a whole file into a NUL-terminated buffer the caller frees; *len (if not NULL) gets its
+ * length. NULL on failure. */
+char *util_read_file(const char *path, size_t *len, struct ec2_error *err);
+
+/* Writes data to path atomically: a temporary file beside it, fsync, rename, fsync of the folder.
+ * mode is the new file's permission bits. */
+int util_write_file_atomic(const char *path, const void *data, size_t len, int mode,
+			   struct ec2_error *err);
+
+/* mkdir -p with the given mode for folders it creates. */
+int util_mkdir_p(const char *path, int mode, struct ec2_error *err);
+
+/* Removes a folder and everything below it; a missing folder is not an error. */
+int util_rm_rf(const char *path, struct ec2_error *err);
+
+/* Copies src to dst (created with mode), keeping holes: runs of zero blocks are skipped. */
+int util_copy_sparse(const char *src, const char *dst, int mode, struct ec2_error *err);
+
+bool util_file_exists(const char *path);
+
+/* EC2's timestamp form, "2026-12-01T07:41:00.000Z", into buf (at least 32 bytes). */
+void util_iso8601(time_t t, char *buf, size_t size);
+/* The reverse of util_iso8601; (time_t)-1 when s is not in that form. */
+time_t util_parse_iso8601(const char *s);
+
+/* Seconds since an arbitrary fixed point, not affected by clock changes. */
+double util_monotonic(void);
+void util_sleep_ms(unsigned ms);
+
+/* printf into a new string the caller frees; never NULL (aborts on out-of-memory, as json-c does). */
+char *util_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Reading EC2 request objects (json-c, with EC2's parameter names as keys). Values may be given as
+ * JSON types or as strings (shorthand syntax and the Query protocol carry everything as strings).
+ * The returned strings and objects are borrowed from req. */
+const char *req_string(json_object *req, const char *key);
+/* 1 and *out set when present and an integer; 0 when absent; -1 (err: InvalidParameterValue)
+ * when present and not an integer. */
+int req_int(json_object *req, const char *key, long long *out, struct ec2_error *err);
+/* As req_int, for booleans ("true"/"false" accepted). */
+int req_bool(json_object *req, const char *key, bool *out, struct ec2_error *err);
+/* The list at key: an array as is; a lone value is wrapped in a new one-element array held by req
+ * (so callers need not care). NULL when absent. */
+json_object *req_list(json_object *req, const char *key);
+
+/* Adds a string/int/bool member to obj (json_object_object_add takes the new reference). */
+void json_add_str(json_object *obj, const char *key, const char *value);
+void json_add_int(json_object *obj, const char *key, int64_t value);
+void json_add_bool(json_object *obj, const char *key, bool value);
+
+#endif

@@ -1,0 +1,309 @@
+/* Option parsing and output for the command line: aws-style arguments become an EC2 request
+ * object, and responses are printed as the aws CLI prints them. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ec2lite/shorthand.h"
+#include "ec2lite/util.h"
+
+const struct command *cli_find(const char *name)
+{
+	const struct command *c;
+
+	for (c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static const char *kind_hint(enum opt_kind k)
+{
+	switch (k) {
+	case OPT_STRING:
+	case OPT_TEXT:
+		return " <value>";
+	case OPT_PATH:
+		return " <path>";
+	case OPT_INT:
+		return " <integer>";
+	case OPT_BOOL:
+		return "";
+	case OPT_LIST:
+		return " <value> [<value>...]";
+	case OPT_STRUCT:
+		return " <Key=Value,...>";
+	case OPT_STRUCT_LIST:
+		return " <Key=Value,...> [...]";
+	case OPT_COUNT:
+		return " <N|MIN:MAX>";
+	}
+	return "";
+}
+
+void cli_usage(FILE *out, const struct command *cmd)
+{
+	const struct cli_opt *o;
+
+	fprintf(out, "usage: ec2-lite [global options] %s%s%s%s\n", cmd->name,
+		cmd->positional ? " <" : "", cmd->positional ? cmd->positional : "",
+		cmd->positional ? ">" : "");
+	fprintf(out, "\n%s", cmd->summary);
+	if (cmd->action)
+		fprintf(out, " (EC2 %s)", cmd->action);
+	fprintf(out, "\n");
+	if (cmd->opts && cmd->opts->flag)
+		fprintf(out, "\noptions:\n");
+	for (o = cmd->opts; o && o->flag; o++)
+		fprintf(out, "  --%s%s%s\n      %s\n", o->flag, kind_hint(o->kind),
+			o->required ? " (required)" : "", o->help);
+}
+
+void cli_usage_all(FILE *out)
+{
+	const struct command *c;
+
+	fprintf(out, "usage: ec2-lite [--connect URI] [--state-dir DIR] [--output json|text|table] "
+		"<command> [options]\n\nAmazon EC2 on one workstation: real VMs on libvirt with "
+		"EC2's names, states and JSON.\n\ncommands:\n");
+	for (c = commands; c->name; c++)
+		if (!(c->flags & CMD_HIDDEN))
+			fprintf(out, "  %-28s %s\n", c->name, c->summary);
+	fprintf(out, "\n'ec2-lite <command> --help' describes a command's options.\n");
+}
+
+static const struct cli_opt *find_opt(const struct command *cmd, const char *flag)
+{
+	const struct cli_opt *o;
+
+	for (o = cmd->opts; o && o->flag; o++)
+		if (strcmp(o->flag, flag) == 0)
+			return o;
+	return NULL;
+}
+
+static int usage_error(const struct command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int usage_error(const struct command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "usage: ec2-lite %s [options]; see 'ec2-lite %s --help'\n", cmd->name,
+		cmd->name);
+	fprintf(stderr, "ec2-lite: error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return -1;
+}
+
+static json_object *structured(const char *value, struct ec2_error *err)
+{
+	json_object *v;
+
+	if (strncmp(value, "file://", 7) == 0) {
+		char *text = util_read_file(value + 7, NULL, err);
+
+		if (!text)
+			return NULL;
+		v = shorthand_parse(text, err);
+		free(text);
+		return v;
+	}
+	return shorthand_parse(value, err);
+}
+
+static int set_value(const struct command *cmd, const struct cli_opt *o, json_object *req,
+		     const char *value)
+{
+	struct ec2_error err = { 0 };
+	json_object *v;
+
+	switch (o->kind) {
+	case OPT_TEXT:
+		if (strncmp(value, "file://", 7) == 0) {
+			size_t len;
+			char *text = util_read_file(value + 7, &len, &err);
+
+			if (!text)
+				return usage_error(cmd, "%s", err.message);
+			json_object_object_add(req, o->param, json_object_new_string_len(text,
+											   (int)len));
+			free(text);
+			return 0;
+		}
+		/* fall through */
+	case OPT_STRING:
+		json_add_str(req, o->param, value);
+		return 0;
+	case OPT_PATH:
+		json_add_str(req, o->param, strncmp(value, "file://", 7) == 0 ? value + 7 : value);
+		return 0;
+	case OPT_INT: {
+		char *end;
+		long long n;
+
+		errno = 0;
+		n = strtoll(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || errno)
+			return usage_error(cmd, "argument --%s: invalid integer", o->flag);
+		json_object_object_add(req, o->param, json_object_new_int64(n));
+		return 0;
+	}
+	case OPT_COUNT: {
+		long long min, max;
+		char *end;
+
+		min = strtoll(value, &end, 10);
+		max = min;
+		if (*end == ':')
+			max = strtoll(end + 1, &end, 10);
+		if (*value == '\0' || *end != '\0')
+			return usage_error(cmd, "argument --%s: expected N or MIN:MAX", o->flag);
+		json_object_object_add(req, "MinCount", json_object_new_int64(min));
+		json_object_object_add(req, "MaxCount", json_object_new_int64(max));
+		return 0;
+	}
+	case OPT_STRUCT:
+		v = structured(value, &err);
+		if (!v)
+			return usage_error(cmd, "%s", err.message);
+		json_object_object_add(req, o->param, v);
+		return 0;
+	case OPT_LIST:
+	case OPT_STRUCT_LIST: {
+		json_object *list;
+
+		if (!json_object_object_get_ex(req, o->param, &list)) {
+			list = json_object_new_array();
+			json_object_object_add(req, o->param, list);
+		}
+		if (o->kind == OPT_LIST) {
+			json_object_array_add(list, json_object_new_string(value));
+			return 0;
+		}
+		v = structured(value, &err);
+		if (!v)
+			return usage_error(cmd, "%s", err.message);
+		if (json_object_is_type(v, json_type_array)) {
+			size_t i;
+
+			for (i = 0; i < json_object_array_length(v); i++)
+				json_object_array_add(list, json_object_get(json_object_array_get_idx(v, i)));
+			json_object_put(v);
+		} else {
+			json_object_array_add(list, v);
+		}
+		return 0;
+	}
+	case OPT_BOOL:
+		break;
+	}
+	return usage_error(cmd, "argument --%s takes no value", o->flag);
+}
+
+int cli_parse(const struct command *cmd, int argc, char **argv, json_object **out,
+	      const char **positional)
+{
+	json_object *req = json_object_new_object(), *seen = json_object_new_object();
+	const struct cli_opt *o;
+	int i;
+
+	*positional = NULL;
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		const char *flag = arg + 2;
+		bool negated = false;
+
+		if (strncmp(arg, "--", 2) != 0) {
+			if (cmd->positional && !*positional) {
+				*positional = arg;
+				continue;
+			}
+			usage_error(cmd, "unknown argument '%s'", arg);
+			goto fail;
+		}
+		o = find_opt(cmd, flag);
+		if (!o && strncmp(flag, "no-", 3) == 0 && (o = find_opt(cmd, flag + 3)) &&
+		    o->kind == OPT_BOOL)
+			negated = true;
+		else if (o && o->kind == OPT_BOOL)
+			negated = false;
+		if (!o || (negated && o->kind != OPT_BOOL)) {
+			usage_error(cmd, "unknown option '%s'", arg);
+			goto fail;
+		}
+		json_add_bool(seen, o->flag, true);
+		if (o->kind == OPT_BOOL) {
+			json_add_bool(req, o->param, !negated);
+			continue;
+		}
+		if (o->kind == OPT_LIST || o->kind == OPT_STRUCT_LIST) {
+			int start = i;
+
+			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
+				if (set_value(cmd, o, req, argv[++i]) < 0)
+					goto fail;
+			if (i == start) {
+				usage_error(cmd, "argument %s: expected at least one value", arg);
+				goto fail;
+			}
+			continue;
+		}
+		if (i + 1 >= argc) {
+			usage_error(cmd, "argument %s: expected one value", arg);
+			goto fail;
+		}
+		if (set_value(cmd, o, req, argv[++i]) < 0)
+			goto fail;
+	}
+	for (o = cmd->opts; o && o->flag; o++) {
+		json_object *dummy;
+
+		if (o->required && !json_object_object_get_ex(seen, o->flag, &dummy)) {
+			char flag[64];
+
+			snprintf(flag, sizeof(flag), "--%s", o->flag);
+			usage_error(cmd, "the following arguments are required: %s", flag);
+			goto fail;
+		}
+	}
+	if (cmd->positional && !*positional) {
+		usage_error(cmd, "the argument <%s> is required", cmd->positional);
+		goto fail;
+	}
+	json_object_put(seen);
+	*out = req;
+	return 0;
+fail:
+	json_object_put(seen);
+	json_object_put(req);
+	return -1;
+}
+
+void cli_print(struct cli *cli, json_object *resp)
+{
+	char *text = render(resp, cli->format, cli->cmd && cli->cmd->action ? cli->cmd->action : "");
+
+	fputs(text, stdout);
+	free(text);
+	fflush(stdout);
+}
+
+int cli_error(const struct cli *cli, const struct ec2_error *err)
+{
+	const char *action = cli->cmd && cli->cmd->action ? cli->cmd->action : "ec2-lite";
+
+	if (strcmp(err->code, EC2_ERR_WAITER) == 0) {
+		fprintf(stderr, "\n%s\n", err->message);
+		return EXIT_OTHER;
+	}
+	fprintf(stderr, "\nAn error occurred (%s) when calling the %s operation: %s\n", err->code,
+		action, err->message);
+	return EXIT_EC2;
+}

@@ -1,0 +1,129 @@
+/* doctor: checks what ec2-lite needs and says which accelerator runs the guests. Not an EC2
+ * action. Prints one line per check ("ok", "FAIL" or "info") and exits 1 when a check failed;
+ * with --output json it prints the same as {"Checks": [...], "Accelerator": {...}}. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ec2lite/util.h"
+
+/* True when a process called name runs (virtlogd has no socket we could ask). */
+static bool process_running(const char *name)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		char path[300], comm[64] = "";
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+		found = strcmp(comm, name) == 0;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static void check(json_object *list, const char *name, const char *status, const char *detail)
+{
+	json_object *c = json_object_new_object();
+
+	json_add_str(c, "Name", name);
+	json_add_str(c, "Status", status);
+	json_add_str(c, "Detail", detail);
+	json_object_array_add(list, c);
+}
+
+int cmd_doctor(struct cli *cli, json_object *req, const char *positional)
+{
+	struct ec2_error err = { 0 };
+	json_object *report = json_object_new_object(), *checks = json_object_new_array(), *acc;
+	bool failed = false, is_test;
+	char detail[1200];
+	int rc;
+
+	(void)req;
+	(void)positional;
+	json_object_object_add(report, "Checks", checks);
+	is_test = strncmp(cli->cfg.connect_uri, "test:", 5) == 0;
+	if (!is_test && strncmp(cli->cfg.connect_uri, "qemu:///system", 14) == 0) {
+		bool up = process_running("virtlogd");
+
+		check(checks, "virtlogd", up ? "ok" : "FAIL",
+		      up ? "running" : "not running: start it with 'virtlogd -d'");
+		failed |= !up;
+	}
+	if (ec2_ctx_open(&cli->ctx, &cli->cfg, &err) < 0) {
+		snprintf(detail, sizeof(detail), "%s (start the daemon with 'libvirtd -d')",
+			 err.message);
+		check(checks, "libvirt", "FAIL", detail);
+		failed = true;
+	} else {
+		unsigned long lib = 0, hv = 0;
+		virStoragePoolPtr pool;
+
+		cli->ctx_open = true;
+		virConnectGetLibVersion(cli->ctx.conn, &lib);
+		virConnectGetVersion(cli->ctx.conn, &hv);
+		snprintf(detail, sizeof(detail), "connected to %s (libvirt %lu.%lu.%lu, %s %lu.%lu.%lu)",
+			 cli->cfg.connect_uri, lib / 1000000, lib / 1000 % 1000, lib % 1000,
+			 virConnectGetType(cli->ctx.conn), hv / 1000000, hv / 1000 % 1000, hv % 1000);
+		check(checks, "libvirt", "ok", detail);
+		snprintf(detail, sizeof(detail), "%d instance types from %s/instance-types",
+			 cli->ctx.types->count, cli->cfg.data_dir);
+		check(checks, "instance-types", "ok", detail);
+		pool = ec2_pool(&cli->ctx, &err);
+		if (pool) {
+			snprintf(detail, sizeof(detail), "pool '%s' at %s", cli->ctx.pool_name,
+				 cli->ctx.pool_dir);
+			check(checks, "storage-pool", "ok", detail);
+			virStoragePoolFree(pool);
+		} else {
+			check(checks, "storage-pool", "FAIL", err.message);
+			failed = true;
+		}
+		acc = json_object_new_object();
+		json_add_str(acc, "Name", ec2_accel_name(cli->ctx.accel.accel));
+		json_add_str(acc, "Reason", cli->ctx.accel.reason);
+		json_object_object_add(report, "Accelerator", acc);
+		snprintf(detail, sizeof(detail), "%s: %s", ec2_accel_name(cli->ctx.accel.accel),
+			 cli->ctx.accel.reason);
+		check(checks, "accelerator", "info", detail);
+	}
+	if (access(cli->cfg.state_dir, W_OK) == 0) {
+		snprintf(detail, sizeof(detail), "%s is writable", cli->cfg.state_dir);
+		check(checks, "state-dir", "ok", detail);
+	} else {
+		snprintf(detail, sizeof(detail), "%s is not writable", cli->cfg.state_dir);
+		check(checks, "state-dir", "FAIL", detail);
+		failed = true;
+	}
+	if (cli->format_given) {
+		cli_print(cli, report);
+	} else {
+		size_t i;
+
+		for (i = 0; i < json_object_array_length(checks); i++) {
+			json_object *c = json_object_array_get_idx(checks, i);
+
+			printf("%-5s %-15s %s\n", req_string(c, "Status"), req_string(c, "Name"),
+			       req_string(c, "Detail"));
+		}
+	}
+	rc = failed ? 1 : 0;
+	json_object_put(report);
+	return rc;
+}

@@ -1,0 +1,125 @@
+/* The command table: every ec2-lite command, its options and its handler. Help and usage are
+ * generated from it, so they cannot drift from the code. Names and flags are the aws ec2 CLI's;
+ * each option maps to the EC2 parameter the model reads. A command that only parses, calls its
+ * model action and prints has no file of its own; one with behaviour of its own has a
+ * src/cmd-<name>.c. */
+#include "cli.h"
+
+#define END { NULL, NULL, OPT_STRING, false, NULL }
+
+static const struct cli_opt filters_opt = {
+	"filters", "Filters", OPT_STRUCT_LIST, false,
+	"Name=FILTER,Values=V1,V2 ... (EC2 filter names; * and ? match any characters)"
+};
+
+static const struct cli_opt run_instances_opts[] = {
+	{ "image-id", "ImageId", OPT_STRING, true, "the AMI to launch" },
+	{ "instance-type", "InstanceType", OPT_STRING, false,
+	  "the instance type (default t2.micro); see describe-instance-types" },
+	{ "count", "MinCount", OPT_COUNT, false,
+	  "how many instances: N, or MIN:MAX to launch as many as fit between the two" },
+	{ "tag-specifications", "TagSpecifications", OPT_STRUCT_LIST, false,
+	  "ResourceType=instance,Tags=[{Key=K,Value=V},...]" },
+	{ "hibernation-options", "HibernationOptions", OPT_STRUCT, false,
+	  "Configured=true enables stop-instances --hibernate" },
+	{ "instance-initiated-shutdown-behavior", "InstanceInitiatedShutdownBehavior", OPT_STRING,
+	  false, "stop (default) or terminate: what a shutdown from inside the guest does" },
+	{ "client-token", "ClientToken", OPT_STRING, false,
+	  "makes the request idempotent: a retry with the same token launches nothing new" },
+	END,
+};
+
+static const struct cli_opt describe_instances_opts[] = {
+	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances to describe (default all)" },
+	filters_opt,
+	END,
+};
+
+static const struct cli_opt ids_opts[] = {
+	{ "instance-ids", "InstanceIds", OPT_LIST, true, "the instances" },
+	END,
+};
+
+static const struct cli_opt stop_opts[] = {
+	{ "instance-ids", "InstanceIds", OPT_LIST, true, "the instances" },
+	{ "hibernate", "Hibernate", OPT_BOOL, false,
+	  "save RAM to disk; the next start resumes it (needs --hibernation-options at launch)" },
+	{ "force", "Force", OPT_BOOL, false, "power off at once instead of an ACPI shutdown" },
+	END,
+};
+
+static const struct cli_opt wait_opts[] = {
+	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances to wait for" },
+	filters_opt,
+	END,
+};
+
+static const struct cli_opt types_opts[] = {
+	{ "instance-types", "InstanceTypes", OPT_LIST, false, "the types (default all)" },
+	filters_opt,
+	END,
+};
+
+static const struct cli_opt register_image_opts[] = {
+	{ "name", "Name", OPT_STRING, true, "the AMI's name: 3-128 characters, unique among yours" },
+	{ "disk", "DiskPath", OPT_PATH, true, "a local bootable disk image, raw or qcow2" },
+	{ "description", "Description", OPT_STRING, false, "free text" },
+	{ "kernel", "KernelPath", OPT_PATH, false,
+	  "boot this kernel directly (the disk then need not be bootable)" },
+	{ "ramdisk", "RamdiskPath", OPT_PATH, false, "the initrd for --kernel" },
+	{ "kernel-args", "KernelArgs", OPT_STRING, false,
+	  "the kernel command line (default: console=ttyS0 root=/dev/vda rw)" },
+	END,
+};
+
+static const struct cli_opt describe_images_opts[] = {
+	{ "image-ids", "ImageIds", OPT_LIST, false, "the AMIs (default all)" },
+	{ "owners", "Owners", OPT_LIST, false, "self, amazon, or an account id" },
+	filters_opt,
+	END,
+};
+
+static const struct cli_opt deregister_image_opts[] = {
+	{ "image-id", "ImageId", OPT_STRING, true, "the AMI" },
+	END,
+};
+
+static const struct cli_opt reconcile_opts[] = {
+	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances (default all)" },
+	{ "wait", "Wait", OPT_BOOL, false, "return only when no transition is pending" },
+	END,
+};
+
+static const struct cli_opt no_opts[] = { END };
+
+const struct command commands[] = {
+	{ "run-instances", "RunInstances", "launch instances from an AMI", run_instances_opts,
+	  NULL, ec2_run_instances, NULL, CMD_NEEDS_CTX },
+	{ "describe-instances", "DescribeInstances", "describe instances", describe_instances_opts,
+	  NULL, ec2_describe_instances, NULL, CMD_NEEDS_CTX },
+	{ "start-instances", "StartInstances", "start stopped (or hibernated) instances", ids_opts,
+	  NULL, ec2_start_instances, NULL, CMD_NEEDS_CTX },
+	{ "stop-instances", "StopInstances", "stop (or hibernate) running instances", stop_opts,
+	  NULL, ec2_stop_instances, NULL, CMD_NEEDS_CTX | CMD_SETTLE },
+	{ "reboot-instances", "RebootInstances", "reboot running instances", ids_opts, NULL,
+	  ec2_reboot_instances, NULL, CMD_NEEDS_CTX | CMD_SETTLE },
+	{ "terminate-instances", "TerminateInstances", "terminate instances: their disks go too",
+	  ids_opts, NULL, ec2_terminate_instances, NULL, CMD_NEEDS_CTX },
+	{ "wait", NULL,
+	  "wait for instance-running, instance-stopped, instance-terminated or instance-exists",
+	  wait_opts, "waiter", NULL, cmd_wait, CMD_NEEDS_CTX },
+	{ "describe-instance-types", "DescribeInstanceTypes", "describe instance types",
+	  types_opts, NULL, ec2_describe_instance_types, NULL, CMD_NEEDS_CTX },
+	{ "register-image", "RegisterImage", "register a local disk image as an AMI",
+	  register_image_opts, NULL, ec2_register_image, NULL, CMD_NEEDS_CTX },
+	{ "describe-images", "DescribeImages", "describe AMIs", describe_images_opts, NULL,
+	  ec2_describe_images, NULL, CMD_NEEDS_CTX },
+	{ "deregister-image", "DeregisterImage", "deregister an AMI", deregister_image_opts, NULL,
+	  ec2_deregister_image, NULL, CMD_NEEDS_CTX },
+	{ "reconcile", NULL,
+	  "finish pending transitions now (forced stops, hard resets, guest shutdowns)",
+	  reconcile_opts, NULL, NULL, cmd_reconcile, CMD_NEEDS_CTX },
+	{ "doctor", NULL, "check the daemons, the accelerator in use and the state folder",
+	  no_opts, NULL, NULL, cmd_doctor, 0 },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+};

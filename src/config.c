@@ -1,0 +1,131 @@
+/* Settings: see include/ec2lite/config.h. */
+#include "ec2lite/config.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ec2lite/util.h"
+
+void ec2_config_set(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? strdup(value) : NULL;
+}
+
+static const char *default_data_dir(void)
+{
+	/* A build tree runs from the sources; an installed binary from its data folder. */
+	if (util_file_exists(EC2LITE_SOURCE_DATADIR "/instance-types/instance-types.json"))
+		return EC2LITE_SOURCE_DATADIR;
+	return EC2LITE_INSTALL_DATADIR;
+}
+
+static void from_json(struct ec2_config *cfg, json_object *root)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} strings[] = {
+		{ "connect", offsetof(struct ec2_config, connect_uri) },
+		{ "data-dir", offsetof(struct ec2_config, data_dir) },
+		{ "accelerator", offsetof(struct ec2_config, accelerator) },
+		{ "qemu-binary", offsetof(struct ec2_config, qemu_binary) },
+		{ "region", offsetof(struct ec2_config, region) },
+		{ "availability-zone", offsetof(struct ec2_config, availability_zone) },
+		{ "owner-id", offsetof(struct ec2_config, owner_id) },
+	};
+	json_object *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		if (json_object_object_get_ex(root, strings[i].key, &v))
+			ec2_config_set((char **)((char *)cfg + strings[i].offset),
+				       json_object_get_string(v));
+	if (json_object_object_get_ex(root, "memory-overcommit", &v))
+		cfg->memory_overcommit = json_object_get_double(v);
+	if (json_object_object_get_ex(root, "instance-limit", &v))
+		cfg->instance_limit = json_object_get_int(v);
+	if (json_object_object_get_ex(root, "stop-timeout", &v))
+		cfg->stop_timeout = json_object_get_int(v);
+	if (json_object_object_get_ex(root, "reboot-timeout", &v))
+		cfg->reboot_timeout = json_object_get_int(v);
+}
+
+static void from_env(struct ec2_config *cfg)
+{
+	const char *v;
+
+	if ((v = getenv("EC2_LITE_CONNECT")) && *v)
+		ec2_config_set(&cfg->connect_uri, v);
+	if ((v = getenv("EC2_LITE_DATA_DIR")) && *v)
+		ec2_config_set(&cfg->data_dir, v);
+	if ((v = getenv("EC2_LITE_ACCELERATOR")) && *v)
+		ec2_config_set(&cfg->accelerator, v);
+	if ((v = getenv("EC2_LITE_MEMORY_OVERCOMMIT")) && *v)
+		cfg->memory_overcommit = atof(v);
+	if ((v = getenv("EC2_LITE_INSTANCE_LIMIT")) && *v)
+		cfg->instance_limit = atoi(v);
+	if ((v = getenv("EC2_LITE_STOP_TIMEOUT")) && *v)
+		cfg->stop_timeout = atoi(v);
+	if ((v = getenv("EC2_LITE_REBOOT_TIMEOUT")) && *v)
+		cfg->reboot_timeout = atoi(v);
+}
+
+int ec2_config_load(struct ec2_config *cfg, const char *state_dir, struct ec2_error *err)
+{
+	const char *env_dir = getenv("EC2_LITE_STATE_DIR");
+	char *path;
+	json_object *root;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (state_dir)
+		ec2_config_set(&cfg->state_dir, state_dir);
+	else if (env_dir && *env_dir)
+		ec2_config_set(&cfg->state_dir, env_dir);
+	else
+		ec2_config_set(&cfg->state_dir, "/var/lib/ec2-lite");
+	ec2_config_set(&cfg->connect_uri, "qemu:///system");
+	ec2_config_set(&cfg->data_dir, default_data_dir());
+	ec2_config_set(&cfg->accelerator, "auto");
+	ec2_config_set(&cfg->qemu_binary, "/usr/bin/qemu-system-x86_64");
+	ec2_config_set(&cfg->region, "us-east-1");
+	ec2_config_set(&cfg->availability_zone, "us-east-1a");
+	ec2_config_set(&cfg->owner_id, "000000000000");
+	cfg->memory_overcommit = 1.5;
+	cfg->instance_limit = 32;
+	cfg->stop_timeout = 60;
+	cfg->reboot_timeout = 60;
+
+	path = util_strdupf("%s/config.json", cfg->state_dir);
+	if (util_file_exists(path)) {
+		root = json_object_from_file(path);
+		if (!root || !json_object_is_type(root, json_type_object)) {
+			ec2_error_set(err, EC2_ERR_INTERNAL, "cannot parse '%s': %s", path,
+				      json_util_get_last_err());
+			json_object_put(root);
+			free(path);
+			ec2_config_clear(cfg);
+			return -1;
+		}
+		from_json(cfg, root);
+		json_object_put(root);
+	}
+	free(path);
+	from_env(cfg);
+	return 0;
+}
+
+void ec2_config_clear(struct ec2_config *cfg)
+{
+	free(cfg->state_dir);
+	free(cfg->connect_uri);
+	free(cfg->data_dir);
+	free(cfg->accelerator);
+	free(cfg->qemu_binary);
+	free(cfg->region);
+	free(cfg->availability_zone);
+	free(cfg->owner_id);
+	memset(cfg, 0, sizeof(*cfg));
+}

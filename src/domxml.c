@@ -1,0 +1,355 @@
+/* Domain XML and instance metadata: see include/ec2lite/domxml.h. */
+#include "ec2lite/domxml.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ec2lite/util.h"
+
+#define X(s) ((const xmlChar *)(s))
+
+static char *dump_doc(xmlDocPtr doc, struct ec2_error *err);
+
+void ec2_meta_clear(struct ec2_meta *m)
+{
+	json_object_put(m->tags);
+	memset(m, 0, sizeof(*m));
+}
+
+static xmlNodePtr text_child(xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
+{
+	return xmlNewTextChild(parent, ns, X(name), X(text ? text : ""));
+}
+
+static xmlNodePtr meta_node(xmlNsPtr *ns_out, const struct ec2_meta *m, bool with_ns)
+{
+	xmlNodePtr root = xmlNewNode(NULL, X("instance")), tags;
+	xmlNsPtr ns = NULL;
+	char num[32];
+	size_t i;
+
+	if (with_ns) {
+		ns = xmlNewNs(root, X(EC2_META_NS), X(EC2_META_PREFIX));
+		xmlSetNs(root, ns);
+	}
+	text_child(root, ns, "image-id", m->image_id);
+	text_child(root, ns, "instance-type", m->instance_type);
+	text_child(root, ns, "reservation-id", m->reservation_id);
+	text_child(root, ns, "launch-time", m->launch_time);
+	snprintf(num, sizeof(num), "%d", m->launch_index);
+	text_child(root, ns, "launch-index", num);
+	text_child(root, ns, "hibernation-configured", m->hibernation ? "true" : "false");
+	text_child(root, ns, "shutdown-behavior", m->shutdown_behavior);
+	text_child(root, ns, "client-token", m->client_token);
+	text_child(root, ns, "root-volume-id", m->root_volume_id);
+	text_child(root, ns, "root-volume", m->root_volume);
+	text_child(root, ns, "pool", m->pool);
+	text_child(root, ns, "accelerator", m->accelerator);
+	text_child(root, ns, "transition-reason", m->transition_reason);
+	text_child(root, ns, "state-reason", m->state_reason);
+	if (m->pending_op[0]) {
+		xmlNodePtr p = text_child(root, ns, "pending-op", m->pending_op);
+
+		snprintf(num, sizeof(num), "%lld", m->pending_since);
+		xmlNewProp(p, X("since"), X(num));
+	}
+	tags = xmlNewChild(root, ns, X("tags"), NULL);
+	for (i = 0; m->tags && i < json_object_array_length(m->tags); i++) {
+		json_object *t = json_object_array_get_idx(m->tags, i);
+		xmlNodePtr tag = text_child(tags, ns, "tag", req_string(t, "Value"));
+
+		xmlNewProp(tag, X("key"), X(req_string(t, "Key") ? req_string(t, "Key") : ""));
+	}
+	if (ns_out)
+		*ns_out = ns;
+	return root;
+}
+
+static char *dump_node(xmlDocPtr doc, xmlNodePtr node)
+{
+	xmlBufferPtr buf = xmlBufferCreate();
+	char *s;
+
+	xmlNodeDump(buf, doc, node, 0, 1);
+	s = strdup((const char *)xmlBufferContent(buf));
+	xmlBufferFree(buf);
+	if (!s)
+		abort();
+	return s;
+}
+
+char *ec2_meta_to_xml(const struct ec2_meta *m, struct ec2_error *err)
+{
+	xmlDocPtr doc = xmlNewDoc(X("1.0"));
+	xmlNodePtr node = meta_node(NULL, m, false);
+	char *s;
+
+	(void)err;
+	xmlDocSetRootElement(doc, node);
+	s = dump_node(doc, node);
+	xmlFreeDoc(doc);
+	return s;
+}
+
+static void copy_text(xmlNodePtr n, char *dst, size_t size)
+{
+	xmlChar *t = xmlNodeGetContent(n);
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+	xmlFree(t);
+}
+
+int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err)
+{
+	xmlDocPtr doc;
+	xmlNodePtr root, n;
+	char buf[64];
+
+	memset(m, 0, sizeof(*m));
+	doc = xmlReadMemory(xml, (int)strlen(xml), "metadata.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc || !(root = xmlDocGetRootElement(doc)) ||
+	    !xmlStrEqual(root->name, X("instance"))) {
+		ec2_error_set(err, EC2_ERR_INTERNAL, "the instance metadata is not ec2-lite's");
+		xmlFreeDoc(doc);
+		return -1;
+	}
+	for (n = root->children; n; n = n->next) {
+		const char *name = (const char *)n->name;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp(name, "image-id") == 0)
+			copy_text(n, m->image_id, sizeof(m->image_id));
+		else if (strcmp(name, "instance-type") == 0)
+			copy_text(n, m->instance_type, sizeof(m->instance_type));
+		else if (strcmp(name, "reservation-id") == 0)
+			copy_text(n, m->reservation_id, sizeof(m->reservation_id));
+		else if (strcmp(name, "launch-time") == 0)
+			copy_text(n, m->launch_time, sizeof(m->launch_time));
+		else if (strcmp(name, "launch-index") == 0) {
+			copy_text(n, buf, sizeof(buf));
+			m->launch_index = atoi(buf);
+		} else if (strcmp(name, "hibernation-configured") == 0) {
+			copy_text(n, buf, sizeof(buf));
+			m->hibernation = strcmp(buf, "true") == 0;
+		} else if (strcmp(name, "shutdown-behavior") == 0)
+			copy_text(n, m->shutdown_behavior, sizeof(m->shutdown_behavior));
+		else if (strcmp(name, "client-token") == 0)
+			copy_text(n, m->client_token, sizeof(m->client_token));
+		else if (strcmp(name, "root-volume-id") == 0)
+			copy_text(n, m->root_volume_id, sizeof(m->root_volume_id));
+		else if (strcmp(name, "root-volume") == 0)
+			copy_text(n, m->root_volume, sizeof(m->root_volume));
+		else if (strcmp(name, "pool") == 0)
+			copy_text(n, m->pool, sizeof(m->pool));
+		else if (strcmp(name, "accelerator") == 0)
+			copy_text(n, m->accelerator, sizeof(m->accelerator));
+		else if (strcmp(name, "state-reason") == 0)
+			copy_text(n, m->state_reason, sizeof(m->state_reason));
+		else if (strcmp(name, "transition-reason") == 0)
+			copy_text(n, m->transition_reason, sizeof(m->transition_reason));
+		else if (strcmp(name, "pending-op") == 0) {
+			xmlChar *since = xmlGetProp(n, X("since"));
+
+			copy_text(n, m->pending_op, sizeof(m->pending_op));
+			m->pending_since = since ? atoll((const char *)since) : 0;
+			xmlFree(since);
+		} else if (strcmp(name, "tags") == 0) {
+			xmlNodePtr t;
+
+			m->tags = json_object_new_array();
+			for (t = n->children; t; t = t->next) {
+				json_object *tag;
+				xmlChar *key, *val;
+
+				if (t->type != XML_ELEMENT_NODE)
+					continue;
+				key = xmlGetProp(t, X("key"));
+				val = xmlNodeGetContent(t);
+				tag = json_object_new_object();
+				json_add_str(tag, "Key", key ? (const char *)key : "");
+				json_add_str(tag, "Value", val ? (const char *)val : "");
+				json_object_array_add(m->tags, tag);
+				xmlFree(key);
+				xmlFree(val);
+			}
+		}
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+static xmlNodePtr child(xmlNodePtr parent, const char *name, const char *text)
+{
+	return text ? text_child(parent, NULL, name, text) : xmlNewChild(parent, NULL, X(name), NULL);
+}
+
+static void prop(xmlNodePtr n, const char *name, const char *value)
+{
+	xmlNewProp(n, X(name), X(value));
+}
+
+static xmlNodePtr elem(xmlNodePtr parent, const char *name, const char *a1, const char *v1)
+{
+	xmlNodePtr n = child(parent, name, NULL);
+
+	if (a1)
+		prop(n, a1, v1);
+	return n;
+}
+
+char *domxml_build(const struct domspec *s, struct ec2_error *err)
+{
+	xmlDocPtr doc;
+	xmlNodePtr dom, n, os, feat, devs, d;
+	char num[32];
+
+	if (!s->name || !s->disk_path || !s->meta || s->vcpus < 1 || s->memory_mib < 1) {
+		ec2_error_set(err, EC2_ERR_INTERNAL, "incomplete domain specification");
+		return NULL;
+	}
+	doc = xmlNewDoc(X("1.0"));
+	dom = xmlNewNode(NULL, X("domain"));
+	xmlDocSetRootElement(doc, dom);
+	prop(dom, "type", s->accel == EC2_ACCEL_KVM ? "kvm" : "qemu");
+	child(dom, "name", s->name);
+	child(dom, "title", "ec2-lite instance");
+	n = child(dom, "metadata", NULL);
+	xmlAddChild(n, meta_node(NULL, s->meta, true));
+
+	snprintf(num, sizeof(num), "%ld", s->memory_mib);
+	prop(child(dom, "memory", num), "unit", "MiB");
+	snprintf(num, sizeof(num), "%u", s->vcpus);
+	prop(child(dom, "vcpu", num), "placement", "static");
+
+	os = child(dom, "os", NULL);
+	n = child(os, "type", "hvm");
+	prop(n, "arch", "x86_64");
+	prop(n, "machine", "pc");
+	if (s->kernel) {
+		child(os, "kernel", s->kernel);
+		if (s->initrd)
+			child(os, "initrd", s->initrd);
+		if (s->cmdline)
+			child(os, "cmdline", s->cmdline);
+	} else {
+		elem(os, "boot", "dev", "hd");
+	}
+
+	feat = child(dom, "features", NULL);
+	child(feat, "acpi", NULL);
+	child(feat, "apic", NULL);
+	if (s->accel == EC2_ACCEL_TCG) {
+		/* TCG's default translation cache costs ~1 GiB of host memory per guest. */
+		snprintf(num, sizeof(num), "%u", s->tb_cache_mib ? s->tb_cache_mib : 128);
+		prop(child(child(feat, "tcg", NULL), "tb-cache", num), "unit", "MiB");
+	} else {
+		n = elem(dom, "cpu", "mode", "host-passthrough");
+		prop(n, "check", "none");
+	}
+
+	n = elem(dom, "clock", "offset", "utc");
+	if (s->accel == EC2_ACCEL_KVM) {
+		/* Emulated timers a KVM guest does not need and which cost boot time. */
+		prop(elem(n, "timer", "name", "pit"), "tickpolicy", "delay");
+		prop(elem(n, "timer", "name", "rtc"), "tickpolicy", "catchup");
+		prop(elem(n, "timer", "name", "hpet"), "present", "no");
+	}
+	child(dom, "on_poweroff", "destroy");
+	child(dom, "on_reboot", "restart");
+	child(dom, "on_crash", "destroy");
+	n = child(dom, "pm", NULL);
+	elem(n, "suspend-to-mem", "enabled", "no");
+	elem(n, "suspend-to-disk", "enabled", "no");
+
+	devs = child(dom, "devices", NULL);
+	d = elem(devs, "disk", "type", "file");
+	prop(d, "device", "disk");
+	n = elem(d, "driver", "name", "qemu");
+	prop(n, "type", s->disk_format ? s->disk_format : "qcow2");
+	prop(n, "discard", "unmap");
+	elem(d, "source", "file", s->disk_path);
+	n = elem(d, "target", "dev", "vda");
+	prop(n, "bus", "virtio");
+
+	d = elem(devs, "serial", "type", "pty");
+	if (s->console_log) {
+		n = elem(d, "log", "file", s->console_log);
+		prop(n, "append", "on");
+	}
+	elem(d, "target", "port", "0");
+	d = elem(devs, "console", "type", "pty");
+	n = elem(d, "target", "type", "serial");
+	prop(n, "port", "0");
+
+	d = elem(devs, "channel", "type", "unix");
+	n = elem(d, "target", "type", "virtio");
+	prop(n, "name", "org.qemu.guest_agent.0");
+
+	n = elem(devs, "controller", "type", "usb");
+	prop(n, "model", "none");
+	d = elem(devs, "memballoon", "model", "virtio");
+	prop(d, "freePageReporting", "on");
+	d = elem(devs, "rng", "model", "virtio");
+	prop(child(d, "backend", "/dev/urandom"), "model", "random");
+
+	return dump_doc(doc, err);
+}
+
+static char *dump_doc(xmlDocPtr doc, struct ec2_error *err)
+{
+	xmlChar *out = NULL;
+	int len = 0;
+	char *result;
+
+	xmlDocDumpFormatMemoryEnc(doc, &out, &len, "UTF-8", 1);
+	xmlFreeDoc(doc);
+	if (!out) {
+		ec2_error_set(err, EC2_ERR_INTERNAL, "cannot serialise XML");
+		return NULL;
+	}
+	result = strdup((const char *)out);
+	xmlFree(out);
+	if (!result)
+		abort();
+	return result;
+}
+
+char *domxml_pool(const char *name, const char *path, struct ec2_error *err)
+{
+	xmlDocPtr doc = xmlNewDoc(X("1.0"));
+	xmlNodePtr pool = xmlNewNode(NULL, X("pool")), target;
+
+	xmlDocSetRootElement(doc, pool);
+	prop(pool, "type", "dir");
+	child(pool, "name", name);
+	target = child(pool, "target", NULL);
+	child(target, "path", path);
+	return dump_doc(doc, err);
+}
+
+char *domxml_volume(const char *name, unsigned long long capacity, const char *backing,
+		    const char *backing_format, struct ec2_error *err)
+{
+	xmlDocPtr doc = xmlNewDoc(X("1.0"));
+	xmlNodePtr vol = xmlNewNode(NULL, X("volume")), n;
+	char num[32];
+
+	xmlDocSetRootElement(doc, vol);
+	child(vol, "name", name);
+	snprintf(num, sizeof(num), "%llu", capacity);
+	prop(child(vol, "capacity", num), "unit", "bytes");
+	child(vol, "allocation", "0");
+	n = child(vol, "target", NULL);
+	elem(n, "format", "type", "qcow2");
+	if (backing) {
+		n = child(vol, "backingStore", NULL);
+		child(n, "path", backing);
+		elem(n, "format", "type", backing_format ? backing_format : "raw");
+	}
+	return dump_doc(doc, err);
+}

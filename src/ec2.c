@@ -1,0 +1,122 @@
+/* The model's context and storage pool: see include/ec2lite/ec2.h. */
+#include "ec2lite/ec2.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ec2lite/domxml.h"
+#include "ec2lite/util.h"
+
+const char *ec2_state_name(enum ec2_state s)
+{
+	switch (s) {
+	case EC2_PENDING:
+		return "pending";
+	case EC2_RUNNING:
+		return "running";
+	case EC2_SHUTTING_DOWN:
+		return "shutting-down";
+	case EC2_TERMINATED:
+		return "terminated";
+	case EC2_STOPPING:
+		return "stopping";
+	case EC2_STOPPED:
+		return "stopped";
+	}
+	return "unknown";
+}
+
+/* The default state folder owns the pool "ec2-lite"; any other folder (a test's, say) gets a pool
+ * of its own, named from a hash of its path, so that two state folders never share instances. */
+static void pool_name_for(const char *state_dir, char *out, size_t size)
+{
+	unsigned long h = 5381;
+	const char *p;
+
+	if (strcmp(state_dir, "/var/lib/ec2-lite") == 0) {
+		snprintf(out, size, "ec2-lite");
+		return;
+	}
+	for (p = state_dir; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	snprintf(out, size, "ec2-lite-%08lx", h & 0xffffffffUL);
+}
+
+static bool event_loop_registered;
+
+int ec2_ctx_open(struct ec2_ctx *ctx, const struct ec2_config *cfg, struct ec2_error *err)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->cfg = cfg;
+	pool_name_for(cfg->state_dir, ctx->pool_name, sizeof(ctx->pool_name));
+	ctx->pool_dir = util_strdupf("%s/pool", cfg->state_dir);
+	ctx->instances_dir = util_strdupf("%s/instances", cfg->state_dir);
+	ctx->kernels_dir = util_strdupf("%s/kernels", cfg->state_dir);
+	ctx->types = type_table_load(cfg->data_dir, err);
+	if (!ctx->types)
+		goto fail;
+	ctx->store = store_open(cfg->state_dir, err);
+	if (!ctx->store)
+		goto fail;
+	/* Domain events (reboots) need libvirt's event loop registered before connecting. */
+	if (!event_loop_registered) {
+		virEventRegisterDefaultImpl();
+		event_loop_registered = true;
+	}
+	ctx->conn = ec2_conn_open(cfg->connect_uri, err);
+	if (!ctx->conn)
+		goto fail;
+	ec2_accel_detect(cfg, ctx->conn, &ctx->accel);
+	return 0;
+fail:
+	ec2_ctx_close(ctx);
+	return -1;
+}
+
+void ec2_ctx_close(struct ec2_ctx *ctx)
+{
+	if (ctx->conn)
+		virConnectClose(ctx->conn);
+	store_close(ctx->store);
+	type_table_free(ctx->types);
+	free(ctx->pool_dir);
+	free(ctx->instances_dir);
+	free(ctx->kernels_dir);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+virStoragePoolPtr ec2_pool(struct ec2_ctx *ctx, struct ec2_error *err)
+{
+	virStoragePoolPtr pool = virStoragePoolLookupByName(ctx->conn, ctx->pool_name);
+	char *xml = NULL;
+
+	if (!pool) {
+		/* libvirt runs QEMU as an unprivileged user: the folders must be traversable. */
+		if (util_mkdir_p(ctx->pool_dir, 0755, err) < 0)
+			return NULL;
+		xml = domxml_pool(ctx->pool_name, ctx->pool_dir, err);
+		if (!xml)
+			return NULL;
+		pool = virStoragePoolDefineXML(ctx->conn, xml, 0);
+		free(xml);
+		if (!pool) {
+			ec2_error_set_libvirt(err, "cannot define the storage pool '%s'", ctx->pool_name);
+			return NULL;
+		}
+		virStoragePoolSetAutostart(pool, 1);
+	}
+	if (virStoragePoolIsActive(pool) != 1 && virStoragePoolCreate(pool, 0) < 0) {
+		ec2_error_set_libvirt(err, "cannot start the storage pool '%s'", ctx->pool_name);
+		virStoragePoolFree(pool);
+		return NULL;
+	}
+	return pool;
+}
+
+json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,
+					 struct ec2_error *err)
+{
+	return type_describe_many(ctx->types, req, err);
+}

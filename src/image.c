@@ -1,0 +1,519 @@
+/* The AMI catalog: RegisterImage, DescribeImages, DeregisterImage.
+ *
+ * An AMI is a read-only base disk in the ec2-lite storage pool (plus, for kernel-boot AMIs, a
+ * kernel and initrd kept beside it) and a record in the store. Instances get qcow2 overlays on the
+ * base, so deregistering an AMI that instances still use only hides it: its files go when the
+ * last such instance is terminated (EC2 keeps those instances working too). */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ec2lite/domxml.h"
+#include "ec2lite/ec2.h"
+#include "ec2lite/filter.h"
+#include "ec2lite/ids.h"
+#include "ec2lite/util.h"
+
+/* The private part of an image record, never shown to clients. */
+#define PRIVATE_KEY "ec2lite"
+
+static const char *priv_str(json_object *image, const char *key)
+{
+	json_object *p;
+
+	return json_object_object_get_ex(image, PRIVATE_KEY, &p) ? req_string(p, key) : NULL;
+}
+
+json_object *ec2_image_get(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err)
+{
+	json_object *root = store_read(ctx->store, err), *img, *found = NULL;
+
+	if (!root)
+		return NULL;
+	if (json_object_object_get_ex(store_section(root, "images"), image_id, &img) &&
+	    strcmp(req_string(img, "State") ? req_string(img, "State") : "", "deregistered") != 0)
+		found = json_object_get(img);
+	json_object_put(root);
+	if (!found)
+		ec2_error_set(err, EC2_ERR_AMI_NOT_FOUND, "The image id '[%s]' does not exist",
+			      image_id);
+	return found;
+}
+
+/* Reads the first bytes of path to tell qcow2 from raw, and the disk's virtual size. */
+static int probe_disk(const char *path, char *format, size_t fsize,
+		      unsigned long long *vsize, struct ec2_error *err)
+{
+	unsigned char h[32];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "The disk '%s' cannot be opened: %s",
+			      path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "The disk '%s' is not a regular file",
+			      path);
+		return -1;
+	}
+	n = read(fd, h, sizeof(h));
+	close(fd);
+	if (n == (ssize_t)sizeof(h) && memcmp(h, "QFI\xfb", 4) == 0) {
+		unsigned long long backing = 0, size = 0;
+		int i;
+
+		for (i = 0; i < 8; i++) {
+			backing = backing << 8 | h[8 + i];
+			size = size << 8 | h[24 + i];
+		}
+		if (backing) {
+			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+				      "The disk '%s' is a qcow2 overlay: an AMI must be standalone",
+				      path);
+			return -1;
+		}
+		snprintf(format, fsize, "qcow2");
+		*vsize = size;
+	} else {
+		snprintf(format, fsize, "raw");
+		*vsize = (unsigned long long)st.st_size;
+	}
+	if (*vsize < 512) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "The disk '%s' is empty", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* A copy that shares blocks where the filesystem can (reflink), else a sparse copy. */
+static int copy_file(const char *src, const char *dst, struct ec2_error *err)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC), out, ok;
+
+	if (in >= 0) {
+		out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (out >= 0) {
+			ok = ioctl(out, FICLONE, in) == 0;
+			close(out);
+			close(in);
+			if (ok)
+				return 0;
+			unlink(dst);
+		} else {
+			close(in);
+		}
+	}
+	return util_copy_sparse(src, dst, 0644, err);
+}
+
+static bool name_valid(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+	const char *p;
+
+	if (len < 3 || len > 128)
+		return false;
+	for (p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("()[] ./-'@_", *p))
+			return false;
+	return true;
+}
+
+struct register_ctx {
+	json_object *image; /* the record to add */
+	const char *name;
+	const char *owner;
+};
+
+static int add_image(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct register_ctx *r = opaque;
+	json_object *images = store_section(root, "images");
+
+	json_object_object_foreach(images, id, img) {
+		const char *state = req_string(img, "State");
+
+		if (state && strcmp(state, "deregistered") == 0)
+			continue;
+		if (strcmp(req_string(img, "Name"), r->name) == 0 &&
+		    strcmp(req_string(img, "OwnerId"), r->owner) == 0) {
+			ec2_error_set(err, EC2_ERR_AMI_NAME_DUPLICATE,
+				      "AMI name %s is already in use by AMI %s", r->name, id);
+			return -1;
+		}
+	}
+	json_object_object_add(images, req_string(r->image, "ImageId"), json_object_get(r->image));
+	return 0;
+}
+
+static json_object *image_record(struct ec2_ctx *ctx, const char *id, const char *name,
+				 const char *description, const char *owner_alias,
+				 unsigned long long vsize)
+{
+	json_object *img = json_object_new_object(), *bdms, *bdm, *ebs;
+	char now[32], snap[EC2_ID_MAX], *location;
+
+	util_iso8601(time(NULL), now, sizeof(now));
+	ec2_id_new("snap", snap, NULL);
+	json_add_str(img, "Architecture", "x86_64");
+	json_add_str(img, "CreationDate", now);
+	json_add_str(img, "ImageId", id);
+	location = owner_alias ? util_strdupf("%s/%s", owner_alias, name) : strdup(name);
+	json_add_str(img, "ImageLocation", location);
+	free(location);
+	json_add_str(img, "ImageType", "machine");
+	json_add_bool(img, "Public", false);
+	json_add_str(img, "OwnerId", ctx->cfg->owner_id);
+	json_add_str(img, "PlatformDetails", "Linux/UNIX");
+	json_add_str(img, "UsageOperation", "RunInstances");
+	json_add_str(img, "State", "available");
+	bdms = json_object_new_array();
+	bdm = json_object_new_object();
+	json_add_str(bdm, "DeviceName", "/dev/xvda");
+	ebs = json_object_new_object();
+	json_add_bool(ebs, "DeleteOnTermination", true);
+	json_add_str(ebs, "SnapshotId", snap);
+	json_add_int(ebs, "VolumeSize", (int64_t)((vsize + (1ULL << 30) - 1) >> 30));
+	json_add_str(ebs, "VolumeType", "gp2");
+	json_add_bool(ebs, "Encrypted", false);
+	json_object_object_add(bdm, "Ebs", ebs);
+	json_object_array_add(bdms, bdm);
+	json_object_object_add(img, "BlockDeviceMappings", bdms);
+	if (description)
+		json_add_str(img, "Description", description);
+	json_add_bool(img, "EnaSupport", true);
+	json_add_str(img, "Hypervisor", "xen");
+	if (owner_alias)
+		json_add_str(img, "ImageOwnerAlias", owner_alias);
+	json_add_str(img, "Name", name);
+	json_add_str(img, "RootDeviceName", "/dev/xvda");
+	json_add_str(img, "RootDeviceType", "ebs");
+	json_add_str(img, "SriovNetSupport", "simple");
+	json_add_str(img, "VirtualizationType", "hvm");
+	json_add_str(img, "BootMode", "legacy-bios");
+	return img;
+}
+
+json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	const char *name = req_string(req, "Name");
+	const char *disk = req_string(req, "DiskPath");
+	const char *kernel = req_string(req, "KernelPath");
+	const char *initrd = req_string(req, "RamdiskPath");
+	const char *cmdline = req_string(req, "KernelArgs");
+	char id[EC2_ID_MAX], format[16], *base = NULL, *kdir = NULL, *kcopy = NULL, *icopy = NULL;
+	unsigned long long vsize = 0;
+	struct register_ctx r;
+	json_object *img = NULL, *priv, *resp = NULL;
+	virStoragePoolPtr pool = NULL;
+
+	if (!name) {
+		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
+			      "The request must contain the parameter name");
+		return NULL;
+	}
+	if (!name_valid(name)) {
+		ec2_error_set(err, EC2_ERR_AMI_NAME_MALFORMED,
+			      "AMI names must be between 3 and 128 characters long, and may "
+			      "contain letters, numbers, '(', ')', '[', ']', ' ', '.', '/', '-', "
+			      "''', '@' and '_'");
+		return NULL;
+	}
+	if (!disk) {
+		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
+			      "The request must contain the parameter DiskPath");
+		return NULL;
+	}
+	if (initrd && !kernel) {
+		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION,
+			      "A ramdisk is only used with a kernel");
+		return NULL;
+	}
+	if (probe_disk(disk, format, sizeof(format), &vsize, err) < 0)
+		return NULL;
+	if ((kernel && !util_file_exists(kernel)) || (initrd && !util_file_exists(initrd))) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "The kernel or ramdisk '%s' does not "
+			      "exist", kernel && !util_file_exists(kernel) ? kernel : initrd);
+		return NULL;
+	}
+	pool = ec2_pool(ctx, err);
+	if (!pool)
+		return NULL;
+	if (ec2_id_new("ami", id, err) < 0)
+		goto out;
+	base = util_strdupf("%s/%s.%s", ctx->pool_dir, id, format);
+	if (copy_file(disk, base, err) < 0) {
+		free(base);
+		base = NULL;
+		goto out;
+	}
+	chmod(base, 0444); /* a read-only base: instances write to their overlays only */
+	if (kernel) {
+		kdir = util_strdupf("%s/%s", ctx->kernels_dir, id);
+		kcopy = util_strdupf("%s/vmlinuz", kdir);
+		if (util_mkdir_p(kdir, 0755, err) < 0 || util_copy_sparse(kernel, kcopy, 0644, err) < 0)
+			goto undo;
+		if (initrd) {
+			icopy = util_strdupf("%s/initrd.img", kdir);
+			if (util_copy_sparse(initrd, icopy, 0644, err) < 0)
+				goto undo;
+		}
+	}
+	virStoragePoolRefresh(pool, 0);
+
+	img = image_record(ctx, id, name, req_string(req, "Description"), NULL, vsize);
+	priv = json_object_new_object();
+	json_add_str(priv, "Base", base);
+	json_add_str(priv, "Format", format);
+	json_add_int(priv, "VirtualSize", (int64_t)vsize);
+	json_add_str(priv, "BootMode", kernel ? "kernel" : "disk");
+	if (kcopy)
+		json_add_str(priv, "Kernel", kcopy);
+	if (icopy)
+		json_add_str(priv, "Initrd", icopy);
+	if (kernel)
+		json_add_str(priv, "KernelArgs", cmdline ? cmdline : "console=ttyS0 root=/dev/vda rw");
+	json_object_object_add(img, PRIVATE_KEY, priv);
+
+	r.image = img;
+	r.name = name;
+	r.owner = ctx->cfg->owner_id;
+	if (store_update(ctx->store, add_image, &r, err) < 0)
+		goto undo;
+	resp = json_object_new_object();
+	json_add_str(resp, "ImageId", id);
+	goto out;
+undo:
+	if (base)
+		unlink(base);
+	if (kdir)
+		util_rm_rf(kdir, NULL);
+	virStoragePoolRefresh(pool, 0);
+out:
+	json_object_put(img);
+	free(base);
+	free(kdir);
+	free(kcopy);
+	free(icopy);
+	virStoragePoolFree(pool);
+	return resp;
+}
+
+static const struct filter_field image_filters[] = {
+	{ "architecture", "Architecture" },
+	{ "description", "Description" },
+	{ "hypervisor", "Hypervisor" },
+	{ "image-id", "ImageId" },
+	{ "image-type", "ImageType" },
+	{ "is-public", "Public" },
+	{ "name", "Name" },
+	{ "owner-alias", "ImageOwnerAlias" },
+	{ "owner-id", "OwnerId" },
+	{ "root-device-name", "RootDeviceName" },
+	{ "root-device-type", "RootDeviceType" },
+	{ "state", "State" },
+	{ "virtualization-type", "VirtualizationType" },
+	{ "block-device-mapping.volume-size", "BlockDeviceMappings.Ebs.VolumeSize" },
+	{ NULL, NULL },
+};
+
+/* Owners: "self" (images made here), "amazon" (built recipes, the Quick Start AMIs) or an
+ * account id. */
+static bool owner_matches(json_object *img, json_object *owners, const char *self)
+{
+	size_t i, n = owners ? json_object_array_length(owners) : 0;
+	const char *alias = req_string(img, "ImageOwnerAlias");
+
+	if (n == 0)
+		return true;
+	for (i = 0; i < n; i++) {
+		const char *o = json_object_get_string(json_object_array_get_idx(owners, i));
+
+		if (strcmp(o, "self") == 0 && !alias && strcmp(req_string(img, "OwnerId"), self) == 0)
+			return true;
+		if (alias && strcmp(o, alias) == 0)
+			return true;
+		if (!alias && strcmp(o, req_string(img, "OwnerId")) == 0)
+			return true;
+	}
+	return false;
+}
+
+json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	json_object *ids = req_list(req, "ImageIds");
+	json_object *owners = req_list(req, "Owners");
+	json_object *filters = req_list(req, "Filters");
+	json_object *root, *images, *list, *resp;
+	size_t i, n = ids ? json_object_array_length(ids) : 0;
+
+	if (ec2_ids_check(ids, "ami", EC2_ERR_AMI_MALFORMED, err) < 0 ||
+	    filter_validate(filters, image_filters, err) < 0)
+		return NULL;
+	root = store_read(ctx->store, err);
+	if (!root)
+		return NULL;
+	images = store_section(root, "images");
+	for (i = 0; i < n; i++) {
+		const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
+		json_object *img;
+
+		if (!json_object_object_get_ex(images, id, &img) ||
+		    strcmp(req_string(img, "State"), "deregistered") == 0) {
+			ec2_error_set(err, EC2_ERR_AMI_NOT_FOUND, "The image id '[%s]' does not exist",
+				      id);
+			json_object_put(root);
+			return NULL;
+		}
+	}
+	list = json_object_new_array();
+	json_object_object_foreach(images, id, img) {
+		bool wanted = n == 0;
+		json_object *copy = NULL;
+
+		for (i = 0; i < n && !wanted; i++)
+			wanted = strcmp(json_object_get_string(json_object_array_get_idx(ids, i)), id) == 0;
+		if (!wanted || strcmp(req_string(img, "State"), "deregistered") == 0 ||
+		    !owner_matches(img, owners, ctx->cfg->owner_id) ||
+		    !filter_match(img, filters, image_filters))
+			continue;
+		json_object_deep_copy(img, &copy, NULL);
+		json_object_object_del(copy, PRIVATE_KEY);
+		json_object_array_add(list, copy);
+	}
+	json_object_put(root);
+	resp = json_object_new_object();
+	json_object_object_add(resp, "Images", list);
+	return resp;
+}
+
+static int mark_deregistered(json_object *root, void *opaque, struct ec2_error *err)
+{
+	const char *id = opaque;
+	json_object *img;
+
+	if (!json_object_object_get_ex(store_section(root, "images"), id, &img) ||
+	    strcmp(req_string(img, "State"), "deregistered") == 0) {
+		ec2_error_set(err, EC2_ERR_AMI_NOT_FOUND, "The image id '[%s]' does not exist", id);
+		return -1;
+	}
+	json_add_str(img, "State", "deregistered");
+	return 0;
+}
+
+json_object *ec2_deregister_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	const char *id = req_string(req, "ImageId");
+
+	if (!id) {
+		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
+			      "The request must contain the parameter ImageId");
+		return NULL;
+	}
+	if (!ec2_id_valid("ami", id)) {
+		ec2_error_set(err, EC2_ERR_AMI_MALFORMED, "Invalid id: \"%s\" (expecting \"ami-...\")",
+			      id);
+		return NULL;
+	}
+	if (store_update(ctx->store, mark_deregistered, (void *)id, err) < 0)
+		return NULL;
+	ec2_image_collect(ctx);
+	return json_object_new_object();
+}
+
+/* True when any instance of this state folder still has image_id as its base. */
+static bool image_in_use(struct ec2_ctx *ctx, const char *image_id)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(ctx->conn, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT), i;
+	bool used = n < 0; /* when in doubt, keep the files */
+
+	for (i = 0; i < n; i++) {
+		char *xml = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT, EC2_META_NS,
+						 VIR_DOMAIN_AFFECT_CONFIG);
+		struct ec2_meta m;
+
+		if (xml && ec2_meta_from_xml(xml, &m, NULL) == 0) {
+			if (strcmp(m.pool, ctx->pool_name) == 0 && strcmp(m.image_id, image_id) == 0)
+				used = true;
+			ec2_meta_clear(&m);
+		}
+		free(xml);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return used;
+}
+
+struct collect_ctx {
+	struct ec2_ctx *ctx;
+	char **bases;   /* files to remove once the records are gone */
+	char **kdirs;
+	size_t n;
+};
+
+static int drop_unused(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct collect_ctx *c = opaque;
+	json_object *images = store_section(root, "images");
+	char **gone = NULL;
+	size_t ngone = 0, i;
+
+	(void)err;
+	json_object_object_foreach(images, id, img) {
+		if (strcmp(req_string(img, "State"), "deregistered") != 0 || image_in_use(c->ctx, id))
+			continue;
+		gone = realloc(gone, (ngone + 1) * sizeof(*gone));
+		c->bases = realloc(c->bases, (c->n + 1) * sizeof(*c->bases));
+		c->kdirs = realloc(c->kdirs, (c->n + 1) * sizeof(*c->kdirs));
+		if (!gone || !c->bases || !c->kdirs)
+			abort();
+		gone[ngone++] = strdup(id);
+		c->bases[c->n] = priv_str(img, "Base") ? strdup(priv_str(img, "Base")) : NULL;
+		c->kdirs[c->n] = util_strdupf("%s/%s", c->ctx->kernels_dir, id);
+		c->n++;
+	}
+	for (i = 0; i < ngone; i++) {
+		json_object_object_del(images, gone[i]);
+		free(gone[i]);
+	}
+	free(gone);
+	return 0;
+}
+
+void ec2_image_collect(struct ec2_ctx *ctx)
+{
+	struct collect_ctx c = { .ctx = ctx };
+	virStoragePoolPtr pool;
+	size_t i;
+
+	if (store_update(ctx->store, drop_unused, &c, NULL) == 0) {
+		for (i = 0; i < c.n; i++) {
+			if (c.bases[i])
+				unlink(c.bases[i]);
+			util_rm_rf(c.kdirs[i], NULL);
+		}
+	}
+	for (i = 0; i < c.n; i++) {
+		free(c.bases[i]);
+		free(c.kdirs[i]);
+	}
+	free(c.bases);
+	free(c.kdirs);
+	if (c.n && (pool = virStoragePoolLookupByName(ctx->conn, ctx->pool_name))) {
+		virStoragePoolRefresh(pool, 0);
+		virStoragePoolFree(pool);
+	}
+}

@@ -1,0 +1,1322 @@
+/* Instances: EC2's state machine over libvirt domains.
+ *
+ * An instance is a persistent libvirt domain named by its instance id, with its EC2 facts in the
+ * domain's ec2-lite metadata. Its EC2 state is derived from libvirt's each time it is asked for:
+ *   domain running                       -> running (16), or stopping (64) while a stop is pending
+ *   domain shut off (or managed-saved)   -> stopped (80)
+ *   no domain, record in the store       -> terminated (48), for an hour
+ * RunInstances and StartInstances answer pending (0) and TerminateInstances shutting-down (32), as
+ * EC2 does; those states last only as long as the call. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ec2lite/domxml.h"
+#include "ec2lite/ec2.h"
+#include "ec2lite/filter.h"
+#include "ec2lite/ids.h"
+#include "ec2lite/util.h"
+
+struct ec2_reboot_watch {
+	char id[EC2_ID_MAX];
+	virDomainPtr dom;
+	int callback;
+	double deadline; /* util_monotonic() time of the hard reset */
+	bool seen;
+};
+
+struct inst {
+	char id[EC2_ID_MAX];
+	virDomainPtr dom;        /* NULL when terminated */
+	struct ec2_meta meta;
+	enum ec2_state state;
+	json_object *terminated; /* the store's record, for a terminated instance */
+};
+
+static void inst_clear(struct inst *in)
+{
+	if (in->dom)
+		virDomainFree(in->dom);
+	ec2_meta_clear(&in->meta);
+	json_object_put(in->terminated);
+	memset(in, 0, sizeof(*in));
+}
+
+static void insts_free(struct inst *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		inst_clear(&v[i]);
+	free(v);
+}
+
+static int load_meta(virDomainPtr dom, struct ec2_meta *m)
+{
+	char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, EC2_META_NS,
+					 VIR_DOMAIN_AFFECT_CONFIG);
+	int rc;
+
+	if (!xml)
+		return -1;
+	rc = ec2_meta_from_xml(xml, m, NULL);
+	free(xml);
+	return rc;
+}
+
+/* Writes m into the domain's persistent definition, and into the live one while it runs. */
+static int save_meta(virDomainPtr dom, const struct ec2_meta *m, struct ec2_error *err)
+{
+	char *xml = ec2_meta_to_xml(m, err);
+	unsigned flags = VIR_DOMAIN_AFFECT_CONFIG;
+	int rc;
+
+	if (!xml)
+		return -1;
+	if (virDomainIsActive(dom) == 1)
+		flags |= VIR_DOMAIN_AFFECT_LIVE;
+	rc = virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, EC2_META_PREFIX,
+				  EC2_META_NS, flags);
+	free(xml);
+	if (rc < 0)
+		ec2_error_set_libvirt(err, "cannot update the metadata of '%s'",
+				      virDomainGetName(dom));
+	return rc;
+}
+
+static enum ec2_state derive_state(struct inst *in)
+{
+	int st = VIR_DOMAIN_NOSTATE, reason = 0;
+
+	if (!in->dom)
+		return EC2_TERMINATED;
+	if (virDomainGetState(in->dom, &st, &reason, 0) < 0)
+		return EC2_STOPPED;
+	switch (st) {
+	case VIR_DOMAIN_RUNNING:
+	case VIR_DOMAIN_BLOCKED:
+	case VIR_DOMAIN_PAUSED:
+	case VIR_DOMAIN_PMSUSPENDED:
+		return strcmp(in->meta.pending_op, "stop") == 0 ? EC2_STOPPING : EC2_RUNNING;
+	case VIR_DOMAIN_SHUTDOWN:
+		return EC2_STOPPING;
+	default:
+		return EC2_STOPPED;
+	}
+}
+
+/* Loads the live instance id if it is one of this state folder's; 1 found, 0 not, -1 error. */
+static int load_live(struct ec2_ctx *ctx, const char *id, struct inst *in)
+{
+	memset(in, 0, sizeof(*in));
+	snprintf(in->id, sizeof(in->id), "%s", id);
+	in->dom = virDomainLookupByName(ctx->conn, id);
+	if (!in->dom)
+		return 0;
+	if (load_meta(in->dom, &in->meta) < 0 || strcmp(in->meta.pool, ctx->pool_name) != 0) {
+		inst_clear(in);
+		return 0;
+	}
+	in->state = derive_state(in);
+	return 1;
+}
+
+/* Every instance of this state folder, live and recently terminated. */
+static int list_all(struct ec2_ctx *ctx, struct inst **out, size_t *count, struct ec2_error *err)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(ctx->conn, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT), i;
+	json_object *root, *term;
+	struct inst *v;
+	size_t k = 0;
+
+	if (n < 0) {
+		ec2_error_set_libvirt(err, "cannot list libvirt domains");
+		return -1;
+	}
+	root = store_read(ctx->store, err);
+	if (!root) {
+		for (i = 0; i < n; i++)
+			virDomainFree(doms[i]);
+		free(doms);
+		return -1;
+	}
+	term = store_section(root, "terminated");
+	v = calloc((size_t)n + (size_t)json_object_object_length(term) + 1, sizeof(*v));
+	if (!v)
+		abort();
+	for (i = 0; i < n; i++) {
+		const char *name = virDomainGetName(doms[i]);
+		struct inst *in = &v[k];
+
+		if (!ec2_id_valid("i", name) || load_meta(doms[i], &in->meta) < 0 ||
+		    strcmp(in->meta.pool, ctx->pool_name) != 0) {
+			ec2_meta_clear(&in->meta);
+			virDomainFree(doms[i]);
+			continue;
+		}
+		snprintf(in->id, sizeof(in->id), "%s", name);
+		in->dom = doms[i];
+		in->state = derive_state(in);
+		k++;
+	}
+	free(doms);
+	json_object_object_foreach(term, id, entry) {
+		struct inst *in = &v[k++];
+
+		snprintf(in->id, sizeof(in->id), "%s", id);
+		in->state = EC2_TERMINATED;
+		in->terminated = json_object_get(entry);
+	}
+	json_object_put(root);
+	*out = v;
+	*count = k;
+	return 0;
+}
+
+/* Resolves InstanceIds: all must be well formed and exist (live or terminated), else nothing is
+ * done (EC2's all-or-nothing rule). */
+static int resolve(struct ec2_ctx *ctx, json_object *ids, bool required, struct inst **out,
+		   size_t *count, struct ec2_error *err)
+{
+	struct inst *all = NULL, *v;
+	size_t nall = 0, n = ids ? json_object_array_length(ids) : 0, i, j, k = 0;
+	char missing[800] = "";
+	int nmissing = 0;
+
+	if (required && n == 0) {
+		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
+			      "The request must contain the parameter InstanceId");
+		return -1;
+	}
+	if (ec2_ids_check(ids, "i", EC2_ERR_INSTANCE_MALFORMED, err) < 0)
+		return -1;
+	if (list_all(ctx, &all, &nall, err) < 0)
+		return -1;
+	if (n == 0) {
+		*out = all;
+		*count = nall;
+		return 0;
+	}
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		abort();
+	for (i = 0; i < n; i++) {
+		const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
+		bool dup = false;
+
+		for (j = 0; j < k; j++)
+			dup = dup || strcmp(v[j].id, id) == 0;
+		if (dup)
+			continue;
+		for (j = 0; j < nall; j++)
+			if (all[j].id[0] && strcmp(all[j].id, id) == 0)
+				break;
+		if (j == nall) {
+			size_t len = strlen(missing);
+
+			snprintf(missing + len, sizeof(missing) - len, "%s%s", nmissing ? ", " : "", id);
+			nmissing++;
+			continue;
+		}
+		v[k++] = all[j];
+		memset(&all[j], 0, sizeof(all[j]));
+	}
+	insts_free(all, nall);
+	if (nmissing) {
+		insts_free(v, k);
+		if (nmissing == 1)
+			ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND,
+				      "The instance ID '%s' does not exist", missing);
+		else
+			ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND,
+				      "The instance IDs '%s' do not exist", missing);
+		return -1;
+	}
+	*out = v;
+	*count = k;
+	return 0;
+}
+
+static json_object *state_obj(enum ec2_state s)
+{
+	json_object *o = json_object_new_object();
+
+	json_add_int(o, "Code", s);
+	json_add_str(o, "Name", ec2_state_name(s));
+	return o;
+}
+
+static const char *reason_message(const char *code)
+{
+	static const struct {
+		const char *code, *message;
+	} table[] = {
+		{ "Client.UserInitiatedShutdown", "Client.UserInitiatedShutdown: User initiated shutdown" },
+		{ "Client.UserInitiatedHibernate", "Client.UserInitiatedHibernate: User initiated hibernate" },
+		{ "Client.InstanceInitiatedShutdown",
+		  "Client.InstanceInitiatedShutdown: Instance initiated shutdown" },
+		{ "Server.ScheduledStop", "Server.ScheduledStop: Stopped due to scheduled retirement" },
+		{ "Server.InternalError", "Server.InternalError: Internal error on launch" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcmp(table[i].code, code) == 0)
+			return table[i].message;
+	return code;
+}
+
+static void user_reason(struct ec2_meta *m, const char *code)
+{
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%d %H:%M:%S GMT", &tm);
+	snprintf(m->transition_reason, sizeof(m->transition_reason), "User initiated (%s)", now);
+	snprintf(m->state_reason, sizeof(m->state_reason), "%s", code);
+}
+
+/* EC2's Instance object, in the member order the aws CLI prints. */
+static json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_state state)
+{
+	const struct ec2_meta *m = &in->meta;
+	const struct instance_type *t = type_lookup(ctx->types, m->instance_type, NULL);
+	json_object *o = json_object_new_object(), *x, *a, *e;
+	size_t i;
+
+	if (in->terminated && json_object_object_get_ex(in->terminated, "Instance", &x)) {
+		json_object_put(o);
+		o = NULL; /* json_object_deep_copy wants an empty destination */
+		json_object_deep_copy(x, &o, NULL);
+		return o;
+	}
+	json_add_int(o, "AmiLaunchIndex", m->launch_index);
+	json_add_str(o, "ImageId", m->image_id);
+	json_add_str(o, "InstanceId", in->id);
+	json_add_str(o, "InstanceType", m->instance_type);
+	json_add_str(o, "LaunchTime", m->launch_time);
+	x = json_object_new_object();
+	json_add_str(x, "State", "disabled");
+	json_object_object_add(o, "Monitoring", x);
+	x = json_object_new_object();
+	json_add_str(x, "AvailabilityZone", ctx->cfg->availability_zone);
+	json_add_str(x, "GroupName", "");
+	json_add_str(x, "Tenancy", "default");
+	json_object_object_add(o, "Placement", x);
+	json_add_str(o, "PrivateDnsName", "");
+	json_object_object_add(o, "ProductCodes", json_object_new_array());
+	json_add_str(o, "PublicDnsName", "");
+	json_object_object_add(o, "State", state_obj(state));
+	json_add_str(o, "StateTransitionReason", state == EC2_RUNNING || state == EC2_PENDING ?
+		     "" : m->transition_reason);
+	json_add_str(o, "Architecture", "x86_64");
+	a = json_object_new_array();
+	if (state != EC2_TERMINATED) {
+		e = json_object_new_object();
+		json_add_str(e, "DeviceName", "/dev/xvda");
+		x = json_object_new_object();
+		json_add_str(x, "AttachTime", m->launch_time);
+		json_add_bool(x, "DeleteOnTermination", true);
+		json_add_str(x, "Status", "attached");
+		json_add_str(x, "VolumeId", m->root_volume_id);
+		json_object_object_add(e, "Ebs", x);
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "BlockDeviceMappings", a);
+	json_add_str(o, "ClientToken", m->client_token);
+	json_add_bool(o, "EbsOptimized", false);
+	json_add_bool(o, "EnaSupport", true);
+	json_add_str(o, "Hypervisor", "xen");
+	json_object_object_add(o, "NetworkInterfaces", json_object_new_array());
+	json_add_str(o, "RootDeviceName", "/dev/xvda");
+	json_add_str(o, "RootDeviceType", "ebs");
+	json_object_object_add(o, "SecurityGroups", json_object_new_array());
+	json_add_bool(o, "SourceDestCheck", true);
+	if (state == EC2_STOPPED || state == EC2_STOPPING || state == EC2_TERMINATED ||
+	    state == EC2_SHUTTING_DOWN) {
+		const char *code = m->state_reason[0] ? m->state_reason : "Client.UserInitiatedShutdown";
+
+		x = json_object_new_object();
+		json_add_str(x, "Code", code);
+		json_add_str(x, "Message", reason_message(code));
+		json_object_object_add(o, "StateReason", x);
+	}
+	/* The user's tags, then ec2-lite's own read-only ones (like EC2's aws: tags): which
+	 * accelerator runs the instance. */
+	a = json_object_new_array();
+	for (i = 0; m->tags && i < json_object_array_length(m->tags); i++)
+		json_object_array_add(a, json_object_get(json_object_array_get_idx(m->tags, i)));
+	e = json_object_new_object();
+	json_add_str(e, "Key", "ec2-lite:accelerator");
+	json_add_str(e, "Value", m->accelerator);
+	json_object_array_add(a, e);
+	json_object_object_add(o, "Tags", a);
+	json_add_str(o, "VirtualizationType", "hvm");
+	x = json_object_new_object();
+	json_add_int(x, "CoreCount", t ? t->vcpus / t->threads_per_core : 1);
+	json_add_int(x, "ThreadsPerCore", t ? t->threads_per_core : 1);
+	json_object_object_add(o, "CpuOptions", x);
+	x = json_object_new_object();
+	json_add_str(x, "CapacityReservationPreference", "open");
+	json_object_object_add(o, "CapacityReservationSpecification", x);
+	x = json_object_new_object();
+	json_add_bool(x, "Configured", m->hibernation);
+	json_object_object_add(o, "HibernationOptions", x);
+	x = json_object_new_object();
+	json_add_str(x, "State", "applied");
+	json_add_str(x, "HttpTokens", "optional");
+	json_add_int(x, "HttpPutResponseHopLimit", 1);
+	json_add_str(x, "HttpEndpoint", "disabled");
+	json_add_str(x, "HttpProtocolIpv6", "disabled");
+	json_add_str(x, "InstanceMetadataTags", "disabled");
+	json_object_object_add(o, "MetadataOptions", x);
+	x = json_object_new_object();
+	json_add_bool(x, "Enabled", false);
+	json_object_object_add(o, "EnclaveOptions", x);
+	json_add_str(o, "PlatformDetails", "Linux/UNIX");
+	json_add_str(o, "UsageOperation", "RunInstances");
+	json_add_str(o, "UsageOperationUpdateTime", m->launch_time);
+	x = json_object_new_object();
+	json_add_str(x, "AutoRecovery", "default");
+	json_object_object_add(o, "MaintenanceOptions", x);
+	json_add_str(o, "CurrentInstanceBootMode", "legacy-bios");
+	return o;
+}
+
+static json_object *change_obj(const char *id, enum ec2_state cur, enum ec2_state prev)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "CurrentState", state_obj(cur));
+	json_add_str(o, "InstanceId", id);
+	json_object_object_add(o, "PreviousState", state_obj(prev));
+	return o;
+}
+
+static char *instance_dir(struct ec2_ctx *ctx, const char *id)
+{
+	return util_strdupf("%s/%s", ctx->instances_dir, id);
+}
+
+/* Removes everything a live instance has: domain (and managed-save image), root overlay,
+ * per-instance folder. Carries on past failures so that as much as possible is gone. */
+static int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr dom,
+			     const char *volume, struct ec2_error *err)
+{
+	virStoragePoolPtr pool;
+	char *dir = instance_dir(ctx, id);
+	int rc = 0;
+
+	if (dom) {
+		if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
+			ec2_error_set_libvirt(err, "cannot stop the domain of '%s'", id);
+			rc = -1;
+		}
+		if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+					   VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+					   VIR_DOMAIN_UNDEFINE_NVRAM) < 0) {
+			ec2_error_set_libvirt(err, "cannot remove the domain of '%s'", id);
+			rc = -1;
+		}
+	}
+	if (volume && volume[0] && (pool = virStoragePoolLookupByName(ctx->conn, ctx->pool_name))) {
+		virStorageVolPtr vol = virStorageVolLookupByName(pool, volume);
+
+		if (vol) {
+			if (virStorageVolDelete(vol, 0) < 0) {
+				ec2_error_set_libvirt(err, "cannot remove the volume '%s'", volume);
+				rc = -1;
+			}
+			virStorageVolFree(vol);
+		}
+		virStoragePoolFree(pool);
+	}
+	if (util_rm_rf(dir, err) < 0)
+		rc = -1;
+	free(dir);
+	return rc;
+}
+
+struct term_record {
+	const char *id;
+	json_object *entry;
+};
+
+static int add_terminated(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct term_record *r = opaque;
+
+	(void)err;
+	json_object_object_add(store_section(root, "terminated"), r->id, json_object_get(r->entry));
+	return 0;
+}
+
+/* Terminates one live instance: its description is kept in the store for an hour. */
+static int terminate_one(struct ec2_ctx *ctx, struct inst *in, const char *reason,
+			 struct ec2_error *err)
+{
+	struct term_record r = { .id = in->id };
+	json_object *desc;
+	int rc;
+
+	user_reason(&in->meta, reason);
+	desc = instance_json(ctx, in, EC2_TERMINATED);
+	r.entry = json_object_new_object();
+	json_object_object_add(r.entry, "Instance", desc);
+	json_add_str(r.entry, "ReservationId", in->meta.reservation_id);
+	json_add_str(r.entry, "OwnerId", ctx->cfg->owner_id);
+	json_add_int(r.entry, "TerminatedAt", (int64_t)store_now());
+	rc = destroy_resources(ctx, in->id, in->dom, in->meta.root_volume, err);
+	/* Recorded even after a partial failure: the domain is gone or going either way. */
+	if (store_update(ctx->store, add_terminated, &r, rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	json_object_put(r.entry);
+	virDomainFree(in->dom);
+	in->dom = NULL;
+	in->state = EC2_TERMINATED;
+	return rc;
+}
+
+/* One reconcile step for a live instance (see ec2_reconcile). */
+static void settle(struct ec2_ctx *ctx, struct inst *in)
+{
+	time_t now = time(NULL);
+
+	if (!in->dom)
+		return;
+	if (in->state == EC2_STOPPING && strcmp(in->meta.pending_op, "stop") == 0 &&
+	    now - in->meta.pending_since >= ctx->cfg->stop_timeout) {
+		/* The guest ignored the ACPI shutdown: power it off, as EC2 does. */
+		virDomainDestroy(in->dom);
+		in->state = derive_state(in);
+	}
+	if (in->state != EC2_STOPPED)
+		return;
+	if (in->meta.pending_op[0]) {
+		in->meta.pending_op[0] = '\0';
+		in->meta.pending_since = 0;
+		save_meta(in->dom, &in->meta, NULL);
+	} else if (!in->meta.transition_reason[0]) {
+		/* Nobody asked for this stop: the guest powered itself off. */
+		if (strcmp(in->meta.shutdown_behavior, "terminate") == 0) {
+			terminate_one(ctx, in, "Client.InstanceInitiatedShutdown", NULL);
+			return;
+		}
+		user_reason(&in->meta, "Client.InstanceInitiatedShutdown");
+		snprintf(in->meta.transition_reason, sizeof(in->meta.transition_reason),
+			 "Client.InstanceInitiatedShutdown: Instance initiated shutdown");
+		save_meta(in->dom, &in->meta, NULL);
+	}
+}
+
+static void reboot_event(virConnectPtr conn, virDomainPtr dom, void *opaque)
+{
+	struct ec2_reboot_watch *w = opaque;
+
+	(void)conn;
+	(void)dom;
+	w->seen = true;
+}
+
+bool ec2_has_watches(const struct ec2_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nreboots; i++)
+		if (!ctx->reboots[i].seen)
+			return true;
+	return false;
+}
+
+static void reboot_watches_clear(struct ec2_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nreboots; i++) {
+		if (ctx->reboots[i].callback >= 0)
+			virConnectDomainEventDeregisterAny(ctx->conn, ctx->reboots[i].callback);
+		virDomainFree(ctx->reboots[i].dom);
+	}
+	free(ctx->reboots);
+	ctx->reboots = NULL;
+	ctx->nreboots = 0;
+}
+
+static bool wanted(json_object *ids, const char *id)
+{
+	size_t i, n = ids ? json_object_array_length(ids) : 0;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(ids, i)), id) == 0)
+			return true;
+	return n == 0;
+}
+
+int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_error *err)
+{
+	json_object *ids = req_list(req, "InstanceIds");
+	bool pending;
+
+	for (;;) {
+		struct inst *v = NULL;
+		size_t n = 0, i;
+
+		pending = false;
+		if (list_all(ctx, &v, &n, err) < 0)
+			return -1;
+		for (i = 0; i < n; i++) {
+			if (!v[i].dom || !wanted(ids, v[i].id))
+				continue;
+			settle(ctx, &v[i]);
+			if (v[i].state == EC2_STOPPING)
+				pending = true;
+		}
+		insts_free(v, n);
+		for (i = 0; i < ctx->nreboots; i++) {
+			struct ec2_reboot_watch *w = &ctx->reboots[i];
+
+			if (w->seen)
+				continue;
+			if (util_monotonic() >= w->deadline) {
+				/* The guest ignored the ACPI reboot: reset it, as EC2 does. */
+				virDomainReset(w->dom, 0);
+				w->seen = true;
+			} else {
+				pending = true;
+			}
+		}
+		if (!wait || !pending)
+			break;
+		/* Let libvirt deliver reboot events while we wait. */
+		if (ctx->nreboots && virEventRunDefaultImpl() < 0)
+			util_sleep_ms(500);
+		else if (!ctx->nreboots)
+			util_sleep_ms(500);
+	}
+	if (!ec2_has_watches(ctx))
+		reboot_watches_clear(ctx);
+	return pending ? 1 : 0;
+}
+
+static const struct filter_field instance_filters[] = {
+	{ "instance-id", "InstanceId" },
+	{ "instance-type", "InstanceType" },
+	{ "image-id", "ImageId" },
+	{ "instance-state-name", "State.Name" },
+	{ "instance-state-code", "State.Code" },
+	{ "launch-index", "AmiLaunchIndex" },
+	{ "launch-time", "LaunchTime" },
+	{ "architecture", "Architecture" },
+	{ "availability-zone", "Placement.AvailabilityZone" },
+	{ "hibernation-options.configured", "HibernationOptions.Configured" },
+	{ "client-token", "ClientToken" },
+	{ "root-device-type", "RootDeviceType" },
+	{ "root-device-name", "RootDeviceName" },
+	{ "virtualization-type", "VirtualizationType" },
+	{ "hypervisor", "Hypervisor" },
+	{ "state-reason-code", "StateReason.Code" },
+	{ "block-device-mapping.volume-id", "BlockDeviceMappings.Ebs.VolumeId" },
+	{ NULL, NULL },
+};
+
+static const char *inst_reservation(const struct inst *in)
+{
+	return in->terminated ? req_string(in->terminated, "ReservationId") : in->meta.reservation_id;
+}
+
+static int by_launch(const void *a, const void *b)
+{
+	const struct inst *x = a, *y = b;
+	int c = strcmp(inst_reservation(x) ? inst_reservation(x) : "",
+		       inst_reservation(y) ? inst_reservation(y) : "");
+
+	return c ? c : x->meta.launch_index - y->meta.launch_index;
+}
+
+static json_object *reservation_obj(struct ec2_ctx *ctx, const char *rid)
+{
+	json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "Groups", json_object_new_array());
+	json_object_object_add(r, "Instances", json_object_new_array());
+	json_add_str(r, "OwnerId", ctx->cfg->owner_id);
+	json_add_str(r, "ReservationId", rid);
+	return r;
+}
+
+json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	json_object *ids = req_list(req, "InstanceIds");
+	json_object *filters = req_list(req, "Filters");
+	json_object *list, *resp, *cur = NULL;
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	const char *cur_rid = NULL;
+
+	if (filter_validate(filters, instance_filters, err) < 0 ||
+	    ec2_ids_check(ids, "i", EC2_ERR_INSTANCE_MALFORMED, err) < 0)
+		return NULL;
+	if (ec2_reconcile(ctx, NULL, false, err) < 0)
+		return NULL;
+	if (resolve(ctx, ids, false, &v, &n, err) < 0)
+		return NULL;
+	qsort(v, n, sizeof(*v), by_launch);
+	list = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object *o = instance_json(ctx, &v[i], v[i].state), *instances;
+		const char *rid = inst_reservation(&v[i]);
+
+		if (!filter_match(o, filters, instance_filters)) {
+			json_object_put(o);
+			continue;
+		}
+		if (!cur || strcmp(cur_rid, rid ? rid : "") != 0) {
+			cur = reservation_obj(ctx, rid ? rid : "");
+			json_object_array_add(list, cur);
+			cur_rid = req_string(cur, "ReservationId");
+		}
+		json_object_object_get_ex(cur, "Instances", &instances);
+		json_object_array_add(instances, o);
+	}
+	insts_free(v, n);
+	resp = json_object_new_object();
+	json_object_object_add(resp, "Reservations", list);
+	return resp;
+}
+
+/* The host's memory in KiB. virNodeGetInfo reports one NUMA cell's view on some hosts (5.6 of
+ * 24 GiB was seen), so the memory statistics' total comes first. */
+static unsigned long long host_memory_kib(virConnectPtr conn)
+{
+	virNodeMemoryStatsPtr stats = NULL;
+	virNodeInfo node;
+	int n = 0, i;
+	unsigned long long total = 0;
+
+	if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) == 0 && n > 0) {
+		stats = calloc((size_t)n, sizeof(*stats));
+		if (!stats)
+			abort();
+		if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) == 0)
+			for (i = 0; i < n; i++)
+				if (strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_TOTAL) == 0)
+					total = stats[i].value;
+		free(stats);
+	}
+	if (total == 0 && virNodeGetInfo(conn, &node) == 0)
+		total = node.memory;
+	return total;
+}
+
+/* Memory that running guests on this host already hold, and what the host can give. */
+static int capacity(struct ec2_ctx *ctx, long *free_mib, long *used_mib, long *host_mib,
+		    struct ec2_error *err)
+{
+	unsigned long long host = host_memory_kib(ctx->conn);
+	virDomainPtr *doms = NULL;
+	int n, i;
+	long used = 0;
+
+	if (host == 0) {
+		ec2_error_set_libvirt(err, "cannot read the host's memory size");
+		return -1;
+	}
+	n = virConnectListAllDomains(ctx->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	for (i = 0; i < n; i++) {
+		used += (long)(virDomainGetMaxMemory(doms[i]) / 1024);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	*host_mib = (long)(host / 1024);
+	*used_mib = used;
+	*free_mib = (long)((double)*host_mib * ctx->cfg->memory_overcommit) - used;
+	return 0;
+}
+
+static int fits(struct ec2_ctx *ctx, const struct instance_type *t, long min, long *max,
+		struct ec2_error *err)
+{
+	long free_mib, used, host, room;
+
+	if (capacity(ctx, &free_mib, &used, &host, err) < 0)
+		return -1;
+	room = free_mib > 0 ? free_mib / t->memory_mib : 0;
+	if (room < min) {
+		ec2_error_set(err, EC2_ERR_INSUFFICIENT_CAPACITY,
+			      "We currently do not have sufficient %s capacity in the Availability "
+			      "Zone you requested (%s). This host gives guests %ld MiB (%ld MiB "
+			      "x %.2f overcommit), %ld MiB are in use, and %ld instance(s) of %ld "
+			      "MiB were asked for.", t->name, ctx->cfg->availability_zone,
+			      (long)((double)host * ctx->cfg->memory_overcommit), host,
+			      ctx->cfg->memory_overcommit, used, min, t->memory_mib);
+		return -1;
+	}
+	if (*max > room)
+		*max = room;
+	return 0;
+}
+
+static int parse_tags(json_object *req, json_object **tags, struct ec2_error *err)
+{
+	json_object *specs = req_list(req, "TagSpecifications");
+	size_t i, j, n = specs ? json_object_array_length(specs) : 0;
+
+	*tags = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object *spec = json_object_array_get_idx(specs, i);
+		const char *type = req_string(spec, "ResourceType");
+		json_object *list = req_list(spec, "Tags");
+
+		if (!type || (strcmp(type, "instance") != 0 && strcmp(type, "volume") != 0)) {
+			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+				      "'%s' is not a valid taggable resource type for this operation.",
+				      type ? type : "");
+			goto fail;
+		}
+		if (strcmp(type, "instance") != 0)
+			continue;
+		for (j = 0; list && j < json_object_array_length(list); j++) {
+			json_object *t = json_object_array_get_idx(list, j), *tag;
+			const char *key = req_string(t, "Key"), *value = req_string(t, "Value");
+
+			if (!key || !*key || strlen(key) > 128 || (value && strlen(value) > 256)) {
+				ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+					      "Tag keys must be 1 to 128 characters and values at "
+					      "most 256");
+				goto fail;
+			}
+			if (strncmp(key, "aws:", 4) == 0 || strncmp(key, "ec2-lite:", 9) == 0) {
+				ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+					      "Tag keys starting with '%.*s' are reserved for system use",
+					      (int)(strchr(key, ':') - key + 1), key);
+				goto fail;
+			}
+			tag = json_object_new_object();
+			json_add_str(tag, "Key", key);
+			json_add_str(tag, "Value", value ? value : "");
+			json_object_array_add(*tags, tag);
+		}
+	}
+	return 0;
+fail:
+	json_object_put(*tags);
+	*tags = NULL;
+	return -1;
+}
+
+struct launch_params {
+	const char *image_id;
+	json_object *image;
+	const struct instance_type *type;
+	const char *reservation_id;
+	const char *client_token;
+	bool hibernation;
+	const char *shutdown_behavior;
+	json_object *tags;
+	virStoragePoolPtr pool;
+};
+
+struct created {
+	char id[EC2_ID_MAX];
+	char volume[64];
+	virDomainPtr dom;
+};
+
+static const char *image_priv(json_object *image, const char *key)
+{
+	json_object *p;
+
+	return json_object_object_get_ex(image, "ec2lite", &p) ? req_string(p, key) : NULL;
+}
+
+/* Creates and starts one instance; on failure leaves c with what must be undone. */
+static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int index,
+		      struct created *c, struct ec2_error *err)
+{
+	struct ec2_meta m;
+	struct domspec spec;
+	json_object *priv;
+	virStorageVolPtr vol = NULL;
+	char *volxml = NULL, *volpath = NULL, *dir = NULL, *log = NULL, *xml = NULL;
+	long long vsize = 0;
+	int rc = -1;
+
+	memset(&m, 0, sizeof(m));
+	memset(&spec, 0, sizeof(spec));
+	if (ec2_id_new("i", c->id, err) < 0 || ec2_id_new("vol", m.root_volume_id, err) < 0)
+		goto out;
+	snprintf(c->volume, sizeof(c->volume), "%s-root.qcow2", c->id);
+	json_object_object_get_ex(lp->image, "ec2lite", &priv);
+	req_int(priv, "VirtualSize", &vsize, NULL);
+	volxml = domxml_volume(c->volume, (unsigned long long)vsize, image_priv(lp->image, "Base"),
+			       image_priv(lp->image, "Format"), err);
+	if (!volxml)
+		goto out;
+	vol = virStorageVolCreateXML(lp->pool, volxml, 0);
+	if (!vol) {
+		ec2_error_set_libvirt(err, "cannot create the root volume of '%s'", c->id);
+		c->volume[0] = '\0';
+		goto out;
+	}
+	volpath = virStorageVolGetPath(vol);
+	dir = instance_dir(ctx, c->id);
+	if (util_mkdir_p(dir, 0755, err) < 0)
+		goto out;
+	log = util_strdupf("%s/console.log", dir);
+
+	snprintf(m.image_id, sizeof(m.image_id), "%s", lp->image_id);
+	snprintf(m.instance_type, sizeof(m.instance_type), "%s", lp->type->name);
+	snprintf(m.reservation_id, sizeof(m.reservation_id), "%s", lp->reservation_id);
+	util_iso8601(time(NULL), m.launch_time, sizeof(m.launch_time));
+	m.launch_index = index;
+	m.hibernation = lp->hibernation;
+	snprintf(m.shutdown_behavior, sizeof(m.shutdown_behavior), "%s", lp->shutdown_behavior);
+	snprintf(m.client_token, sizeof(m.client_token), "%s", lp->client_token ? lp->client_token : "");
+	snprintf(m.root_volume, sizeof(m.root_volume), "%s", c->volume);
+	snprintf(m.pool, sizeof(m.pool), "%s", ctx->pool_name);
+	snprintf(m.accelerator, sizeof(m.accelerator), "%s", ec2_accel_name(ctx->accel.accel));
+	m.tags = json_object_get(lp->tags);
+
+	spec.name = c->id;
+	spec.accel = ctx->accel.accel;
+	spec.vcpus = (unsigned)lp->type->vcpus;
+	spec.memory_mib = lp->type->memory_mib;
+	spec.tb_cache_mib = type_tb_cache_mib(lp->type->memory_mib);
+	spec.disk_path = volpath;
+	spec.disk_format = "qcow2";
+	spec.kernel = image_priv(lp->image, "Kernel");
+	spec.initrd = image_priv(lp->image, "Initrd");
+	spec.cmdline = image_priv(lp->image, "KernelArgs");
+	spec.console_log = log;
+	spec.meta = &m;
+	xml = domxml_build(&spec, err);
+	if (!xml)
+		goto out;
+	c->dom = virDomainDefineXML(ctx->conn, xml);
+	if (!c->dom) {
+		ec2_error_set_libvirt(err, "cannot define the domain of '%s'", c->id);
+		goto out;
+	}
+	if (virDomainCreate(c->dom) < 0) {
+		ec2_error_set_libvirt(err, "cannot start '%s'", c->id);
+		goto out;
+	}
+	rc = 0;
+out:
+	ec2_meta_clear(&m);
+	if (vol)
+		virStorageVolFree(vol);
+	free(volxml);
+	free(volpath);
+	free(dir);
+	free(log);
+	free(xml);
+	return rc;
+}
+
+/* ClientToken: a retried RunInstances with the same token returns the first one's reservation. */
+static json_object *find_by_token(struct ec2_ctx *ctx, const char *token)
+{
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	json_object *resp = NULL, *instances = NULL;
+
+	if (!token || !*token || list_all(ctx, &v, &n, NULL) < 0)
+		return NULL;
+	qsort(v, n, sizeof(*v), by_launch);
+	for (i = 0; i < n; i++) {
+		if (!v[i].dom || strcmp(v[i].meta.client_token, token) != 0)
+			continue;
+		if (!resp) {
+			resp = reservation_obj(ctx, v[i].meta.reservation_id);
+			json_object_object_get_ex(resp, "Instances", &instances);
+		}
+		json_object_array_add(instances, instance_json(ctx, &v[i], v[i].state));
+	}
+	insts_free(v, n);
+	return resp;
+}
+
+static int live_count(struct ec2_ctx *ctx)
+{
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	int live = 0;
+
+	if (list_all(ctx, &v, &n, NULL) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		live += v[i].dom != NULL;
+	insts_free(v, n);
+	return live;
+}
+
+json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	struct launch_params lp;
+	const char *type_name = req_string(req, "InstanceType");
+	json_object *hib = NULL, *resp = NULL, *instances;
+	long long min = 1, max = 1;
+	long count;
+	struct created *made = NULL;
+	char rid[EC2_ID_MAX];
+	int lock = -1, live;
+	long i;
+
+	memset(&lp, 0, sizeof(lp));
+	lp.image_id = req_string(req, "ImageId");
+	lp.client_token = req_string(req, "ClientToken");
+	lp.shutdown_behavior = req_string(req, "InstanceInitiatedShutdownBehavior");
+	if (!lp.image_id) {
+		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
+			      "The request must contain the parameter ImageId");
+		return NULL;
+	}
+	if (!ec2_id_valid("ami", lp.image_id)) {
+		ec2_error_set(err, EC2_ERR_AMI_MALFORMED, "Invalid id: \"%s\" (expecting \"ami-...\")",
+			      lp.image_id);
+		return NULL;
+	}
+	if (req_int(req, "MinCount", &min, err) < 0 || req_int(req, "MaxCount", &max, err) < 0)
+		return NULL;
+	if (min < 1 || max < 1 || min > max) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "Invalid count: MinCount (%lld) and MaxCount (%lld) must be at least 1 "
+			      "and MinCount may not exceed MaxCount", min, max);
+		return NULL;
+	}
+	if (!lp.shutdown_behavior)
+		lp.shutdown_behavior = "stop";
+	if (strcmp(lp.shutdown_behavior, "stop") != 0 &&
+	    strcmp(lp.shutdown_behavior, "terminate") != 0) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "Invalid value '%s' for InstanceInitiatedShutdownBehavior. It must be "
+			      "stop or terminate.", lp.shutdown_behavior);
+		return NULL;
+	}
+	if (json_object_object_get_ex(req, "HibernationOptions", &hib) &&
+	    req_bool(hib, "Configured", &lp.hibernation, err) < 0)
+		return NULL;
+	lp.type = type_lookup(ctx->types, type_name ? type_name : "t2.micro", err);
+	if (!lp.type)
+		return NULL;
+	if (lp.hibernation && !lp.type->hibernation_supported) {
+		ec2_error_set(err, EC2_ERR_HIBERNATION_UNSUPPORTED,
+			      "Hibernation is not supported for the instance type %s", lp.type->name);
+		return NULL;
+	}
+	if (parse_tags(req, &lp.tags, err) < 0)
+		return NULL;
+	lp.image = ec2_image_get(ctx, lp.image_id, err);
+	if (!lp.image)
+		goto out;
+	if (strcmp(req_string(lp.image, "State"), "available") != 0) {
+		ec2_error_set(err, EC2_ERR_AMI_UNAVAILABLE, "The image id '[%s]' is not available",
+			      lp.image_id);
+		goto out;
+	}
+	lp.pool = ec2_pool(ctx, err);
+	if (!lp.pool)
+		goto out;
+
+	lock = store_lock_launch(ctx->store, err);
+	if (lock < 0)
+		goto out;
+	resp = find_by_token(ctx, lp.client_token);
+	if (resp)
+		goto out;
+	live = live_count(ctx);
+	if (live + min > ctx->cfg->instance_limit) {
+		ec2_error_set(err, EC2_ERR_INSTANCE_LIMIT,
+			      "You have requested more instances (%lld) than your current instance "
+			      "limit of %d allows (%d are in use)", live + min,
+			      ctx->cfg->instance_limit, live);
+		goto out;
+	}
+	if (live + max > ctx->cfg->instance_limit)
+		max = ctx->cfg->instance_limit - live;
+	count = (long)max;
+	if (fits(ctx, lp.type, (long)min, &count, err) < 0)
+		goto out;
+	if (ec2_id_new("r", rid, err) < 0)
+		goto out;
+	lp.reservation_id = rid;
+
+	made = calloc((size_t)count, sizeof(*made));
+	if (!made)
+		abort();
+	for (i = 0; i < count; i++) {
+		if (launch_one(ctx, &lp, (int)i, &made[i], err) < 0) {
+			long k;
+
+			/* Undo the whole launch: a failed RunInstances leaves nothing behind. */
+			for (k = i; k >= 0; k--)
+				if (made[k].id[0])
+					destroy_resources(ctx, made[k].id, made[k].dom, made[k].volume,
+							  NULL);
+			goto out;
+		}
+	}
+	resp = reservation_obj(ctx, rid);
+	json_object_object_get_ex(resp, "Instances", &instances);
+	for (i = 0; i < count; i++) {
+		struct inst in;
+
+		if (load_live(ctx, made[i].id, &in) == 1) {
+			json_object_array_add(instances, instance_json(ctx, &in, EC2_PENDING));
+			inst_clear(&in);
+		}
+	}
+out:
+	if (made) {
+		for (i = 0; i < count; i++)
+			if (made[i].dom)
+				virDomainFree(made[i].dom);
+		free(made);
+	}
+	store_unlock_launch(lock);
+	json_object_put(lp.image);
+	json_object_put(lp.tags);
+	if (lp.pool)
+		virStoragePoolFree(lp.pool);
+	return resp;
+}
+
+static json_object *changes_response(const char *key, json_object *list)
+{
+	json_object *resp = json_object_new_object();
+
+	json_object_object_add(resp, key, list);
+	return resp;
+}
+
+json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	json_object *list = NULL;
+	long need = 0;
+	int lock = -1;
+
+	lock = store_lock_launch(ctx->store, err);
+	if (lock < 0)
+		return NULL;
+	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		settle(ctx, &v[i]);
+		if (v[i].state == EC2_STOPPED) {
+			const struct instance_type *t = type_lookup(ctx->types, v[i].meta.instance_type,
+								    NULL);
+			need += t ? t->memory_mib : 0;
+		} else if (v[i].state != EC2_RUNNING && v[i].state != EC2_PENDING) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is not in a "
+				      "state from which it can be started.", v[i].id);
+			goto out;
+		}
+	}
+	if (need) {
+		long free_mib, used, host;
+
+		if (capacity(ctx, &free_mib, &used, &host, err) < 0)
+			goto out;
+		if (need > free_mib) {
+			ec2_error_set(err, EC2_ERR_INSUFFICIENT_CAPACITY,
+				      "We currently do not have sufficient capacity to start these "
+				      "instances: they need %ld MiB and %ld MiB are free", need,
+				      free_mib > 0 ? free_mib : 0);
+			goto out;
+		}
+	}
+	list = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		enum ec2_state prev = v[i].state;
+
+		if (prev == EC2_STOPPED) {
+			v[i].meta.pending_op[0] = '\0';
+			v[i].meta.transition_reason[0] = '\0';
+			v[i].meta.state_reason[0] = '\0';
+			util_iso8601(time(NULL), v[i].meta.launch_time, sizeof(v[i].meta.launch_time));
+			if (save_meta(v[i].dom, &v[i].meta, err) < 0) {
+				json_object_put(list);
+				list = NULL;
+				goto out;
+			}
+			if (virDomainCreate(v[i].dom) < 0) {
+				ec2_error_set_libvirt(err, "cannot start '%s'", v[i].id);
+				json_object_put(list);
+				list = NULL;
+				goto out;
+			}
+			json_object_array_add(list, change_obj(v[i].id, EC2_PENDING, prev));
+		} else {
+			json_object_array_add(list, change_obj(v[i].id, prev, prev));
+		}
+	}
+out:
+	store_unlock_launch(lock);
+	insts_free(v, n);
+	return list ? changes_response("StartingInstances", list) : NULL;
+}
+
+json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	json_object *list = NULL;
+	bool force = false, hibernate = false;
+
+	if (req_bool(req, "Force", &force, err) < 0 || req_bool(req, "Hibernate", &hibernate, err) < 0)
+		return NULL;
+	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		settle(ctx, &v[i]);
+		if (v[i].state == EC2_TERMINATED || v[i].state == EC2_SHUTTING_DOWN) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "This instance '%s' is not in a "
+				      "state from which it can be stopped.", v[i].id);
+			goto out;
+		}
+		if (hibernate && !v[i].meta.hibernation) {
+			ec2_error_set(err, EC2_ERR_HIBERNATION_UNSUPPORTED,
+				      "The instance can't be hibernated because it was not configured "
+				      "at launch for hibernation: %s", v[i].id);
+			goto out;
+		}
+	}
+	list = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct inst *in = &v[i];
+		enum ec2_state prev = in->state, cur = prev;
+		int rc = 0;
+
+		if (prev == EC2_RUNNING || prev == EC2_PENDING) {
+			cur = EC2_STOPPING;
+			if (hibernate) {
+				/* RAM goes to disk (libvirt managed save); the next start resumes it. */
+				user_reason(&in->meta, "Client.UserInitiatedHibernate");
+				rc = save_meta(in->dom, &in->meta, err);
+				if (rc == 0 && (rc = virDomainManagedSave(in->dom, 0)) < 0)
+					ec2_error_set_libvirt(err, "cannot hibernate '%s'", in->id);
+			} else {
+				user_reason(&in->meta, "Client.UserInitiatedShutdown");
+				snprintf(in->meta.pending_op, sizeof(in->meta.pending_op), "stop");
+				in->meta.pending_since = (long long)time(NULL);
+				rc = save_meta(in->dom, &in->meta, err);
+				if (rc == 0 && force)
+					rc = virDomainDestroy(in->dom);
+				else if (rc == 0)
+					rc = virDomainShutdownFlags(in->dom,
+								    VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
+				if (rc < 0)
+					ec2_error_set_libvirt(err, "cannot stop '%s'", in->id);
+			}
+		} else if (prev == EC2_STOPPING && force) {
+			if ((rc = virDomainDestroy(in->dom)) < 0)
+				ec2_error_set_libvirt(err, "cannot stop '%s'", in->id);
+		}
+		if (rc < 0) {
+			json_object_put(list);
+			list = NULL;
+			goto out;
+		}
+		settle(ctx, in);
+		json_object_array_add(list, change_obj(in->id, cur, prev));
+	}
+out:
+	insts_free(v, n);
+	return list ? changes_response("StoppingInstances", list) : NULL;
+}
+
+json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	json_object *resp = NULL;
+
+	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		settle(ctx, &v[i]);
+		if (v[i].state != EC2_RUNNING) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE,
+				      "The instance '%s' is not in a state from which it can be "
+				      "rebooted.", v[i].id);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct ec2_reboot_watch *w;
+
+		ctx->reboots = realloc(ctx->reboots, (ctx->nreboots + 1) * sizeof(*ctx->reboots));
+		if (!ctx->reboots)
+			abort();
+		w = &ctx->reboots[ctx->nreboots++];
+		memset(w, 0, sizeof(*w));
+		snprintf(w->id, sizeof(w->id), "%s", v[i].id);
+		w->dom = v[i].dom;
+		virDomainRef(w->dom);
+		w->deadline = util_monotonic() + ctx->cfg->reboot_timeout;
+		/* Subscribe before asking, so the reset cannot slip past unseen. */
+		w->callback = virConnectDomainEventRegisterAny(ctx->conn, w->dom,
+							       VIR_DOMAIN_EVENT_ID_REBOOT,
+							       VIR_DOMAIN_EVENT_CALLBACK(reboot_event),
+							       w, NULL);
+		if (virDomainReboot(v[i].dom, VIR_DOMAIN_REBOOT_ACPI_POWER_BTN) < 0) {
+			/* No ACPI (or the driver cannot): fall back to a hard reset at once. */
+			if (virDomainReset(v[i].dom, 0) < 0) {
+				ec2_error_set_libvirt(err, "cannot reboot '%s'", v[i].id);
+				goto out;
+			}
+			w->seen = true;
+		}
+		/* Without the event there is no telling when the guest rebooted, so no deadline
+		 * can be enforced: the ACPI request stands on its own. */
+		if (w->callback < 0)
+			w->seen = true;
+	}
+	resp = json_object_new_object();
+out:
+	insts_free(v, n);
+	if (!ec2_has_watches(ctx))
+		reboot_watches_clear(ctx);
+	return resp;
+}
+
+json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
+				     struct ec2_error *err)
+{
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	json_object *list;
+	int rc = 0;
+
+	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
+		return NULL;
+	list = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		enum ec2_state prev = v[i].state;
+
+		if (prev == EC2_TERMINATED) {
+			json_object_array_add(list, change_obj(v[i].id, EC2_TERMINATED, prev));
+			continue;
+		}
+		if (terminate_one(ctx, &v[i], "Client.UserInitiatedShutdown", err) < 0)
+			rc = -1;
+		json_object_array_add(list, change_obj(v[i].id, EC2_SHUTTING_DOWN, prev));
+	}
+	insts_free(v, n);
+	ec2_image_collect(ctx);
+	if (rc < 0) {
+		json_object_put(list);
+		return NULL;
+	}
+	return changes_response("TerminatingInstances", list);
+}

@@ -1,0 +1,402 @@
+/* Small helpers: see include/ec2lite/util.h. */
+#include "ec2lite/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *util_read_file(const char *path, size_t *len, struct ec2_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, used = 0;
+
+	if (!f) {
+		ec2_error_set_errno(err, errno, "cannot open '%s'", path);
+		return NULL;
+	}
+	for (;;) {
+		size_t n;
+
+		if (cap - used < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap + 1);
+			if (!buf)
+				abort();
+		}
+		n = fread(buf + used, 1, cap - used, f);
+		used += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		ec2_error_set_errno(err, errno ? errno : EIO, "cannot read '%s'", path);
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[used] = '\0';
+	if (len)
+		*len = used;
+	return buf;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char *copy = strdup(path);
+	int fd, rc = 0;
+
+	if (!copy)
+		abort();
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		rc = fsync(fd);
+		close(fd);
+	}
+	free(copy);
+	return rc;
+}
+
+int util_write_file_atomic(const char *path, const void *data, size_t len, int mode,
+			   struct ec2_error *err)
+{
+	char *tmp = util_strdupf("%s.tmp.%ld", path, (long)getpid());
+	const char *p = data;
+	int fd, rc = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		ec2_error_set_errno(err, errno, "cannot create '%s'", tmp);
+		goto out;
+	}
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ec2_error_set_errno(err, errno, "cannot write '%s'", tmp);
+			goto out_unlink;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		ec2_error_set_errno(err, errno, "cannot sync '%s'", tmp);
+		goto out_unlink;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		ec2_error_set_errno(err, errno, "cannot close '%s'", tmp);
+		goto out_unlink;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		ec2_error_set_errno(err, errno, "cannot rename '%s' to '%s'", tmp, path);
+		goto out_unlink;
+	}
+	fsync_dir_of(path);
+	rc = 0;
+	goto out;
+out_unlink:
+	unlink(tmp);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(tmp);
+	return rc;
+}
+
+int util_mkdir_p(const char *path, int mode, struct ec2_error *err)
+{
+	char *copy = strdup(path);
+	char *p;
+	int rc = -1;
+
+	if (!copy)
+		abort();
+	for (p = copy + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+			ec2_error_set_errno(err, errno, "cannot create folder '%s'", copy);
+			goto out;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+int util_rm_rf(const char *path, struct ec2_error *err)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR) {
+			if (unlink(path) < 0 && errno != ENOENT) {
+				ec2_error_set_errno(err, errno, "cannot remove '%s'", path);
+				return -1;
+			}
+			return 0;
+		}
+		ec2_error_set_errno(err, errno, "cannot open folder '%s'", path);
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		char *child;
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		child = util_strdupf("%s/%s", path, e->d_name);
+		if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (util_rm_rf(child, err) < 0)
+				rc = -1;
+		} else if (unlink(child) < 0 && errno != ENOENT) {
+			ec2_error_set_errno(err, errno, "cannot remove '%s'", child);
+			rc = -1;
+		}
+		free(child);
+	}
+	closedir(d);
+	if (rmdir(path) < 0 && errno != ENOENT) {
+		ec2_error_set_errno(err, errno, "cannot remove folder '%s'", path);
+		rc = -1;
+	}
+	return rc;
+}
+
+int util_copy_sparse(const char *src, const char *dst, int mode, struct ec2_error *err)
+{
+	enum { BLOCK = 64 * 1024 };
+	static const char zero[BLOCK];
+	char *buf = NULL;
+	int in = -1, out = -1, rc = -1;
+	off_t size = 0;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		ec2_error_set_errno(err, errno, "cannot open '%s'", src);
+		goto out;
+	}
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (out < 0) {
+		ec2_error_set_errno(err, errno, "cannot create '%s'", dst);
+		goto out;
+	}
+	buf = malloc(BLOCK);
+	if (!buf)
+		abort();
+	for (;;) {
+		ssize_t n = read(in, buf, BLOCK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ec2_error_set_errno(err, errno, "cannot read '%s'", src);
+			goto out_unlink;
+		}
+		if (n == 0)
+			break;
+		if (n == BLOCK && memcmp(buf, zero, BLOCK) == 0) {
+			if (lseek(out, n, SEEK_CUR) < 0)
+				goto out_write;
+		} else {
+			ssize_t done = 0;
+
+			while (done < n) {
+				ssize_t w = write(out, buf + done, (size_t)(n - done));
+
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w < 0)
+					goto out_write;
+				done += w;
+			}
+		}
+		size += n;
+	}
+	if (ftruncate(out, size) < 0 || fsync(out) < 0)
+		goto out_write;
+	rc = 0;
+	goto out;
+out_write:
+	ec2_error_set_errno(err, errno, "cannot write '%s'", dst);
+out_unlink:
+	unlink(dst);
+out:
+	free(buf);
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0 && rc == 0) {
+		ec2_error_set_errno(err, errno, "cannot write '%s'", dst);
+		unlink(dst);
+		rc = -1;
+	}
+	return rc;
+}
+
+bool util_file_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+void util_iso8601(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+}
+
+time_t util_parse_iso8601(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!s)
+		return (time_t)-1;
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		return (time_t)-1;
+	return timegm(&tm);
+}
+
+double util_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void util_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+char *util_strdupf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+const char *req_string(json_object *req, const char *key)
+{
+	json_object *v;
+
+	if (!req || !json_object_object_get_ex(req, key, &v) || !v)
+		return NULL;
+	if (json_object_is_type(v, json_type_array) || json_object_is_type(v, json_type_object))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int req_int(json_object *req, const char *key, long long *out, struct ec2_error *err)
+{
+	json_object *v;
+	const char *s;
+	char *end;
+	long long n;
+
+	if (!req || !json_object_object_get_ex(req, key, &v) || !v)
+		return 0;
+	if (json_object_is_type(v, json_type_int)) {
+		*out = json_object_get_int64(v);
+		return 1;
+	}
+	s = json_object_get_string(v);
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (!json_object_is_type(v, json_type_string) || *s == '\0' || *end != '\0' || errno) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "Invalid value '%s' for %s. It must be an integer.", s, key);
+		return -1;
+	}
+	*out = n;
+	return 1;
+}
+
+int req_bool(json_object *req, const char *key, bool *out, struct ec2_error *err)
+{
+	json_object *v;
+	const char *s;
+
+	if (!req || !json_object_object_get_ex(req, key, &v) || !v)
+		return 0;
+	if (json_object_is_type(v, json_type_boolean)) {
+		*out = json_object_get_boolean(v);
+		return 1;
+	}
+	s = json_object_get_string(v);
+	if (json_object_is_type(v, json_type_string) && strcasecmp(s, "true") == 0) {
+		*out = true;
+		return 1;
+	}
+	if (json_object_is_type(v, json_type_string) && strcasecmp(s, "false") == 0) {
+		*out = false;
+		return 1;
+	}
+	ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+		      "Invalid value '%s' for %s. It must be true or false.", s, key);
+	return -1;
+}
+
+json_object *req_list(json_object *req, const char *key)
+{
+	json_object *v, *arr;
+
+	if (!req || !json_object_object_get_ex(req, key, &v) || !v)
+		return NULL;
+	if (json_object_is_type(v, json_type_array))
+		return v;
+	arr = json_object_new_array();
+	json_object_array_add(arr, json_object_get(v));
+	json_object_object_add(req, key, arr); /* req now holds arr; v stays alive in it */
+	return arr;
+}
+
+void json_add_str(json_object *obj, const char *key, const char *value)
+{
+	json_object_object_add(obj, key, json_object_new_string(value ? value : ""));
+}
+
+void json_add_int(json_object *obj, const char *key, int64_t value)
+{
+	json_object_object_add(obj, key, json_object_new_int64(value));
+}
+
+void json_add_bool(json_object *obj, const char *key, bool value)
+{
+	json_object_object_add(obj, key, json_object_new_boolean(value));
+}
