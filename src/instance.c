@@ -21,6 +21,8 @@
 #include "ec2lite/ids.h"
 #include "ec2lite/util.h"
 
+int ec2_test_fail_launch_index = -1;
+
 struct ec2_reboot_watch {
 	char id[EC2_ID_MAX];
 	virDomainPtr dom;
@@ -420,8 +422,7 @@ static int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr d
 			rc = -1;
 		}
 		if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-					   VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-					   VIR_DOMAIN_UNDEFINE_NVRAM) < 0) {
+					   VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) < 0) {
 			ec2_error_set_libvirt(err, "cannot remove the domain of '%s'", id);
 			rc = -1;
 		}
@@ -904,6 +905,10 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		ec2_error_set_libvirt(err, "cannot define the domain of '%s'", c->id);
 		goto out;
 	}
+	if (index == ec2_test_fail_launch_index) {
+		ec2_error_set(err, EC2_ERR_INTERNAL, "injected launch failure");
+		goto out;
+	}
 	if (virDomainCreate(c->dom) < 0) {
 		ec2_error_set_libvirt(err, "cannot start '%s'", c->id);
 		goto out;
@@ -1213,8 +1218,9 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 				if (rc == 0 && force)
 					rc = virDomainDestroy(in->dom);
 				else if (rc == 0)
-					rc = virDomainShutdownFlags(in->dom,
-								    VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
+					/* libvirt's default: the guest agent where one answers, else
+					 * the ACPI power button. */
+					rc = virDomainShutdown(in->dom);
 				if (rc < 0)
 					ec2_error_set_libvirt(err, "cannot stop '%s'", in->id);
 			}
@@ -1269,8 +1275,9 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 							       VIR_DOMAIN_EVENT_ID_REBOOT,
 							       VIR_DOMAIN_EVENT_CALLBACK(reboot_event),
 							       w, NULL);
-		if (virDomainReboot(v[i].dom, VIR_DOMAIN_REBOOT_ACPI_POWER_BTN) < 0) {
-			/* No ACPI (or the driver cannot): fall back to a hard reset at once. */
+		/* libvirt's default: the guest agent where one answers, else ACPI. */
+		if (virDomainReboot(v[i].dom, 0) < 0) {
+			/* Neither works: fall back to a hard reset at once. */
 			if (virDomainReset(v[i].dom, 0) < 0) {
 				ec2_error_set_libvirt(err, "cannot reboot '%s'", v[i].id);
 				goto out;

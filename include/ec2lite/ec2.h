@@ -83,6 +83,10 @@ json_object *ec2_deregister_image(struct ec2_ctx *ctx, json_object *req, struct 
 json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,
 					 struct ec2_error *err);
 
+/* For tests: when >= 0, the launch of the instance with this launch index fails after its
+ * volume and domain were made, so that the undo of a partial launch can be checked. */
+extern int ec2_test_fail_launch_index;
+
 /* For the model's own modules: the pool (made and started if missing; caller frees with
  * virStoragePoolFree), an image record from the store (new reference) and removal of an image's
  * files once nothing uses them. */

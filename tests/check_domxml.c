@@ -1,0 +1,133 @@
+/* domxml: generated domain XML (golden files) and the metadata round trip. */
+#include <string.h>
+
+#include "ec2lite/domxml.h"
+#include "ec2lite/util.h"
+#include "testutil.h"
+
+static void fill_meta(struct ec2_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	strcpy(m->image_id, "ami-0123456789abcdef0");
+	strcpy(m->instance_type, "t2.micro");
+	strcpy(m->reservation_id, "r-0123456789abcdef0");
+	strcpy(m->launch_time, "2026-12-01T07:41:00.000Z");
+	m->launch_index = 2;
+	m->hibernation = true;
+	strcpy(m->shutdown_behavior, "terminate");
+	strcpy(m->client_token, "token-1");
+	strcpy(m->root_volume_id, "vol-0123456789abcdef0");
+	strcpy(m->root_volume, "i-0123456789abcdef0-root.qcow2");
+	strcpy(m->pool, "ec2-lite");
+	strcpy(m->accelerator, "tcg");
+	m->tags = json_tokener_parse("[{\"Key\": \"Name\", \"Value\": \"web <&> \\\"'\"}]");
+}
+
+static const struct {
+	const char *golden;
+	enum ec2_accel accel;
+	bool kernel;
+} variants[] = {
+	{ "domxml/tcg-kernel.xml", EC2_ACCEL_TCG, true },
+	{ "domxml/kvm-disk.xml", EC2_ACCEL_KVM, false },
+};
+
+START_TEST(golden_domain_xml)
+{
+	struct ec2_meta m;
+	struct domspec spec = {
+		.name = "i-0123456789abcdef0",
+		.accel = variants[_i].accel,
+		.vcpus = 1,
+		.memory_mib = 1024,
+		.tb_cache_mib = 256,
+		.disk_path = "/var/lib/ec2-lite/pool/i-0123456789abcdef0-root.qcow2",
+		.disk_format = "qcow2",
+		.kernel = variants[_i].kernel ? "/var/lib/ec2-lite/kernels/ami-0/vmlinuz" : NULL,
+		.initrd = variants[_i].kernel ? "/var/lib/ec2-lite/kernels/ami-0/initrd.img" : NULL,
+		.cmdline = variants[_i].kernel ? "console=ttyS0 root=/dev/vda rw" : NULL,
+		.console_log = "/var/lib/ec2-lite/instances/i-0123456789abcdef0/console.log",
+		.meta = &m,
+	};
+	char *xml;
+
+	fill_meta(&m);
+	xml = domxml_build(&spec, NULL);
+	ck_assert_ptr_nonnull(xml);
+	test_golden(variants[_i].golden, xml);
+	free(xml);
+	ec2_meta_clear(&m);
+}
+END_TEST
+
+START_TEST(metadata_round_trip)
+{
+	struct ec2_meta m, back;
+	struct ec2_error err = { 0 };
+	char *xml;
+
+	fill_meta(&m);
+	strcpy(m.pending_op, "stop");
+	m.pending_since = 1764574860;
+	strcpy(m.transition_reason, "User initiated (2026-12-01 07:41:00 GMT)");
+	strcpy(m.state_reason, "Client.UserInitiatedShutdown");
+	xml = ec2_meta_to_xml(&m, &err);
+	ck_assert_ptr_nonnull(xml);
+	ck_assert_int_eq(ec2_meta_from_xml(xml, &back, &err), 0);
+	ck_assert_str_eq(back.image_id, m.image_id);
+	ck_assert_str_eq(back.instance_type, m.instance_type);
+	ck_assert_str_eq(back.reservation_id, m.reservation_id);
+	ck_assert_str_eq(back.launch_time, m.launch_time);
+	ck_assert_int_eq(back.launch_index, 2);
+	ck_assert(back.hibernation);
+	ck_assert_str_eq(back.shutdown_behavior, "terminate");
+	ck_assert_str_eq(back.client_token, "token-1");
+	ck_assert_str_eq(back.pool, "ec2-lite");
+	ck_assert_str_eq(back.accelerator, "tcg");
+	ck_assert_str_eq(back.pending_op, "stop");
+	ck_assert_int_eq(back.pending_since, 1764574860);
+	ck_assert_str_eq(back.transition_reason, m.transition_reason);
+	ck_assert_str_eq(back.state_reason, m.state_reason);
+	ck_assert_str_eq(json_object_to_json_string(back.tags), json_object_to_json_string(m.tags));
+	free(xml);
+	ec2_meta_clear(&m);
+	ec2_meta_clear(&back);
+}
+END_TEST
+
+START_TEST(metadata_rejects_foreign_xml)
+{
+	struct ec2_meta m;
+	struct ec2_error err = { 0 };
+
+	ck_assert_int_eq(ec2_meta_from_xml("<other/>", &m, &err), -1);
+	ck_assert_int_eq(ec2_meta_from_xml("not xml", &m, &err), -1);
+}
+END_TEST
+
+START_TEST(pool_and_volume_xml_escape_paths)
+{
+	char *pool = domxml_pool("ec2-lite-x", "/srv/a&b <c>", NULL);
+	char *vol = domxml_volume("i-1-root.qcow2", 1048576, "/srv/a&b/base.raw", "raw", NULL);
+
+	ck_assert_ptr_nonnull(strstr(pool, "<path>/srv/a&amp;b &lt;c&gt;</path>"));
+	ck_assert_ptr_nonnull(strstr(vol, "<path>/srv/a&amp;b/base.raw</path>"));
+	ck_assert_ptr_nonnull(strstr(vol, "<capacity unit=\"bytes\">1048576</capacity>"));
+	ck_assert_ptr_nonnull(strstr(vol, "<format type=\"raw\"/>"));
+	free(pool);
+	free(vol);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("domxml");
+	TCase *tc = tcase_create("domxml");
+
+	tcase_add_loop_test(tc, golden_domain_xml, 0, sizeof(variants) / sizeof(variants[0]));
+	tcase_add_test(tc, metadata_round_trip);
+	tcase_add_test(tc, metadata_rejects_foreign_xml);
+	tcase_add_test(tc, pool_and_volume_xml_escape_paths);
+	suite_add_tcase(s, tc);
+	return test_run(s) ? 1 : 0;
+}

@@ -1,0 +1,23 @@
+/* Helpers shared by the Check suites. */
+#ifndef EC2LITE_TESTUTIL_H
+#define EC2LITE_TESTUTIL_H
+
+#include <check.h>
+#include <json-c/json.h>
+
+/* The data folder (tests/data) and the repository's data folder. */
+const char *test_data_dir(void);
+const char *test_repo_dir(void);
+
+/* A new empty temporary folder (caller frees the string; removes it with test_rmdir). */
+char *test_tmpdir(void);
+void test_rmdir(char *dir);
+
+/* Compares text with the golden file tests/data/<name>; with EC2LITE_UPDATE_GOLDEN=1 in the
+ * environment it rewrites the file instead. */
+void test_golden(const char *name, const char *text);
+
+/* Runs suite s and returns the number of failures. */
+int test_run(Suite *s);
+
+#endif
