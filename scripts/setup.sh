@@ -1,0 +1,46 @@
+#!/bin/sh
+# Set-up shared by the README's commands and CI, on Debian 12 as root, with or without systemd:
+# installs what ec2-lite needs from Debian's packages (only when something is missing), starts
+# virtlogd and libvirtd when they are not running, and builds into build/.
+set -eu
+cd "$(dirname "$0")/.."
+
+packages="gcc make cmake pkg-config libc6-dev
+  libvirt-dev libvirt-daemon libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
+  qemu-system-x86 qemu-utils libxml2-dev libjson-c-dev libguestfs-dev check
+  linux-image-amd64 busybox-static cpio e2fsprogs kmod jq bc"
+
+missing=""
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "setup: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
+
+# No systemd here: start the daemons ourselves (monolithic libvirtd, sockets in /run/libvirt).
+if ! pgrep -x virtlogd > /dev/null; then
+	echo "setup: starting virtlogd"
+	virtlogd -d
+fi
+if ! pgrep -x libvirtd > /dev/null; then
+	echo "setup: starting libvirtd"
+	libvirtd -d
+fi
+i=0
+until virsh -c qemu:///system version > /dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -ge 60 ]; then
+		echo "setup: libvirtd does not answer at qemu:///system" >&2
+		exit 1
+	fi
+	sleep 0.5
+done
+
+cmake -S . -B build -DEC2LITE_WERROR=ON > /dev/null
+cmake --build build -j"$(nproc)"
