@@ -71,6 +71,9 @@ static int write_probe_disk(const char *path)
  * or did not finish within 20 s. */
 static double time_boot(const char *qemu, const char *disk, const char *accel)
 {
+	/* KVM domains run with the host CPU model, so the probe does too (on some nested KVMs
+	 * that alone makes QEMU abort: then the probe fails and TCG is chosen). */
+	const char *cpu = strcmp(accel, "kvm") == 0 ? "host" : "qemu64";
 	char machine[64], drive[512];
 	double start = util_monotonic();
 	pid_t pid;
@@ -82,7 +85,7 @@ static double time_boot(const char *qemu, const char *disk, const char *accel)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		const char *argv[] = { qemu, "-machine", machine, "-m", "16", "-nodefaults",
+		const char *argv[] = { qemu, "-machine", machine, "-cpu", cpu, "-m", "16", "-nodefaults",
 				       "-no-user-config", "-display", "none", "-serial", "none",
 				       "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 				       "-drive", drive, NULL };
@@ -128,7 +131,7 @@ static void set(struct ec2_accel_info *out, enum ec2_accel a, const char *fmt, .
 
 /* Reads or runs the timing probe. The cache key is the host kernel and the QEMU binary, so an
  * upgrade of either probes again. */
-static void probe(const struct ec2_config *cfg, struct ec2_accel_info *out)
+void ec2_accel_probe(const struct ec2_config *cfg, struct ec2_accel_info *out)
 {
 	struct utsname u;
 	char *cache = util_strdupf("%s/accelerator.json", cfg->state_dir);
@@ -214,5 +217,5 @@ void ec2_accel_detect(const struct ec2_config *cfg, virConnectPtr conn,
 		    "kernels run far slower on it than under TCG");
 		return;
 	}
-	probe(cfg, out);
+	ec2_accel_probe(cfg, out);
 }

@@ -33,6 +33,11 @@ bool ec2_conn_is_test(virConnectPtr conn);
 void ec2_accel_detect(const struct ec2_config *cfg, virConnectPtr conn,
 		      struct ec2_accel_info *out);
 
+/* The timing probe alone (what "auto" falls back to where neither rule above decides): boots a
+ * 512-byte guest under KVM (with -cpu host, as KVM domains run) and under TCG, keeps the faster,
+ * and caches the verdict in <state-dir>/accelerator.json keyed by host kernel and QEMU binary. */
+void ec2_accel_probe(const struct ec2_config *cfg, struct ec2_accel_info *out);
+
 const char *ec2_accel_name(enum ec2_accel a); /* "kvm" or "tcg" */
 
 #endif
