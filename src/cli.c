@@ -126,9 +126,9 @@ static int set_value(const struct command *cmd, const struct cli_opt *o, json_ob
 
 	switch (o->kind) {
 	case OPT_TEXT:
-		if (strncmp(value, "file://", 7) == 0) {
+		if (strncmp(value, "file://", 7) == 0 || strncmp(value, "fileb://", 8) == 0) {
 			size_t len;
-			char *text = util_read_file(value + 7, &len, &err);
+			char *text = util_read_file(strchr(value, ':') + 3, &len, &err);
 
 			if (!text)
 				return usage_error(cmd, "%s", err.message);

@@ -26,6 +26,17 @@ static const struct cli_opt run_instances_opts[] = {
 	  false, "stop (default) or terminate: what a shutdown from inside the guest does" },
 	{ "client-token", "ClientToken", OPT_STRING, false,
 	  "makes the request idempotent: a retry with the same token launches nothing new" },
+	{ "user-data", "UserData", OPT_TEXT, false,
+	  "a script or cloud-config run on first boot: text, file://PATH or fileb://PATH "
+	  "(16384 bytes at most)" },
+	END,
+};
+
+static const struct cli_opt attribute_opts[] = {
+	{ "instance-id", "InstanceId", OPT_STRING, true, "the instance" },
+	{ "attribute", "Attribute", OPT_STRING, true,
+	  "userData, instanceType, instanceInitiatedShutdownBehavior, rootDeviceName, "
+	  "disableApiTermination or disableApiStop" },
 	END,
 };
 
@@ -105,6 +116,9 @@ const struct command commands[] = {
 	  ec2_reboot_instances, NULL, CMD_NEEDS_CTX | CMD_SETTLE },
 	{ "terminate-instances", "TerminateInstances", "terminate instances: their disks go too",
 	  ids_opts, NULL, ec2_terminate_instances, NULL, CMD_NEEDS_CTX },
+	{ "describe-instance-attribute", "DescribeInstanceAttribute",
+	  "describe one attribute of an instance (userData comes base64-encoded)", attribute_opts,
+	  NULL, ec2_describe_instance_attribute, NULL, CMD_NEEDS_CTX },
 	{ "wait", NULL,
 	  "wait for instance-running, instance-stopped, instance-terminated or instance-exists",
 	  wait_opts, "waiter", NULL, cmd_wait, CMD_NEEDS_CTX },

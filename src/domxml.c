@@ -276,6 +276,17 @@ char *domxml_build(const struct domspec *s, struct ec2_error *err)
 	n = elem(d, "target", "dev", "vda");
 	prop(n, "bus", "virtio");
 
+	if (s->seed) {
+		d = elem(devs, "disk", "type", "file");
+		prop(d, "device", "cdrom");
+		n = elem(d, "driver", "name", "qemu");
+		prop(n, "type", "raw");
+		elem(d, "source", "file", s->seed);
+		n = elem(d, "target", "dev", "hdc");
+		prop(n, "bus", "ide");
+		child(d, "readonly", NULL);
+	}
+
 	d = elem(devs, "serial", "type", "pty");
 	if (s->console_log) {
 		n = elem(d, "log", "file", s->console_log);

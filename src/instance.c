@@ -19,6 +19,7 @@
 #include "ec2lite/ec2.h"
 #include "ec2lite/filter.h"
 #include "ec2lite/ids.h"
+#include "ec2lite/seed.h"
 #include "ec2lite/util.h"
 
 int ec2_test_fail_launch_index = -1;
@@ -821,6 +822,8 @@ struct launch_params {
 	bool hibernation;
 	const char *shutdown_behavior;
 	json_object *tags;
+	const char *user_data;
+	size_t user_data_len;
 	virStoragePoolPtr pool;
 };
 
@@ -846,6 +849,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	json_object *priv;
 	virStorageVolPtr vol = NULL;
 	char *volxml = NULL, *volpath = NULL, *dir = NULL, *log = NULL, *xml = NULL;
+	char *seed = NULL, *meta = NULL, *udpath = NULL;
 	long long vsize = 0;
 	int rc = -1;
 
@@ -871,6 +875,14 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	if (util_mkdir_p(dir, 0755, err) < 0)
 		goto out;
 	log = util_strdupf("%s/console.log", dir);
+	seed = util_strdupf("%s/seed.iso", dir);
+	udpath = util_strdupf("%s/user-data", dir);
+	meta = seed_meta_data(c->id, c->id, NULL);
+	/* The user-data is kept beside the seed for DescribeInstanceAttribute. */
+	if (seed_write(seed, lp->user_data, lp->user_data_len, meta, err) < 0 ||
+	    util_write_file_atomic(udpath, lp->user_data ? lp->user_data : "", lp->user_data_len,
+				   0600, err) < 0)
+		goto out;
 
 	snprintf(m.image_id, sizeof(m.image_id), "%s", lp->image_id);
 	snprintf(m.instance_type, sizeof(m.instance_type), "%s", lp->type->name);
@@ -896,6 +908,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	spec.initrd = image_priv(lp->image, "Initrd");
 	spec.cmdline = image_priv(lp->image, "KernelArgs");
 	spec.console_log = log;
+	spec.seed = seed;
 	spec.meta = &m;
 	xml = domxml_build(&spec, err);
 	if (!xml)
@@ -923,6 +936,9 @@ out:
 	free(dir);
 	free(log);
 	free(xml);
+	free(seed);
+	free(meta);
+	free(udpath);
 	return rc;
 }
 
@@ -1015,6 +1031,15 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	if (lp.hibernation && !lp.type->hibernation_supported) {
 		ec2_error_set(err, EC2_ERR_HIBERNATION_UNSUPPORTED,
 			      "Hibernation is not supported for the instance type %s", lp.type->name);
+		return NULL;
+	}
+	lp.user_data = req_string(req, "UserData");
+	lp.user_data_len = lp.user_data ? (size_t)json_object_get_string_len(
+					      json_object_object_get(req, "UserData")) : 0;
+	if (lp.user_data_len > EC2_USER_DATA_MAX) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "User data is limited to %d bytes (this is %zu)", EC2_USER_DATA_MAX,
+			      lp.user_data_len);
 		return NULL;
 	}
 	if (parse_tags(req, &lp.tags, err) < 0)
@@ -1326,4 +1351,73 @@ json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
 		return NULL;
 	}
 	return changes_response("TerminatingInstances", list);
+}
+
+/* DescribeInstanceAttribute for the attributes an instance here has. */
+json_object *ec2_describe_instance_attribute(struct ec2_ctx *ctx, json_object *req,
+					     struct ec2_error *err)
+{
+	const char *attr = req_string(req, "Attribute");
+	const char *id = req_string(req, "InstanceId");
+	json_object *ids, *resp = NULL, *val;
+	struct inst *v = NULL;
+	size_t n = 0;
+
+	if (!attr || !id) {
+		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER, "The request must contain the parameter %s",
+			      !id ? "InstanceId" : "Attribute");
+		return NULL;
+	}
+	ids = json_object_new_array();
+	json_object_array_add(ids, json_object_new_string(id));
+	if (resolve(ctx, ids, true, &v, &n, err) < 0)
+		goto out;
+	if (!v[0].dom) {
+		ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND, "The instance ID '%s' does not exist", id);
+		goto out;
+	}
+	resp = json_object_new_object();
+	val = json_object_new_object();
+	if (strcmp(attr, "userData") == 0) {
+		char *path = util_strdupf("%s/%s/user-data", ctx->instances_dir, id), *b64;
+		size_t len = 0;
+		char *data = util_read_file(path, &len, NULL);
+
+		free(path);
+		if (data && len) {
+			b64 = util_base64(data, len);
+			json_add_str(val, "Value", b64);
+			free(b64);
+		}
+		free(data);
+		json_add_str(resp, "InstanceId", id);
+		json_object_object_add(resp, "UserData", val);
+	} else if (strcmp(attr, "instanceType") == 0) {
+		json_add_str(val, "Value", v[0].meta.instance_type);
+		json_add_str(resp, "InstanceId", id);
+		json_object_object_add(resp, "InstanceType", val);
+	} else if (strcmp(attr, "instanceInitiatedShutdownBehavior") == 0) {
+		json_add_str(val, "Value", v[0].meta.shutdown_behavior);
+		json_add_str(resp, "InstanceId", id);
+		json_object_object_add(resp, "InstanceInitiatedShutdownBehavior", val);
+	} else if (strcmp(attr, "rootDeviceName") == 0) {
+		json_add_str(val, "Value", "/dev/xvda");
+		json_add_str(resp, "InstanceId", id);
+		json_object_object_add(resp, "RootDeviceName", val);
+	} else if (strcmp(attr, "disableApiTermination") == 0 || strcmp(attr, "disableApiStop") == 0) {
+		json_add_bool(val, "Value", false);
+		json_object_object_add(resp, strcmp(attr, "disableApiStop") == 0 ? "DisableApiStop" :
+				       "DisableApiTermination", val);
+		json_add_str(resp, "InstanceId", id);
+	} else {
+		json_object_put(val);
+		json_object_put(resp);
+		resp = NULL;
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "Value (%s) for parameter attribute is invalid. Unknown attribute.", attr);
+	}
+out:
+	insts_free(v, n);
+	json_object_put(ids);
+	return resp;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +310,16 @@ char *util_strdupf(const char *fmt, ...)
 		abort();
 	va_end(ap);
 	return s;
+}
+
+char *util_base64(const void *data, size_t len)
+{
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+	if (!out)
+		abort();
+	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	return out;
 }
 
 const char *req_string(json_object *req, const char *key)

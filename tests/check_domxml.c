@@ -47,6 +47,8 @@ START_TEST(golden_domain_xml)
 		.initrd = variants[_i].kernel ? "/var/lib/ec2-lite/kernels/ami-0/initrd.img" : NULL,
 		.cmdline = variants[_i].kernel ? "console=ttyS0 root=/dev/vda rw" : NULL,
 		.console_log = "/var/lib/ec2-lite/instances/i-0123456789abcdef0/console.log",
+		.seed = variants[_i].kernel ? "/var/lib/ec2-lite/instances/i-0123456789abcdef0/seed.iso"
+					    : NULL,
 		.meta = &m,
 	};
 	char *xml;

@@ -57,6 +57,7 @@ struct domspec {
 	const char *initrd;       /* may be NULL */
 	const char *cmdline;      /* may be NULL */
 	const char *console_log;  /* serial console log file, kept across reboots */
+	const char *seed;         /* the NoCloud seed ISO, attached as a read-only CD-ROM */
 	const struct ec2_meta *meta;
 };
 

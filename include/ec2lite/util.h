@@ -43,6 +43,9 @@ void util_sleep_ms(unsigned ms);
 /* printf into a new string the caller frees; never NULL (aborts on out-of-memory, as json-c does). */
 char *util_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Standard base64 of len bytes (caller frees). */
+char *util_base64(const void *data, size_t len);
+
 /* Reading EC2 request objects (json-c, with EC2's parameter names as keys). Values may be given as
  * JSON types or as strings (shorthand syntax and the Query protocol carry everything as strings).
  * The returned strings and objects are borrowed from req. */
