@@ -86,5 +86,6 @@ int cli_error(const struct cli *cli, const struct ec2_error *err);
 int cmd_wait(struct cli *cli, json_object *req, const char *waiter);
 int cmd_doctor(struct cli *cli, json_object *req, const char *positional);
 int cmd_reconcile(struct cli *cli, json_object *req, const char *positional);
+int cmd_build_ami(struct cli *cli, json_object *req, const char *recipe);
 
 #endif

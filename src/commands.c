@@ -101,6 +101,12 @@ static const struct cli_opt reconcile_opts[] = {
 	END,
 };
 
+static const struct cli_opt build_ami_opts[] = {
+	{ "force", "Force", OPT_BOOL, false, "build again even when the recipe has not changed" },
+	{ "verbose", "Verbose", OPT_BOOL, false, "show the output of the tools the build runs" },
+	END,
+};
+
 static const struct cli_opt no_opts[] = { END };
 
 const struct command commands[] = {
@@ -130,6 +136,9 @@ const struct command commands[] = {
 	  ec2_describe_images, NULL, CMD_NEEDS_CTX },
 	{ "deregister-image", "DeregisterImage", "deregister an AMI", deregister_image_opts, NULL,
 	  ec2_deregister_image, NULL, CMD_NEEDS_CTX },
+	{ "build-ami", NULL,
+	  "build an AMI recipe from amis/ (tiny, debian-12) as a Quick Start AMI", build_ami_opts,
+	  "recipe", NULL, cmd_build_ami, CMD_NEEDS_CTX },
 	{ "reconcile", NULL,
 	  "finish pending transitions now (forced stops, hard resets, guest shutdowns)",
 	  reconcile_opts, NULL, NULL, cmd_reconcile, CMD_NEEDS_CTX },

@@ -19,6 +19,7 @@
 #include "ec2lite/domxml.h"
 #include "ec2lite/ec2.h"
 #include "ec2lite/filter.h"
+#include "ec2lite/image.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/util.h"
 
@@ -133,8 +134,9 @@ static bool name_valid(const char *name)
 
 struct register_ctx {
 	json_object *image; /* the record to add */
-	const char *name;
+	const struct image_source *src;
 	const char *owner;
+	char replaced[EC2_ID_MAX]; /* the image it replaced, if any */
 };
 
 static int add_image(json_object *root, void *opaque, struct ec2_error *err)
@@ -144,23 +146,30 @@ static int add_image(json_object *root, void *opaque, struct ec2_error *err)
 
 	json_object_object_foreach(images, id, img) {
 		const char *state = req_string(img, "State");
+		const char *alias = req_string(img, "ImageOwnerAlias");
 
 		if (state && strcmp(state, "deregistered") == 0)
 			continue;
-		if (strcmp(req_string(img, "Name"), r->name) == 0 &&
-		    strcmp(req_string(img, "OwnerId"), r->owner) == 0) {
-			ec2_error_set(err, EC2_ERR_AMI_NAME_DUPLICATE,
-				      "AMI name %s is already in use by AMI %s", r->name, id);
-			return -1;
+		if (strcmp(req_string(img, "Name"), r->src->name) != 0 ||
+		    strcmp(req_string(img, "OwnerId"), r->owner) != 0 ||
+		    strcmp(alias ? alias : "", r->src->owner_alias ? r->src->owner_alias : "") != 0)
+			continue;
+		if (r->src->replace) {
+			/* A rebuilt recipe takes over its name; instances of the old one keep it. */
+			json_add_str(img, "State", "deregistered");
+			snprintf(r->replaced, sizeof(r->replaced), "%s", id);
+			continue;
 		}
+		ec2_error_set(err, EC2_ERR_AMI_NAME_DUPLICATE, "AMI name %s is already in use by AMI %s",
+			      r->src->name, id);
+		return -1;
 	}
 	json_object_object_add(images, req_string(r->image, "ImageId"), json_object_get(r->image));
 	return 0;
 }
 
-static json_object *image_record(struct ec2_ctx *ctx, const char *id, const char *name,
-				 const char *description, const char *owner_alias,
-				 unsigned long long vsize)
+static json_object *image_record(struct ec2_ctx *ctx, const char *id,
+				 const struct image_source *src, unsigned long long vsize)
 {
 	json_object *img = json_object_new_object(), *bdms, *bdm, *ebs;
 	char now[32], snap[EC2_ID_MAX], *location;
@@ -170,11 +179,12 @@ static json_object *image_record(struct ec2_ctx *ctx, const char *id, const char
 	json_add_str(img, "Architecture", "x86_64");
 	json_add_str(img, "CreationDate", now);
 	json_add_str(img, "ImageId", id);
-	location = owner_alias ? util_strdupf("%s/%s", owner_alias, name) : strdup(name);
+	location = util_strdupf("%s/%s", src->owner_alias ? src->owner_alias : ctx->cfg->owner_id,
+				src->name);
 	json_add_str(img, "ImageLocation", location);
 	free(location);
 	json_add_str(img, "ImageType", "machine");
-	json_add_bool(img, "Public", false);
+	json_add_bool(img, "Public", src->owner_alias != NULL);
 	json_add_str(img, "OwnerId", ctx->cfg->owner_id);
 	json_add_str(img, "PlatformDetails", "Linux/UNIX");
 	json_add_str(img, "UsageOperation", "RunInstances");
@@ -191,13 +201,13 @@ static json_object *image_record(struct ec2_ctx *ctx, const char *id, const char
 	json_object_object_add(bdm, "Ebs", ebs);
 	json_object_array_add(bdms, bdm);
 	json_object_object_add(img, "BlockDeviceMappings", bdms);
-	if (description)
-		json_add_str(img, "Description", description);
+	if (src->description)
+		json_add_str(img, "Description", src->description);
 	json_add_bool(img, "EnaSupport", true);
 	json_add_str(img, "Hypervisor", "xen");
-	if (owner_alias)
-		json_add_str(img, "ImageOwnerAlias", owner_alias);
-	json_add_str(img, "Name", name);
+	if (src->owner_alias)
+		json_add_str(img, "ImageOwnerAlias", src->owner_alias);
+	json_add_str(img, "Name", src->name);
 	json_add_str(img, "RootDeviceName", "/dev/xvda");
 	json_add_str(img, "RootDeviceType", "ebs");
 	json_add_str(img, "SriovNetSupport", "simple");
@@ -206,46 +216,46 @@ static json_object *image_record(struct ec2_ctx *ctx, const char *id, const char
 	return img;
 }
 
-json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+int image_name_check(const char *name, struct ec2_error *err)
 {
-	const char *name = req_string(req, "Name");
-	const char *disk = req_string(req, "DiskPath");
-	const char *kernel = req_string(req, "KernelPath");
-	const char *initrd = req_string(req, "RamdiskPath");
-	const char *cmdline = req_string(req, "KernelArgs");
-	char id[EC2_ID_MAX], format[16], *base = NULL, *kdir = NULL, *kcopy = NULL, *icopy = NULL;
-	unsigned long long vsize = 0;
-	struct register_ctx r;
-	json_object *img = NULL, *priv, *resp = NULL;
-	virStoragePoolPtr pool = NULL;
-
 	if (!name) {
 		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
 			      "The request must contain the parameter name");
-		return NULL;
+		return -1;
 	}
 	if (!name_valid(name)) {
 		ec2_error_set(err, EC2_ERR_AMI_NAME_MALFORMED,
 			      "AMI names must be between 3 and 128 characters long, and may "
 			      "contain letters, numbers, '(', ')', '[', ']', ' ', '.', '/', '-', "
 			      "''', '@' and '_'");
+		return -1;
+	}
+	return 0;
+}
+
+json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
+		       struct ec2_error *err)
+{
+	char id[EC2_ID_MAX], format[16], *base = NULL, *kdir = NULL, *kcopy = NULL, *icopy = NULL;
+	unsigned long long vsize = 0;
+	struct register_ctx r;
+	json_object *img = NULL, *priv, *resp = NULL;
+	virStoragePoolPtr pool = NULL;
+	size_t i;
+
+	if (image_name_check(src->name, err) < 0)
+		return NULL;
+	if (src->initrd && !src->kernel) {
+		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "A ramdisk is only used with a kernel");
 		return NULL;
 	}
-	if (!disk) {
-		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
-			      "The request must contain the parameter DiskPath");
+	if (probe_disk(src->disk, format, sizeof(format), &vsize, err) < 0)
 		return NULL;
-	}
-	if (initrd && !kernel) {
-		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION,
-			      "A ramdisk is only used with a kernel");
-		return NULL;
-	}
-	if (probe_disk(disk, format, sizeof(format), &vsize, err) < 0)
-		return NULL;
-	if ((kernel && !util_file_exists(kernel)) || (initrd && !util_file_exists(initrd))) {
+	if ((src->kernel && !util_file_exists(src->kernel)) ||
+	    (src->initrd && !util_file_exists(src->initrd))) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "The kernel or ramdisk '%s' does not "
-			      "exist", kernel && !util_file_exists(kernel) ? kernel : initrd);
+			      "exist", src->kernel && !util_file_exists(src->kernel) ? src->kernel :
+			      src->initrd);
 		return NULL;
 	}
 	pool = ec2_pool(ctx, err);
@@ -254,44 +264,57 @@ json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec
 	if (ec2_id_new("ami", id, err) < 0)
 		goto out;
 	base = util_strdupf("%s/%s.%s", ctx->pool_dir, id, format);
-	if (copy_file(disk, base, err) < 0) {
+	if (src->move ? rename(src->disk, base) < 0 : copy_file(src->disk, base, err) < 0) {
+		if (src->move)
+			ec2_error_set_errno(err, errno, "cannot move '%s' into the pool", src->disk);
 		free(base);
 		base = NULL;
 		goto out;
 	}
 	chmod(base, 0444); /* a read-only base: instances write to their overlays only */
-	if (kernel) {
+	if (src->kernel) {
 		kdir = util_strdupf("%s/%s", ctx->kernels_dir, id);
 		kcopy = util_strdupf("%s/vmlinuz", kdir);
-		if (util_mkdir_p(kdir, 0755, err) < 0 || util_copy_sparse(kernel, kcopy, 0644, err) < 0)
+		if (util_mkdir_p(kdir, 0755, err) < 0 ||
+		    util_copy_sparse(src->kernel, kcopy, 0644, err) < 0)
 			goto undo;
-		if (initrd) {
+		if (src->initrd) {
 			icopy = util_strdupf("%s/initrd.img", kdir);
-			if (util_copy_sparse(initrd, icopy, 0644, err) < 0)
+			if (util_copy_sparse(src->initrd, icopy, 0644, err) < 0)
 				goto undo;
 		}
 	}
 	virStoragePoolRefresh(pool, 0);
 
-	img = image_record(ctx, id, name, req_string(req, "Description"), NULL, vsize);
+	img = image_record(ctx, id, src, vsize);
 	priv = json_object_new_object();
 	json_add_str(priv, "Base", base);
 	json_add_str(priv, "Format", format);
 	json_add_int(priv, "VirtualSize", (int64_t)vsize);
-	json_add_str(priv, "BootMode", kernel ? "kernel" : "disk");
+	json_add_str(priv, "BootMode", src->kernel ? "kernel" : "disk");
 	if (kcopy)
 		json_add_str(priv, "Kernel", kcopy);
 	if (icopy)
 		json_add_str(priv, "Initrd", icopy);
-	if (kernel)
-		json_add_str(priv, "KernelArgs", cmdline ? cmdline : "console=ttyS0 root=/dev/vda rw");
+	if (src->kernel)
+		json_add_str(priv, "KernelArgs", src->cmdline ? src->cmdline :
+			     "console=ttyS0 root=/dev/vda rw");
+	if (src->recipe_hash)
+		json_add_str(priv, "RecipeHash", src->recipe_hash);
+	for (i = 0; src->extra && i + 1 < json_object_array_length(src->extra); i += 2)
+		json_object_object_add(priv,
+				       json_object_get_string(json_object_array_get_idx(src->extra, i)),
+				       json_object_get(json_object_array_get_idx(src->extra, i + 1)));
 	json_object_object_add(img, PRIVATE_KEY, priv);
 
+	memset(&r, 0, sizeof(r));
 	r.image = img;
-	r.name = name;
+	r.src = src;
 	r.owner = ctx->cfg->owner_id;
 	if (store_update(ctx->store, add_image, &r, err) < 0)
 		goto undo;
+	if (r.replaced[0])
+		ec2_image_collect(ctx);
 	resp = json_object_new_object();
 	json_add_str(resp, "ImageId", id);
 	goto out;
@@ -302,6 +325,8 @@ undo:
 		util_rm_rf(kdir, NULL);
 	virStoragePoolRefresh(pool, 0);
 out:
+	if (!resp && src->move)
+		unlink(src->disk);
 	json_object_put(img);
 	free(base);
 	free(kdir);
@@ -309,6 +334,27 @@ out:
 	free(icopy);
 	virStoragePoolFree(pool);
 	return resp;
+}
+
+json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	struct image_source src = {
+		.name = req_string(req, "Name"),
+		.description = req_string(req, "Description"),
+		.disk = req_string(req, "DiskPath"),
+		.kernel = req_string(req, "KernelPath"),
+		.initrd = req_string(req, "RamdiskPath"),
+		.cmdline = req_string(req, "KernelArgs"),
+	};
+
+	if (image_name_check(src.name, err) < 0)
+		return NULL;
+	if (!src.disk) {
+		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
+			      "The request must contain the parameter DiskPath");
+		return NULL;
+	}
+	return image_add(ctx, &src, err);
 }
 
 static const struct filter_field image_filters[] = {

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,6 +312,71 @@ char *util_strdupf(const char *fmt, ...)
 		abort();
 	va_end(ap);
 	return s;
+}
+
+int util_run(const char *const argv[], void (*on_line)(void *opaque, const char *line),
+	     void *opaque, struct ec2_error *err)
+{
+	int fds[2], status = 0;
+	pid_t pid;
+	FILE *out;
+	char line[4096], last[512] = "";
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		ec2_error_set_errno(err, errno, "cannot run %s", argv[0]);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		ec2_error_set_errno(err, errno, "cannot run %s", argv[0]);
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "cannot execute %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	out = fdopen(fds[0], "r");
+	while (out && fgets(line, sizeof(line), out)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0])
+			snprintf(last, sizeof(last), "%.500s", line);
+		if (on_line)
+			on_line(opaque, line);
+	}
+	if (out)
+		fclose(out);
+	else
+		close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		ec2_error_set(err, EC2_ERR_INTERNAL, "%s failed (%s %d)%s%s", argv[0],
+			      WIFEXITED(status) ? "exit status" : "signal",
+			      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			      last[0] ? ": " : "", last);
+		return -1;
+	}
+	return 0;
+}
+
+void util_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	int i;
+
+	SHA256(data, len, md);
+	for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 char *util_base64(const void *data, size_t len)

@@ -43,6 +43,15 @@ void util_sleep_ms(unsigned ms);
 /* printf into a new string the caller frees; never NULL (aborts on out-of-memory, as json-c does). */
 char *util_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Runs argv[0] (looked up in PATH) with argv, no shell. Each line it writes to stdout or stderr
+ * goes to on_line (when not NULL). Fails unless it exits with status 0; the error names the
+ * program and quotes its last line of output. */
+int util_run(const char *const argv[], void (*on_line)(void *opaque, const char *line),
+	     void *opaque, struct ec2_error *err);
+
+/* Hex SHA-256 of len bytes into out (65 bytes). */
+void util_sha256_hex(const void *data, size_t len, char out[65]);
+
 /* Standard base64 of len bytes (caller frees). */
 char *util_base64(const void *data, size_t len);
 

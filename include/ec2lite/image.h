@@ -1,0 +1,49 @@
+/* AMIs inside the model: adding one to the catalog (shared by RegisterImage, ImportImage and
+ * the recipe builder), and building recipes. */
+#ifndef EC2LITE_IMAGE_H
+#define EC2LITE_IMAGE_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "ec2lite/ec2.h"
+#include "ec2lite/error.h"
+
+struct image_source {
+	const char *name;
+	const char *description;
+	const char *owner_alias;  /* "amazon" for built recipes (Quick Start); NULL: yours */
+	const char *disk;         /* raw or qcow2, standalone */
+	bool move;                /* rename the disk into the pool (a build's own output) */
+	bool replace;             /* a same-named image of the same owner is deregistered */
+	const char *kernel;       /* direct kernel boot: kept beside the disk */
+	const char *initrd;
+	const char *cmdline;
+	const char *recipe_hash;  /* what a rebuild compares */
+	json_object *extra;       /* more private facts: [key, value, key, value ...] or NULL */
+};
+
+/* Checks an AMI name (3-128 characters of EC2's set). */
+int image_name_check(const char *name, struct ec2_error *err);
+
+/* Takes src into the pool and the catalog; {"ImageId": ...} or NULL. On failure nothing of it
+ * is left (a moved disk is removed). */
+json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
+		       struct ec2_error *err);
+
+/* Progress of long work, for a front end to show; every member may be NULL. */
+struct ec2_progress {
+	void (*step)(void *opaque, int index, int total, const char *what);
+	void (*fraction)(void *opaque, double done); /* 0..1 within the current step */
+	void (*line)(void *opaque, const char *text); /* output of a tool it runs */
+	void *opaque;
+};
+
+/* BuildAmi (not an EC2 action: EC2's Quick Start AMIs are made by Amazon): builds the recipe
+ * amis/<Recipe>.json and registers it as owner "amazon". Request keys: Recipe, Force. A second
+ * build of an unchanged recipe is a no-op unless Force. Returns {"ImageId", "Name",
+ * "Built": bool}. */
+json_object *ec2_build_ami(struct ec2_ctx *ctx, json_object *req, const struct ec2_progress *p,
+			   struct ec2_error *err);
+
+#endif

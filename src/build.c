@@ -1,0 +1,486 @@
+/* Building AMIs from the recipes in amis/ (ec2_build_ami: see include/ec2lite/image.h).
+ *
+ * Builders:
+ *   busybox      ("tiny") Debian's kernel, an initramfs that loads the modules the kernel needs
+ *                for virtio, ext4 and the CD-ROM seed, and an ext4 root disk with busybox and
+ *                the scripts in amis/<recipe>/; boots straight into the kernel.
+ *   debootstrap  ("debian-12") a Debian system from the configured mirror, on a partitioned
+ *                disk with extlinux in its MBR: boots from the disk, as cloud images do.
+ * Disks are made with libguestfs (partitions, filesystems, files copied in, bootloader), never
+ * with loop mounts. The recipe's text, the builder version and the host kernel make the recipe
+ * hash; an available AMI with the same name and hash makes a second build a no-op. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <guestfs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "ec2lite/image.h"
+#include "ec2lite/util.h"
+
+#define BUILDER_VERSION "1"
+
+struct build {
+	struct ec2_ctx *ctx;
+	const struct ec2_progress *p;
+	json_object *recipe;
+	const char *name;
+	char *recipe_dir;  /* amis/<name>/ */
+	char *work;        /* a scratch folder in the state folder */
+	char kver[256];    /* the kernel release used */
+	int step, steps;
+};
+
+static void step(struct build *b, const char *what)
+{
+	b->step++;
+	if (b->p && b->p->step)
+		b->p->step(b->p->opaque, b->step, b->steps, what);
+}
+
+static void line(void *opaque, const char *text)
+{
+	struct build *b = opaque;
+
+	if (b->p && b->p->line)
+		b->p->line(b->p->opaque, text);
+}
+
+/* --- a cpio "newc" archive, the initramfs format --- */
+
+struct cpio {
+	FILE *f;
+	unsigned ino;
+};
+
+static void cpio_pad(struct cpio *c)
+{
+	while (ftell(c->f) % 4)
+		fputc(0, c->f);
+}
+
+static void cpio_entry(struct cpio *c, const char *name, unsigned mode, const void *data,
+		       size_t len)
+{
+	fprintf(c->f, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", c->ino++,
+		mode, 0, 0, 1, 0, len, 0, 0, 0, 0, strlen(name) + 1, 0);
+	fwrite(name, 1, strlen(name) + 1, c->f);
+	cpio_pad(c);
+	if (len)
+		fwrite(data, 1, len, c->f);
+	cpio_pad(c);
+}
+
+static int cpio_file(struct cpio *c, const char *name, const char *path, unsigned mode,
+		     struct ec2_error *err)
+{
+	size_t len;
+	char *data = util_read_file(path, &len, err);
+
+	if (!data)
+		return -1;
+	cpio_entry(c, name, 0100000 | mode, data, len);
+	free(data);
+	return 0;
+}
+
+/* --- helpers --- */
+
+static const char *rstr(json_object *o, const char *key)
+{
+	const char *s = req_string(o, key);
+
+	return s ? s : "";
+}
+
+static int write_text(const char *path, const char *text, int mode, struct ec2_error *err)
+{
+	return util_write_file_atomic(path, text, strlen(text), mode, err);
+}
+
+/* The newest kernel with modules on this host (from Debian's linux-image package). */
+static int host_kernel(struct build *b, struct ec2_error *err)
+{
+	DIR *d = opendir("/lib/modules");
+	struct dirent *e;
+
+	b->kver[0] = '\0';
+	while (d && (e = readdir(d))) {
+		char *vmlinuz = util_strdupf("/boot/vmlinuz-%s", e->d_name);
+
+		if (e->d_name[0] != '.' && util_file_exists(vmlinuz) &&
+		    strverscmp(e->d_name, b->kver) > 0)
+			snprintf(b->kver, sizeof(b->kver), "%s", e->d_name);
+		free(vmlinuz);
+	}
+	if (d)
+		closedir(d);
+	if (!b->kver[0]) {
+		ec2_error_set(err, EC2_ERR_INTERNAL, "no kernel in /boot with modules in /lib/modules: "
+			      "install Debian's linux-image-amd64");
+		return -1;
+	}
+	return 0;
+}
+
+/* --- libguestfs --- */
+
+static void guestfs_progress(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags,
+			     const char *buf, size_t buf_len, const uint64_t *array,
+			     size_t array_len)
+{
+	struct build *b = opaque;
+
+	(void)g, (void)event, (void)handle, (void)flags, (void)buf, (void)buf_len;
+	if (array_len >= 4 && array[3] && b->p && b->p->fraction)
+		b->p->fraction(b->p->opaque, (double)array[2] / (double)array[3]);
+}
+
+/* A handle that reports errors to us instead of stderr, on the backend that works here: the
+ * direct backend, with TCG when guests run under TCG (the environment may override both). */
+static guestfs_h *guestfs_open(struct build *b, struct ec2_error *err)
+{
+	guestfs_h *g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT);
+
+	if (!g) {
+		ec2_error_set(err, EC2_ERR_INTERNAL, "cannot create a libguestfs handle");
+		return NULL;
+	}
+	guestfs_set_error_handler(g, NULL, NULL);
+	guestfs_parse_environment(g);
+	if (!getenv("LIBGUESTFS_BACKEND"))
+		guestfs_set_backend(g, "direct");
+	if (!getenv("LIBGUESTFS_BACKEND_SETTINGS") && b->ctx->accel.accel == EC2_ACCEL_TCG) {
+		/* The bare flag, as LIBGUESTFS_BACKEND_SETTINGS=force_tcg gives it:
+		 * guestfs_set_backend_setting(g, "force_tcg", "") makes launch fail with no
+		 * message (libguestfs 1.48). */
+		char *settings[] = { (char *)"force_tcg", NULL };
+
+		guestfs_set_backend_settings(g, settings);
+	}
+	guestfs_set_event_callback(g, guestfs_progress, GUESTFS_EVENT_PROGRESS, 0, b);
+	return g;
+}
+
+static int gfail(guestfs_h *g, const char *what, struct ec2_error *err)
+{
+	const char *why = guestfs_last_error(g);
+
+	ec2_error_set(err, EC2_ERR_INTERNAL, "%s: %s", what, why ? why : "libguestfs failed");
+	return -1;
+}
+
+static int tar_dir(struct build *b, const char *dir, const char *tar, struct ec2_error *err)
+{
+	const char *argv[] = { "tar", "--numeric-owner", "--xattrs", "-C", dir, "-cf", tar, ".",
+			       NULL };
+
+	return util_run(argv, line, b, err);
+}
+
+/* --- the busybox builder (tiny) --- */
+
+static int tiny_rootfs(struct build *b, const char *root, struct ec2_error *err)
+{
+	static const char *const dirs[] = { "bin", "sbin", "etc", "proc", "sys", "dev", "run", "tmp",
+					    "mnt", "root", "var/lib/ec2-lite", "lib", NULL };
+	const char *const *d;
+	char *p, *src;
+	int rc = 0;
+
+	for (d = dirs; *d; d++) {
+		p = util_strdupf("%s/%s", root, *d);
+		rc |= util_mkdir_p(p, 0755, err);
+		free(p);
+	}
+	if (rc < 0)
+		return -1;
+	p = util_strdupf("%s/bin/busybox", root);
+	rc = util_copy_sparse("/bin/busybox", p, 0755, err);
+	free(p);
+	if (rc < 0)
+		return -1;
+	src = util_strdupf("%s/init", b->recipe_dir);
+	p = util_strdupf("%s/sbin/init", root);
+	rc = util_copy_sparse(src, p, 0755, err);
+	free(p);
+	free(src);
+	src = util_strdupf("%s/udhcpc.script", b->recipe_dir);
+	p = util_strdupf("%s/etc/udhcpc.script", root);
+	if (rc == 0)
+		rc = util_copy_sparse(src, p, 0755, err);
+	free(p);
+	free(src);
+	if (rc < 0)
+		return -1;
+	p = util_strdupf("%s/etc/passwd", root);
+	rc = write_text(p, "root:x:0:0:root:/root:/bin/sh\n", 0644, err);
+	free(p);
+	p = util_strdupf("%s/etc/group", root);
+	rc |= write_text(p, "root:x:0:\n", 0644, err);
+	free(p);
+	p = util_strdupf("%s/etc/hostname", root);
+	rc |= write_text(p, "tiny\n", 0644, err);
+	free(p);
+	return rc;
+}
+
+/* Modules and their dependencies in load order (modprobe --show-depends lists them so). */
+static void add_module(void *opaque, const char *text)
+{
+	json_object *list = opaque;
+	const char *path;
+	size_t i, len;
+
+	if (strncmp(text, "insmod ", 7) != 0)
+		return;
+	path = text + 7;
+	len = strcspn(path, " ");
+	for (i = 0; i < json_object_array_length(list); i++) {
+		const char *have = json_object_get_string(json_object_array_get_idx(list, i));
+
+		if (strlen(have) == len && strncmp(have, path, len) == 0)
+			return;
+	}
+	json_object_array_add(list, json_object_new_string_len(path, (int)len));
+}
+
+static int tiny_initramfs(struct build *b, const char *out, struct ec2_error *err)
+{
+	json_object *mods = req_list(b->recipe, "Modules"), *files = json_object_new_array();
+	struct cpio c = { 0 };
+	char *src = NULL, *order = NULL;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; mods && i < json_object_array_length(mods); i++) {
+		const char *argv[] = { "modprobe", "-S", b->kver, "--show-depends",
+				       json_object_get_string(json_object_array_get_idx(mods, i)), NULL };
+
+		if (util_run(argv, add_module, files, err) < 0)
+			goto out;
+	}
+	c.f = fopen(out, "wb");
+	if (!c.f) {
+		ec2_error_set_errno(err, errno, "cannot create '%s'", out);
+		goto out;
+	}
+	cpio_entry(&c, "bin", 040755, NULL, 0);
+	cpio_entry(&c, "lib", 040755, NULL, 0);
+	cpio_entry(&c, "lib/modules", 040755, NULL, 0);
+	src = util_strdupf("%s/initramfs-init", b->recipe_dir);
+	if (cpio_file(&c, "init", src, 0755, err) < 0 ||
+	    cpio_file(&c, "bin/busybox", "/bin/busybox", 0755, err) < 0)
+		goto out;
+	order = strdup("");
+	for (i = 0; i < json_object_array_length(files); i++) {
+		const char *path = json_object_get_string(json_object_array_get_idx(files, i));
+		const char *base = strrchr(path, '/') + 1;
+		char *name = util_strdupf("lib/modules/%s", base), *more;
+
+		if (cpio_file(&c, name, path, 0644, err) < 0) {
+			free(name);
+			goto out;
+		}
+		free(name);
+		more = util_strdupf("%s%s\n", order, base);
+		free(order);
+		order = more;
+	}
+	cpio_entry(&c, "modules", 0100644, order, strlen(order));
+	cpio_entry(&c, "TRAILER!!!", 0, NULL, 0);
+	if (fflush(c.f) != 0 || ferror(c.f)) {
+		ec2_error_set_errno(err, errno ? errno : EIO, "cannot write '%s'", out);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (c.f)
+		fclose(c.f);
+	json_object_put(files);
+	free(src);
+	free(order);
+	return rc;
+}
+
+/* An unpartitioned ext4 disk labelled rootfs holding the tar's files. */
+static int disk_from_tar(struct build *b, const char *disk, long long size_mib,
+			 const char *tar, struct ec2_error *err)
+{
+	guestfs_h *g = guestfs_open(b, err);
+	int rc = -1;
+
+	if (!g)
+		return -1;
+	if (guestfs_disk_create(g, disk, "raw", size_mib << 20, -1) < 0 ||
+	    guestfs_add_drive_opts(g, disk, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) < 0 ||
+	    guestfs_launch(g) < 0) {
+		gfail(g, "cannot start the libguestfs appliance", err);
+		goto out;
+	}
+	step(b, "making the filesystem and copying the files in");
+	if (guestfs_mkfs(g, "ext4", "/dev/sda") < 0 || guestfs_set_label(g, "/dev/sda", "rootfs") < 0 ||
+	    guestfs_mount(g, "/dev/sda", "/") < 0 || guestfs_tar_in(g, tar, "/") < 0 ||
+	    guestfs_umount_all(g) < 0 || guestfs_shutdown(g) < 0) {
+		gfail(g, "cannot make the root disk", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	guestfs_close(g);
+	return rc;
+}
+
+static int build_busybox(struct build *b, struct image_source *src, struct ec2_error *err)
+{
+	char *root = util_strdupf("%s/root", b->work), *tar = util_strdupf("%s/root.tar", b->work);
+	char *disk = util_strdupf("%s/disk.raw", b->work);
+	char *initrd = util_strdupf("%s/initrd.img", b->work);
+	char *kernel = util_strdupf("/boot/vmlinuz-%s", b->kver);
+	long long size = 128;
+	int rc = -1;
+
+	req_int(b->recipe, "SizeMiB", &size, NULL);
+	step(b, "assembling the busybox root filesystem");
+	if (tiny_rootfs(b, root, err) < 0 || tar_dir(b, root, tar, err) < 0)
+		goto out;
+	step(b, "making the initramfs (modules for virtio, ext4, the CD-ROM seed)");
+	if (tiny_initramfs(b, initrd, err) < 0)
+		goto out;
+	step(b, "starting libguestfs to make the root disk");
+	if (disk_from_tar(b, disk, size, tar, err) < 0)
+		goto out;
+	src->disk = disk;
+	src->kernel = kernel;
+	src->initrd = initrd;
+	src->cmdline = rstr(b->recipe, "KernelArgs");
+	disk = kernel = initrd = NULL; /* now src's; freed by the caller through b->work */
+	rc = 0;
+out:
+	free(root);
+	free(tar);
+	free(disk);
+	free(initrd);
+	free(kernel);
+	return rc;
+}
+
+/* --- the driver --- */
+
+static json_object *find_current(struct ec2_ctx *ctx, const char *name, const char *hash)
+{
+	json_object *root = store_read(ctx->store, NULL), *found = NULL;
+
+	if (!root)
+		return NULL;
+	json_object_object_foreach(store_section(root, "images"), id, img) {
+		json_object *priv;
+
+		if (strcmp(rstr(img, "Name"), name) != 0 || strcmp(rstr(img, "State"), "available") != 0 ||
+		    strcmp(rstr(img, "ImageOwnerAlias"), "amazon") != 0 ||
+		    !json_object_object_get_ex(img, "ec2lite", &priv) ||
+		    strcmp(rstr(priv, "RecipeHash"), hash) != 0)
+			continue;
+		found = json_object_new_object();
+		json_add_str(found, "ImageId", id);
+	}
+	json_object_put(root);
+	return found;
+}
+
+json_object *ec2_build_ami(struct ec2_ctx *ctx, json_object *req, const struct ec2_progress *p,
+			   struct ec2_error *err)
+{
+	const char *recipe_name = req_string(req, "Recipe");
+	struct build b = { .ctx = ctx, .p = p };
+	struct image_source src = { .owner_alias = "amazon", .move = true, .replace = true };
+	char *path = NULL, *text = NULL, *hashin = NULL, hash[65];
+	json_object *resp = NULL, *found;
+	const char *builder;
+	bool force = false;
+	struct stat st;
+
+	if (!recipe_name || !*recipe_name || strchr(recipe_name, '/') || recipe_name[0] == '.') {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "Invalid recipe name '%s'",
+			      recipe_name ? recipe_name : "");
+		return NULL;
+	}
+	req_bool(req, "Force", &force, NULL);
+	path = util_strdupf("%s/amis/%s.json", ctx->cfg->data_dir, recipe_name);
+	text = util_read_file(path, NULL, NULL);
+	b.recipe = text ? json_tokener_parse(text) : NULL;
+	if (!b.recipe) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "There is no AMI recipe '%s' (%s)%s",
+			      recipe_name, path, text ? " that parses as JSON" : "");
+		goto out;
+	}
+	b.name = rstr(b.recipe, "Name");
+	builder = rstr(b.recipe, "Builder");
+	b.recipe_dir = util_strdupf("%s/amis/%s", ctx->cfg->data_dir, recipe_name);
+	if (host_kernel(&b, err) < 0)
+		goto out;
+	hashin = util_strdupf("%s\n%s\n%s\n", text, BUILDER_VERSION, b.kver);
+	if (stat(b.recipe_dir, &st) == 0) {
+		/* The recipe's own files count too: a changed init script is a changed recipe. */
+		const char *const files[] = { "init", "initramfs-init", "udhcpc.script", "setup.sh", NULL };
+		size_t i;
+
+		for (i = 0; files[i]; i++) {
+			char *f = util_strdupf("%s/%s", b.recipe_dir, files[i]);
+			char *content = util_read_file(f, NULL, NULL), *more;
+
+			more = util_strdupf("%s%s\n%s", hashin, files[i], content ? content : "");
+			free(hashin);
+			hashin = more;
+			free(content);
+			free(f);
+		}
+	}
+	util_sha256_hex(hashin, strlen(hashin), hash);
+	if (!force && (found = find_current(ctx, b.name, hash))) {
+		json_add_str(found, "Name", b.name);
+		json_add_bool(found, "Built", false);
+		resp = found;
+		goto out;
+	}
+	b.work = util_strdupf("%s/build/%s.%ld", ctx->cfg->state_dir, recipe_name, (long)getpid());
+	util_rm_rf(b.work, NULL);
+	if (util_mkdir_p(b.work, 0755, err) < 0)
+		goto out;
+	src.name = b.name;
+	src.description = req_string(b.recipe, "Description");
+	src.recipe_hash = hash;
+	if (strcmp(builder, "busybox") == 0) {
+		b.steps = 5;
+		if (build_busybox(&b, &src, err) < 0)
+			goto out;
+	} else {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "Recipe '%s' names an unknown builder '%s'",
+			      recipe_name, builder);
+		goto out;
+	}
+	step(&b, "registering the AMI");
+	resp = image_add(ctx, &src, err);
+	if (resp) {
+		json_add_str(resp, "Name", b.name);
+		json_add_bool(resp, "Built", true);
+	}
+	free((char *)src.disk);
+	free((char *)src.kernel);
+	free((char *)src.initrd);
+out:
+	if (b.work)
+		util_rm_rf(b.work, NULL);
+	free(b.work);
+	free(b.recipe_dir);
+	json_object_put(b.recipe);
+	free(path);
+	free(text);
+	free(hashin);
+	return resp;
+}
