@@ -12,7 +12,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <guestfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +19,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "ec2lite/gfs.h"
 #include "ec2lite/image.h"
 #include "ec2lite/util.h"
 
-#define BUILDER_VERSION "1"
+#define BUILDER_VERSION "2" /* bump when a builder changes what it makes */
 
 struct build {
 	struct ec2_ctx *ctx;
@@ -128,53 +128,6 @@ static int host_kernel(struct build *b, struct ec2_error *err)
 	return 0;
 }
 
-/* --- libguestfs --- */
-
-static void guestfs_progress(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags,
-			     const char *buf, size_t buf_len, const uint64_t *array,
-			     size_t array_len)
-{
-	struct build *b = opaque;
-
-	(void)g, (void)event, (void)handle, (void)flags, (void)buf, (void)buf_len;
-	if (array_len >= 4 && array[3] && b->p && b->p->fraction)
-		b->p->fraction(b->p->opaque, (double)array[2] / (double)array[3]);
-}
-
-/* A handle that reports errors to us instead of stderr, on the backend that works here: the
- * direct backend, with TCG when guests run under TCG (the environment may override both). */
-static guestfs_h *guestfs_open(struct build *b, struct ec2_error *err)
-{
-	guestfs_h *g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT);
-
-	if (!g) {
-		ec2_error_set(err, EC2_ERR_INTERNAL, "cannot create a libguestfs handle");
-		return NULL;
-	}
-	guestfs_set_error_handler(g, NULL, NULL);
-	guestfs_parse_environment(g);
-	if (!getenv("LIBGUESTFS_BACKEND"))
-		guestfs_set_backend(g, "direct");
-	if (!getenv("LIBGUESTFS_BACKEND_SETTINGS") && b->ctx->accel.accel == EC2_ACCEL_TCG) {
-		/* The bare flag, as LIBGUESTFS_BACKEND_SETTINGS=force_tcg gives it:
-		 * guestfs_set_backend_setting(g, "force_tcg", "") makes launch fail with no
-		 * message (libguestfs 1.48). */
-		char *settings[] = { (char *)"force_tcg", NULL };
-
-		guestfs_set_backend_settings(g, settings);
-	}
-	guestfs_set_event_callback(g, guestfs_progress, GUESTFS_EVENT_PROGRESS, 0, b);
-	return g;
-}
-
-static int gfail(guestfs_h *g, const char *what, struct ec2_error *err)
-{
-	const char *why = guestfs_last_error(g);
-
-	ec2_error_set(err, EC2_ERR_INTERNAL, "%s: %s", what, why ? why : "libguestfs failed");
-	return -1;
-}
-
 static int tar_dir(struct build *b, const char *dir, const char *tar, struct ec2_error *err)
 {
 	const char *argv[] = { "tar", "--numeric-owner", "--xattrs", "-C", dir, "-cf", tar, ".",
@@ -202,6 +155,22 @@ static int tiny_rootfs(struct build *b, const char *root, struct ec2_error *err)
 		return -1;
 	p = util_strdupf("%s/bin/busybox", root);
 	rc = util_copy_sparse("/bin/busybox", p, 0755, err);
+	if (rc == 0) {
+		/* Real files where libguestfs inspection reads the architecture (the other
+		 * applets' symlinks are made at boot). */
+		static const char *const links[] = { "sh", "ls", "echo", "rm", NULL };
+		const char *const *l;
+
+		for (l = links; *l && rc == 0; l++) {
+			char *q = util_strdupf("%s/bin/%s", root, *l);
+
+			if (link(p, q) < 0) {
+				ec2_error_set_errno(err, errno, "cannot link '%s'", q);
+				rc = -1;
+			}
+			free(q);
+		}
+	}
 	free(p);
 	if (rc < 0)
 		return -1;
@@ -226,6 +195,15 @@ static int tiny_rootfs(struct build *b, const char *root, struct ec2_error *err)
 	free(p);
 	p = util_strdupf("%s/etc/hostname", root);
 	rc |= write_text(p, "tiny\n", 0644, err);
+	free(p);
+	/* What libguestfs inspection (and people) look for to tell the OS. */
+	p = util_strdupf("%s/etc/os-release", root);
+	rc |= write_text(p, "NAME=\"ec2-lite tiny\"\nID=ec2-lite-tiny\nID_LIKE=debian\n"
+			 "PRETTY_NAME=\"ec2-lite tiny (busybox on Debian's kernel)\"\nVERSION_ID=1\n",
+			 0644, err);
+	free(p);
+	p = util_strdupf("%s/etc/fstab", root);
+	rc |= write_text(p, "LABEL=rootfs / ext4 rw 0 1\n", 0644, err);
 	free(p);
 	return rc;
 }
@@ -312,7 +290,7 @@ out:
 static int disk_from_tar(struct build *b, const char *disk, long long size_mib,
 			 const char *tar, struct ec2_error *err)
 {
-	guestfs_h *g = guestfs_open(b, err);
+	guestfs_h *g = gfs_open(b->ctx, b->p, err);
 	int rc = -1;
 
 	if (!g)
@@ -320,19 +298,74 @@ static int disk_from_tar(struct build *b, const char *disk, long long size_mib,
 	if (guestfs_disk_create(g, disk, "raw", size_mib << 20, -1) < 0 ||
 	    guestfs_add_drive_opts(g, disk, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) < 0 ||
 	    guestfs_launch(g) < 0) {
-		gfail(g, "cannot start the libguestfs appliance", err);
+		gfs_fail(g, "cannot start the libguestfs appliance", err);
 		goto out;
 	}
 	step(b, "making the filesystem and copying the files in");
 	if (guestfs_mkfs(g, "ext4", "/dev/sda") < 0 || guestfs_set_label(g, "/dev/sda", "rootfs") < 0 ||
 	    guestfs_mount(g, "/dev/sda", "/") < 0 || guestfs_tar_in(g, tar, "/") < 0 ||
 	    guestfs_umount_all(g) < 0 || guestfs_shutdown(g) < 0) {
-		gfail(g, "cannot make the root disk", err);
+		gfs_fail(g, "cannot make the root disk", err);
 		goto out;
 	}
 	rc = 0;
 out:
 	guestfs_close(g);
+	return rc;
+}
+
+/* A BIOS-bootable disk, as cloud images are: an MBR partition table with one bootable ext4
+ * partition labelled rootfs holding the tar's files, extlinux in /boot and syslinux's MBR code
+ * in the first sector. kernel and initrd are paths inside the tar; append is the command line. */
+static int bootable_disk_from_tar(struct build *b, const char *disk, long long size_mib,
+				  const char *tar, const char *kernel, const char *initrd,
+				  const char *append, struct ec2_error *err)
+{
+	static const char mbr_path[] = "/usr/lib/syslinux/mbr/mbr.bin";
+	guestfs_h *g = gfs_open(b->ctx, b->p, err);
+	char *mbr = NULL, *conf = NULL;
+	size_t mbr_len = 0;
+	int rc = -1;
+
+	if (!g)
+		return -1;
+	mbr = util_read_file(mbr_path, &mbr_len, err);
+	if (!mbr || mbr_len != 440) {
+		if (mbr)
+			ec2_error_set(err, EC2_ERR_INTERNAL, "'%s' is not syslinux's 440-byte MBR", mbr_path);
+		goto out;
+	}
+	if (guestfs_disk_create(g, disk, "raw", size_mib << 20, -1) < 0 ||
+	    guestfs_add_drive_opts(g, disk, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw", -1) < 0 ||
+	    guestfs_launch(g) < 0) {
+		gfs_fail(g, "cannot start the libguestfs appliance", err);
+		goto out;
+	}
+	step(b, "partitioning, making the filesystem and copying the files in");
+	if (guestfs_part_disk(g, "/dev/sda", "mbr") < 0 ||
+	    guestfs_part_set_bootable(g, "/dev/sda", 1, 1) < 0 ||
+	    guestfs_mkfs(g, "ext4", "/dev/sda1") < 0 ||
+	    guestfs_set_label(g, "/dev/sda1", "rootfs") < 0 || guestfs_mount(g, "/dev/sda1", "/") < 0 ||
+	    guestfs_tar_in(g, tar, "/") < 0) {
+		gfs_fail(g, "cannot make the root disk", err);
+		goto out;
+	}
+	step(b, "installing the bootloader (extlinux)");
+	conf = util_strdupf("DEFAULT linux\nTIMEOUT 1\nPROMPT 0\nLABEL linux\n  KERNEL %s\n"
+			    "  INITRD %s\n  APPEND %s\n", kernel, initrd, append);
+	if (guestfs_mkdir_p(g, "/boot/extlinux") < 0 ||
+	    guestfs_write(g, "/boot/extlinux/extlinux.conf", conf, strlen(conf)) < 0 ||
+	    guestfs_extlinux(g, "/boot/extlinux") < 0 || guestfs_umount_all(g) < 0 ||
+	    guestfs_pwrite_device(g, "/dev/sda", mbr, mbr_len, 0) != (int)mbr_len ||
+	    guestfs_shutdown(g) < 0) {
+		gfs_fail(g, "cannot install the bootloader", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	guestfs_close(g);
+	free(mbr);
+	free(conf);
 	return rc;
 }
 
@@ -345,17 +378,44 @@ static int build_busybox(struct build *b, struct image_source *src, struct ec2_e
 	long long size = 128;
 	int rc = -1;
 
+	bool bios = strcmp(rstr(b->recipe, "BootMode"), "disk") == 0;
+
 	req_int(b->recipe, "SizeMiB", &size, NULL);
 	step(b, "assembling the busybox root filesystem");
-	if (tiny_rootfs(b, root, err) < 0 || tar_dir(b, root, tar, err) < 0)
+	if (tiny_rootfs(b, root, err) < 0)
 		goto out;
 	step(b, "making the initramfs (modules for virtio, ext4, the CD-ROM seed)");
 	if (tiny_initramfs(b, initrd, err) < 0)
 		goto out;
+	if (bios) {
+		/* The kernel and initramfs go inside the disk, for the bootloader. */
+		char *boot = util_strdupf("%s/boot", root), *k = util_strdupf("%s/boot/vmlinuz", root);
+		char *i = util_strdupf("%s/boot/initrd.img", root);
+		int r = util_mkdir_p(boot, 0755, err);
+
+		if (r == 0)
+			r = util_copy_sparse(kernel, k, 0644, err);
+		if (r == 0)
+			r = util_copy_sparse(initrd, i, 0644, err);
+		free(boot);
+		free(k);
+		free(i);
+		if (r < 0)
+			goto out;
+	}
+	if (tar_dir(b, root, tar, err) < 0)
+		goto out;
 	step(b, "starting libguestfs to make the root disk");
-	if (disk_from_tar(b, disk, size, tar, err) < 0)
+	if (bios ? bootable_disk_from_tar(b, disk, size, tar, "/boot/vmlinuz", "/boot/initrd.img",
+					  rstr(b->recipe, "KernelArgs"), err) < 0
+		 : disk_from_tar(b, disk, size, tar, err) < 0)
 		goto out;
 	src->disk = disk;
+	if (bios) {
+		rc = 0;
+		disk = NULL;
+		goto out;
+	}
 	src->kernel = kernel;
 	src->initrd = initrd;
 	src->cmdline = rstr(b->recipe, "KernelArgs");
@@ -421,7 +481,10 @@ json_object *ec2_build_ami(struct ec2_ctx *ctx, json_object *req, const struct e
 	}
 	b.name = rstr(b.recipe, "Name");
 	builder = rstr(b.recipe, "Builder");
-	b.recipe_dir = util_strdupf("%s/amis/%s", ctx->cfg->data_dir, recipe_name);
+	/* A recipe's scripts live in amis/<Files>/, by default amis/<recipe>/. */
+	b.recipe_dir = util_strdupf("%s/amis/%s", ctx->cfg->data_dir,
+				    req_string(b.recipe, "Files") ? req_string(b.recipe, "Files") :
+				    recipe_name);
 	if (host_kernel(&b, err) < 0)
 		goto out;
 	hashin = util_strdupf("%s\n%s\n%s\n", text, BUILDER_VERSION, b.kver);
@@ -456,7 +519,7 @@ json_object *ec2_build_ami(struct ec2_ctx *ctx, json_object *req, const struct e
 	src.description = req_string(b.recipe, "Description");
 	src.recipe_hash = hash;
 	if (strcmp(builder, "busybox") == 0) {
-		b.steps = 5;
+		b.steps = strcmp(rstr(b.recipe, "BootMode"), "disk") == 0 ? 6 : 5;
 		if (build_busybox(&b, &src, err) < 0)
 			goto out;
 	} else {

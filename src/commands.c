@@ -95,6 +95,18 @@ static const struct cli_opt deregister_image_opts[] = {
 	END,
 };
 
+static const struct cli_opt import_image_opts[] = {
+	{ "disk-containers", "DiskContainers", OPT_STRUCT_LIST, true,
+	  "Format=raw|qcow2,Url=file://PATH: a local cloud image, checked with libguestfs" },
+	{ "description", "Description", OPT_STRING, false, "free text" },
+	END,
+};
+
+static const struct cli_opt import_tasks_opts[] = {
+	{ "import-task-ids", "ImportTaskIds", OPT_LIST, false, "the tasks (default all)" },
+	END,
+};
+
 static const struct cli_opt reconcile_opts[] = {
 	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances (default all)" },
 	{ "wait", "Wait", OPT_BOOL, false, "return only when no transition is pending" },
@@ -136,6 +148,11 @@ const struct command commands[] = {
 	  ec2_describe_images, NULL, CMD_NEEDS_CTX },
 	{ "deregister-image", "DeregisterImage", "deregister an AMI", deregister_image_opts, NULL,
 	  ec2_deregister_image, NULL, CMD_NEEDS_CTX },
+	{ "import-image", "ImportImage",
+	  "import a local cloud image as one of your AMIs (checked: an OS, x86_64, its format)",
+	  import_image_opts, NULL, ec2_import_image, NULL, CMD_NEEDS_CTX },
+	{ "describe-import-image-tasks", "DescribeImportImageTasks", "describe image imports",
+	  import_tasks_opts, NULL, ec2_describe_import_image_tasks, NULL, CMD_NEEDS_CTX },
 	{ "build-ami", NULL,
 	  "build an AMI recipe from amis/ (tiny, debian-12) as a Quick Start AMI", build_ami_opts,
 	  "recipe", NULL, cmd_build_ami, CMD_NEEDS_CTX },

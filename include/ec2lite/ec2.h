@@ -80,6 +80,9 @@ bool ec2_has_watches(const struct ec2_ctx *ctx);
 json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 json_object *ec2_deregister_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_describe_import_image_tasks(struct ec2_ctx *ctx, json_object *req,
+					     struct ec2_error *err);
 
 /* Instance types (src/types.c holds the table). */
 json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,

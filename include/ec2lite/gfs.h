@@ -1,0 +1,20 @@
+/* libguestfs handles for the model's image work (build, import, and later sysprep). */
+#ifndef EC2LITE_GFS_H
+#define EC2LITE_GFS_H
+
+#include <guestfs.h>
+
+#include "ec2lite/ec2.h"
+#include "ec2lite/error.h"
+#include "ec2lite/image.h"
+
+/* A handle that reports errors to us instead of stderr, on the backend that works here: the
+ * direct backend, with TCG when guests run under TCG (LIBGUESTFS_BACKEND and
+ * LIBGUESTFS_BACKEND_SETTINGS in the environment override both). Long operations report their
+ * progress to p->fraction. Close with guestfs_close. */
+guestfs_h *gfs_open(struct ec2_ctx *ctx, const struct ec2_progress *p, struct ec2_error *err);
+
+/* Fills err with what libguestfs last said, prefixed by what; returns -1. */
+int gfs_fail(guestfs_h *g, const char *what, struct ec2_error *err);
+
+#endif
