@@ -346,7 +346,7 @@ static int bootable_disk_from_tar(struct build *b, const char *disk, long long s
 	    guestfs_part_set_bootable(g, "/dev/sda", 1, 1) < 0 ||
 	    guestfs_mkfs(g, "ext4", "/dev/sda1") < 0 ||
 	    guestfs_set_label(g, "/dev/sda1", "rootfs") < 0 || guestfs_mount(g, "/dev/sda1", "/") < 0 ||
-	    guestfs_tar_in(g, tar, "/") < 0) {
+	    guestfs_tar_in_opts(g, tar, "/", GUESTFS_TAR_IN_OPTS_XATTRS, 1, -1) < 0) {
 		gfs_fail(g, "cannot make the root disk", err);
 		goto out;
 	}
@@ -430,6 +430,226 @@ out:
 	return rc;
 }
 
+/* --- the debootstrap builder (debian-12) --- */
+
+/* The first configured APT source for suite (/etc/apt/sources.list, then the deb822 files in
+ * /etc/apt/sources.list.d), so builds use the mirror this machine already uses. */
+static void configured_mirror(const char *suite, char *out, size_t size)
+{
+	char *text = util_read_file("/etc/apt/sources.list", NULL, NULL), *line, *save = NULL;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(out, size, "http://deb.debian.org/debian");
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		char type[16], uri[512], s2[64];
+
+		if (sscanf(line, "%15s %511s %63s", type, uri, s2) == 3 && strcmp(type, "deb") == 0 &&
+		    uri[0] != '[' && strcmp(s2, suite) == 0) {
+			snprintf(out, size, "%s", uri);
+			free(text);
+			return;
+		}
+	}
+	free(text);
+	d = opendir("/etc/apt/sources.list.d");
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		char *path, *stanza, *save2 = NULL;
+
+		if (n < 8 || strcmp(e->d_name + n - 8, ".sources") != 0)
+			continue;
+		path = util_strdupf("/etc/apt/sources.list.d/%s", e->d_name);
+		text = util_read_file(path, NULL, NULL);
+		free(path);
+		/* Stanzas are separated by blank lines; a match needs Types: deb and the suite. */
+		for (stanza = text; stanza && *stanza;) {
+			char *end = strstr(stanza, "\n\n"), uri[512] = "";
+			bool deb = false, has_suite = false;
+
+			if (end)
+				*end = '\0';
+			for (line = strtok_r(stanza, "\n", &save2); line; line = strtok_r(NULL, "\n", &save2)) {
+				if (strncmp(line, "Types:", 6) == 0)
+					deb = strstr(line, " deb") != NULL;
+				else if (strncmp(line, "URIs:", 5) == 0)
+					sscanf(line + 5, "%511s", uri);
+				else if (strncmp(line, "Suites:", 7) == 0) {
+					char *w, *save3 = NULL;
+
+					for (w = strtok_r(line + 7, " ", &save3); w; w = strtok_r(NULL, " ", &save3))
+						has_suite |= strcmp(w, suite) == 0;
+				}
+			}
+			if (deb && has_suite && uri[0]) {
+				snprintf(out, size, "%s", uri);
+				free(text);
+				closedir(d);
+				return;
+			}
+			stanza = end ? end + 2 : NULL;
+		}
+		free(text);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The newest file in dir whose name starts with prefix, as a path inside the guest. */
+static int newest(const char *dir, const char *prefix, const char *guest_dir, char *out,
+		  size_t size)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char best[256] = "";
+
+	while (d && (e = readdir(d)))
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && strverscmp(e->d_name, best) > 0)
+			snprintf(best, sizeof(best), "%s", e->d_name);
+	if (d)
+		closedir(d);
+	if (!best[0])
+		return -1;
+	snprintf(out, size, "%s/%s", guest_dir, best);
+	return 0;
+}
+
+/* What makes a debootstrapped tree an ec2-lite cloud image: the NoCloud datasource, a fstab,
+ * a network that cloud-init configures, and no per-machine identity (machine-id, SSH host keys,
+ * caches), so that every instance gets its own on first boot. */
+static int debian_configure(struct build *b, const char *root, struct ec2_error *err)
+{
+	static const struct {
+		const char *path, *text;
+	} files[] = {
+		{ "etc/hostname", "debian\n" },
+		{ "etc/hosts", "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n" },
+		{ "etc/fstab", "LABEL=rootfs / ext4 errors=remount-ro 0 1\n" },
+		{ "etc/network/interfaces", "source /etc/network/interfaces.d/*\n\nauto lo\n"
+					    "iface lo inet loopback\n" },
+		{ "etc/machine-id", "" },
+	};
+	static const char *const gone[] = { "var/lib/dbus/machine-id", "etc/ssh/ssh_host_rsa_key",
+					    "etc/ssh/ssh_host_rsa_key.pub",
+					    "etc/ssh/ssh_host_ecdsa_key",
+					    "etc/ssh/ssh_host_ecdsa_key.pub",
+					    "etc/ssh/ssh_host_ed25519_key",
+					    "etc/ssh/ssh_host_ed25519_key.pub", NULL };
+	const char *const *g;
+	char *dir, *src, *dst, *archives;
+	size_t i;
+	int rc = 0;
+
+	dir = util_strdupf("%s/etc/network/interfaces.d", root);
+	rc |= util_mkdir_p(dir, 0755, err);
+	free(dir);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]) && rc == 0; i++) {
+		char *p = util_strdupf("%s/%s", root, files[i].path);
+
+		rc = write_text(p, files[i].text, 0644, err);
+		free(p);
+	}
+	for (g = gone; *g; g++) {
+		char *p = util_strdupf("%s/%s", root, *g);
+
+		unlink(p);
+		free(p);
+	}
+	src = util_strdupf("%s/90_ec2lite.cfg", b->recipe_dir);
+	dst = util_strdupf("%s/etc/cloud/cloud.cfg.d/90_ec2lite.cfg", root);
+	if (rc == 0)
+		rc = util_copy_sparse(src, dst, 0644, err);
+	free(src);
+	free(dst);
+	/* The package cache is not part of the image. */
+	archives = util_strdupf("%s/var/cache/apt/archives", root);
+	{
+		DIR *d = opendir(archives);
+		struct dirent *e;
+
+		while (d && (e = readdir(d))) {
+			size_t n = strlen(e->d_name);
+
+			if (n > 4 && strcmp(e->d_name + n - 4, ".deb") == 0) {
+				char *p = util_strdupf("%s/%s", archives, e->d_name);
+
+				unlink(p);
+				free(p);
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+	free(archives);
+	return rc;
+}
+
+static int build_debootstrap(struct build *b, struct image_source *src, struct ec2_error *err)
+{
+	char *root = util_strdupf("%s/root", b->work), *tar = util_strdupf("%s/root.tar", b->work);
+	char *disk = util_strdupf("%s/disk.raw", b->work), *include = strdup(""), *boot = NULL;
+	char mirror[512], what[700], kernel[300], initrd[300];
+	const char *suite = rstr(b->recipe, "Suite"), *variant = rstr(b->recipe, "Variant");
+	json_object *pkgs = req_list(b->recipe, "Packages");
+	long long size = 2048;
+	size_t i;
+	int rc = -1;
+
+	req_int(b->recipe, "SizeMiB", &size, NULL);
+	if (req_string(b->recipe, "Mirror"))
+		snprintf(mirror, sizeof(mirror), "%s", req_string(b->recipe, "Mirror"));
+	else
+		configured_mirror(suite, mirror, sizeof(mirror));
+	for (i = 0; pkgs && i < json_object_array_length(pkgs); i++) {
+		char *more = util_strdupf("%s%s%s", include, i ? "," : "",
+					  json_object_get_string(json_object_array_get_idx(pkgs, i)));
+
+		free(include);
+		include = more;
+	}
+	snprintf(what, sizeof(what), "debootstrap %s from %s (a few minutes)", suite, mirror);
+	step(b, what);
+	{
+		char *v = util_strdupf("--variant=%s", variant[0] ? variant : "minbase");
+		char *inc = util_strdupf("--include=%s", include);
+		const char *argv[] = { "debootstrap", v, inc, suite, root, mirror, NULL };
+
+		rc = util_run(argv, line, b, err);
+		free(v);
+		free(inc);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	step(b, "configuring the system for ec2-lite (NoCloud, no per-machine identity)");
+	boot = util_strdupf("%s/boot", root);
+	if (debian_configure(b, root, err) < 0)
+		goto out;
+	if (newest(boot, "vmlinuz-", "/boot", kernel, sizeof(kernel)) < 0 ||
+	    newest(boot, "initrd.img-", "/boot", initrd, sizeof(initrd)) < 0) {
+		ec2_error_set(err, EC2_ERR_INTERNAL, "the debootstrapped system has no kernel or initrd "
+			      "in /boot: does the recipe include linux-image-amd64?");
+		goto out;
+	}
+	if (tar_dir(b, root, tar, err) < 0)
+		goto out;
+	util_rm_rf(root, NULL); /* the tar holds it now; disk space is finite */
+	step(b, "starting libguestfs to make the disk");
+	if (bootable_disk_from_tar(b, disk, size, tar, kernel, initrd, rstr(b->recipe, "KernelArgs"),
+				   err) < 0)
+		goto out;
+	src->disk = disk;
+	disk = NULL;
+	rc = 0;
+out:
+	free(root);
+	free(tar);
+	free(disk);
+	free(include);
+	free(boot);
+	return rc;
+}
+
 /* --- the driver --- */
 
 static json_object *find_current(struct ec2_ctx *ctx, const char *name, const char *hash)
@@ -490,7 +710,8 @@ json_object *ec2_build_ami(struct ec2_ctx *ctx, json_object *req, const struct e
 	hashin = util_strdupf("%s\n%s\n%s\n", text, BUILDER_VERSION, b.kver);
 	if (stat(b.recipe_dir, &st) == 0) {
 		/* The recipe's own files count too: a changed init script is a changed recipe. */
-		const char *const files[] = { "init", "initramfs-init", "udhcpc.script", "setup.sh", NULL };
+		const char *const files[] = { "init", "initramfs-init", "udhcpc.script", "90_ec2lite.cfg",
+					      NULL };
 		size_t i;
 
 		for (i = 0; files[i]; i++) {
@@ -521,6 +742,10 @@ json_object *ec2_build_ami(struct ec2_ctx *ctx, json_object *req, const struct e
 	if (strcmp(builder, "busybox") == 0) {
 		b.steps = strcmp(rstr(b.recipe, "BootMode"), "disk") == 0 ? 6 : 5;
 		if (build_busybox(&b, &src, err) < 0)
+			goto out;
+	} else if (strcmp(builder, "debootstrap") == 0) {
+		b.steps = 6;
+		if (build_debootstrap(&b, &src, err) < 0)
 			goto out;
 	} else {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "Recipe '%s' names an unknown builder '%s'",

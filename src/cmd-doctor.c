@@ -66,7 +66,7 @@ int cmd_doctor(struct cli *cli, json_object *req, const char *positional)
 		      up ? "running" : "not running: start it with 'virtlogd -d'");
 		failed |= !up;
 	}
-	if (ec2_ctx_open(&cli->ctx, &cli->cfg, &err) < 0) {
+	if (ec2_ctx_open(&cli->ctx, &cli->cfg, 0, &err) < 0) {
 		snprintf(detail, sizeof(detail), "%s (start the daemon with 'libvirtd -d')",
 			 err.message);
 		check(checks, "libvirt", "FAIL", detail);

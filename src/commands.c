@@ -26,6 +26,8 @@ static const struct cli_opt run_instances_opts[] = {
 	  false, "stop (default) or terminate: what a shutdown from inside the guest does" },
 	{ "client-token", "ClientToken", OPT_STRING, false,
 	  "makes the request idempotent: a retry with the same token launches nothing new" },
+	{ "block-device-mappings", "BlockDeviceMappings", OPT_STRUCT_LIST, false,
+	  "DeviceName=/dev/xvda,Ebs={VolumeSize=GiB}: a root disk larger than the AMI" },
 	{ "user-data", "UserData", OPT_TEXT, false,
 	  "a script or cloud-config run on first boot: text, file://PATH or fileb://PATH "
 	  "(16384 bytes at most)" },

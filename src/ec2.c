@@ -46,7 +46,16 @@ static void pool_name_for(const char *state_dir, char *out, size_t size)
 
 static bool event_loop_registered;
 
-int ec2_ctx_open(struct ec2_ctx *ctx, const struct ec2_config *cfg, struct ec2_error *err)
+/* Wakes the event loop twice a second, so that a wait that runs it also gets to check its
+ * deadlines. */
+static void tick(int timer, void *opaque)
+{
+	(void)timer;
+	(void)opaque;
+}
+
+int ec2_ctx_open(struct ec2_ctx *ctx, const struct ec2_config *cfg, unsigned flags,
+		 struct ec2_error *err)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->cfg = cfg;
@@ -61,10 +70,12 @@ int ec2_ctx_open(struct ec2_ctx *ctx, const struct ec2_config *cfg, struct ec2_e
 	if (!ctx->store)
 		goto fail;
 	/* Domain events (reboots) need libvirt's event loop registered before connecting. */
-	if (!event_loop_registered) {
+	if ((flags & EC2_CTX_EVENTS) && !event_loop_registered) {
 		virEventRegisterDefaultImpl();
+		virEventAddTimeout(500, tick, NULL, NULL);
 		event_loop_registered = true;
 	}
+	ctx->events = event_loop_registered;
 	ctx->conn = ec2_conn_open(cfg->connect_uri, err);
 	if (!ctx->conn)
 		goto fail;

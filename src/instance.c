@@ -596,10 +596,9 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
 		}
 		if (!wait || !pending)
 			break;
-		/* Let libvirt deliver reboot events while we wait. */
-		if (ctx->nreboots && virEventRunDefaultImpl() < 0)
-			util_sleep_ms(500);
-		else if (!ctx->nreboots)
+		/* With events, waiting runs the loop (the tick ends each turn within 500 ms): reboot
+		 * events arrive and keepalives are answered. */
+		if (!ctx->events || virEventRunDefaultImpl() < 0)
 			util_sleep_ms(500);
 	}
 	if (!ec2_has_watches(ctx))
@@ -824,6 +823,7 @@ struct launch_params {
 	json_object *tags;
 	const char *user_data;
 	size_t user_data_len;
+	unsigned long long root_bytes; /* the root volume's size; 0: the AMI's */
 	virStoragePoolPtr pool;
 };
 
@@ -860,6 +860,8 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	snprintf(c->volume, sizeof(c->volume), "%s-root.qcow2", c->id);
 	json_object_object_get_ex(lp->image, "ec2lite", &priv);
 	req_int(priv, "VirtualSize", &vsize, NULL);
+	if (lp->root_bytes > (unsigned long long)vsize)
+		vsize = (long long)lp->root_bytes;
 	volxml = domxml_volume(c->volume, (unsigned long long)vsize, image_priv(lp->image, "Base"),
 			       image_priv(lp->image, "Format"), err);
 	if (!volxml)
@@ -940,6 +942,55 @@ out:
 	free(meta);
 	free(udpath);
 	return rc;
+}
+
+/* BlockDeviceMappings: the root device (/dev/xvda) may be made larger than the AMI; the guest
+ * grows its filesystem into it on boot, as cloud images do. */
+static int root_volume_size(json_object *req, json_object *image, unsigned long long *bytes,
+			    struct ec2_error *err)
+{
+	json_object *maps = req_list(req, "BlockDeviceMappings");
+	size_t i, n = maps ? json_object_array_length(maps) : 0;
+	long long ami_gib = 1;
+
+	*bytes = 0;
+	if (json_path(image, "BlockDeviceMappings")) {
+		json_object *bdm = json_object_array_get_idx(json_path(image, "BlockDeviceMappings"), 0);
+
+		req_int(json_path(bdm, "Ebs"), "VolumeSize", &ami_gib, NULL);
+	}
+	for (i = 0; i < n; i++) {
+		json_object *m = json_object_array_get_idx(maps, i), *ebs = NULL;
+		const char *dev = req_string(m, "DeviceName");
+		long long gib = 0;
+
+		if (!dev || strcmp(dev, "/dev/xvda") != 0) {
+			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+				      "Only the root device /dev/xvda can be mapped here, not '%s'",
+				      dev ? dev : "");
+			return -1;
+		}
+		json_object_object_get_ex(m, "Ebs", &ebs);
+		if (req_int(ebs, "VolumeSize", &gib, err) < 0)
+			return -1;
+		if (gib == 0)
+			continue;
+		if (gib > 16384) {
+			ec2_error_set(err, "InvalidBlockDeviceMapping",
+				      "Volume of size %lldGB exceeds the 16384GB limit", gib);
+			return -1;
+		}
+		if (gib < ami_gib) {
+			ec2_error_set(err, "InvalidBlockDeviceMapping",
+				      "Volume of size %lldGB is smaller than snapshot '%s', expect size "
+				      ">= %lldGB", gib, json_object_get_string(json_path(
+					      json_object_array_get_idx(json_path(image, "BlockDeviceMappings"),
+									0), "Ebs.SnapshotId")), ami_gib);
+			return -1;
+		}
+		*bytes = (unsigned long long)gib << 30;
+	}
+	return 0;
 }
 
 /* ClientToken: a retried RunInstances with the same token returns the first one's reservation. */
@@ -1052,6 +1103,8 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 			      lp.image_id);
 		goto out;
 	}
+	if (root_volume_size(req, lp.image, &lp.root_bytes, err) < 0)
+		goto out;
 	lp.pool = ec2_pool(ctx, err);
 	if (!lp.pool)
 		goto out;
@@ -1296,7 +1349,7 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 		virDomainRef(w->dom);
 		w->deadline = util_monotonic() + ctx->cfg->reboot_timeout;
 		/* Subscribe before asking, so the reset cannot slip past unseen. */
-		w->callback = virConnectDomainEventRegisterAny(ctx->conn, w->dom,
+		w->callback = !ctx->events ? -1 : virConnectDomainEventRegisterAny(ctx->conn, w->dom,
 							       VIR_DOMAIN_EVENT_ID_REBOOT,
 							       VIR_DOMAIN_EVENT_CALLBACK(reboot_event),
 							       w, NULL);

@@ -4,6 +4,7 @@
  * command in the table, applies the table row's flags once (open the model's context; settle
  * pending transitions afterwards) and maps the outcome to an exit status. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,8 @@ int main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	if (!rest)
 		return EXIT_OTHER;
+	/* A write to a closed libvirt socket must become an error, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
 	if (ec2_config_load(&cli.cfg, find_state_dir(argc, argv), &err) < 0) {
 		fprintf(stderr, "ec2-lite: error: %s\n", err.message);
 		return EXIT_OTHER;
@@ -139,7 +142,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (cli.cmd->flags & CMD_NEEDS_CTX) {
-		if (ec2_ctx_open(&cli.ctx, &cli.cfg, &err) < 0) {
+		/* Commands that settle in the background follow reboots through domain events. */
+		if (ec2_ctx_open(&cli.ctx, &cli.cfg,
+				 (cli.cmd->flags & CMD_SETTLE) ? EC2_CTX_EVENTS : 0, &err) < 0) {
 			rc = cli_error(&cli, &err);
 			goto out;
 		}

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	ec2_config_set(&cfg.connect_uri, "test:///default");
 	cfg.instance_limit = n + 1;
 	cfg.memory_overcommit = 1000;
-	if (ec2_ctx_open(&ctx, &cfg, &err) < 0) {
+	if (ec2_ctx_open(&ctx, &cfg, 0, &err) < 0) {
 		fprintf(stderr, "%s\n", err.message);
 		return 1;
 	}

@@ -133,7 +133,7 @@ static void setup(void)
 	ec2_config_set(&cfg.connect_uri, "test:///default");
 	ec2_config_set(&cfg.data_dir, test_repo_dir());
 	cfg.memory_overcommit = 100; /* the test driver's host is small; capacity has its own test */
-	ck_assert_msg(ec2_ctx_open(&ctx, &cfg, &err) == 0, "%s", err.message);
+	ck_assert_msg(ec2_ctx_open(&ctx, &cfg, EC2_CTX_EVENTS, &err) == 0, "%s", err.message);
 	disk = util_strdupf("%s/disk.raw", dir);
 	f = fopen(disk, "w");
 	for (i = 0; i < 4096; i++)

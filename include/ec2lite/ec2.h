@@ -41,13 +41,21 @@ struct ec2_ctx {
 	char *pool_dir;       /* <state-dir>/pool: AMI bases and instance overlays */
 	char *instances_dir;  /* <state-dir>/instances/<id>: console log, seed */
 	char *kernels_dir;    /* <state-dir>/kernels/<ami>: kernel and initrd of kernel-boot AMIs */
+	bool events;          /* opened with EC2_CTX_EVENTS */
 	struct ec2_reboot_watch *reboots; /* ACPI reboots asked for by this process, not yet seen */
 	size_t nreboots;
 };
 
+/* ec2_ctx_open flags. */
+#define EC2_CTX_EVENTS 0x1 /* receive domain events (reboots): registers libvirt's event loop */
+
 /* Connects to cfg->connect_uri, opens the store, loads the type table and decides the
- * accelerator. The storage pool is made on first use. */
-int ec2_ctx_open(struct ec2_ctx *ctx, const struct ec2_config *cfg, struct ec2_error *err);
+ * accelerator. The storage pool is made on first use.
+ * With EC2_CTX_EVENTS the connection carries libvirt keepalives, which only an event loop that
+ * runs answers: such a context must not sit idle for long outside ec2_reconcile (the daemon
+ * drops it after about 30 s). Without it, a connection may idle through long work (AMI builds). */
+int ec2_ctx_open(struct ec2_ctx *ctx, const struct ec2_config *cfg, unsigned flags,
+		 struct ec2_error *err);
 /* Closes what ec2_ctx_open opened; a zeroed ctx is fine. */
 void ec2_ctx_close(struct ec2_ctx *ctx);
 

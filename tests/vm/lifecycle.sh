@@ -10,50 +10,9 @@
 set -u
 bin=${1:?usage: lifecycle.sh PATH-TO-ec2-lite}
 here=$(cd "$(dirname "$0")" && pwd)
-state=$(mktemp -d /tmp/ec2lite-vm-XXXXXX)
-chmod 755 "$state" # libvirt's QEMU runs as libvirt-qemu and must reach the disks below it
-export EC2_LITE_STATE_DIR="$state" EC2_LITE_CONNECT=qemu:///system
-export EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=180
-passed=0
-failed=0
-
-cleanup() {
-	ids=$("$bin" describe-instances --output json 2>/dev/null |
-		jq -r '.Reservations[].Instances[] | select(.State.Name != "terminated") | .InstanceId')
-	[ -n "$ids" ] && "$bin" terminate-instances --instance-ids $ids > /dev/null 2>&1
-	pool=$(virsh -q pool-list --all --name | sed "s/ *$//" | grep -x "ec2-lite-[0-9a-f]*" | while read -r p; do
-		virsh pool-dumpxml "$p" | grep -q "<path>$state/pool</path>" && echo "$p"; done)
-	[ -n "$pool" ] && { virsh -q pool-destroy "$pool"; virsh -q pool-undefine "$pool"; } > /dev/null 2>&1
-	rm -rf "$state"
-}
-trap cleanup EXIT
-trap "exit 130" INT TERM HUP PIPE
-
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
-check() { name=$1; shift; if "$@" > /dev/null; then ok "$name"; else bad "$name"; fi; }
-
-console() { cat "$state/instances/$1/console.log" 2>/dev/null; }
-# wait_console ID PATTERN SECONDS: waits for PATTERN on the instance's serial console.
-wait_console() {
-	i=0
-	while [ $i -lt "$3" ]; do
-		console "$1" | grep -q -- "$2" && return 0
-		sleep 1
-		i=$((i + 1))
-	done
-	echo "  no '$2' on the console of $1 after $3 s; its last lines:" >&2
-	console "$1" | tail -n 5 | sed 's/^/  | /' >&2
-	return 1
-}
-state_of() { "$bin" describe-instances --instance-ids "$1" | jq -r '.Reservations[0].Instances[0].State.Name'; }
+. "$here/lib.sh"
+require_libvirtd
 token_of_boot() { console "$1" | sed -n "s/.*booted boot=$2 token=//p" | tail -n 1 | tr -d '\r'; }
-
-if ! virsh -c qemu:///system version > /dev/null 2>&1; then
-	echo "libvirtd is not reachable at qemu:///system: start virtlogd -d and libvirtd -d"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
 
 img="$state/image"
 sh "$here/../../scripts/make-busybox-image.sh" "$img"
@@ -141,5 +100,4 @@ check "its domain is gone" sh -c "! virsh -q dominfo $gone > /dev/null 2>&1"
 check "no instance domains of this run left" sh -c "! virsh -q list --all --name | grep -qE '^($id|$deaf|$keep|$gone)\$'"
 check "only the AMI bases left in the pool" [ "$(ls "$state/pool" | grep -vc '^ami-')" -eq 0 ]
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
