@@ -61,6 +61,12 @@ static const struct cli_opt stop_opts[] = {
 	END,
 };
 
+static const struct cli_opt console_opts[] = {
+	{ "instance-id", "InstanceId", OPT_STRING, true, "the instance" },
+	{ "latest", "Latest", OPT_BOOL, false, "the latest output (the last 64 KB, as always here)" },
+	END,
+};
+
 static const struct cli_opt wait_opts[] = {
 	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances to wait for" },
 	filters_opt,
@@ -139,6 +145,9 @@ const struct command commands[] = {
 	{ "describe-instance-attribute", "DescribeInstanceAttribute",
 	  "describe one attribute of an instance (userData comes base64-encoded)", attribute_opts,
 	  NULL, ec2_describe_instance_attribute, NULL, CMD_NEEDS_CTX },
+	{ "get-console-output", "GetConsoleOutput",
+	  "the instance's serial console output, kept across reboots", console_opts, NULL,
+	  ec2_get_console_output, NULL, CMD_NEEDS_CTX },
 	{ "wait", NULL,
 	  "wait for instance-running, instance-stopped, instance-terminated or instance-exists",
 	  wait_opts, "waiter", NULL, cmd_wait, CMD_NEEDS_CTX },

@@ -103,10 +103,14 @@ virStoragePoolPtr ec2_pool(struct ec2_ctx *ctx, struct ec2_error *err)
 	virStoragePoolPtr pool = virStoragePoolLookupByName(ctx->conn, ctx->pool_name);
 	char *xml = NULL;
 
+	/* Also when libvirt still knows the pool: its folder may have been removed under it.
+	 * libvirt runs QEMU as an unprivileged user, so the folders must be traversable. */
+	if (util_mkdir_p(ctx->pool_dir, 0755, err) < 0) {
+		if (pool)
+			virStoragePoolFree(pool);
+		return NULL;
+	}
 	if (!pool) {
-		/* libvirt runs QEMU as an unprivileged user: the folders must be traversable. */
-		if (util_mkdir_p(ctx->pool_dir, 0755, err) < 0)
-			return NULL;
 		xml = domxml_pool(ctx->pool_name, ctx->pool_dir, err);
 		if (!xml)
 			return NULL;

@@ -1474,3 +1474,44 @@ out:
 	json_object_put(ids);
 	return resp;
 }
+
+/* GetConsoleOutput: the serial console log, kept across reboots and stops. EC2 gives the last
+ * 64 KB; so does this. Output is the text itself (the aws CLI prints it decoded); a front end
+ * that speaks EC2's wire format base64-encodes it. */
+json_object *ec2_get_console_output(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	enum { LAST = 64 * 1024 };
+	const char *id = req_string(req, "InstanceId");
+	json_object *ids, *resp = NULL;
+	struct inst *v = NULL;
+	size_t n = 0, len = 0;
+	char *path, *text, now[32];
+
+	if (!id) {
+		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
+			      "The request must contain the parameter InstanceId");
+		return NULL;
+	}
+	ids = json_object_new_array();
+	json_object_array_add(ids, json_object_new_string(id));
+	if (resolve(ctx, ids, true, &v, &n, err) < 0)
+		goto out;
+	path = util_strdupf("%s/%s/console.log", ctx->instances_dir, id);
+	text = v[0].dom ? util_read_file(path, &len, NULL) : NULL;
+	free(path);
+	resp = json_object_new_object();
+	json_add_str(resp, "InstanceId", id);
+	if (text && len) {
+		const char *start = len > LAST ? text + len - LAST : text;
+
+		json_object_object_add(resp, "Output", json_object_new_string_len(
+						       start, (int)(len - (size_t)(start - text))));
+	}
+	util_iso8601(time(NULL), now, sizeof(now));
+	json_add_str(resp, "Timestamp", now);
+	free(text);
+out:
+	insts_free(v, n);
+	json_object_put(ids);
+	return resp;
+}

@@ -31,7 +31,8 @@ expect() {
 # Help is generated from the command table: every command is listed.
 for c in run-instances describe-instances start-instances stop-instances reboot-instances \
 	terminate-instances wait describe-instance-types register-image describe-images \
-	deregister-image doctor reconcile; do
+	deregister-image doctor reconcile build-ami import-image describe-import-image-tasks \
+	describe-instance-attribute get-console-output; do
 	expect "help lists $c" 0 "^  $c " -- "$bin" help
 done
 expect "no command" 252 "usage: ec2-lite" -- "$bin"
@@ -88,6 +89,18 @@ expect "deregister unknown" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" deregister
 expect "describe unknown image" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" describe-images --image-ids ami-0123456789abcdef0
 expect "register missing disk" 254 "\(InvalidParameterValue\).*cannot be opened" -- "$bin" register-image --name good-name --disk /nonexistent.img
 expect "register short name" 254 "\(InvalidAMIName.Malformed\)" -- "$bin" register-image --name ab --disk /nonexistent.img
+expect "build unknown recipe" 254 "\(InvalidParameterValue\).*no AMI recipe 'nonesuch'" -- "$bin" build-ami nonesuch
+expect "build path recipe" 254 "Invalid recipe name" -- "$bin" build-ami ../etc/passwd
+expect "build needs a recipe" 252 "<recipe> is required" -- "$bin" build-ami
+expect "import non-file url" 254 "\(InvalidParameterValue\).*use file://PATH" -- "$bin" import-image --disk-containers Format=raw,Url=https://example.invalid/x.raw
+expect "import bad format" 254 "\(InvalidParameterValue\).*use RAW or QCOW2" -- "$bin" import-image --disk-containers Format=vmdk,Url=file:///tmp/x.vmdk
+expect "import missing file" 254 "\(InvalidParameterValue\).*is not a readable file" -- "$bin" import-image --disk-containers Format=raw,Url=file:///nonexistent.raw
+expect "import needs containers" 252 "required: --disk-containers" -- "$bin" import-image
+expect "no import tasks" 0 '"ImportImageTasks": \[\]' -- "$bin" describe-import-image-tasks
+expect "console malformed id" 254 "\(InvalidInstanceID.Malformed\) when calling the GetConsoleOutput operation" -- "$bin" get-console-output --instance-id i-bad
+expect "console unknown id" 254 "\(InvalidInstanceID.NotFound\)" -- "$bin" get-console-output --instance-id i-0123456789abcdef0
+expect "attribute unknown id" 254 "\(InvalidInstanceID.NotFound\)" -- "$bin" describe-instance-attribute --instance-id i-0123456789abcdef0 --attribute userData
+expect "oversize user-data" 254 "\(InvalidParameterValue\).*User data is limited to 16384 bytes" -- sh -c "head -c 16385 /dev/zero > '$state/big'; '$bin' run-instances --image-id ami-0123456789abcdef0 --user-data 'file://$state/big'"
 expect "wait unknown waiter" 252 "unknown waiter 'instance-happy'" -- "$bin" wait instance-happy --instance-ids i-0123456789abcdef0
 expect "wait bad id" 254 "\(InvalidInstanceID.Malformed\)" -- "$bin" wait instance-running --instance-ids i-xyz
 EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=2 \

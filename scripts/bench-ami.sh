@@ -1,0 +1,98 @@
+#!/bin/sh
+# Benchmark of the AMI issue, figures beside a floor measured in the same run:
+#  - build-ami time for tiny (and debian-12 with --debian), fresh builds;
+#  - run-instances to the user-data's output, for tiny (and debian-12), median of N, beside raw
+#    qemu-system-x86_64 booting the same kernel/disk (a fresh overlay on the same base) with
+#    the same seed, under the same accelerator (the floor ec2-lite should stay near).
+# Usage: scripts/bench-ami.sh [--debian] [ROUNDS]   (after `make setup`; root, libvirtd)
+set -eu
+cd "$(dirname "$0")/.."
+debian=false
+[ "${1:-}" = --debian ] && { debian=true; shift; }
+rounds=${1:-3}
+bin=$PWD/build/ec2-lite
+state=$(mktemp -d /tmp/ec2lite-bench-XXXXXX)
+chmod 755 "$state"
+export EC2_LITE_STATE_DIR="$state" EC2_LITE_CONNECT=qemu:///system
+cleanup() {
+	pkill -f "qemu-system-x86_64 -name bench-floor" 2> /dev/null || true
+	ids=$("$bin" describe-instances | jq -r '.Reservations[].Instances[] | select(.State.Name != "terminated") | .InstanceId')
+	[ -n "$ids" ] && "$bin" terminate-instances --instance-ids $ids > /dev/null
+	for p in $(virsh -q pool-list --all --name | sed 's/ *$//' | grep '^ec2-lite-'); do
+		virsh pool-dumpxml "$p" | grep -q "<path>$state/pool</path>" &&
+			{ virsh -q pool-destroy "$p"; virsh -q pool-undefine "$p"; } > /dev/null
+	done
+	rm -rf "$state"
+}
+trap cleanup EXIT
+trap "exit 130" INT TERM HUP PIPE
+now() { date +%s.%N; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+	i=0
+	while [ $i -lt $(($3 * 10)) ]; do
+		grep -aq -- "$2" "$1" 2> /dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "timed out waiting for '$2' in $1" >&2
+	return 1
+}
+accel=tcg
+"$bin" doctor | grep -q "accelerator  *kvm" && accel=kvm
+
+printf '#!/bin/sh\necho BENCH-USER-DATA-RAN\n' > "$state/ud.sh"
+
+# bench RECIPE MARKER TIMEOUT
+bench() {
+	recipe=$1 marker=$2 limit=$3
+	t=$(now)
+	ami=$("$bin" build-ami --force "$recipe" 2> /dev/null | jq -r .ImageId)
+	build=$(echo "$(now) - $t" | bc)
+	ours="" floor=""
+	r=0
+	while [ $r -lt "$rounds" ]; do
+		t=$(now)
+		id=$("$bin" run-instances --image-id "$ami" --instance-type t2.micro --user-data "file://$state/ud.sh" |
+			jq -r '.Instances[0].InstanceId')
+		wait_for "$state/instances/$id/console.log" "$marker" "$limit"
+		ours="$ours $(echo "$(now) - $t" | bc)"
+		cp "$state/instances/$id/seed.iso" "$state/seed.iso"
+		xml=$(virsh dumpxml "$id")
+		"$bin" terminate-instances --instance-ids "$id" > /dev/null
+		# The floor: the same files straight into QEMU.
+		base=$(ls "$state/pool/$ami".*)
+		qemu-img create -q -f qcow2 -F raw -b "$base" "$state/floor.qcow2"
+		kernel=$(printf '%s' "$xml" | sed -n 's|.*<kernel>\(.*\)</kernel>.*|\1|p')
+		initrd=$(printf '%s' "$xml" | sed -n 's|.*<initrd>\(.*\)</initrd>.*|\1|p')
+		cmdline=$(printf '%s' "$xml" | sed -n 's|.*<cmdline>\(.*\)</cmdline>.*|\1|p')
+		rm -f "$state/floor.log"
+		t=$(now)
+		if [ -n "$kernel" ]; then
+			qemu-system-x86_64 -name bench-floor -machine pc,accel=$accel -m 1024 -display none \
+				-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+				-drive "file=$state/floor.qcow2,format=qcow2,if=virtio" -cdrom "$state/seed.iso" \
+				-serial "file:$state/floor.log" -monitor none > /dev/null 2>&1 &
+		else
+			qemu-system-x86_64 -name bench-floor -machine pc,accel=$accel -m 1024 -display none \
+				-drive "file=$state/floor.qcow2,format=qcow2,if=virtio" -cdrom "$state/seed.iso" \
+				-serial "file:$state/floor.log" -monitor none > /dev/null 2>&1 &
+		fi
+		qpid=$!
+		wait_for "$state/floor.log" "$marker" "$limit"
+		floor="$floor $(echo "$(now) - $t" | bc)"
+		kill "$qpid"
+		wait "$qpid" 2> /dev/null || true
+		rm -f "$state/floor.qcow2"
+		r=$((r + 1))
+	done
+	o=$(echo $ours | median)
+	f=$(echo $floor | median)
+	echo "$recipe ($accel): build-ami $build s; run-instances to user-data output, median of $rounds:"
+	echo "  raw qemu-system-x86_64 (floor): $f s"
+	echo "  ec2-lite run-instances:         $o s   ($(echo "scale=2; $o / $f" | bc)x the floor)"
+}
+
+bench tiny BENCH-USER-DATA-RAN 120
+$debian && bench debian-12 BENCH-USER-DATA-RAN 400
