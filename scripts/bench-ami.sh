@@ -11,23 +11,8 @@ debian=false
 [ "${1:-}" = --debian ] && { debian=true; shift; }
 rounds=${1:-3}
 bin=$PWD/build/ec2-lite
-state=$(mktemp -d /tmp/ec2lite-bench-XXXXXX)
-chmod 755 "$state"
-export EC2_LITE_STATE_DIR="$state" EC2_LITE_CONNECT=qemu:///system
-cleanup() {
-	pkill -f "qemu-system-x86_64 -name bench-floor" 2> /dev/null || true
-	ids=$("$bin" describe-instances | jq -r '.Reservations[].Instances[] | select(.State.Name != "terminated") | .InstanceId')
-	[ -n "$ids" ] && "$bin" terminate-instances --instance-ids $ids > /dev/null
-	for p in $(virsh -q pool-list --all --name | sed 's/ *$//' | grep '^ec2-lite-'); do
-		virsh pool-dumpxml "$p" | grep -q "<path>$state/pool</path>" &&
-			{ virsh -q pool-destroy "$p"; virsh -q pool-undefine "$p"; } > /dev/null
-	done
-	rm -rf "$state"
-}
-trap cleanup EXIT
-trap "exit 130" INT TERM HUP PIPE
-now() { date +%s.%N; }
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+. scripts/tmp-state.sh
+trap 'pkill -f "qemu-system-x86_64 -name bench-floor" 2> /dev/null; tmp_state_cleanup' EXIT
 # wait_for FILE PATTERN SECONDS
 wait_for() {
 	i=0

@@ -9,30 +9,19 @@ set -eu
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 bin=$PWD/build/ec2-lite
-state=$(mktemp -d /tmp/ec2lite-bench-XXXXXX)
-chmod 755 "$state"
-export EC2_LITE_STATE_DIR="$state" EC2_LITE_CONNECT=qemu:///system
-cleanup() {
+. scripts/tmp-state.sh
+floor_cleanup() {
 	for d in $(virsh -q list --all --name | sed 's/ *$//' | grep '^bench-floor-' || true); do
 		virsh -q destroy "$d" > /dev/null 2>&1 || true
 		virsh -q undefine "$d" > /dev/null 2>&1 || true
 	done
-	ids=$("$bin" describe-instances | jq -r '.Reservations[].Instances[] | select(.State.Name != "terminated") | .InstanceId')
-	[ -n "$ids" ] && "$bin" terminate-instances --instance-ids $ids > /dev/null
-	for p in $(virsh -q pool-list --all --name | sed 's/ *$//' | grep '^ec2-lite-'); do
-		virsh pool-dumpxml "$p" | grep -q "<path>$state/pool</path>" &&
-			{ virsh -q pool-destroy "$p"; virsh -q pool-undefine "$p"; } > /dev/null
-	done
-	rm -rf "$state"
+	tmp_state_cleanup
 }
-trap cleanup EXIT
-trap "exit 130" INT TERM HUP PIPE
+trap floor_cleanup EXIT
 
 sh scripts/make-busybox-image.sh "$state/image"
 ami=$("$bin" register-image --name bench --disk "$state/image/disk.raw" --kernel "$state/image/vmlinuz" \
 	--ramdisk "$state/image/initrd.img" --kernel-args "console=ttyS0 panic=-1" --output text)
-now() { date +%s.%N; }
-median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
 ours="" floor=""
 r=0

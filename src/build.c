@@ -12,6 +12,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,80 @@ static int host_kernel(struct build *b, struct ec2_error *err)
 		return -1;
 	}
 	return 0;
+}
+
+/* guestfs_tar_in of tar with a progress bar: libguestfs reports no progress for uploads, so a
+ * thread feeds the tar through a FIFO and counts what it wrote. */
+struct feeder {
+	const char *tar, *fifo;
+	struct build *b;
+	int rc;
+};
+
+static void *feed(void *opaque)
+{
+	struct feeder *f = opaque;
+	char buf[1 << 16];
+	int in = open(f->tar, O_RDONLY | O_CLOEXEC), out = open(f->fifo, O_WRONLY | O_CLOEXEC);
+	struct stat st;
+	off_t done = 0;
+	ssize_t n;
+	sigset_t pipe_signal;
+
+	/* If libguestfs stops reading, a write must fail with EPIPE, not kill the process. */
+	sigemptyset(&pipe_signal);
+	sigaddset(&pipe_signal, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_signal, NULL);
+	f->rc = -1;
+	if (in >= 0 && out >= 0 && fstat(in, &st) == 0) {
+		while ((n = read(in, buf, sizeof(buf))) > 0) {
+			ssize_t w = 0;
+
+			while (w < n) {
+				ssize_t k = write(out, buf + w, (size_t)(n - w));
+
+				if (k < 0)
+					goto out;
+				w += k;
+			}
+			done += n;
+			if (f->b->p && f->b->p->fraction && st.st_size)
+				f->b->p->fraction(f->b->p->opaque, (double)done / (double)st.st_size);
+		}
+		f->rc = n == 0 ? 0 : -1;
+	}
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return NULL;
+}
+
+static int tar_in_progress(struct build *b, guestfs_h *g, const char *tar, const char *dir)
+{
+	char *fifo = util_strdupf("%s.fifo", tar);
+	struct feeder f = { .tar = tar, .fifo = fifo, .b = b };
+	pthread_t t;
+	int rc;
+
+	unlink(fifo);
+	if (mkfifo(fifo, 0600) < 0 || pthread_create(&t, NULL, feed, &f) != 0) {
+		free(fifo);
+		return guestfs_tar_in_opts(g, tar, dir, GUESTFS_TAR_IN_OPTS_XATTRS, 1, -1);
+	}
+	rc = guestfs_tar_in_opts(g, fifo, dir, GUESTFS_TAR_IN_OPTS_XATTRS, 1, -1);
+	if (rc < 0) {
+		/* Unblock the feeder if libguestfs never opened the FIFO. */
+		int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	pthread_join(t, NULL);
+	unlink(fifo);
+	free(fifo);
+	return rc < 0 || f.rc < 0 ? -1 : 0;
 }
 
 static int tar_dir(struct build *b, const char *dir, const char *tar, struct ec2_error *err)
@@ -303,7 +379,7 @@ static int disk_from_tar(struct build *b, const char *disk, long long size_mib,
 	}
 	step(b, "making the filesystem and copying the files in");
 	if (guestfs_mkfs(g, "ext4", "/dev/sda") < 0 || guestfs_set_label(g, "/dev/sda", "rootfs") < 0 ||
-	    guestfs_mount(g, "/dev/sda", "/") < 0 || guestfs_tar_in(g, tar, "/") < 0 ||
+	    guestfs_mount(g, "/dev/sda", "/") < 0 || tar_in_progress(b, g, tar, "/") < 0 ||
 	    guestfs_umount_all(g) < 0 || guestfs_shutdown(g) < 0) {
 		gfs_fail(g, "cannot make the root disk", err);
 		goto out;
@@ -346,7 +422,7 @@ static int bootable_disk_from_tar(struct build *b, const char *disk, long long s
 	    guestfs_part_set_bootable(g, "/dev/sda", 1, 1) < 0 ||
 	    guestfs_mkfs(g, "ext4", "/dev/sda1") < 0 ||
 	    guestfs_set_label(g, "/dev/sda1", "rootfs") < 0 || guestfs_mount(g, "/dev/sda1", "/") < 0 ||
-	    guestfs_tar_in_opts(g, tar, "/", GUESTFS_TAR_IN_OPTS_XATTRS, 1, -1) < 0) {
+	    tar_in_progress(b, g, tar, "/") < 0) {
 		gfs_fail(g, "cannot make the root disk", err);
 		goto out;
 	}

@@ -88,6 +88,9 @@ static const struct cli_opt register_image_opts[] = {
 	{ "ramdisk", "RamdiskPath", OPT_PATH, false, "the initrd for --kernel" },
 	{ "kernel-args", "KernelArgs", OPT_STRING, false,
 	  "the kernel command line (default: console=ttyS0 root=/dev/vda rw)" },
+	{ "kernel-entry", "KernelEntry", OPT_STRING, false,
+	  "auto (default: PVH direct boot of the extracted vmlinux where it has the PVH note) "
+	  "or bzImage" },
 	END,
 };
 

@@ -48,6 +48,7 @@ static xmlNodePtr meta_node(xmlNsPtr *ns_out, const struct ec2_meta *m, bool wit
 	text_child(root, ns, "root-volume", m->root_volume);
 	text_child(root, ns, "pool", m->pool);
 	text_child(root, ns, "accelerator", m->accelerator);
+	text_child(root, ns, "kernel-entry", m->kernel_entry);
 	text_child(root, ns, "transition-reason", m->transition_reason);
 	text_child(root, ns, "state-reason", m->state_reason);
 	if (m->pending_op[0]) {
@@ -148,6 +149,8 @@ int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err
 			copy_text(n, m->pool, sizeof(m->pool));
 		else if (strcmp(name, "accelerator") == 0)
 			copy_text(n, m->accelerator, sizeof(m->accelerator));
+		else if (strcmp(name, "kernel-entry") == 0)
+			copy_text(n, m->kernel_entry, sizeof(m->kernel_entry));
 		else if (strcmp(name, "state-reason") == 0)
 			copy_text(n, m->state_reason, sizeof(m->state_reason));
 		else if (strcmp(name, "transition-reason") == 0)

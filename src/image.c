@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 #include "ec2lite/ec2.h"
 #include "ec2lite/filter.h"
 #include "ec2lite/image.h"
+#include "ec2lite/kernel.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/util.h"
 
@@ -237,6 +239,8 @@ json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
 		       struct ec2_error *err)
 {
 	char id[EC2_ID_MAX], format[16], *base = NULL, *kdir = NULL, *kcopy = NULL, *icopy = NULL;
+	char *vmlinux = NULL;
+	const char *entry = "bios";
 	unsigned long long vsize = 0;
 	struct register_ctx r;
 	json_object *img = NULL, *priv, *resp = NULL;
@@ -283,10 +287,33 @@ json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
 			if (util_copy_sparse(src->initrd, icopy, 0644, err) < 0)
 				goto undo;
 		}
+		/* Once, here, not at every launch: the uncompressed kernel for PVH direct boot. */
+		entry = "bzImage";
+		if (!src->no_pvh) {
+			bool pvh = false;
+
+			vmlinux = util_strdupf("%s/vmlinux", kdir);
+			if (kernel_extract_vmlinux(kcopy, vmlinux, &pvh, NULL) == 0 && pvh) {
+				entry = "pvh";
+			} else {
+				unlink(vmlinux);
+				free(vmlinux);
+				vmlinux = NULL;
+			}
+		}
 	}
 	virStoragePoolRefresh(pool, 0);
 
 	img = image_record(ctx, id, src, vsize);
+	{
+		/* How its instances boot, as a read-only tag (like EC2's aws: tags). */
+		json_object *tags = json_object_new_array(), *tag = json_object_new_object();
+
+		json_add_str(tag, "Key", "ec2-lite:kernel-entry");
+		json_add_str(tag, "Value", entry);
+		json_object_array_add(tags, tag);
+		json_object_object_add(img, "Tags", tags);
+	}
 	priv = json_object_new_object();
 	json_add_str(priv, "Base", base);
 	json_add_str(priv, "Format", format);
@@ -296,6 +323,9 @@ json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
 		json_add_str(priv, "Kernel", kcopy);
 	if (icopy)
 		json_add_str(priv, "Initrd", icopy);
+	if (vmlinux)
+		json_add_str(priv, "Vmlinux", vmlinux);
+	json_add_str(priv, "KernelEntry", entry);
 	if (src->kernel)
 		json_add_str(priv, "KernelArgs", src->cmdline ? src->cmdline :
 			     "console=ttyS0 root=/dev/vda rw");
@@ -332,6 +362,7 @@ out:
 	free(kdir);
 	free(kcopy);
 	free(icopy);
+	free(vmlinux);
 	virStoragePoolFree(pool);
 	return resp;
 }
@@ -346,7 +377,14 @@ json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec
 		.initrd = req_string(req, "RamdiskPath"),
 		.cmdline = req_string(req, "KernelArgs"),
 	};
+	const char *entry = req_string(req, "KernelEntry");
 
+	if (entry && strcmp(entry, "auto") != 0 && strcasecmp(entry, "bzImage") != 0) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "Invalid value '%s' for KernelEntry: auto or bzImage", entry);
+		return NULL;
+	}
+	src.no_pvh = entry && strcasecmp(entry, "bzImage") == 0;
 	if (image_name_check(src.name, err) < 0)
 		return NULL;
 	if (!src.disk) {

@@ -360,6 +360,10 @@ static json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, en
 	json_add_str(e, "Key", "ec2-lite:accelerator");
 	json_add_str(e, "Value", m->accelerator);
 	json_object_array_add(a, e);
+	e = json_object_new_object();
+	json_add_str(e, "Key", "ec2-lite:kernel-entry");
+	json_add_str(e, "Value", m->kernel_entry[0] ? m->kernel_entry : "bios");
+	json_object_array_add(a, e);
 	json_object_object_add(o, "Tags", a);
 	json_add_str(o, "VirtualizationType", "hvm");
 	x = json_object_new_object();
@@ -897,6 +901,9 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	snprintf(m.root_volume, sizeof(m.root_volume), "%s", c->volume);
 	snprintf(m.pool, sizeof(m.pool), "%s", ctx->pool_name);
 	snprintf(m.accelerator, sizeof(m.accelerator), "%s", ec2_accel_name(ctx->accel.accel));
+	snprintf(m.kernel_entry, sizeof(m.kernel_entry), "%s",
+		 image_priv(lp->image, "KernelEntry") ? image_priv(lp->image, "KernelEntry") :
+		 (image_priv(lp->image, "Kernel") ? "bzImage" : "bios"));
 	m.tags = json_object_get(lp->tags);
 
 	spec.name = c->id;
@@ -906,7 +913,8 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	spec.tb_cache_mib = type_tb_cache_mib(lp->type->memory_mib);
 	spec.disk_path = volpath;
 	spec.disk_format = "qcow2";
-	spec.kernel = image_priv(lp->image, "Kernel");
+	spec.kernel = image_priv(lp->image, "Vmlinux") ? image_priv(lp->image, "Vmlinux")
+						       : image_priv(lp->image, "Kernel");
 	spec.initrd = image_priv(lp->image, "Initrd");
 	spec.cmdline = image_priv(lp->image, "KernelArgs");
 	spec.console_log = log;

@@ -201,7 +201,8 @@ START_TEST(run_describe_terminate)
 	json_object_object_get_ex(first, "Tags", &t);
 	ck_assert_str_eq(json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN),
 			 "[{\"Key\":\"Name\",\"Value\":\"web\"},"
-			 "{\"Key\":\"ec2-lite:accelerator\",\"Value\":\"tcg\"}]");
+			 "{\"Key\":\"ec2-lite:accelerator\",\"Value\":\"tcg\"},"
+			 "{\"Key\":\"ec2-lite:kernel-entry\",\"Value\":\"bios\"}]");
 	ck_assert_str_eq(str(first, "BlockDeviceMappings"), str(first, "BlockDeviceMappings"));
 	json_object_put(d);
 

@@ -29,6 +29,7 @@ struct ec2_meta {
 	char root_volume[64];          /* the overlay's volume name in the ec2-lite pool */
 	char pool[64];                 /* that pool: it also says which state folder owns the instance */
 	char accelerator[8];           /* "kvm" or "tcg", fixed at launch */
+	char kernel_entry[16];         /* "pvh", "bzImage" (direct kernel boot) or "bios" */
 	char pending_op[16];           /* "", "stop", "hibernate": an asked-for stop not yet done */
 	long long pending_since;       /* when pending_op was asked for (epoch seconds) */
 	char transition_reason[128];   /* EC2's StateTransitionReason */

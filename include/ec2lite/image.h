@@ -19,6 +19,7 @@ struct image_source {
 	const char *kernel;       /* direct kernel boot: kept beside the disk */
 	const char *initrd;
 	const char *cmdline;
+	bool no_pvh;              /* boot the bzImage even when its vmlinux has the PVH note */
 	const char *recipe_hash;  /* what a rebuild compares */
 	json_object *extra;       /* more private facts: [key, value, key, value ...] or NULL */
 };

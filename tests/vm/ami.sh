@@ -20,6 +20,7 @@ t=$(now)
 again=$("$bin" build-ami tiny 2> /dev/null)
 check "second build is a no-op" [ "$(printf '%s' "$again" | jq -r '.ImageId + " " + (.Built | tostring)')" = "$tiny false" ]
 echo "  second build-ami tiny: $(since "$t") s"
+check "tiny boots its kernel through PVH" [ "$("$bin" describe-images --image-ids "$tiny" | jq -r '.Images[0].Tags[] | select(.Key == "ec2-lite:kernel-entry") | .Value')" = pvh ]
 check "tiny is a Quick Start AMI" [ "$("$bin" describe-images --owners amazon --filters Name=name,Values=tiny | jq -r '.Images[0].ImageId')" = "$tiny" ]
 check "not one of mine" [ "$("$bin" describe-images --owners self | jq '.Images | length')" -eq 0 ]
 
@@ -54,6 +55,17 @@ check "16384 bytes accepted" [ -n "$big" ]
 check "16384 bytes delivered intact" [ "$("$bin" describe-instance-attribute --instance-id "$big" --attribute userData | jq -r .UserData.Value | base64 -d | wc -c)" -eq 16384 ]
 "$bin" terminate-instances --instance-ids "$big" > /dev/null
 check "exactly two instances were launched" [ "$("$bin" describe-instances | jq '[.Reservations[].Instances[]] | length')" -eq 2 ]
+
+# The bzImage fallback boots too: the same kernel, registered without PVH.
+k="$state/kernels/$tiny"
+fallback=$("$bin" register-image --name tiny-bzimage --disk "$base" --kernel "$k/vmlinuz" \
+	--ramdisk "$k/initrd.img" --kernel-args "console=ttyS0 root=/dev/vda rw panic=-1" \
+	--kernel-entry bzImage --output text)
+fid=$("$bin" run-instances --image-id "$fallback" --instance-type t2.nano --user-data "file://$state/ud.sh" | jq -r '.Instances[0].InstanceId')
+check "the bzImage fallback boots" wait_console "$fid" "user-data says hello from $fid" 90
+check "and says so" [ "$("$bin" describe-instances --instance-ids "$fid" | jq -r '.Reservations[0].Instances[0].Tags[] | select(.Key == "ec2-lite:kernel-entry") | .Value')" = bzImage ]
+"$bin" terminate-instances --instance-ids "$fid" > /dev/null
+"$bin" deregister-image --image-id "$fallback" > /dev/null
 
 # A deregistered AMI keeps its instances working, and goes when the last one does.
 check "deregister tiny while it runs" "$bin" deregister-image --image-id "$tiny"

@@ -67,6 +67,7 @@ target=$(guest_exec "$id" /bin/systemctl is-active multi-user.target | tr -d '\n
 check "systemctl: multi-user.target is $target" [ "$target" = active ]
 ci=$(guest_exec "$id" /usr/bin/cloud-init status | tr -d '\n')
 check "cloud-init status: $ci" [ "$ci" = "status: done" ]
+[ "$ci" = "status: done" ] || guest_exec "$id" /usr/bin/cloud-init status --long | sed 's/^/  | /' >&2
 user=$(guest_exec "$id" /usr/bin/getent passwd admin | cut -d: -f1)
 check "the default user admin exists" [ "$user" = admin ]
 check "the base is unchanged (checksum)" [ "$(sha256sum "$base" | cut -d' ' -f1)" = "$sum_before" ]

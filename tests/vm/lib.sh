@@ -1,25 +1,10 @@
-# Shared by the real-VM tests (sourced): a state folder of their own under /tmp, cleanup of
-# every instance, pool and file they made (on any exit), checks that count, and waits on real
-# signals (the serial console, the aws-style waiters).
+# Shared by the real-VM tests (sourced): a state folder of their own (scripts/tmp-state.sh),
+# checks that count, and waits on real signals (the serial console, the aws-style waiters).
 # Needs: $bin (the ec2-lite binary).
-state=$(mktemp -d /tmp/ec2lite-vm-XXXXXX)
-chmod 755 "$state" # libvirt's QEMU runs as libvirt-qemu and must reach the disks below it
-export EC2_LITE_STATE_DIR="$state" EC2_LITE_CONNECT=qemu:///system
+. "$(dirname "$0")/../../scripts/tmp-state.sh"
 export EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=300
 passed=0
 failed=0
-
-cleanup() {
-	ids=$("$bin" describe-instances --output json 2>/dev/null |
-		jq -r '.Reservations[].Instances[] | select(.State.Name != "terminated") | .InstanceId')
-	[ -n "$ids" ] && "$bin" terminate-instances --instance-ids $ids > /dev/null 2>&1
-	pool=$(virsh -q pool-list --all --name | sed "s/ *$//" | grep -x "ec2-lite-[0-9a-f]*" | while read -r p; do
-		virsh pool-dumpxml "$p" | grep -q "<path>$state/pool</path>" && echo "$p"; done)
-	[ -n "$pool" ] && { virsh -q pool-destroy "$pool"; virsh -q pool-undefine "$pool"; } > /dev/null 2>&1
-	rm -rf "$state"
-}
-trap cleanup EXIT
-trap "exit 130" INT TERM HUP PIPE
 
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; }
@@ -51,9 +36,6 @@ wait_console() {
 	return 1
 }
 state_of() { "$bin" describe-instances --instance-ids "$1" | jq -r '.Reservations[0].Instances[0].State.Name'; }
-now() { date +%s.%N; }
-since() { echo "$(now) - $1" | bc; }
-median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
 require_libvirtd() {
 	if ! virsh -c qemu:///system version > /dev/null 2>&1; then

@@ -36,7 +36,7 @@ check "wait instance-running" "$bin" wait instance-running --instance-ids "$id"
 check "guest boots (boot 1)" wait_console "$id" "booted boot=1 " 120
 echo "  run-instances to first boot marker: $(echo "$(date +%s.%N) - $t0" | bc) s"
 check "domain is defined with the instance id" virsh -q dominfo "$id"
-check "tag and accelerator shown" [ "$("$bin" describe-instances --filters Name=tag:Name,Values=lifecycle | jq -r '.Reservations[0].Instances[0].Tags | map(.Key) | join(",")')" = "Name,ec2-lite:accelerator" ]
+check "tag and accelerator shown" [ "$("$bin" describe-instances --filters Name=tag:Name,Values=lifecycle | jq -r '.Reservations[0].Instances[0].Tags | map(.Key) | join(",")')" = "Name,ec2-lite:accelerator,ec2-lite:kernel-entry" ]
 
 check "reboot-instances" "$bin" reboot-instances --instance-ids "$id"
 check "guest rebooted, disk kept (boot 2)" wait_console "$id" "booted boot=2 " 120
