@@ -4,6 +4,7 @@
  * model action and prints has no file of its own; one with behaviour of its own has a
  * src/cmd-<name>.c. */
 #include "cli.h"
+#include "ec2lite/secgroup.h"
 
 #define END { NULL, NULL, OPT_STRING, false, NULL }
 
@@ -28,6 +29,10 @@ static const struct cli_opt run_instances_opts[] = {
 	  "makes the request idempotent: a retry with the same token launches nothing new" },
 	{ "block-device-mappings", "BlockDeviceMappings", OPT_STRUCT_LIST, false,
 	  "DeviceName=/dev/xvda,Ebs={VolumeSize=GiB}: a root disk larger than the AMI" },
+	{ "security-group-ids", "SecurityGroupIds", OPT_LIST, false,
+	  "the security groups (default: the default group)" },
+	{ "key-name", "KeyName", OPT_STRING, false,
+	  "a key pair: its public key reaches the instance (cloud-init's public-keys)" },
 	{ "user-data", "UserData", OPT_TEXT, false,
 	  "a script or cloud-config run on first boot: text, file://PATH or fileb://PATH "
 	  "(16384 bytes at most)" },
@@ -118,6 +123,61 @@ static const struct cli_opt import_tasks_opts[] = {
 	END,
 };
 
+static const struct cli_opt create_sg_opts[] = {
+	{ "group-name", "GroupName", OPT_STRING, true, "1 to 255 characters, not sg-..." },
+	{ "description", "Description", OPT_STRING, true, "up to 255 characters" },
+	{ "vpc-id", "VpcId", OPT_STRING, false, "the default VPC (the only one here)" },
+	END,
+};
+
+static const struct cli_opt describe_sg_opts[] = {
+	{ "group-ids", "GroupIds", OPT_LIST, false, "the groups (default all)" },
+	{ "group-names", "GroupNames", OPT_LIST, false, "the groups by name" },
+	filters_opt,
+	END,
+};
+
+static const struct cli_opt ingress_opts[] = {
+	{ "group-id", "GroupId", OPT_STRING, false, "the group" },
+	{ "group-name", "GroupName", OPT_STRING, false, "the group, by name" },
+	{ "protocol", "IpProtocol", OPT_STRING, false, "tcp, udp, icmp or all" },
+	{ "port", "Port", OPT_STRING, false, "a port or a range N-M" },
+	{ "cidr", "CidrIp", OPT_STRING, false, "the IPv4 range allowed, e.g. 0.0.0.0/0" },
+	{ "ip-permissions", "IpPermissions", OPT_STRUCT_LIST, false,
+	  "IpProtocol=tcp,FromPort=80,ToPort=80,IpRanges=[{CidrIp=0.0.0.0/0}]" },
+	END,
+};
+
+static const struct cli_opt group_ref_opts[] = {
+	{ "group-id", "GroupId", OPT_STRING, false, "the group" },
+	{ "group-name", "GroupName", OPT_STRING, false, "the group, by name" },
+	END,
+};
+
+static const struct cli_opt create_key_opts[] = {
+	{ "key-name", "KeyName", OPT_STRING, true, "a unique name" },
+	{ "key-type", "KeyType", OPT_STRING, false, "rsa (default) or ed25519" },
+	END,
+};
+
+static const struct cli_opt import_key_opts[] = {
+	{ "key-name", "KeyName", OPT_STRING, true, "a unique name" },
+	{ "public-key-material", "PublicKeyMaterial", OPT_TEXT, true,
+	  "an OpenSSH public key: fileb://~/.ssh/id_ed25519.pub or the text itself" },
+	END,
+};
+
+static const struct cli_opt describe_keys_opts[] = {
+	{ "key-names", "KeyNames", OPT_LIST, false, "the key pairs (default all)" },
+	{ "include-public-key", "IncludePublicKey", OPT_BOOL, false, "show each public key too" },
+	END,
+};
+
+static const struct cli_opt delete_key_opts[] = {
+	{ "key-name", "KeyName", OPT_STRING, true, "the key pair" },
+	END,
+};
+
 static const struct cli_opt reconcile_opts[] = {
 	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances (default all)" },
 	{ "wait", "Wait", OPT_BOOL, false, "return only when no transition is pending" },
@@ -167,6 +227,27 @@ const struct command commands[] = {
 	  import_image_opts, NULL, ec2_import_image, NULL, CMD_NEEDS_CTX },
 	{ "describe-import-image-tasks", "DescribeImportImageTasks", "describe image imports",
 	  import_tasks_opts, NULL, ec2_describe_import_image_tasks, NULL, CMD_NEEDS_CTX },
+	{ "create-security-group", "CreateSecurityGroup", "create a security group",
+	  create_sg_opts, NULL, ec2_create_security_group, NULL, CMD_NEEDS_CTX },
+	{ "describe-security-groups", "DescribeSecurityGroups", "describe security groups",
+	  describe_sg_opts, NULL, ec2_describe_security_groups, NULL, CMD_NEEDS_CTX },
+	{ "authorize-security-group-ingress", "AuthorizeSecurityGroupIngress",
+	  "allow inbound traffic to a security group", ingress_opts, NULL,
+	  ec2_authorize_security_group_ingress, NULL, CMD_NEEDS_CTX },
+	{ "revoke-security-group-ingress", "RevokeSecurityGroupIngress",
+	  "remove an inbound rule from a security group", ingress_opts, NULL,
+	  ec2_revoke_security_group_ingress, NULL, CMD_NEEDS_CTX },
+	{ "delete-security-group", "DeleteSecurityGroup",
+	  "delete a security group (not while an instance uses it)", group_ref_opts, NULL,
+	  ec2_delete_security_group, NULL, CMD_NEEDS_CTX },
+	{ "create-key-pair", "CreateKeyPair", "create a key pair: prints the private key once",
+	  create_key_opts, NULL, ec2_create_key_pair, NULL, CMD_NEEDS_CTX },
+	{ "import-key-pair", "ImportKeyPair", "import an OpenSSH public key as a key pair",
+	  import_key_opts, NULL, ec2_import_key_pair, NULL, CMD_NEEDS_CTX },
+	{ "describe-key-pairs", "DescribeKeyPairs", "describe key pairs", describe_keys_opts, NULL,
+	  ec2_describe_key_pairs, NULL, CMD_NEEDS_CTX },
+	{ "delete-key-pair", "DeleteKeyPair", "delete a key pair", delete_key_opts, NULL,
+	  ec2_delete_key_pair, NULL, CMD_NEEDS_CTX },
 	{ "build-ami", NULL,
 	  "build an AMI recipe from amis/ (tiny, debian-12) as a Quick Start AMI", build_ami_opts,
 	  "recipe", NULL, cmd_build_ami, CMD_NEEDS_CTX },

@@ -16,6 +16,7 @@ static char *dump_doc(xmlDocPtr doc, struct ec2_error *err);
 void ec2_meta_clear(struct ec2_meta *m)
 {
 	json_object_put(m->tags);
+	json_object_put(m->groups);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -56,6 +57,14 @@ static xmlNodePtr meta_node(xmlNsPtr *ns_out, const struct ec2_meta *m, bool wit
 
 		snprintf(num, sizeof(num), "%lld", m->pending_since);
 		xmlNewProp(p, X("since"), X(num));
+	}
+	text_child(root, ns, "key-name", m->key_name);
+	tags = xmlNewChild(root, ns, X("security-groups"), NULL);
+	for (i = 0; m->groups && i < json_object_array_length(m->groups); i++) {
+		json_object *g = json_object_array_get_idx(m->groups, i);
+		xmlNodePtr grp = text_child(tags, ns, "group", req_string(g, "GroupName"));
+
+		xmlNewProp(grp, X("id"), X(req_string(g, "GroupId") ? req_string(g, "GroupId") : ""));
 	}
 	tags = xmlNewChild(root, ns, X("tags"), NULL);
 	for (i = 0; m->tags && i < json_object_array_length(m->tags); i++) {
@@ -161,6 +170,27 @@ int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err
 			copy_text(n, m->pending_op, sizeof(m->pending_op));
 			m->pending_since = since ? atoll((const char *)since) : 0;
 			xmlFree(since);
+		} else if (strcmp(name, "key-name") == 0) {
+			copy_text(n, m->key_name, sizeof(m->key_name));
+		} else if (strcmp(name, "security-groups") == 0) {
+			xmlNodePtr t;
+
+			m->groups = json_object_new_array();
+			for (t = n->children; t; t = t->next) {
+				json_object *g;
+				xmlChar *gid, *gname;
+
+				if (t->type != XML_ELEMENT_NODE)
+					continue;
+				gid = xmlGetProp(t, X("id"));
+				gname = xmlNodeGetContent(t);
+				g = json_object_new_object();
+				json_add_str(g, "GroupId", gid ? (const char *)gid : "");
+				json_add_str(g, "GroupName", gname ? (const char *)gname : "");
+				json_object_array_add(m->groups, g);
+				xmlFree(gid);
+				xmlFree(gname);
+			}
 		} else if (strcmp(name, "tags") == 0) {
 			xmlNodePtr t;
 

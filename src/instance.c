@@ -19,6 +19,7 @@
 #include "ec2lite/ec2.h"
 #include "ec2lite/filter.h"
 #include "ec2lite/ids.h"
+#include "ec2lite/secgroup.h"
 #include "ec2lite/seed.h"
 #include "ec2lite/util.h"
 
@@ -304,6 +305,8 @@ static json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, en
 	json_add_str(o, "ImageId", m->image_id);
 	json_add_str(o, "InstanceId", in->id);
 	json_add_str(o, "InstanceType", m->instance_type);
+	if (m->key_name[0])
+		json_add_str(o, "KeyName", m->key_name);
 	json_add_str(o, "LaunchTime", m->launch_time);
 	x = json_object_new_object();
 	json_add_str(x, "State", "disabled");
@@ -340,7 +343,17 @@ static json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, en
 	json_object_object_add(o, "NetworkInterfaces", json_object_new_array());
 	json_add_str(o, "RootDeviceName", "/dev/xvda");
 	json_add_str(o, "RootDeviceType", "ebs");
-	json_object_object_add(o, "SecurityGroups", json_object_new_array());
+	a = json_object_new_array();
+	for (i = 0; m->groups && i < json_object_array_length(m->groups); i++) {
+		json_object *g = json_object_array_get_idx(m->groups, i);
+
+		/* EC2 lists GroupName before GroupId here. */
+		e = json_object_new_object();
+		json_add_str(e, "GroupName", req_string(g, "GroupName"));
+		json_add_str(e, "GroupId", req_string(g, "GroupId"));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "SecurityGroups", a);
 	json_add_bool(o, "SourceDestCheck", true);
 	if (state == EC2_STOPPED || state == EC2_STOPPING || state == EC2_TERMINATED ||
 	    state == EC2_SHUTTING_DOWN) {
@@ -628,6 +641,9 @@ static const struct filter_field instance_filters[] = {
 	{ "hypervisor", "Hypervisor" },
 	{ "state-reason-code", "StateReason.Code" },
 	{ "block-device-mapping.volume-id", "BlockDeviceMappings.Ebs.VolumeId" },
+	{ "key-name", "KeyName" },
+	{ "instance.group-id", "SecurityGroups.GroupId" },
+	{ "instance.group-name", "SecurityGroups.GroupName" },
 	{ NULL, NULL },
 };
 
@@ -828,6 +844,9 @@ struct launch_params {
 	const char *user_data;
 	size_t user_data_len;
 	unsigned long long root_bytes; /* the root volume's size; 0: the AMI's */
+	json_object *groups;           /* [{"GroupId","GroupName"}] */
+	const char *key_name;
+	json_object *public_keys;      /* OpenSSH public key lines for the seed, or NULL */
 	virStoragePoolPtr pool;
 };
 
@@ -883,7 +902,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	log = util_strdupf("%s/console.log", dir);
 	seed = util_strdupf("%s/seed.iso", dir);
 	udpath = util_strdupf("%s/user-data", dir);
-	meta = seed_meta_data(c->id, c->id, NULL);
+	meta = seed_meta_data(c->id, c->id, lp->public_keys);
 	/* The user-data is kept beside the seed for DescribeInstanceAttribute. */
 	if (seed_write(seed, lp->user_data, lp->user_data_len, meta, err) < 0 ||
 	    util_write_file_atomic(udpath, lp->user_data ? lp->user_data : "", lp->user_data_len,
@@ -905,6 +924,8 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		 image_priv(lp->image, "KernelEntry") ? image_priv(lp->image, "KernelEntry") :
 		 (image_priv(lp->image, "Kernel") ? "bzImage" : "bios"));
 	m.tags = json_object_get(lp->tags);
+	m.groups = json_object_get(lp->groups);
+	snprintf(m.key_name, sizeof(m.key_name), "%s", lp->key_name ? lp->key_name : "");
 
 	spec.name = c->id;
 	spec.accel = ctx->accel.accel;
@@ -1113,6 +1134,19 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	}
 	if (root_volume_size(req, lp.image, &lp.root_bytes, err) < 0)
 		goto out;
+	lp.groups = secgroup_resolve(ctx, req_list(req, "SecurityGroupIds"), err);
+	if (!lp.groups)
+		goto out;
+	lp.key_name = req_string(req, "KeyName");
+	if (lp.key_name) {
+		char *line = keypair_public_key(ctx, lp.key_name, err);
+
+		if (!line)
+			goto out;
+		lp.public_keys = json_object_new_array();
+		json_object_array_add(lp.public_keys, json_object_new_string(line));
+		free(line);
+	}
 	lp.pool = ec2_pool(ctx, err);
 	if (!lp.pool)
 		goto out;
@@ -1175,6 +1209,8 @@ out:
 	store_unlock_launch(lock);
 	json_object_put(lp.image);
 	json_object_put(lp.tags);
+	json_object_put(lp.groups);
+	json_object_put(lp.public_keys);
 	if (lp.pool)
 		virStoragePoolFree(lp.pool);
 	return resp;

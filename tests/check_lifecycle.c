@@ -9,6 +9,7 @@
 
 #include "ec2lite/ec2.h"
 #include "ec2lite/ids.h"
+#include "ec2lite/secgroup.h"
 #include "ec2lite/filter.h"
 #include "ec2lite/util.h"
 #include "testutil.h"
@@ -489,6 +490,51 @@ START_TEST(deregister_keeps_running_instances)
 }
 END_TEST
 
+START_TEST(security_group_and_key_pair)
+{
+	char ids[1][32], *seed, *iso, *extra;
+	json_object *r = ok(ec2_create_security_group,
+			    J("{\"GroupName\": \"web\", \"Description\": \"web servers\"}")), *d;
+	json_object *k = ok(ec2_create_key_pair, J("{\"KeyName\": \"k\", \"KeyType\": \"ed25519\"}"));
+	json_object *keys = ok(ec2_describe_key_pairs, J("{\"IncludePublicKey\": true}"));
+	char sg[32], pub[200];
+	size_t len = 0;
+
+	snprintf(sg, sizeof(sg), "%s", str(r, "GroupId"));
+	snprintf(pub, sizeof(pub), "%s",
+		 str(json_object_array_get_idx(json_path(keys, "KeyPairs"), 0), "PublicKey"));
+	json_object_put(r);
+	json_object_put(k);
+	json_object_put(keys);
+	extra = util_strdupf(", \"SecurityGroupIds\": [\"%s\"], \"KeyName\": \"k\"", sg);
+	r = run(1, extra, ids);
+	free(extra);
+	json_object_put(r);
+	d = ok(ec2_describe_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]));
+	ck_assert_str_eq(str(json_object_array_get_idx(instances_of(json_object_array_get_idx(
+				     json_path(d, "Reservations"), 0)), 0), "KeyName"), "k");
+	ck_assert_ptr_nonnull(strstr(json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN),
+				     "\"SecurityGroups\":[{\"GroupName\":\"web\""));
+	json_object_put(d);
+	/* The public key reaches the guest through the seed's meta-data. */
+	seed = util_strdupf("%s/instances/%s/seed.iso", dir, ids[0]);
+	iso = util_read_file(seed, &len, NULL);
+	ck_assert_ptr_nonnull(iso);
+	ck_assert_ptr_nonnull(memmem(iso, len, pub, strlen(pub)));
+	ck_assert_ptr_nonnull(memmem(iso, len, "public-keys:", 12));
+	free(iso);
+	free(seed);
+	fails(ec2_delete_security_group, J("{\"GroupId\": \"%s\"}", sg), "DependencyViolation");
+	fails(ec2_run_instances, J("{\"ImageId\": \"%s\", \"KeyName\": \"nope\"}", ami),
+	      "InvalidKeyPair.NotFound");
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]));
+	json_object_put(r);
+	r = ok(ec2_delete_security_group, J("{\"GroupId\": \"%s\"}", sg));
+	json_object_put(r);
+	ck_assert_int_eq(count_domains(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -506,6 +552,7 @@ int main(void)
 	tcase_add_test(tc, client_token_is_idempotent);
 	tcase_add_test(tc, filters_select_instances);
 	tcase_add_test(tc, deregister_keeps_running_instances);
+	tcase_add_test(tc, security_group_and_key_pair);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

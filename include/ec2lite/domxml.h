@@ -35,6 +35,8 @@ struct ec2_meta {
 	char transition_reason[128];   /* EC2's StateTransitionReason */
 	char state_reason[64];         /* EC2's StateReason.Code, e.g. Client.UserInitiatedShutdown */
 	json_object *tags;             /* array of {"Key","Value"}, owned; NULL for none */
+	json_object *groups;           /* array of {"GroupId","GroupName"}, owned; NULL for none */
+	char key_name[256];            /* the key pair it was launched with, or "" */
 };
 
 /* Releases what m owns (the tags); m itself is the caller's. */

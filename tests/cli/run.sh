@@ -32,7 +32,9 @@ expect() {
 for c in run-instances describe-instances start-instances stop-instances reboot-instances \
 	terminate-instances wait describe-instance-types register-image describe-images \
 	deregister-image doctor reconcile build-ami import-image describe-import-image-tasks \
-	describe-instance-attribute get-console-output; do
+	describe-instance-attribute get-console-output create-security-group describe-security-groups \
+	authorize-security-group-ingress revoke-security-group-ingress delete-security-group \
+	create-key-pair import-key-pair describe-key-pairs delete-key-pair; do
 	expect "help lists $c" 0 "^  $c " -- "$bin" help
 done
 expect "no command" 252 "usage: ec2-lite" -- "$bin"
@@ -83,8 +85,6 @@ expect "run oversize count" 254 "\(InstanceLimitExceeded\)" -- "$bin" run-instan
 expect "run beyond host memory" 254 "\(InsufficientInstanceCapacity\).*m5.24xlarge" -- "$bin" run-instances --image-id "$ami" --instance-type m5.24xlarge
 expect "hibernation on metal" 254 "\(UnsupportedHibernationConfiguration\)" -- "$bin" run-instances --image-id "$ami" --instance-type m5.metal --hibernation-options Configured=true
 expect "bad shutdown behaviour" 254 "\(InvalidParameterValue\).*InstanceInitiatedShutdownBehavior" -- "$bin" run-instances --image-id "$ami" --instance-initiated-shutdown-behavior explode
-expect "deregister" 0 "^$" -- "$bin" deregister-image --image-id "$ami"
-expect "deregistered is gone" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" describe-images --image-ids "$ami"
 expect "deregister unknown" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" deregister-image --image-id ami-0123456789abcdef0
 expect "describe unknown image" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" describe-images --image-ids ami-0123456789abcdef0
 expect "register missing disk" 254 "\(InvalidParameterValue\).*cannot be opened" -- "$bin" register-image --name good-name --disk /nonexistent.img
@@ -101,6 +101,54 @@ expect "console malformed id" 254 "\(InvalidInstanceID.Malformed\) when calling 
 expect "console unknown id" 254 "\(InvalidInstanceID.NotFound\)" -- "$bin" get-console-output --instance-id i-0123456789abcdef0
 expect "attribute unknown id" 254 "\(InvalidInstanceID.NotFound\)" -- "$bin" describe-instance-attribute --instance-id i-0123456789abcdef0 --attribute userData
 expect "oversize user-data" 254 "\(InvalidParameterValue\).*User data is limited to 16384 bytes" -- sh -c "head -c 16385 /dev/zero > '$state/big'; '$bin' run-instances --image-id ami-0123456789abcdef0 --user-data 'file://$state/big'"
+# Security groups (the store outlasts a test-driver connection, so these can span processes).
+expect "default group exists" 0 '"GroupName": "default"' -- "$bin" describe-security-groups
+sg=$("$bin" create-security-group --group-name web --description "HTTP and HTTPS" --output text)
+expect "group created" 0 "^SECURITYGROUPS	HTTP and HTTPS	$sg	web	" -- "$bin" describe-security-groups --group-ids "$sg" --output text
+expect "duplicate group name" 254 "\(InvalidGroup.Duplicate\).*The security group 'web' already exists" -- "$bin" create-security-group --group-name web --description again
+expect "group name sg-" 254 "\(InvalidParameterValue\)" -- "$bin" create-security-group --group-name sg-x --description x
+expect "authorize port 80" 0 '"CidrIpv4": "0.0.0.0/0"' -- "$bin" authorize-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --cidr 0.0.0.0/0
+expect "authorize twice" 254 '\(InvalidPermission.Duplicate\).*"peer: 0.0.0.0/0, TCP, from port: 80, to port: 80, ALLOW"' -- "$bin" authorize-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --cidr 0.0.0.0/0
+expect "authorize by shape" 0 '"Return": true' -- "$bin" authorize-security-group-ingress --group-name web --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=0.0.0.0/0}]'
+expect "rules as IpPermissions" 0 '"FromPort": 443' -- "$bin" describe-security-groups --group-names web
+expect "filter on port" 0 "^SECURITYGROUPS.*web" -- "$bin" describe-security-groups --filters Name=ip-permission.from-port,Values=80 --output text
+expect "bad cidr" 254 "\(InvalidParameterValue\).*CIDR block 1.2.3/8 is malformed" -- "$bin" authorize-security-group-ingress --group-id "$sg" --protocol tcp --port 22 --cidr 1.2.3/8
+expect "bad port range" 254 "\(InvalidParameterValue\).*Invalid port range" -- "$bin" authorize-security-group-ingress --group-id "$sg" --protocol tcp --port 90-80 --cidr 0.0.0.0/0
+expect "bad protocol" 254 "\(InvalidParameterValue\).*Unknown protocol" -- "$bin" authorize-security-group-ingress --group-id "$sg" --protocol sctp --port 1 --cidr 0.0.0.0/0
+expect "revoke port 80" 0 '"Return": true' -- "$bin" revoke-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --cidr 0.0.0.0/0
+expect "revoke again" 254 "\(InvalidPermission.NotFound\)" -- "$bin" revoke-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --cidr 0.0.0.0/0
+expect "unknown group" 254 "\(InvalidGroup.NotFound\).*'sg-0123456789abcdef0' does not exist" -- "$bin" describe-security-groups --group-ids sg-0123456789abcdef0
+expect "malformed group" 254 "\(InvalidGroupId.Malformed\)" -- "$bin" delete-security-group --group-id sg-zz
+expect "default cannot go" 254 "\(CannotDelete\)" -- "$bin" delete-security-group --group-name default
+expect "run with an unknown group" 254 "\(InvalidGroup.NotFound\)" -- "$bin" run-instances --image-id "$ami" --security-group-ids sg-0123456789abcdef0
+expect "delete group" 0 "\"GroupId\": \"$sg\"" -- "$bin" delete-security-group --group-id "$sg"
+expect "deleted group is gone" 254 "\(InvalidGroup.NotFound\)" -- "$bin" delete-security-group --group-id "$sg"
+
+# Key pairs: what create-key-pair hands out is a key ssh reads; imports keep EC2's fingerprints.
+"$bin" create-key-pair --key-name rsa-key | jq -r .KeyMaterial > "$state/rsa-key"
+"$bin" create-key-pair --key-name ed-key --key-type ed25519 | jq -r .KeyMaterial > "$state/ed-key"
+chmod 600 "$state/rsa-key" "$state/ed-key"
+expect "rsa key is PKCS#1 PEM" 0 "^-----BEGIN RSA PRIVATE KEY-----" -- cat "$state/rsa-key"
+expect "ssh reads the rsa key" 0 "^ssh-rsa AAAA" -- ssh-keygen -y -f "$state/rsa-key"
+expect "ssh reads the ed25519 key" 0 "^ssh-ed25519 AAAA" -- ssh-keygen -y -f "$state/ed-key"
+ssh-keygen -y -f "$state/ed-key" > "$state/ed-key.pub"
+fp=$(ssh-keygen -l -E sha256 -f "$state/ed-key.pub" | awk '{print $2}' | sed 's/^SHA256://')
+# (base64 holds + and /: compared as strings, not as patterns)
+expect "ed25519 fingerprint is ssh's SHA256" 0 "^same$" -- sh -c "[ \"\$('$bin' describe-key-pairs --key-names ed-key | jq -r '.KeyPairs[0].KeyFingerprint')\" = '$fp=' ] && echo same"
+expect "public key matches" 0 "^same$" -- sh -c "[ \"\$('$bin' describe-key-pairs --key-names ed-key --include-public-key | jq -r '.KeyPairs[0].PublicKey' | cut -d' ' -f2)\" = '$(cut -d' ' -f2 "$state/ed-key.pub")' ] && echo same"
+ssh-keygen -q -t rsa -b 2048 -N "" -f "$state/mine"
+md5=$(ssh-keygen -e -m PKCS8 -f "$state/mine.pub" | openssl pkey -pubin -outform DER | openssl md5 -c | sed 's/.*= //')
+expect "import keeps EC2's MD5 fingerprint" 0 "\"KeyFingerprint\": \"$md5\"" -- "$bin" import-key-pair --key-name mine --public-key-material "fileb://$state/mine.pub"
+expect "duplicate key name" 254 "\(InvalidKeyPair.Duplicate\).*The keypair 'mine' already exists." -- "$bin" import-key-pair --key-name mine --public-key-material "fileb://$state/mine.pub"
+expect "bad public key" 254 "\(InvalidKey.Format\)" -- "$bin" import-key-pair --key-name junk --public-key-material "ssh-rsa !!!"
+expect "unknown key" 254 "\(InvalidKeyPair.NotFound\).*'nosuch'" -- "$bin" describe-key-pairs --key-names nosuch
+expect "run with an unknown key" 254 "\(InvalidKeyPair.NotFound\)" -- "$bin" run-instances --image-id "$ami" --key-name nosuch
+expect "delete key" 0 '"Return": true' -- "$bin" delete-key-pair --key-name mine
+expect "deleting again is fine (EC2's rule)" 0 '"Return": true' -- "$bin" delete-key-pair --key-name mine
+expect "three keys were made, two remain" 0 "^2$" -- sh -c "'$bin' describe-key-pairs | jq '.KeyPairs | length'"
+
+expect "deregister" 0 "^$" -- "$bin" deregister-image --image-id "$ami"
+expect "deregistered is gone" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" describe-images --image-ids "$ami"
 expect "wait unknown waiter" 252 "unknown waiter 'instance-happy'" -- "$bin" wait instance-happy --instance-ids i-0123456789abcdef0
 expect "wait bad id" 254 "\(InvalidInstanceID.Malformed\)" -- "$bin" wait instance-running --instance-ids i-xyz
 EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=2 \

@@ -1,0 +1,619 @@
+/* Security groups and key pairs: see include/ec2lite/secgroup.h. */
+#include "ec2lite/secgroup.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ec2lite/domxml.h"
+#include "ec2lite/filter.h"
+#include "ec2lite/ids.h"
+#include "ec2lite/util.h"
+
+/* ---------- security groups ---------- */
+
+static const char *s_(json_object *o, const char *k)
+{
+	const char *v = req_string(o, k);
+
+	return v ? v : "";
+}
+
+/* The store's groups, with the default group made on first use. */
+static json_object *groups_of(struct ec2_ctx *ctx, json_object *root)
+{
+	json_object *groups = store_section(root, "security_groups"), *g;
+	bool have_default = false;
+	const char *vpc;
+
+	if (!req_string(root, "DefaultVpcId")) {
+		char id[EC2_ID_MAX];
+
+		ec2_id_new("vpc", id, NULL);
+		json_add_str(root, "DefaultVpcId", id);
+	}
+	vpc = req_string(root, "DefaultVpcId");
+	json_object_object_foreach(groups, gid, grp) {
+		(void)gid;
+		have_default |= strcmp(s_(grp, "GroupName"), "default") == 0;
+	}
+	if (!have_default) {
+		char id[EC2_ID_MAX];
+
+		ec2_id_new("sg", id, NULL);
+		g = json_object_new_object();
+		json_add_str(g, "GroupId", id);
+		json_add_str(g, "GroupName", "default");
+		json_add_str(g, "Description", "default VPC security group");
+		json_add_str(g, "VpcId", vpc);
+		json_add_str(g, "OwnerId", ctx->cfg->owner_id);
+		json_object_object_add(g, "Rules", json_object_new_array());
+		json_object_object_add(groups, id, g);
+	}
+	return groups;
+}
+
+static json_object *find_group(json_object *groups, const char *id, const char *name)
+{
+	json_object_object_foreach(groups, gid, g) {
+		if ((id && strcmp(gid, id) == 0) || (name && strcmp(s_(g, "GroupName"), name) == 0))
+			return g;
+	}
+	return NULL;
+}
+
+/* EC2's IpPermissions: the rules grouped by protocol and ports, their CIDRs in IpRanges. */
+static json_object *permissions(json_object *rules)
+{
+	json_object *out = json_object_new_array();
+	size_t i, j;
+
+	for (i = 0; i < json_object_array_length(rules); i++) {
+		json_object *r = json_object_array_get_idx(rules, i), *perm = NULL, *ranges, *range;
+		long long from = -1, to = -1;
+
+		req_int(r, "FromPort", &from, NULL);
+		req_int(r, "ToPort", &to, NULL);
+		for (j = 0; j < json_object_array_length(out) && !perm; j++) {
+			json_object *p = json_object_array_get_idx(out, j);
+			long long pf = -1, pt = -1;
+
+			req_int(p, "FromPort", &pf, NULL);
+			req_int(p, "ToPort", &pt, NULL);
+			if (strcmp(s_(p, "IpProtocol"), s_(r, "IpProtocol")) == 0 && pf == from && pt == to)
+				perm = p;
+		}
+		if (!perm) {
+			perm = json_object_new_object();
+			if (strcmp(s_(r, "IpProtocol"), "-1") != 0)
+				json_add_int(perm, "FromPort", from);
+			json_add_str(perm, "IpProtocol", s_(r, "IpProtocol"));
+			json_object_object_add(perm, "IpRanges", json_object_new_array());
+			json_object_object_add(perm, "Ipv6Ranges", json_object_new_array());
+			json_object_object_add(perm, "PrefixListIds", json_object_new_array());
+			if (strcmp(s_(r, "IpProtocol"), "-1") != 0)
+				json_add_int(perm, "ToPort", to);
+			json_object_object_add(perm, "UserIdGroupPairs", json_object_new_array());
+			json_object_array_add(out, perm);
+		}
+		json_object_object_get_ex(perm, "IpRanges", &ranges);
+		range = json_object_new_object();
+		json_add_str(range, "CidrIp", s_(r, "CidrIpv4"));
+		if (req_string(r, "Description"))
+			json_add_str(range, "Description", s_(r, "Description"));
+		json_object_array_add(ranges, range);
+	}
+	return out;
+}
+
+static json_object *group_json(json_object *g)
+{
+	json_object *o = json_object_new_object(), *rules, *egress, *e, *ranges, *range;
+
+	json_object_object_get_ex(g, "Rules", &rules);
+	json_add_str(o, "Description", s_(g, "Description"));
+	json_add_str(o, "GroupName", s_(g, "GroupName"));
+	json_object_object_add(o, "IpPermissions", permissions(rules));
+	json_add_str(o, "OwnerId", s_(g, "OwnerId"));
+	json_add_str(o, "GroupId", s_(g, "GroupId"));
+	egress = json_object_new_array();
+	e = json_object_new_object();
+	json_add_str(e, "IpProtocol", "-1");
+	ranges = json_object_new_array();
+	range = json_object_new_object();
+	json_add_str(range, "CidrIp", "0.0.0.0/0");
+	json_object_array_add(ranges, range);
+	json_object_object_add(e, "IpRanges", ranges);
+	json_object_object_add(e, "Ipv6Ranges", json_object_new_array());
+	json_object_object_add(e, "PrefixListIds", json_object_new_array());
+	json_object_object_add(e, "UserIdGroupPairs", json_object_new_array());
+	json_object_array_add(egress, e);
+	json_object_object_add(o, "IpPermissionsEgress", egress);
+	json_add_str(o, "VpcId", s_(g, "VpcId"));
+	return o;
+}
+
+struct sg_op {
+	struct ec2_ctx *ctx;
+	json_object *req;
+	json_object *resp;
+};
+
+static int sg_create(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct sg_op *op = opaque;
+	json_object *groups = groups_of(op->ctx, root), *g;
+	const char *name = req_string(op->req, "GroupName");
+	const char *desc = req_string(op->req, "Description");
+	char id[EC2_ID_MAX];
+
+	if (!name || !desc) {
+		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER, "The request must contain the parameter %s",
+			      !name ? "GroupName" : "GroupDescription");
+		return -1;
+	}
+	if (!*name || strlen(name) > 255 || strncasecmp(name, "sg-", 3) == 0 || strlen(desc) > 255) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "Invalid value '%s' for groupName: 1 to 255 characters, not starting "
+			      "with sg- (and a description of at most 255)", name);
+		return -1;
+	}
+	if (find_group(groups, NULL, name)) {
+		ec2_error_set(err, "InvalidGroup.Duplicate",
+			      "The security group '%s' already exists for VPC '%s'", name,
+			      s_(root, "DefaultVpcId"));
+		return -1;
+	}
+	ec2_id_new("sg", id, NULL);
+	g = json_object_new_object();
+	json_add_str(g, "GroupId", id);
+	json_add_str(g, "GroupName", name);
+	json_add_str(g, "Description", desc);
+	json_add_str(g, "VpcId", s_(root, "DefaultVpcId"));
+	json_add_str(g, "OwnerId", op->ctx->cfg->owner_id);
+	json_object_object_add(g, "Rules", json_object_new_array());
+	json_object_object_add(groups, id, g);
+	op->resp = json_object_new_object();
+	json_add_str(op->resp, "GroupId", id);
+	return 0;
+}
+
+json_object *ec2_create_security_group(struct ec2_ctx *ctx, json_object *req,
+				       struct ec2_error *err)
+{
+	struct sg_op op = { ctx, req, NULL };
+
+	return store_update(ctx->store, sg_create, &op, err) < 0 ? NULL : op.resp;
+}
+
+/* The group a request names by GroupId or GroupName. */
+static json_object *req_group(json_object *groups, json_object *req, struct ec2_error *err)
+{
+	const char *id = req_string(req, "GroupId"), *name = req_string(req, "GroupName");
+	json_object *g;
+
+	if (!id && !name) {
+		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
+			      "The request must contain the parameter groupId or groupName");
+		return NULL;
+	}
+	if (id && !ec2_id_valid("sg", id)) {
+		ec2_error_set(err, "InvalidGroupId.Malformed", "Invalid id: \"%s\"", id);
+		return NULL;
+	}
+	g = find_group(groups, id, id ? NULL : name);
+	if (!g)
+		ec2_error_set(err, "InvalidGroup.NotFound", "The security group '%s' does not exist",
+			      id ? id : name);
+	return g;
+}
+
+static int valid_cidr(const char *cidr)
+{
+	char ip[32];
+	const char *slash = cidr ? strchr(cidr, '/') : NULL;
+	struct in_addr a;
+	char *end;
+	long bits;
+
+	if (!slash || (size_t)(slash - cidr) >= sizeof(ip))
+		return 0;
+	memcpy(ip, cidr, (size_t)(slash - cidr));
+	ip[slash - cidr] = '\0';
+	bits = strtol(slash + 1, &end, 10);
+	return inet_pton(AF_INET, ip, &a) == 1 && *end == '\0' && slash[1] && bits >= 0 && bits <= 32;
+}
+
+/* The rules a request names: IpPermissions, or the flat IpProtocol/FromPort/ToPort/CidrIp
+ * (and the CLI's Port "N" or "N-M"). Each comes out as {IpProtocol, FromPort, ToPort, CidrIpv4}. */
+static json_object *req_rules(json_object *req, struct ec2_error *err)
+{
+	json_object *perms = req_list(req, "IpPermissions"), *flat = NULL, *out;
+	size_t i, j;
+
+	if (!perms) {
+		flat = json_object_new_array();
+		json_object_array_add(flat, json_object_get(req));
+		perms = flat;
+	}
+	out = json_object_new_array();
+	for (i = 0; i < json_object_array_length(perms); i++) {
+		json_object *p = json_object_array_get_idx(perms, i), *ranges = req_list(p, "IpRanges");
+		const char *proto = req_string(p, "IpProtocol"), *port = req_string(p, "Port");
+		long long from = -1, to = -1;
+
+		if (!proto) {
+			ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
+				      "The request must contain the parameter ipProtocol");
+			goto fail;
+		}
+		if (strcasecmp(proto, "all") == 0 || strcmp(proto, "-1") == 0)
+			proto = "-1";
+		else if (strcasecmp(proto, "tcp") == 0 || strcmp(proto, "6") == 0)
+			proto = "tcp";
+		else if (strcasecmp(proto, "udp") == 0 || strcmp(proto, "17") == 0)
+			proto = "udp";
+		else if (strcasecmp(proto, "icmp") == 0 || strcmp(proto, "1") == 0)
+			proto = "icmp";
+		else {
+			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+				      "Invalid value '%s' for IP protocol. Unknown protocol.", proto);
+			goto fail;
+		}
+		if (port) {
+			char *end;
+
+			from = to = strtoll(port, &end, 10);
+			if (*end == '-')
+				to = strtoll(end + 1, &end, 10);
+			if (*port == '\0' || *end != '\0') {
+				ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "Invalid port '%s'", port);
+				goto fail;
+			}
+		} else if (req_int(p, "FromPort", &from, err) < 0 || req_int(p, "ToPort", &to, err) < 0) {
+			goto fail;
+		}
+		if (strcmp(proto, "-1") == 0) {
+			from = to = -1;
+		} else if (strcmp(proto, "icmp") != 0 &&
+			   (from < 0 || to > 65535 || from > to)) {
+			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+				      "Invalid port range %lld-%lld: ports go from 0 to 65535, the first "
+				      "not above the last", from, to);
+			goto fail;
+		}
+		if (!ranges) {
+			json_object *one = json_object_new_object();
+
+			json_add_str(one, "CidrIp", req_string(p, "CidrIp") ? req_string(p, "CidrIp") : "");
+			json_object_object_add(p, "IpRanges", json_object_new_array());
+			ranges = req_list(p, "IpRanges");
+			json_object_array_add(ranges, one);
+		}
+		for (j = 0; j < json_object_array_length(ranges); j++) {
+			json_object *rg = json_object_array_get_idx(ranges, j), *r;
+			const char *cidr = req_string(rg, "CidrIp");
+
+			if (!valid_cidr(cidr)) {
+				ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+					      "CIDR block %s is malformed", cidr && *cidr ? cidr : "(none)");
+				goto fail;
+			}
+			r = json_object_new_object();
+			json_add_str(r, "IpProtocol", proto);
+			json_add_int(r, "FromPort", from);
+			json_add_int(r, "ToPort", to);
+			json_add_str(r, "CidrIpv4", cidr);
+			if (req_string(rg, "Description"))
+				json_add_str(r, "Description", req_string(rg, "Description"));
+			json_object_array_add(out, r);
+		}
+	}
+	json_object_put(flat);
+	return out;
+fail:
+	json_object_put(flat);
+	json_object_put(out);
+	return NULL;
+}
+
+static bool same_rule(json_object *a, json_object *b)
+{
+	long long af = 0, at = 0, bf = 0, bt = 0;
+
+	req_int(a, "FromPort", &af, NULL);
+	req_int(a, "ToPort", &at, NULL);
+	req_int(b, "FromPort", &bf, NULL);
+	req_int(b, "ToPort", &bt, NULL);
+	return strcmp(s_(a, "IpProtocol"), s_(b, "IpProtocol")) == 0 && af == bf && at == bt &&
+	       strcmp(s_(a, "CidrIpv4"), s_(b, "CidrIpv4")) == 0;
+}
+
+/* EC2's wording of a rule in InvalidPermission.Duplicate. */
+static void rule_text(json_object *r, char *buf, size_t size)
+{
+	char proto[8];
+	size_t i;
+
+	snprintf(proto, sizeof(proto), "%s", strcmp(s_(r, "IpProtocol"), "-1") == 0 ? "ALL" :
+		 s_(r, "IpProtocol"));
+	for (i = 0; proto[i]; i++)
+		proto[i] = (char)(proto[i] >= 'a' && proto[i] <= 'z' ? proto[i] - 32 : proto[i]);
+	snprintf(buf, size, "peer: %s, %s, from port: %s, to port: %s, ALLOW", s_(r, "CidrIpv4"),
+		 proto, s_(r, "FromPort"), s_(r, "ToPort"));
+}
+
+static int sg_authorize(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct sg_op *op = opaque;
+	json_object *g = req_group(groups_of(op->ctx, root), op->req, err), *rules, *add, *out;
+	size_t i, j;
+
+	if (!g || !(add = req_rules(op->req, err)))
+		return -1;
+	json_object_object_get_ex(g, "Rules", &rules);
+	for (i = 0; i < json_object_array_length(add); i++)
+		for (j = 0; j < json_object_array_length(rules); j++)
+			if (same_rule(json_object_array_get_idx(add, i), json_object_array_get_idx(rules, j))) {
+				char text[200];
+
+				rule_text(json_object_array_get_idx(add, i), text, sizeof(text));
+				ec2_error_set(err, "InvalidPermission.Duplicate",
+					      "the specified rule \"%s\" already exists", text);
+				json_object_put(add);
+				return -1;
+			}
+	out = json_object_new_array();
+	for (i = 0; i < json_object_array_length(add); i++) {
+		json_object *r = json_object_array_get_idx(add, i), *shown;
+		char id[EC2_ID_MAX];
+
+		ec2_id_new("sgr", id, NULL);
+		json_add_str(r, "SecurityGroupRuleId", id);
+		json_object_array_add(rules, json_object_get(r));
+		shown = json_object_new_object();
+		json_add_str(shown, "SecurityGroupRuleId", id);
+		json_add_str(shown, "GroupId", s_(g, "GroupId"));
+		json_add_str(shown, "GroupOwnerId", s_(g, "OwnerId"));
+		json_add_bool(shown, "IsEgress", false);
+		json_add_str(shown, "IpProtocol", s_(r, "IpProtocol"));
+		json_object_object_add(shown, "FromPort", json_object_get(json_object_object_get(r, "FromPort")));
+		json_object_object_add(shown, "ToPort", json_object_get(json_object_object_get(r, "ToPort")));
+		json_add_str(shown, "CidrIpv4", s_(r, "CidrIpv4"));
+		json_object_array_add(out, shown);
+	}
+	json_object_put(add);
+	op->resp = json_object_new_object();
+	json_add_bool(op->resp, "Return", true);
+	json_object_object_add(op->resp, "SecurityGroupRules", out);
+	return 0;
+}
+
+json_object *ec2_authorize_security_group_ingress(struct ec2_ctx *ctx, json_object *req,
+						  struct ec2_error *err)
+{
+	struct sg_op op = { ctx, req, NULL };
+
+	return store_update(ctx->store, sg_authorize, &op, err) < 0 ? NULL : op.resp;
+}
+
+static int sg_revoke(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct sg_op *op = opaque;
+	json_object *g = req_group(groups_of(op->ctx, root), op->req, err), *rules, *gone, *kept;
+	size_t i, j;
+
+	if (!g || !(gone = req_rules(op->req, err)))
+		return -1;
+	json_object_object_get_ex(g, "Rules", &rules);
+	for (i = 0; i < json_object_array_length(gone); i++) {
+		bool found = false;
+
+		for (j = 0; j < json_object_array_length(rules) && !found; j++)
+			found = same_rule(json_object_array_get_idx(gone, i),
+					  json_object_array_get_idx(rules, j));
+		if (!found) {
+			ec2_error_set(err, "InvalidPermission.NotFound",
+				      "The specified rule does not exist in this security group.");
+			json_object_put(gone);
+			return -1;
+		}
+	}
+	kept = json_object_new_array();
+	for (j = 0; j < json_object_array_length(rules); j++) {
+		json_object *r = json_object_array_get_idx(rules, j);
+		bool drop = false;
+
+		for (i = 0; i < json_object_array_length(gone) && !drop; i++)
+			drop = same_rule(json_object_array_get_idx(gone, i), r);
+		if (!drop)
+			json_object_array_add(kept, json_object_get(r));
+	}
+	json_object_object_add(g, "Rules", kept);
+	json_object_put(gone);
+	op->resp = json_object_new_object();
+	json_add_bool(op->resp, "Return", true);
+	return 0;
+}
+
+json_object *ec2_revoke_security_group_ingress(struct ec2_ctx *ctx, json_object *req,
+					       struct ec2_error *err)
+{
+	struct sg_op op = { ctx, req, NULL };
+
+	return store_update(ctx->store, sg_revoke, &op, err) < 0 ? NULL : op.resp;
+}
+
+static const struct filter_field group_filters[] = {
+	{ "group-id", "GroupId" },
+	{ "group-name", "GroupName" },
+	{ "description", "Description" },
+	{ "vpc-id", "VpcId" },
+	{ "owner-id", "OwnerId" },
+	{ "ip-permission.protocol", "IpPermissions.IpProtocol" },
+	{ "ip-permission.from-port", "IpPermissions.FromPort" },
+	{ "ip-permission.to-port", "IpPermissions.ToPort" },
+	{ "ip-permission.cidr", "IpPermissions.IpRanges.CidrIp" },
+	{ NULL, NULL },
+};
+
+static int sg_describe(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct sg_op *op = opaque;
+	json_object *groups = groups_of(op->ctx, root), *list = json_object_new_array();
+	json_object *ids = req_list(op->req, "GroupIds"), *names = req_list(op->req, "GroupNames");
+	json_object *filters = req_list(op->req, "Filters");
+	size_t i;
+
+	if (ec2_ids_check(ids, "sg", "InvalidGroupId.Malformed", err) < 0 ||
+	    filter_validate(filters, group_filters, err) < 0) {
+		json_object_put(list);
+		return -1;
+	}
+	for (i = 0; ids && i < json_object_array_length(ids); i++)
+		if (!find_group(groups, json_object_get_string(json_object_array_get_idx(ids, i)), NULL)) {
+			ec2_error_set(err, "InvalidGroup.NotFound", "The security group '%s' does not exist",
+				      json_object_get_string(json_object_array_get_idx(ids, i)));
+			json_object_put(list);
+			return -1;
+		}
+	for (i = 0; names && i < json_object_array_length(names); i++)
+		if (!find_group(groups, NULL, json_object_get_string(json_object_array_get_idx(names, i)))) {
+			ec2_error_set(err, "InvalidGroup.NotFound",
+				      "The security group '%s' does not exist in default VPC '%s'",
+				      json_object_get_string(json_object_array_get_idx(names, i)),
+				      s_(root, "DefaultVpcId"));
+			json_object_put(list);
+			return -1;
+		}
+	json_object_object_foreach(groups, gid, g) {
+		bool wanted = !ids && !names;
+		json_object *o;
+
+		for (i = 0; ids && i < json_object_array_length(ids); i++)
+			wanted |= strcmp(json_object_get_string(json_object_array_get_idx(ids, i)), gid) == 0;
+		for (i = 0; names && i < json_object_array_length(names); i++)
+			wanted |= strcmp(json_object_get_string(json_object_array_get_idx(names, i)),
+					 s_(g, "GroupName")) == 0;
+		if (!wanted)
+			continue;
+		o = group_json(g);
+		if (filter_match(o, filters, group_filters))
+			json_object_array_add(list, o);
+		else
+			json_object_put(o);
+	}
+	op->resp = json_object_new_object();
+	json_object_object_add(op->resp, "SecurityGroups", list);
+	return 0;
+}
+
+json_object *ec2_describe_security_groups(struct ec2_ctx *ctx, json_object *req,
+					  struct ec2_error *err)
+{
+	struct sg_op op = { ctx, req, NULL };
+
+	/* An update, not a read: the default group and VPC are made on first use. */
+	return store_update(ctx->store, sg_describe, &op, err) < 0 ? NULL : op.resp;
+}
+
+/* Group ids that live instances of this state folder use. */
+static bool group_in_use(struct ec2_ctx *ctx, const char *gid, char *who, size_t size)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(ctx->conn, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT), i;
+	bool used = n < 0;
+
+	for (i = 0; i < n; i++) {
+		char *xml = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT, EC2_META_NS,
+						 VIR_DOMAIN_AFFECT_CONFIG);
+		struct ec2_meta m;
+		size_t k;
+
+		if (!used && xml && ec2_meta_from_xml(xml, &m, NULL) == 0) {
+			for (k = 0; m.groups && k < json_object_array_length(m.groups); k++)
+				if (strcmp(m.pool, ctx->pool_name) == 0 &&
+				    strcmp(s_(json_object_array_get_idx(m.groups, k), "GroupId"), gid) == 0) {
+					used = true;
+					snprintf(who, size, "%s", virDomainGetName(doms[i]));
+				}
+			ec2_meta_clear(&m);
+		}
+		free(xml);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return used;
+}
+
+static int sg_delete(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct sg_op *op = opaque;
+	json_object *g = req_group(groups_of(op->ctx, root), op->req, err);
+	char who[EC2_ID_MAX] = "an instance", gid[EC2_ID_MAX];
+
+	if (!g)
+		return -1;
+	snprintf(gid, sizeof(gid), "%s", s_(g, "GroupId"));
+	if (strcmp(s_(g, "GroupName"), "default") == 0) {
+		ec2_error_set(err, "CannotDelete", "the specified group: \"%s\" name: \"default\" cannot "
+			      "be deleted by a user", gid);
+		return -1;
+	}
+	if (group_in_use(op->ctx, gid, who, sizeof(who))) {
+		ec2_error_set(err, "DependencyViolation", "resource %s has a dependent object (%s)", gid,
+			      who);
+		return -1;
+	}
+	json_object_object_del(store_section(root, "security_groups"), gid);
+	op->resp = json_object_new_object();
+	json_add_bool(op->resp, "Return", true);
+	json_add_str(op->resp, "GroupId", gid);
+	return 0;
+}
+
+json_object *ec2_delete_security_group(struct ec2_ctx *ctx, json_object *req,
+				       struct ec2_error *err)
+{
+	struct sg_op op = { ctx, req, NULL };
+
+	return store_update(ctx->store, sg_delete, &op, err) < 0 ? NULL : op.resp;
+}
+
+static int sg_resolve(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct sg_op *op = opaque;
+	json_object *groups = groups_of(op->ctx, root), *ids = op->req;
+	size_t i, n = ids ? json_object_array_length(ids) : 0;
+
+	if (ec2_ids_check(ids, "sg", "InvalidGroupId.Malformed", err) < 0)
+		return -1;
+	op->resp = json_object_new_array();
+	for (i = 0; i < (n ? n : 1); i++) {
+		const char *id = n ? json_object_get_string(json_object_array_get_idx(ids, i)) : NULL;
+		json_object *g = find_group(groups, id, id ? NULL : "default"), *e;
+
+		if (!g) {
+			ec2_error_set(err, "InvalidGroup.NotFound", "The security group '%s' does not exist",
+				      id);
+			json_object_put(op->resp);
+			op->resp = NULL;
+			return -1;
+		}
+		e = json_object_new_object();
+		json_add_str(e, "GroupId", s_(g, "GroupId"));
+		json_add_str(e, "GroupName", s_(g, "GroupName"));
+		json_object_array_add(op->resp, e);
+	}
+	return 0;
+}
+
+json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, struct ec2_error *err)
+{
+	struct sg_op op = { ctx, ids, NULL };
+
+	return store_update(ctx->store, sg_resolve, &op, err) < 0 ? NULL : op.resp;
+}
