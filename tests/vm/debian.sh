@@ -71,6 +71,8 @@ check "cloud-init status: $ci" [ "$ci" = "status: done" ]
 user=$(guest_exec "$id" /usr/bin/getent passwd admin | cut -d: -f1)
 check "the default user admin exists" [ "$user" = admin ]
 check "the base is unchanged (checksum)" [ "$(sha256sum "$base" | cut -d' ' -f1)" = "$sum_before" ]
+written=$(qemu-img info -U --output json "$state/pool/$id-root.qcow2" | jq '."actual-size"')
+check "the overlay holds what the guest wrote ($((written / 1048576)) MiB)" [ "$written" -gt 4194304 ]
 check "terminate" "$bin" terminate-instances --instance-ids "$id"
 check "terminated" "$bin" wait instance-terminated --instance-ids "$id"
 
