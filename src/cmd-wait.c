@@ -17,14 +17,36 @@ struct waiter {
 	const char *title;     /* "InstanceRunning" */
 	const char *success;   /* state all must reach; NULL: any instance exists */
 	const char *failures[3];
+	bool status;           /* polls DescribeInstanceStatus; path is what must say success */
+	const char *path;
 };
 
 static const struct waiter waiters[] = {
-	{ "instance-running", "InstanceRunning", "running", { "shutting-down", "terminated", "stopping" } },
-	{ "instance-stopped", "InstanceStopped", "stopped", { "pending", "terminated", NULL } },
-	{ "instance-terminated", "InstanceTerminated", "terminated", { "pending", "stopping", NULL } },
-	{ "instance-exists", "InstanceExists", NULL, { NULL, NULL, NULL } },
+	{ "instance-running", "InstanceRunning", "running", { "shutting-down", "terminated", "stopping" }, false, NULL },
+	{ "instance-stopped", "InstanceStopped", "stopped", { "pending", "terminated", NULL }, false, NULL },
+	{ "instance-terminated", "InstanceTerminated", "terminated", { "pending", "stopping", NULL }, false, NULL },
+	{ "instance-exists", "InstanceExists", NULL, { NULL, NULL, NULL }, false, NULL },
+	{ "instance-status-ok", "InstanceStatusOk", "ok", { NULL, NULL, NULL }, true, "InstanceStatus.Status" },
+	{ "system-status-ok", "SystemStatusOk", "ok", { NULL, NULL, NULL }, true, "SystemStatus.Status" },
 };
+
+/* The status checks of every matched instance: 1 all say ok, 0 not yet, -1 error. */
+static int status_ok(struct cli *cli, json_object *req, const struct waiter *w,
+		     struct ec2_error *err)
+{
+	json_object *resp = ec2_describe_instance_status(&cli->ctx, req, err), *list;
+	size_t i, n, good = 0;
+
+	if (!resp)
+		return ec2_error_is(err, EC2_ERR_INSTANCE_NOT_FOUND) ? 0 : -1;
+	json_object_object_get_ex(resp, "InstanceStatuses", &list);
+	n = json_object_array_length(list);
+	for (i = 0; i < n; i++)
+		good += strcmp(json_object_get_string(json_path(json_object_array_get_idx(list, i),
+								w->path)), w->success) == 0;
+	json_object_put(resp);
+	return n > 0 && good == n;
+}
 
 static int env_int(const char *name, int dflt)
 {
@@ -46,10 +68,21 @@ int cmd_wait(struct cli *cli, json_object *req, const char *name)
 			w = &waiters[i];
 	if (!w) {
 		fprintf(stderr, "ec2-lite: error: unknown waiter '%s' (choose from instance-running, "
-			"instance-stopped, instance-terminated, instance-exists)\n", name);
+			"instance-stopped, instance-terminated, instance-exists, instance-status-ok, "
+			"system-status-ok)\n", name);
 		return EXIT_USAGE;
 	}
-	for (attempt = 1; attempt <= attempts; attempt++) {
+	for (attempt = 1; w->status && attempt <= attempts; attempt++) {
+		int r = status_ok(cli, req, w, &err);
+
+		if (r < 0)
+			return cli_error(cli, &err);
+		if (r > 0)
+			return 0;
+		if (attempt < attempts)
+			util_sleep_ms((unsigned)delay * 1000);
+	}
+	for (attempt = 1; !w->status && attempt <= attempts; attempt++) {
 		json_object *resp = ec2_describe_instances(&cli->ctx, req, &err), *res;
 		size_t total = 0, good = 0, r, k;
 		const char *bad = NULL;

@@ -66,6 +66,14 @@ static const struct cli_opt stop_opts[] = {
 	END,
 };
 
+static const struct cli_opt status_opts[] = {
+	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances (default all running)" },
+	{ "include-all-instances", "IncludeAllInstances", OPT_BOOL, false,
+	  "stopped instances too (their status is not-applicable)" },
+	filters_opt,
+	END,
+};
+
 static const struct cli_opt console_opts[] = {
 	{ "instance-id", "InstanceId", OPT_STRING, true, "the instance" },
 	{ "latest", "Latest", OPT_BOOL, false, "the latest output (the last 64 KB, as always here)" },
@@ -208,11 +216,15 @@ const struct command commands[] = {
 	{ "describe-instance-attribute", "DescribeInstanceAttribute",
 	  "describe one attribute of an instance (userData comes base64-encoded)", attribute_opts,
 	  NULL, ec2_describe_instance_attribute, NULL, CMD_NEEDS_CTX },
+	{ "describe-instance-status", "DescribeInstanceStatus",
+	  "system and instance status checks (ok, initializing, impaired)", status_opts, NULL,
+	  ec2_describe_instance_status, NULL, CMD_NEEDS_CTX },
 	{ "get-console-output", "GetConsoleOutput",
 	  "the instance's serial console output, kept across reboots", console_opts, NULL,
 	  ec2_get_console_output, NULL, CMD_NEEDS_CTX },
 	{ "wait", NULL,
-	  "wait for instance-running, instance-stopped, instance-terminated or instance-exists",
+	  "wait for instance-running, -stopped, -terminated, -exists, instance-status-ok or "
+	  "system-status-ok",
 	  wait_opts, "waiter", NULL, cmd_wait, CMD_NEEDS_CTX },
 	{ "describe-instance-types", "DescribeInstanceTypes", "describe instance types",
 	  types_opts, NULL, ec2_describe_instance_types, NULL, CMD_NEEDS_CTX },

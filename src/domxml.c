@@ -59,6 +59,8 @@ static xmlNodePtr meta_node(xmlNsPtr *ns_out, const struct ec2_meta *m, bool wit
 		xmlNewProp(p, X("since"), X(num));
 	}
 	text_child(root, ns, "key-name", m->key_name);
+	snprintf(num, sizeof(num), "%lld", m->console_offset);
+	text_child(root, ns, "console-offset", num);
 	tags = xmlNewChild(root, ns, X("security-groups"), NULL);
 	for (i = 0; m->groups && i < json_object_array_length(m->groups); i++) {
 		json_object *g = json_object_array_get_idx(m->groups, i);
@@ -170,6 +172,9 @@ int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err
 			copy_text(n, m->pending_op, sizeof(m->pending_op));
 			m->pending_since = since ? atoll((const char *)since) : 0;
 			xmlFree(since);
+		} else if (strcmp(name, "console-offset") == 0) {
+			copy_text(n, buf, sizeof(buf));
+			m->console_offset = atoll(buf);
 		} else if (strcmp(name, "key-name") == 0) {
 			copy_text(n, m->key_name, sizeof(m->key_name));
 		} else if (strcmp(name, "security-groups") == 0) {

@@ -425,6 +425,17 @@ static char *instance_dir(struct ec2_ctx *ctx, const char *id)
 	return util_strdupf("%s/%s", ctx->instances_dir, id);
 }
 
+/* The console log's size now: where the next boot's output will start. */
+static long long console_size(struct ec2_ctx *ctx, const char *id)
+{
+	char *path = util_strdupf("%s/%s/console.log", ctx->instances_dir, id);
+	struct stat st;
+	long long size = stat(path, &st) == 0 ? (long long)st.st_size : 0;
+
+	free(path);
+	return size;
+}
+
 /* Removes everything a live instance has: domain (and managed-save image), root overlay,
  * per-instance folder. Carries on past failures so that as much as possible is gone. */
 static int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr dom,
@@ -1271,6 +1282,7 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 			v[i].meta.transition_reason[0] = '\0';
 			v[i].meta.state_reason[0] = '\0';
 			util_iso8601(time(NULL), v[i].meta.launch_time, sizeof(v[i].meta.launch_time));
+			v[i].meta.console_offset = console_size(ctx, v[i].id);
 			if (save_meta(v[i].dom, &v[i].meta, err) < 0) {
 				json_object_put(list);
 				list = NULL;
@@ -1392,6 +1404,8 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 		w->dom = v[i].dom;
 		virDomainRef(w->dom);
 		w->deadline = util_monotonic() + ctx->cfg->reboot_timeout;
+		v[i].meta.console_offset = console_size(ctx, v[i].id);
+		save_meta(v[i].dom, &v[i].meta, NULL);
 		/* Subscribe before asking, so the reset cannot slip past unseen. */
 		w->callback = !ctx->events ? -1 : virConnectDomainEventRegisterAny(ctx->conn, w->dom,
 							       VIR_DOMAIN_EVENT_ID_REBOOT,
@@ -1557,5 +1571,128 @@ json_object *ec2_get_console_output(struct ec2_ctx *ctx, json_object *req, struc
 out:
 	insts_free(v, n);
 	json_object_put(ids);
+	return resp;
+}
+
+/* DescribeInstanceStatus. SystemStatus: the VM process runs and its QEMU monitor answers.
+ * InstanceStatus (reachability): the guest agent answers, or the guest has said on its console,
+ * since its last start or reboot, that it is up (tiny's "ready", cloud-init's "finished", a login
+ * prompt); initializing until then, impaired after ten minutes without. */
+static const char *const ready_markers[] = { "ec2-lite tiny: ready", "Cloud-init v. ", " login: ",
+					     NULL };
+
+static bool console_says_ready(struct ec2_ctx *ctx, const struct inst *in)
+{
+	char *path = util_strdupf("%s/%s/console.log", ctx->instances_dir, in->id);
+	size_t len = 0, i;
+	char *text = util_read_file(path, &len, NULL);
+	bool ready = false;
+
+	free(path);
+	if (text && (long long)len > in->meta.console_offset) {
+		const char *since = text + in->meta.console_offset;
+		size_t n = len - (size_t)in->meta.console_offset;
+
+		for (i = 0; ready_markers[i] && !ready; i++) {
+			const char *hit = memmem(since, n, ready_markers[i], strlen(ready_markers[i]));
+
+			/* cloud-init's line counts once it says finished. */
+			ready = hit && (strcmp(ready_markers[i], "Cloud-init v. ") != 0 ||
+					memmem(hit, n - (size_t)(hit - since), " finished at ", 13));
+		}
+	}
+	free(text);
+	return ready;
+}
+
+static json_object *status_obj(const char *status, const char *detail, const char *since)
+{
+	json_object *o = json_object_new_object(), *details = json_object_new_array(), *d;
+
+	d = json_object_new_object();
+	if (since)
+		json_add_str(d, "ImpairedSince", since);
+	json_add_str(d, "Name", "reachability");
+	json_add_str(d, "Status", detail);
+	json_object_array_add(details, d);
+	json_object_object_add(o, "Details", details);
+	json_add_str(o, "Status", status);
+	return o;
+}
+
+static const struct filter_field status_filters[] = {
+	{ "instance-state-name", "InstanceState.Name" },
+	{ "instance-state-code", "InstanceState.Code" },
+	{ "instance-status.status", "InstanceStatus.Status" },
+	{ "instance-status.reachability", "InstanceStatus.Details.Status" },
+	{ "system-status.status", "SystemStatus.Status" },
+	{ "system-status.reachability", "SystemStatus.Details.Status" },
+	{ "availability-zone", "AvailabilityZone" },
+	{ NULL, NULL },
+};
+
+json_object *ec2_describe_instance_status(struct ec2_ctx *ctx, json_object *req,
+					  struct ec2_error *err)
+{
+	json_object *ids = req_list(req, "InstanceIds"), *filters = req_list(req, "Filters");
+	json_object *list, *resp;
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	bool all = false;
+
+	if (req_bool(req, "IncludeAllInstances", &all, err) < 0 ||
+	    filter_validate(filters, status_filters, err) < 0 ||
+	    ec2_reconcile(ctx, NULL, false, err) < 0 || resolve(ctx, ids, false, &v, &n, err) < 0)
+		return NULL;
+	qsort(v, n, sizeof(*v), by_launch);
+	list = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct inst *in = &v[i];
+		json_object *o;
+
+		if (in->state == EC2_TERMINATED || (!all && in->state != EC2_RUNNING))
+			continue;
+		o = json_object_new_object();
+		json_add_str(o, "AvailabilityZone", ctx->cfg->availability_zone);
+		json_add_str(o, "InstanceId", in->id);
+		json_object_object_add(o, "InstanceState", state_obj(in->state));
+		if (in->state != EC2_RUNNING) {
+			json_object *na = json_object_new_object();
+
+			json_add_str(na, "Status", "not-applicable");
+			json_object_object_add(o, "InstanceStatus", na);
+			json_object_object_add(o, "SystemStatus", json_object_get(na));
+		} else {
+			/* Calls that do not taint the domain (qemu-monitor-command would): the
+			 * control interface's state says the monitor answers, and GetTime goes
+			 * through the guest agent. */
+			virDomainControlInfo ctl;
+			long long secs;
+			unsigned int nsecs;
+			bool system_ok = ec2_conn_is_test(ctx->conn) ||
+					 (virDomainGetControlInfo(in->dom, &ctl, 0) == 0 &&
+					  (ctl.state == VIR_DOMAIN_CONTROL_OK ||
+					   ctl.state == VIR_DOMAIN_CONTROL_JOB));
+			bool up = virDomainGetTime(in->dom, &secs, &nsecs, 0) == 0 ||
+				  console_says_ready(ctx, in);
+			time_t started = util_parse_iso8601(in->meta.launch_time);
+			bool late = started != (time_t)-1 && time(NULL) - started > 600;
+
+			json_object_object_add(o, "InstanceStatus",
+					       up ? status_obj("ok", "passed", NULL) :
+					       late ? status_obj("impaired", "failed", in->meta.launch_time) :
+						      status_obj("initializing", "initializing", NULL));
+			json_object_object_add(o, "SystemStatus",
+					       system_ok ? status_obj("ok", "passed", NULL) :
+							   status_obj("impaired", "failed", NULL));
+		}
+		if (filter_match(o, filters, status_filters))
+			json_object_array_add(list, o);
+		else
+			json_object_put(o);
+	}
+	insts_free(v, n);
+	resp = json_object_new_object();
+	json_object_object_add(resp, "InstanceStatuses", list);
 	return resp;
 }

@@ -535,6 +535,37 @@ START_TEST(security_group_and_key_pair)
 }
 END_TEST
 
+START_TEST(instance_status)
+{
+	char ids[2][32];
+	json_object *r = run(2, NULL, ids), *st, *list;
+
+	json_object_put(r);
+	r = ok(ec2_stop_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[1]));
+	json_object_put(r);
+	st = ok(ec2_describe_instance_status, J("{}"));
+	list = json_path(st, "InstanceStatuses");
+	ck_assert_int_eq(json_object_array_length(list), 1); /* running instances only */
+	ck_assert_str_eq(str(json_object_array_get_idx(list, 0), "InstanceId"), ids[0]);
+	/* The test driver answers guest-agent calls, so its guests count as up (the VM tests see
+	 * initializing turn to ok on real guests). */
+	ck_assert_str_eq(str(json_object_array_get_idx(list, 0), "InstanceStatus.Status"), "ok");
+	ck_assert_str_eq(str(json_object_array_get_idx(list, 0), "SystemStatus.Status"), "ok");
+	json_object_put(st);
+	st = ok(ec2_describe_instance_status, J("{\"IncludeAllInstances\": true, \"Filters\": "
+						"[{\"Name\": \"instance-state-name\", \"Values\": [\"stopped\"]}]}"));
+	list = json_path(st, "InstanceStatuses");
+	ck_assert_int_eq(json_object_array_length(list), 1);
+	ck_assert_str_eq(str(json_object_array_get_idx(list, 0), "InstanceStatus.Status"),
+			 "not-applicable");
+	json_object_put(st);
+	fails(ec2_describe_instance_status, J("{\"Filters\": [{\"Name\": \"colour\", \"Values\": "
+					      "[\"x\"]}]}"), "InvalidParameterValue");
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\", \"%s\"]}", ids[0], ids[1]));
+	json_object_put(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -553,6 +584,7 @@ int main(void)
 	tcase_add_test(tc, filters_select_instances);
 	tcase_add_test(tc, deregister_keeps_running_instances);
 	tcase_add_test(tc, security_group_and_key_pair);
+	tcase_add_test(tc, instance_status);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

@@ -37,6 +37,7 @@ struct ec2_meta {
 	json_object *tags;             /* array of {"Key","Value"}, owned; NULL for none */
 	json_object *groups;           /* array of {"GroupId","GroupName"}, owned; NULL for none */
 	char key_name[256];            /* the key pair it was launched with, or "" */
+	long long console_offset;      /* console log size at the last start or reboot */
 };
 
 /* Releases what m owns (the tags); m itself is the caller's. */

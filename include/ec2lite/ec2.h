@@ -70,6 +70,8 @@ json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
 json_object *ec2_describe_instance_attribute(struct ec2_ctx *ctx, json_object *req,
 					     struct ec2_error *err);
 json_object *ec2_get_console_output(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_describe_instance_status(struct ec2_ctx *ctx, json_object *req,
+					  struct ec2_error *err);
 
 /* Drives the pending transitions of the instances named in req (InstanceIds; all when absent) to
  * their end: a stop that the guest ignores is forced off after the stop timeout, an ACPI reboot

@@ -34,7 +34,7 @@ for c in run-instances describe-instances start-instances stop-instances reboot-
 	deregister-image doctor reconcile build-ami import-image describe-import-image-tasks \
 	describe-instance-attribute get-console-output create-security-group describe-security-groups \
 	authorize-security-group-ingress revoke-security-group-ingress delete-security-group \
-	create-key-pair import-key-pair describe-key-pairs delete-key-pair; do
+	create-key-pair import-key-pair describe-key-pairs delete-key-pair describe-instance-status; do
 	expect "help lists $c" 0 "^  $c " -- "$bin" help
 done
 expect "no command" 252 "usage: ec2-lite" -- "$bin"
@@ -149,6 +149,10 @@ expect "three keys were made, two remain" 0 "^2$" -- sh -c "'$bin' describe-key-
 
 expect "deregister" 0 "^$" -- "$bin" deregister-image --image-id "$ami"
 expect "deregistered is gone" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" describe-images --image-ids "$ami"
+expect "no statuses" 0 '"InstanceStatuses": \[\]' -- "$bin" describe-instance-status
+expect "status unknown id" 254 "\(InvalidInstanceID.NotFound\) when calling the DescribeInstanceStatus operation" -- "$bin" describe-instance-status --instance-ids i-0123456789abcdef0
+EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=2 \
+	expect "status waiter gives up" 255 "Waiter InstanceStatusOk failed: Max attempts exceeded" -- "$bin" wait instance-status-ok --instance-ids i-0123456789abcdef0
 expect "wait unknown waiter" 252 "unknown waiter 'instance-happy'" -- "$bin" wait instance-happy --instance-ids i-0123456789abcdef0
 expect "wait bad id" 254 "\(InvalidInstanceID.Malformed\)" -- "$bin" wait instance-running --instance-ids i-xyz
 EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=2 \

@@ -37,10 +37,13 @@ id=$("$bin" run-instances --image-id "$tiny" --instance-type t2.nano --user-data
 check "tiny runs its user-data" wait_console "$id" "user-data says hello from $id" 60
 echo "  tiny: run-instances to user-data output: $(since "$t") s"
 check "user-data finished" wait_console "$id" "user-data finished (exit status 0)" 30
+check "wait instance-status-ok" "$bin" wait instance-status-ok --instance-ids "$id"
+check "instance and system status ok" [ "$("$bin" describe-instance-status --instance-ids "$id" | jq -r '.InstanceStatuses[0] | .InstanceStatus.Status + "/" + .SystemStatus.Status')" = ok/ok ]
 check "stop" "$bin" stop-instances --instance-ids "$id"
 check "stopped" "$bin" wait instance-stopped --instance-ids "$id"
 check "start" "$bin" start-instances --instance-ids "$id"
 check "second boot says user-data already ran" wait_console "$id" "user-data already ran for $id" 60
+check "the console log kept the first boot too" [ "$("$bin" get-console-output --instance-id "$id" | jq -r .Output | grep -ac 'ec2-lite tiny: init started')" -eq 2 ]
 check "user-data ran once" [ "$(console "$id" | grep -ac 'user-data says hello')" -eq 1 ]
 check "the overlay is backed by the AMI" sh -c "qemu-img info -U '$state/pool/$id-root.qcow2' | grep -q 'backing file: $base'"
 check "the base is unchanged (checksum)" [ "$(sha256sum "$base" | cut -d' ' -f1)" = "$sum_before" ]

@@ -63,6 +63,7 @@ echo "  debian-12: run-instances to cloud-init finished: $(since "$t") s"
 size=$(console "$id" | sed -n 's/.*EC2LITE-DEBIAN root size \([0-9]*\).*/\1/p' | tail -n 1 | tr -d '\r')
 check "cloud-init grew the root filesystem to the 4 GiB volume (saw ${size:-?} G)" [ "${size:-0}" -ge 3 ]
 check "the guest agent answers" wait_agent "$id" 120
+check "wait instance-status-ok (through the guest agent)" "$bin" wait instance-status-ok --instance-ids "$id"
 target=$(guest_exec "$id" /bin/systemctl is-active multi-user.target | tr -d '\n')
 check "systemctl: multi-user.target is $target" [ "$target" = active ]
 ci=$(guest_exec "$id" /usr/bin/cloud-init status | tr -d '\n')
