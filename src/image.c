@@ -464,12 +464,9 @@ json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct e
 	}
 	list = json_object_new_array();
 	json_object_object_foreach(images, id, img) {
-		bool wanted = n == 0;
 		json_object *copy = NULL;
 
-		for (i = 0; i < n && !wanted; i++)
-			wanted = strcmp(json_object_get_string(json_object_array_get_idx(ids, i)), id) == 0;
-		if (!wanted || strcmp(req_string(img, "State"), "deregistered") == 0 ||
+		if (!json_strlist_wants(ids, id) || strcmp(req_string(img, "State"), "deregistered") == 0 ||
 		    !owner_matches(img, owners, ctx->cfg->owner_id) ||
 		    !filter_match(img, filters, image_filters))
 			continue;

@@ -175,18 +175,13 @@ json_object *ec2_describe_import_image_tasks(struct ec2_ctx *ctx, json_object *r
 					     struct ec2_error *err)
 {
 	json_object *ids = req_list(req, "ImportTaskIds"), *root, *list, *resp;
-	size_t i, n = ids ? json_object_array_length(ids) : 0;
 
 	root = store_read(ctx->store, err);
 	if (!root)
 		return NULL;
 	list = json_object_new_array();
 	json_object_object_foreach(store_section(root, "import_tasks"), id, task) {
-		bool wanted = n == 0;
-
-		for (i = 0; i < n && !wanted; i++)
-			wanted = strcmp(json_object_get_string(json_object_array_get_idx(ids, i)), id) == 0;
-		if (wanted)
+		if (json_strlist_wants(ids, id))
 			json_object_array_add(list, json_object_get(task));
 	}
 	json_object_put(root);

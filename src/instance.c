@@ -579,16 +579,6 @@ static void reboot_watches_clear(struct ec2_ctx *ctx)
 	ctx->nreboots = 0;
 }
 
-static bool wanted(json_object *ids, const char *id)
-{
-	size_t i, n = ids ? json_object_array_length(ids) : 0;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(ids, i)), id) == 0)
-			return true;
-	return n == 0;
-}
-
 int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_error *err)
 {
 	json_object *ids = req_list(req, "InstanceIds");
@@ -602,7 +592,7 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
 		if (list_all(ctx, &v, &n, err) < 0)
 			return -1;
 		for (i = 0; i < n; i++) {
-			if (!v[i].dom || !wanted(ids, v[i].id))
+			if (!v[i].dom || !json_strlist_wants(ids, v[i].id))
 				continue;
 			settle(ctx, &v[i]);
 			if (v[i].state == EC2_STOPPING)

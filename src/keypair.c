@@ -453,12 +453,9 @@ json_object *ec2_describe_key_pairs(struct ec2_ctx *ctx, json_object *req, struc
 	}
 	list = json_object_new_array();
 	json_object_object_foreach(keys, name, k) {
-		bool wanted = n == 0;
 		json_object *o = NULL;
 
-		for (i = 0; i < n && !wanted; i++)
-			wanted = strcmp(json_object_get_string(json_object_array_get_idx(names, i)), name) == 0;
-		if (!wanted)
+		if (!json_strlist_wants(names, name))
 			continue;
 		json_object_deep_copy(k, &o, NULL);
 		if (!with_public)

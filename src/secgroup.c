@@ -490,15 +490,13 @@ static int sg_describe(json_object *root, void *opaque, struct ec2_error *err)
 			return -1;
 		}
 	json_object_object_foreach(groups, gid, g) {
-		bool wanted = !ids && !names;
 		json_object *o;
 
-		for (i = 0; ids && i < json_object_array_length(ids); i++)
-			wanted |= strcmp(json_object_get_string(json_object_array_get_idx(ids, i)), gid) == 0;
-		for (i = 0; names && i < json_object_array_length(names); i++)
-			wanted |= strcmp(json_object_get_string(json_object_array_get_idx(names, i)),
-					 s_(g, "GroupName")) == 0;
-		if (!wanted)
+		/* By id or by name: either list, or both, name the groups wanted. */
+		if (!(ids && names ? json_strlist_wants(ids, gid) ||
+				     json_strlist_wants(names, s_(g, "GroupName"))
+				   : json_strlist_wants(ids, gid) &&
+				     json_strlist_wants(names, s_(g, "GroupName"))))
 			continue;
 		o = group_json(g);
 		if (filter_match(o, filters, group_filters))

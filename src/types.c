@@ -211,12 +211,8 @@ json_object *type_describe_many(const struct type_table *t, json_object *req,
 	list = json_object_new_array();
 	for (k = 0; k < t->count; k++) {
 		json_object *info;
-		bool wanted = n == 0;
 
-		for (i = 0; i < n && !wanted; i++)
-			wanted = strcmp(json_object_get_string(json_object_array_get_idx(names, i)),
-					t->types[k].name) == 0;
-		if (!wanted)
+		if (!json_strlist_wants(names, t->types[k].name))
 			continue;
 		info = type_describe(&t->types[k]);
 		if (filter_match(info, filters, type_filters))

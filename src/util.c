@@ -464,6 +464,16 @@ json_object *req_list(json_object *req, const char *key)
 	return arr;
 }
 
+bool json_strlist_wants(json_object *list, const char *s)
+{
+	size_t i, n = list ? json_object_array_length(list) : 0;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(list, i)), s) == 0)
+			return true;
+	return n == 0;
+}
+
 void json_add_str(json_object *obj, const char *key, const char *value)
 {
 	json_object_object_add(obj, key, json_object_new_string(value ? value : ""));

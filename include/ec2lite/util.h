@@ -68,6 +68,10 @@ int req_bool(json_object *req, const char *key, bool *out, struct ec2_error *err
  * (so callers need not care). NULL when absent. */
 json_object *req_list(json_object *req, const char *key);
 
+/* True when the array list (NULL or empty: every s is wanted) holds the string s. The filter of
+ * every describe action's id list. */
+bool json_strlist_wants(json_object *list, const char *s);
+
 /* Adds a string/int/bool member to obj (json_object_object_add takes the new reference). */
 void json_add_str(json_object *obj, const char *key, const char *value);
 void json_add_int(json_object *obj, const char *key, int64_t value);
