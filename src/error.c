@@ -63,8 +63,3 @@ bool ec2_error_is(const struct ec2_error *err, const char *code)
 	return err && strcmp(err->code, code) == 0;
 }
 
-void ec2_error_clear(struct ec2_error *err)
-{
-	if (err)
-		memset(err, 0, sizeof(*err));
-}

@@ -11,7 +11,6 @@
 #include "ec2lite/util.h"
 
 struct store {
-	char *dir;
 	char *path;
 	char *lock_path;
 	char *launch_lock_path;
@@ -24,11 +23,6 @@ static time_t real_now(void)
 
 time_t (*store_now)(void) = real_now;
 
-const char *store_dir(const struct store *s)
-{
-	return s->dir;
-}
-
 struct store *store_open(const char *dir, struct ec2_error *err)
 {
 	struct store *s;
@@ -38,7 +32,6 @@ struct store *store_open(const char *dir, struct ec2_error *err)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		abort();
-	s->dir = strdup(dir);
 	s->path = util_strdupf("%s/state.json", dir);
 	s->lock_path = util_strdupf("%s/state.lock", dir);
 	s->launch_lock_path = util_strdupf("%s/launch.lock", dir);
@@ -49,7 +42,6 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	free(s->dir);
 	free(s->path);
 	free(s->lock_path);
 	free(s->launch_lock_path);

@@ -52,7 +52,4 @@ void ec2_error_set_libvirt(struct ec2_error *err, const char *fmt, ...)
 /* True when err holds the given code. */
 bool ec2_error_is(const struct ec2_error *err, const char *code);
 
-/* Clears err to "no error". */
-void ec2_error_clear(struct ec2_error *err);
-
 #endif

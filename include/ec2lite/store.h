@@ -39,9 +39,6 @@ int store_update(struct store *s, store_update_fn fn, void *opaque, struct ec2_e
 int store_lock_launch(struct store *s, struct ec2_error *err);
 void store_unlock_launch(int fd);
 
-/* The folder the store lives in (borrowed). */
-const char *store_dir(const struct store *s);
-
 /* The sub-object root[key], created empty if missing (borrowed). */
 json_object *store_section(json_object *root, const char *key);
 
