@@ -1023,18 +1023,24 @@ static int root_volume_size(json_object *req, json_object *image, unsigned long 
 	return 0;
 }
 
-/* ClientToken: a retried RunInstances with the same token returns the first one's reservation. */
-static json_object *find_by_token(struct ec2_ctx *ctx, const char *token)
+/* One pass over this folder's instances for a launch: how many are live (the instance limit),
+ * and, for a ClientToken, the reservation a retried RunInstances must return instead of
+ * launching again (NULL when there is none). */
+static json_object *scan_for_launch(struct ec2_ctx *ctx, const char *token, int *live)
 {
 	struct inst *v = NULL;
 	size_t n = 0, i;
 	json_object *resp = NULL, *instances = NULL;
 
-	if (!token || !*token || list_all(ctx, &v, &n, NULL) < 0)
+	*live = 0;
+	if (list_all(ctx, &v, &n, NULL) < 0)
 		return NULL;
 	qsort(v, n, sizeof(*v), by_launch);
 	for (i = 0; i < n; i++) {
-		if (!v[i].dom || strcmp(v[i].meta.client_token, token) != 0)
+		if (!v[i].dom)
+			continue;
+		(*live)++;
+		if (!token || !*token || strcmp(v[i].meta.client_token, token) != 0)
 			continue;
 		if (!resp) {
 			resp = reservation_obj(ctx, v[i].meta.reservation_id);
@@ -1044,20 +1050,6 @@ static json_object *find_by_token(struct ec2_ctx *ctx, const char *token)
 	}
 	insts_free(v, n);
 	return resp;
-}
-
-static int live_count(struct ec2_ctx *ctx)
-{
-	struct inst *v = NULL;
-	size_t n = 0, i;
-	int live = 0;
-
-	if (list_all(ctx, &v, &n, NULL) < 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		live += v[i].dom != NULL;
-	insts_free(v, n);
-	return live;
 }
 
 json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
@@ -1155,10 +1147,9 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	lock = store_lock_launch(ctx->store, err);
 	if (lock < 0)
 		goto out;
-	resp = find_by_token(ctx, lp.client_token);
+	resp = scan_for_launch(ctx, lp.client_token, &live);
 	if (resp)
 		goto out;
-	live = live_count(ctx);
 	if (live + min > ctx->cfg->instance_limit) {
 		ec2_error_set(err, EC2_ERR_INSTANCE_LIMIT,
 			      "You have requested more instances (%lld) than your current instance "
