@@ -56,6 +56,35 @@ static json_object *groups_of(struct ec2_ctx *ctx, json_object *root)
 	return groups;
 }
 
+static int ensure_defaults(json_object *root, void *opaque, struct ec2_error *err)
+{
+	(void)err;
+	groups_of(opaque, root);
+	return 0;
+}
+
+/* A snapshot of the store for reading groups: the default VPC and group are written once, the
+ * first time they are missing, instead of on every read. */
+static json_object *read_groups(struct ec2_ctx *ctx, struct ec2_error *err)
+{
+	json_object *root = store_read(ctx->store, err), *groups;
+	bool have = false;
+
+	if (!root)
+		return NULL;
+	groups = store_section(root, "security_groups");
+	json_object_object_foreach(groups, gid, g) {
+		(void)gid;
+		have |= strcmp(s_(g, "GroupName"), "default") == 0;
+	}
+	if (have && req_string(root, "DefaultVpcId"))
+		return root;
+	json_object_put(root);
+	if (store_update(ctx->store, ensure_defaults, ctx, err) < 0)
+		return NULL;
+	return store_read(ctx->store, err);
+}
+
 static json_object *find_group(json_object *groups, const char *id, const char *name)
 {
 	json_object_object_foreach(groups, gid, g) {
@@ -513,9 +542,11 @@ json_object *ec2_describe_security_groups(struct ec2_ctx *ctx, json_object *req,
 					  struct ec2_error *err)
 {
 	struct sg_op op = { ctx, req, NULL };
+	json_object *root = read_groups(ctx, err);
+	int rc = root ? sg_describe(root, &op, err) : -1;
 
-	/* An update, not a read: the default group and VPC are made on first use. */
-	return store_update(ctx->store, sg_describe, &op, err) < 0 ? NULL : op.resp;
+	json_object_put(root);
+	return rc < 0 ? NULL : op.resp;
 }
 
 /* Group ids that live instances of this state folder use. */
@@ -612,6 +643,9 @@ static int sg_resolve(json_object *root, void *opaque, struct ec2_error *err)
 json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, struct ec2_error *err)
 {
 	struct sg_op op = { ctx, ids, NULL };
+	json_object *root = read_groups(ctx, err);
+	int rc = root ? sg_resolve(root, &op, err) : -1;
 
-	return store_update(ctx->store, sg_resolve, &op, err) < 0 ? NULL : op.resp;
+	json_object_put(root);
+	return rc < 0 ? NULL : op.resp;
 }
