@@ -93,13 +93,6 @@ static int cpio_file(struct cpio *c, const char *name, const char *path, unsigne
 
 /* --- helpers --- */
 
-static const char *rstr(json_object *o, const char *key)
-{
-	const char *s = req_string(o, key);
-
-	return s ? s : "";
-}
-
 static int write_text(const char *path, const char *text, int mode, struct ec2_error *err)
 {
 	return util_write_file_atomic(path, text, strlen(text), mode, err);
@@ -454,7 +447,7 @@ static int build_busybox(struct build *b, struct image_source *src, struct ec2_e
 	long long size = 128;
 	int rc = -1;
 
-	bool bios = strcmp(rstr(b->recipe, "BootMode"), "disk") == 0;
+	bool bios = strcmp(req_str0(b->recipe, "BootMode"), "disk") == 0;
 
 	req_int(b->recipe, "SizeMiB", &size, NULL);
 	step(b, "assembling the busybox root filesystem");
@@ -483,7 +476,7 @@ static int build_busybox(struct build *b, struct image_source *src, struct ec2_e
 		goto out;
 	step(b, "starting libguestfs to make the root disk");
 	if (bios ? bootable_disk_from_tar(b, disk, size, tar, "/boot/vmlinuz", "/boot/initrd.img",
-					  rstr(b->recipe, "KernelArgs"), err) < 0
+					  req_str0(b->recipe, "KernelArgs"), err) < 0
 		 : disk_from_tar(b, disk, size, tar, err) < 0)
 		goto out;
 	src->disk = disk;
@@ -494,7 +487,7 @@ static int build_busybox(struct build *b, struct image_source *src, struct ec2_e
 	}
 	src->kernel = kernel;
 	src->initrd = initrd;
-	src->cmdline = rstr(b->recipe, "KernelArgs");
+	src->cmdline = req_str0(b->recipe, "KernelArgs");
 	disk = kernel = initrd = NULL; /* now src's; freed by the caller through b->work */
 	rc = 0;
 out:
@@ -665,7 +658,7 @@ static int build_debootstrap(struct build *b, struct image_source *src, struct e
 	char *root = util_strdupf("%s/root", b->work), *tar = util_strdupf("%s/root.tar", b->work);
 	char *disk = util_strdupf("%s/disk.raw", b->work), *include = strdup(""), *boot = NULL;
 	char mirror[512], what[700], kernel[300], initrd[300];
-	const char *suite = rstr(b->recipe, "Suite"), *variant = rstr(b->recipe, "Variant");
+	const char *suite = req_str0(b->recipe, "Suite"), *variant = req_str0(b->recipe, "Variant");
 	json_object *pkgs = req_list(b->recipe, "Packages");
 	long long size = 2048;
 	size_t i;
@@ -711,7 +704,7 @@ static int build_debootstrap(struct build *b, struct image_source *src, struct e
 		goto out;
 	util_rm_rf(root, NULL); /* the tar holds it now; disk space is finite */
 	step(b, "starting libguestfs to make the disk");
-	if (bootable_disk_from_tar(b, disk, size, tar, kernel, initrd, rstr(b->recipe, "KernelArgs"),
+	if (bootable_disk_from_tar(b, disk, size, tar, kernel, initrd, req_str0(b->recipe, "KernelArgs"),
 				   err) < 0)
 		goto out;
 	src->disk = disk;
@@ -735,12 +728,11 @@ static json_object *find_current(struct ec2_ctx *ctx, const char *name, const ch
 	if (!root)
 		return NULL;
 	json_object_object_foreach(store_section(root, "images"), id, img) {
-		json_object *priv;
+		const char *have = image_private(img, "RecipeHash");
 
-		if (strcmp(rstr(img, "Name"), name) != 0 || strcmp(rstr(img, "State"), "available") != 0 ||
-		    strcmp(rstr(img, "ImageOwnerAlias"), "amazon") != 0 ||
-		    !json_object_object_get_ex(img, "ec2lite", &priv) ||
-		    strcmp(rstr(priv, "RecipeHash"), hash) != 0)
+		if (strcmp(req_str0(img, "Name"), name) != 0 || strcmp(req_str0(img, "State"), "available") != 0 ||
+		    strcmp(req_str0(img, "ImageOwnerAlias"), "amazon") != 0 || !have ||
+		    strcmp(have, hash) != 0)
 			continue;
 		found = json_object_new_object();
 		json_add_str(found, "ImageId", id);
@@ -775,8 +767,8 @@ json_object *ec2_build_ami(struct ec2_ctx *ctx, json_object *req, const struct e
 			      recipe_name, path, text ? " that parses as JSON" : "");
 		goto out;
 	}
-	b.name = rstr(b.recipe, "Name");
-	builder = rstr(b.recipe, "Builder");
+	b.name = req_str0(b.recipe, "Name");
+	builder = req_str0(b.recipe, "Builder");
 	/* A recipe's scripts live in amis/<Files>/, by default amis/<recipe>/. */
 	b.recipe_dir = util_strdupf("%s/amis/%s", ctx->cfg->data_dir,
 				    req_string(b.recipe, "Files") ? req_string(b.recipe, "Files") :
@@ -816,7 +808,7 @@ json_object *ec2_build_ami(struct ec2_ctx *ctx, json_object *req, const struct e
 	src.description = req_string(b.recipe, "Description");
 	src.recipe_hash = hash;
 	if (strcmp(builder, "busybox") == 0) {
-		b.steps = strcmp(rstr(b.recipe, "BootMode"), "disk") == 0 ? 6 : 5;
+		b.steps = strcmp(req_str0(b.recipe, "BootMode"), "disk") == 0 ? 6 : 5;
 		if (build_busybox(&b, &src, err) < 0)
 			goto out;
 	} else if (strcmp(builder, "debootstrap") == 0) {

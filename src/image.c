@@ -28,7 +28,7 @@
 /* The private part of an image record, never shown to clients. */
 #define PRIVATE_KEY "ec2lite"
 
-static const char *priv_str(json_object *image, const char *key)
+const char *image_private(json_object *image, const char *key)
 {
 	json_object *p;
 
@@ -562,7 +562,7 @@ static int drop_unused(json_object *root, void *opaque, struct ec2_error *err)
 		if (!gone || !c->bases || !c->kdirs)
 			abort();
 		gone[ngone++] = strdup(id);
-		c->bases[c->n] = priv_str(img, "Base") ? strdup(priv_str(img, "Base")) : NULL;
+		c->bases[c->n] = image_private(img, "Base") ? strdup(image_private(img, "Base")) : NULL;
 		c->kdirs[c->n] = util_strdupf("%s/%s", c->ctx->kernels_dir, id);
 		c->n++;
 	}

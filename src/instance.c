@@ -19,6 +19,7 @@
 #include "ec2lite/ec2.h"
 #include "ec2lite/filter.h"
 #include "ec2lite/ids.h"
+#include "ec2lite/image.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/seed.h"
 #include "ec2lite/util.h"
@@ -857,13 +858,6 @@ struct created {
 	virDomainPtr dom;
 };
 
-static const char *image_priv(json_object *image, const char *key)
-{
-	json_object *p;
-
-	return json_object_object_get_ex(image, "ec2lite", &p) ? req_string(p, key) : NULL;
-}
-
 /* Creates and starts one instance; on failure leaves c with what must be undone. */
 static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int index,
 		      struct created *c, struct ec2_error *err)
@@ -886,8 +880,8 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	req_int(priv, "VirtualSize", &vsize, NULL);
 	if (lp->root_bytes > (unsigned long long)vsize)
 		vsize = (long long)lp->root_bytes;
-	volxml = domxml_volume(c->volume, (unsigned long long)vsize, image_priv(lp->image, "Base"),
-			       image_priv(lp->image, "Format"), err);
+	volxml = domxml_volume(c->volume, (unsigned long long)vsize, image_private(lp->image, "Base"),
+			       image_private(lp->image, "Format"), err);
 	if (!volxml)
 		goto out;
 	vol = virStorageVolCreateXML(lp->pool, volxml, 0);
@@ -922,8 +916,8 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	snprintf(m.pool, sizeof(m.pool), "%s", ctx->pool_name);
 	snprintf(m.accelerator, sizeof(m.accelerator), "%s", ec2_accel_name(ctx->accel.accel));
 	snprintf(m.kernel_entry, sizeof(m.kernel_entry), "%s",
-		 image_priv(lp->image, "KernelEntry") ? image_priv(lp->image, "KernelEntry") :
-		 (image_priv(lp->image, "Kernel") ? "bzImage" : "bios"));
+		 image_private(lp->image, "KernelEntry") ? image_private(lp->image, "KernelEntry") :
+		 (image_private(lp->image, "Kernel") ? "bzImage" : "bios"));
 	m.tags = json_object_get(lp->tags);
 	m.groups = json_object_get(lp->groups);
 	snprintf(m.key_name, sizeof(m.key_name), "%s", lp->key_name ? lp->key_name : "");
@@ -935,10 +929,10 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	spec.tb_cache_mib = type_tb_cache_mib(lp->type->memory_mib);
 	spec.disk_path = volpath;
 	spec.disk_format = "qcow2";
-	spec.kernel = image_priv(lp->image, "Vmlinux") ? image_priv(lp->image, "Vmlinux")
-						       : image_priv(lp->image, "Kernel");
-	spec.initrd = image_priv(lp->image, "Initrd");
-	spec.cmdline = image_priv(lp->image, "KernelArgs");
+	spec.kernel = image_private(lp->image, "Vmlinux") ? image_private(lp->image, "Vmlinux")
+						       : image_private(lp->image, "Kernel");
+	spec.initrd = image_private(lp->image, "Initrd");
+	spec.cmdline = image_private(lp->image, "KernelArgs");
 	spec.console_log = log;
 	spec.seed = seed;
 	spec.meta = &m;

@@ -15,13 +15,6 @@
 
 /* ---------- security groups ---------- */
 
-static const char *s_(json_object *o, const char *k)
-{
-	const char *v = req_string(o, k);
-
-	return v ? v : "";
-}
-
 /* The store's groups, with the default group made on first use. */
 static json_object *groups_of(struct ec2_ctx *ctx, json_object *root)
 {
@@ -38,7 +31,7 @@ static json_object *groups_of(struct ec2_ctx *ctx, json_object *root)
 	vpc = req_string(root, "DefaultVpcId");
 	json_object_object_foreach(groups, gid, grp) {
 		(void)gid;
-		have_default |= strcmp(s_(grp, "GroupName"), "default") == 0;
+		have_default |= strcmp(req_str0(grp, "GroupName"), "default") == 0;
 	}
 	if (!have_default) {
 		char id[EC2_ID_MAX];
@@ -75,7 +68,7 @@ static json_object *read_groups(struct ec2_ctx *ctx, struct ec2_error *err)
 	groups = store_section(root, "security_groups");
 	json_object_object_foreach(groups, gid, g) {
 		(void)gid;
-		have |= strcmp(s_(g, "GroupName"), "default") == 0;
+		have |= strcmp(req_str0(g, "GroupName"), "default") == 0;
 	}
 	if (have && req_string(root, "DefaultVpcId"))
 		return root;
@@ -88,7 +81,7 @@ static json_object *read_groups(struct ec2_ctx *ctx, struct ec2_error *err)
 static json_object *find_group(json_object *groups, const char *id, const char *name)
 {
 	json_object_object_foreach(groups, gid, g) {
-		if ((id && strcmp(gid, id) == 0) || (name && strcmp(s_(g, "GroupName"), name) == 0))
+		if ((id && strcmp(gid, id) == 0) || (name && strcmp(req_str0(g, "GroupName"), name) == 0))
 			return g;
 	}
 	return NULL;
@@ -112,27 +105,27 @@ static json_object *permissions(json_object *rules)
 
 			req_int(p, "FromPort", &pf, NULL);
 			req_int(p, "ToPort", &pt, NULL);
-			if (strcmp(s_(p, "IpProtocol"), s_(r, "IpProtocol")) == 0 && pf == from && pt == to)
+			if (strcmp(req_str0(p, "IpProtocol"), req_str0(r, "IpProtocol")) == 0 && pf == from && pt == to)
 				perm = p;
 		}
 		if (!perm) {
 			perm = json_object_new_object();
-			if (strcmp(s_(r, "IpProtocol"), "-1") != 0)
+			if (strcmp(req_str0(r, "IpProtocol"), "-1") != 0)
 				json_add_int(perm, "FromPort", from);
-			json_add_str(perm, "IpProtocol", s_(r, "IpProtocol"));
+			json_add_str(perm, "IpProtocol", req_str0(r, "IpProtocol"));
 			json_object_object_add(perm, "IpRanges", json_object_new_array());
 			json_object_object_add(perm, "Ipv6Ranges", json_object_new_array());
 			json_object_object_add(perm, "PrefixListIds", json_object_new_array());
-			if (strcmp(s_(r, "IpProtocol"), "-1") != 0)
+			if (strcmp(req_str0(r, "IpProtocol"), "-1") != 0)
 				json_add_int(perm, "ToPort", to);
 			json_object_object_add(perm, "UserIdGroupPairs", json_object_new_array());
 			json_object_array_add(out, perm);
 		}
 		json_object_object_get_ex(perm, "IpRanges", &ranges);
 		range = json_object_new_object();
-		json_add_str(range, "CidrIp", s_(r, "CidrIpv4"));
+		json_add_str(range, "CidrIp", req_str0(r, "CidrIpv4"));
 		if (req_string(r, "Description"))
-			json_add_str(range, "Description", s_(r, "Description"));
+			json_add_str(range, "Description", req_str0(r, "Description"));
 		json_object_array_add(ranges, range);
 	}
 	return out;
@@ -143,11 +136,11 @@ static json_object *group_json(json_object *g)
 	json_object *o = json_object_new_object(), *rules, *egress, *e, *ranges, *range;
 
 	json_object_object_get_ex(g, "Rules", &rules);
-	json_add_str(o, "Description", s_(g, "Description"));
-	json_add_str(o, "GroupName", s_(g, "GroupName"));
+	json_add_str(o, "Description", req_str0(g, "Description"));
+	json_add_str(o, "GroupName", req_str0(g, "GroupName"));
 	json_object_object_add(o, "IpPermissions", permissions(rules));
-	json_add_str(o, "OwnerId", s_(g, "OwnerId"));
-	json_add_str(o, "GroupId", s_(g, "GroupId"));
+	json_add_str(o, "OwnerId", req_str0(g, "OwnerId"));
+	json_add_str(o, "GroupId", req_str0(g, "GroupId"));
 	egress = json_object_new_array();
 	e = json_object_new_object();
 	json_add_str(e, "IpProtocol", "-1");
@@ -161,7 +154,7 @@ static json_object *group_json(json_object *g)
 	json_object_object_add(e, "UserIdGroupPairs", json_object_new_array());
 	json_object_array_add(egress, e);
 	json_object_object_add(o, "IpPermissionsEgress", egress);
-	json_add_str(o, "VpcId", s_(g, "VpcId"));
+	json_add_str(o, "VpcId", req_str0(g, "VpcId"));
 	return o;
 }
 
@@ -193,7 +186,7 @@ static int sg_create(json_object *root, void *opaque, struct ec2_error *err)
 	if (find_group(groups, NULL, name)) {
 		ec2_error_set(err, "InvalidGroup.Duplicate",
 			      "The security group '%s' already exists for VPC '%s'", name,
-			      s_(root, "DefaultVpcId"));
+			      req_str0(root, "DefaultVpcId"));
 		return -1;
 	}
 	ec2_id_new("sg", id, NULL);
@@ -201,7 +194,7 @@ static int sg_create(json_object *root, void *opaque, struct ec2_error *err)
 	json_add_str(g, "GroupId", id);
 	json_add_str(g, "GroupName", name);
 	json_add_str(g, "Description", desc);
-	json_add_str(g, "VpcId", s_(root, "DefaultVpcId"));
+	json_add_str(g, "VpcId", req_str0(root, "DefaultVpcId"));
 	json_add_str(g, "OwnerId", op->ctx->cfg->owner_id);
 	json_object_object_add(g, "Rules", json_object_new_array());
 	json_object_object_add(groups, id, g);
@@ -357,8 +350,8 @@ static bool same_rule(json_object *a, json_object *b)
 	req_int(a, "ToPort", &at, NULL);
 	req_int(b, "FromPort", &bf, NULL);
 	req_int(b, "ToPort", &bt, NULL);
-	return strcmp(s_(a, "IpProtocol"), s_(b, "IpProtocol")) == 0 && af == bf && at == bt &&
-	       strcmp(s_(a, "CidrIpv4"), s_(b, "CidrIpv4")) == 0;
+	return strcmp(req_str0(a, "IpProtocol"), req_str0(b, "IpProtocol")) == 0 && af == bf && at == bt &&
+	       strcmp(req_str0(a, "CidrIpv4"), req_str0(b, "CidrIpv4")) == 0;
 }
 
 /* EC2's wording of a rule in InvalidPermission.Duplicate. */
@@ -367,12 +360,12 @@ static void rule_text(json_object *r, char *buf, size_t size)
 	char proto[8];
 	size_t i;
 
-	snprintf(proto, sizeof(proto), "%s", strcmp(s_(r, "IpProtocol"), "-1") == 0 ? "ALL" :
-		 s_(r, "IpProtocol"));
+	snprintf(proto, sizeof(proto), "%s", strcmp(req_str0(r, "IpProtocol"), "-1") == 0 ? "ALL" :
+		 req_str0(r, "IpProtocol"));
 	for (i = 0; proto[i]; i++)
 		proto[i] = (char)(proto[i] >= 'a' && proto[i] <= 'z' ? proto[i] - 32 : proto[i]);
-	snprintf(buf, size, "peer: %s, %s, from port: %s, to port: %s, ALLOW", s_(r, "CidrIpv4"),
-		 proto, s_(r, "FromPort"), s_(r, "ToPort"));
+	snprintf(buf, size, "peer: %s, %s, from port: %s, to port: %s, ALLOW", req_str0(r, "CidrIpv4"),
+		 proto, req_str0(r, "FromPort"), req_str0(r, "ToPort"));
 }
 
 static int sg_authorize(json_object *root, void *opaque, struct ec2_error *err)
@@ -405,13 +398,13 @@ static int sg_authorize(json_object *root, void *opaque, struct ec2_error *err)
 		json_object_array_add(rules, json_object_get(r));
 		shown = json_object_new_object();
 		json_add_str(shown, "SecurityGroupRuleId", id);
-		json_add_str(shown, "GroupId", s_(g, "GroupId"));
-		json_add_str(shown, "GroupOwnerId", s_(g, "OwnerId"));
+		json_add_str(shown, "GroupId", req_str0(g, "GroupId"));
+		json_add_str(shown, "GroupOwnerId", req_str0(g, "OwnerId"));
 		json_add_bool(shown, "IsEgress", false);
-		json_add_str(shown, "IpProtocol", s_(r, "IpProtocol"));
+		json_add_str(shown, "IpProtocol", req_str0(r, "IpProtocol"));
 		json_object_object_add(shown, "FromPort", json_object_get(json_object_object_get(r, "FromPort")));
 		json_object_object_add(shown, "ToPort", json_object_get(json_object_object_get(r, "ToPort")));
-		json_add_str(shown, "CidrIpv4", s_(r, "CidrIpv4"));
+		json_add_str(shown, "CidrIpv4", req_str0(r, "CidrIpv4"));
 		json_object_array_add(out, shown);
 	}
 	json_object_put(add);
@@ -514,7 +507,7 @@ static int sg_describe(json_object *root, void *opaque, struct ec2_error *err)
 			ec2_error_set(err, "InvalidGroup.NotFound",
 				      "The security group '%s' does not exist in default VPC '%s'",
 				      json_object_get_string(json_object_array_get_idx(names, i)),
-				      s_(root, "DefaultVpcId"));
+				      req_str0(root, "DefaultVpcId"));
 			json_object_put(list);
 			return -1;
 		}
@@ -523,9 +516,9 @@ static int sg_describe(json_object *root, void *opaque, struct ec2_error *err)
 
 		/* By id or by name: either list, or both, name the groups wanted. */
 		if (!(ids && names ? json_strlist_wants(ids, gid) ||
-				     json_strlist_wants(names, s_(g, "GroupName"))
+				     json_strlist_wants(names, req_str0(g, "GroupName"))
 				   : json_strlist_wants(ids, gid) &&
-				     json_strlist_wants(names, s_(g, "GroupName"))))
+				     json_strlist_wants(names, req_str0(g, "GroupName"))))
 			continue;
 		o = group_json(g);
 		if (filter_match(o, filters, group_filters))
@@ -565,7 +558,7 @@ static bool group_in_use(struct ec2_ctx *ctx, const char *gid, char *who, size_t
 		if (!used && xml && ec2_meta_from_xml(xml, &m, NULL) == 0) {
 			for (k = 0; m.groups && k < json_object_array_length(m.groups); k++)
 				if (strcmp(m.pool, ctx->pool_name) == 0 &&
-				    strcmp(s_(json_object_array_get_idx(m.groups, k), "GroupId"), gid) == 0) {
+				    strcmp(req_str0(json_object_array_get_idx(m.groups, k), "GroupId"), gid) == 0) {
 					used = true;
 					snprintf(who, size, "%s", virDomainGetName(doms[i]));
 				}
@@ -586,8 +579,8 @@ static int sg_delete(json_object *root, void *opaque, struct ec2_error *err)
 
 	if (!g)
 		return -1;
-	snprintf(gid, sizeof(gid), "%s", s_(g, "GroupId"));
-	if (strcmp(s_(g, "GroupName"), "default") == 0) {
+	snprintf(gid, sizeof(gid), "%s", req_str0(g, "GroupId"));
+	if (strcmp(req_str0(g, "GroupName"), "default") == 0) {
 		ec2_error_set(err, "CannotDelete", "the specified group: \"%s\" name: \"default\" cannot "
 			      "be deleted by a user", gid);
 		return -1;
@@ -633,8 +626,8 @@ static int sg_resolve(json_object *root, void *opaque, struct ec2_error *err)
 			return -1;
 		}
 		e = json_object_new_object();
-		json_add_str(e, "GroupId", s_(g, "GroupId"));
-		json_add_str(e, "GroupName", s_(g, "GroupName"));
+		json_add_str(e, "GroupId", req_str0(g, "GroupId"));
+		json_add_str(e, "GroupName", req_str0(g, "GroupName"));
 		json_object_array_add(op->resp, e);
 	}
 	return 0;

@@ -8,13 +8,6 @@
 #include "ec2lite/filter.h"
 #include "ec2lite/util.h"
 
-static const char *obj_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
 static bool obj_bool(json_object *o, const char *key)
 {
 	json_object *v;
@@ -50,11 +43,11 @@ struct type_table *type_table_load(const char *data_dir, struct ec2_error *err)
 		json_object *e = json_object_array_get_idx(list, i);
 		struct instance_type *it = &t->types[i];
 
-		snprintf(it->name, sizeof(it->name), "%s", obj_str(e, "InstanceType"));
-		snprintf(it->family, sizeof(it->family), "%s", obj_str(e, "Family"));
-		snprintf(it->category, sizeof(it->category), "%s", obj_str(e, "Category"));
-		snprintf(it->hypervisor, sizeof(it->hypervisor), "%s", obj_str(e, "Hypervisor"));
-		snprintf(it->network, sizeof(it->network), "%s", obj_str(e, "NetworkPerformance"));
+		snprintf(it->name, sizeof(it->name), "%s", req_str0(e, "InstanceType"));
+		snprintf(it->family, sizeof(it->family), "%s", req_str0(e, "Family"));
+		snprintf(it->category, sizeof(it->category), "%s", req_str0(e, "Category"));
+		snprintf(it->hypervisor, sizeof(it->hypervisor), "%s", req_str0(e, "Hypervisor"));
+		snprintf(it->network, sizeof(it->network), "%s", req_str0(e, "NetworkPerformance"));
 		it->vcpus = (int)obj_num(e, "VCpus");
 		it->threads_per_core = (int)obj_num(e, "ThreadsPerCore");
 		if (it->threads_per_core < 1 || it->vcpus % it->threads_per_core)

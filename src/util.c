@@ -400,6 +400,13 @@ const char *req_string(json_object *req, const char *key)
 	return json_object_get_string(v);
 }
 
+const char *req_str0(json_object *req, const char *key)
+{
+	const char *s = req_string(req, key);
+
+	return s ? s : "";
+}
+
 int req_int(json_object *req, const char *key, long long *out, struct ec2_error *err)
 {
 	json_object *v;

@@ -24,6 +24,10 @@ struct image_source {
 	json_object *extra;       /* more private facts: [key, value, key, value ...] or NULL */
 };
 
+/* A fact of an AMI record that clients never see (its base, kernel, boot mode ...), borrowed, or
+ * NULL. */
+const char *image_private(json_object *image, const char *key);
+
 /* Checks an AMI name (3-128 characters of EC2's set). */
 int image_name_check(const char *name, struct ec2_error *err);
 

@@ -59,6 +59,8 @@ char *util_base64(const void *data, size_t len);
  * JSON types or as strings (shorthand syntax and the Query protocol carry everything as strings).
  * The returned strings and objects are borrowed from req. */
 const char *req_string(json_object *req, const char *key);
+/* As req_string, but "" when absent (for output and comparisons). */
+const char *req_str0(json_object *req, const char *key);
 /* 1 and *out set when present and an integer; 0 when absent; -1 (err: InvalidParameterValue)
  * when present and not an integer. */
 int req_int(json_object *req, const char *key, long long *out, struct ec2_error *err);
