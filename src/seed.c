@@ -1,8 +1,6 @@
 /* The NoCloud seed ISO: see include/ec2lite/seed.h. */
 #include "ec2lite/seed.h"
 
-#include <errno.h>
-#include <fcntl.h>
 /* No libburn here: libisofs then carries its own copy of struct burn_source. */
 #define LIBISOFS_WITHOUT_LIBBURN 1
 #include <libisofs.h>
@@ -10,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ec2lite/util.h"
 
@@ -78,8 +75,9 @@ int seed_write(const char *path, const char *user_data, size_t user_data_len,
 	IsoImage *image = NULL;
 	IsoWriteOpts *opts = NULL;
 	struct burn_source *burn = NULL;
-	unsigned char block[2048];
-	int fd = -1, rc = -1, n;
+	unsigned char *iso = NULL;
+	size_t len = 0, cap = 0;
+	int rc = -1, n;
 
 	if (!iso_ready) {
 		if (iso_init() < 0) {
@@ -103,28 +101,27 @@ int seed_write(const char *path, const char *user_data, size_t user_data_len,
 	iso_write_opts_set_joliet(opts, 1);
 	if (iso_image_create_burn_source(image, opts, &burn) < 0)
 		goto fail;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		ec2_error_set_errno(err, errno, "cannot create '%s'", path);
-		goto out;
-	}
-	while ((n = burn->read_xt(burn, block, sizeof(block))) == (int)sizeof(block)) {
-		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block)) {
-			ec2_error_set_errno(err, errno, "cannot write '%s'", path);
-			goto out;
+	/* A seed is small (user-data is at most 16 KiB): gather it, then write it atomically. */
+	for (;;) {
+		if (cap - len < 2048) {
+			cap = cap ? cap * 2 : 64 * 2048;
+			iso = realloc(iso, cap);
+			if (!iso)
+				abort();
 		}
+		n = burn->read_xt(burn, iso + len, 2048);
+		if (n != 2048)
+			break;
+		len += 2048;
 	}
-	if (n < 0 || fsync(fd) < 0)
+	if (n < 0)
 		goto fail;
-	rc = 0;
+	rc = util_write_file_atomic(path, iso, len, 0644, err);
 	goto out;
 fail:
 	ec2_error_set(err, EC2_ERR_INTERNAL, "cannot write the NoCloud seed '%s'", path);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(path);
+	free(iso);
 	if (burn) {
 		burn->free_data(burn);
 		free(burn);
