@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ec2lite/portfwd.h"
 #include "ec2lite/util.h"
 
 /* True when a process called name runs (virtlogd has no socket we could ask). */
@@ -102,6 +103,33 @@ int cmd_doctor(struct cli *cli, json_object *req, const char *positional)
 		snprintf(detail, sizeof(detail), "%s: %s", ec2_accel_name(cli->ctx.accel.accel),
 			 cli->ctx.accel.reason);
 		check(checks, "accelerator", "info", detail);
+	}
+	if (!is_test) {
+		/* Ports below 1024 of public IPs: the forwarder listens for QEMU (portfwd.h). */
+		json_object *fw = portfwd_status(cli->cfg.state_dir), *errors = NULL;
+		long long n = 0;
+		bool running = false;
+
+		req_int(fw, "Forwards", &n, NULL);
+		req_bool(fw, "Running", &running, NULL);
+		json_object_object_get_ex(fw, "Errors", &errors);
+		if (errors && json_object_array_length(errors) > 0) {
+			snprintf(detail, sizeof(detail), "cannot listen on %s",
+				 json_object_get_string(json_object_array_get_idx(errors, 0)));
+			check(checks, "port-forwarder", "FAIL", detail);
+			failed = true;
+		} else if (n > 0 && !running) {
+			snprintf(detail, sizeof(detail), "not running with %lld ports to forward "
+				 "(any describe-instances starts it again)", n);
+			check(checks, "port-forwarder", "FAIL", detail);
+			failed = true;
+		} else {
+			snprintf(detail, sizeof(detail), running ?
+				 "running: %lld ports below 1024 of public IPs relayed to QEMU" :
+				 "idle: no instance has a port below 1024 open (%lld)", n);
+			check(checks, "port-forwarder", "ok", detail);
+		}
+		json_object_put(fw);
 	}
 	if (access(cli->cfg.state_dir, W_OK) == 0) {
 		snprintf(detail, sizeof(detail), "%s is writable", cli->cfg.state_dir);

@@ -61,6 +61,11 @@ static xmlNodePtr meta_node(xmlNsPtr *ns_out, const struct ec2_meta *m, bool wit
 	text_child(root, ns, "key-name", m->key_name);
 	snprintf(num, sizeof(num), "%lld", m->console_offset);
 	text_child(root, ns, "console-offset", num);
+	text_child(root, ns, "private-ip", m->private_ip);
+	text_child(root, ns, "public-ip", m->public_ip);
+	text_child(root, ns, "eni-id", m->eni_id);
+	text_child(root, ns, "vpc-id", m->vpc_id);
+	text_child(root, ns, "subnet-id", m->subnet_id);
 	tags = xmlNewChild(root, ns, X("security-groups"), NULL);
 	for (i = 0; m->groups && i < json_object_array_length(m->groups); i++) {
 		json_object *g = json_object_array_get_idx(m->groups, i);
@@ -175,6 +180,16 @@ int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err
 		} else if (strcmp(name, "console-offset") == 0) {
 			copy_text(n, buf, sizeof(buf));
 			m->console_offset = atoll(buf);
+		} else if (strcmp(name, "private-ip") == 0) {
+			copy_text(n, m->private_ip, sizeof(m->private_ip));
+		} else if (strcmp(name, "public-ip") == 0) {
+			copy_text(n, m->public_ip, sizeof(m->public_ip));
+		} else if (strcmp(name, "eni-id") == 0) {
+			copy_text(n, m->eni_id, sizeof(m->eni_id));
+		} else if (strcmp(name, "vpc-id") == 0) {
+			copy_text(n, m->vpc_id, sizeof(m->vpc_id));
+		} else if (strcmp(name, "subnet-id") == 0) {
+			copy_text(n, m->subnet_id, sizeof(m->subnet_id));
 		} else if (strcmp(name, "key-name") == 0) {
 			copy_text(n, m->key_name, sizeof(m->key_name));
 		} else if (strcmp(name, "security-groups") == 0) {
@@ -345,6 +360,18 @@ char *domxml_build(const struct domspec *s, struct ec2_error *err)
 	prop(d, "freePageReporting", "on");
 	d = elem(devs, "rng", "model", "virtio");
 	prop(child(d, "backend", "/dev/urandom"), "model", "random");
+
+	if (s->netdev && s->nic) {
+		/* User-mode networking with restrict=on (no route out) is beyond libvirt 9's
+		 * <interface> without passt, so the NIC is given to QEMU directly. */
+		xmlNsPtr q = xmlNewNs(dom, X("http://libvirt.org/schemas/domain/qemu/1.0"), X("qemu"));
+		const char *args[] = { "-netdev", s->netdev, "-device", s->nic };
+		size_t i;
+
+		n = xmlNewChild(dom, q, X("commandline"), NULL);
+		for (i = 0; i < 4; i++)
+			xmlNewProp(xmlNewChild(n, q, X("arg"), NULL), X("value"), X(args[i]));
+	}
 
 	return dump_doc(doc, err);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ec2lite/domxml.h"
+#include "ec2lite/ids.h"
 #include "ec2lite/util.h"
 
 const char *ec2_state_name(enum ec2_state s)
@@ -134,4 +135,82 @@ json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,
 					 struct ec2_error *err)
 {
 	return type_describe_many(ctx->types, req, err);
+}
+
+int ec2_meta_load(virDomainPtr dom, struct ec2_meta *m)
+{
+	char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, EC2_META_NS,
+					 VIR_DOMAIN_AFFECT_CONFIG);
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (!xml)
+		return -1;
+	rc = ec2_meta_from_xml(xml, m, NULL);
+	free(xml);
+	return rc;
+}
+
+int ec2_meta_save(virDomainPtr dom, const struct ec2_meta *m, struct ec2_error *err)
+{
+	char *xml = ec2_meta_to_xml(m, err);
+	unsigned flags = VIR_DOMAIN_AFFECT_CONFIG;
+	int rc;
+
+	if (!xml)
+		return -1;
+	if (virDomainIsActive(dom) == 1)
+		flags |= VIR_DOMAIN_AFFECT_LIVE;
+	rc = virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, EC2_META_PREFIX,
+				  EC2_META_NS, flags);
+	free(xml);
+	if (rc < 0)
+		ec2_error_set_libvirt(err, "cannot update the metadata of '%s'",
+				      virDomainGetName(dom));
+	return rc;
+}
+
+int ec2_doms_list(struct ec2_ctx *ctx, unsigned flags, struct ec2_dom **out, size_t *count,
+		  struct ec2_error *err)
+{
+	virDomainPtr *doms = NULL;
+	unsigned lf = VIR_CONNECT_LIST_DOMAINS_PERSISTENT |
+		      ((flags & EC2_DOMS_ACTIVE) ? VIR_CONNECT_LIST_DOMAINS_ACTIVE : 0);
+	int n = virConnectListAllDomains(ctx->conn, &doms, lf), i;
+	struct ec2_dom *v;
+	size_t k = 0;
+
+	if (n < 0) {
+		ec2_error_set_libvirt(err, "cannot list libvirt domains");
+		return -1;
+	}
+	v = calloc((size_t)n + 1, sizeof(*v));
+	if (!v)
+		abort();
+	for (i = 0; i < n; i++) {
+		if (!ec2_id_valid("i", virDomainGetName(doms[i])) ||
+		    ec2_meta_load(doms[i], &v[k].meta) < 0 ||
+		    (!(flags & EC2_DOMS_ALL_POOLS) && strcmp(v[k].meta.pool, ctx->pool_name) != 0)) {
+			ec2_meta_clear(&v[k].meta);
+			virDomainFree(doms[i]);
+			continue;
+		}
+		v[k++].dom = doms[i];
+	}
+	free(doms);
+	*out = v;
+	*count = k;
+	return 0;
+}
+
+void ec2_doms_free(struct ec2_dom *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].dom)
+			virDomainFree(v[i].dom);
+		ec2_meta_clear(&v[i].meta);
+	}
+	free(v);
 }

@@ -20,6 +20,8 @@
 #include "ec2lite/filter.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/image.h"
+#include "ec2lite/net.h"
+#include "ec2lite/portfwd.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/seed.h"
 #include "ec2lite/util.h"
@@ -60,39 +62,6 @@ static void insts_free(struct inst *v, size_t n)
 	free(v);
 }
 
-static int load_meta(virDomainPtr dom, struct ec2_meta *m)
-{
-	char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, EC2_META_NS,
-					 VIR_DOMAIN_AFFECT_CONFIG);
-	int rc;
-
-	if (!xml)
-		return -1;
-	rc = ec2_meta_from_xml(xml, m, NULL);
-	free(xml);
-	return rc;
-}
-
-/* Writes m into the domain's persistent definition, and into the live one while it runs. */
-static int save_meta(virDomainPtr dom, const struct ec2_meta *m, struct ec2_error *err)
-{
-	char *xml = ec2_meta_to_xml(m, err);
-	unsigned flags = VIR_DOMAIN_AFFECT_CONFIG;
-	int rc;
-
-	if (!xml)
-		return -1;
-	if (virDomainIsActive(dom) == 1)
-		flags |= VIR_DOMAIN_AFFECT_LIVE;
-	rc = virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, EC2_META_PREFIX,
-				  EC2_META_NS, flags);
-	free(xml);
-	if (rc < 0)
-		ec2_error_set_libvirt(err, "cannot update the metadata of '%s'",
-				      virDomainGetName(dom));
-	return rc;
-}
-
 static enum ec2_state derive_state(struct inst *in)
 {
 	int st = VIR_DOMAIN_NOSTATE, reason = 0;
@@ -122,7 +91,7 @@ static int load_live(struct ec2_ctx *ctx, const char *id, struct inst *in)
 	in->dom = virDomainLookupByName(ctx->conn, id);
 	if (!in->dom)
 		return 0;
-	if (load_meta(in->dom, &in->meta) < 0 || strcmp(in->meta.pool, ctx->pool_name) != 0) {
+	if (ec2_meta_load(in->dom, &in->meta) < 0 || strcmp(in->meta.pool, ctx->pool_name) != 0) {
 		inst_clear(in);
 		return 0;
 	}
@@ -133,41 +102,29 @@ static int load_live(struct ec2_ctx *ctx, const char *id, struct inst *in)
 /* Every instance of this state folder, live and recently terminated. */
 static int list_all(struct ec2_ctx *ctx, struct inst **out, size_t *count, struct ec2_error *err)
 {
-	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(ctx->conn, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT), i;
+	struct ec2_dom *doms = NULL;
+	size_t n = 0, i, k = 0;
 	json_object *root, *term;
 	struct inst *v;
-	size_t k = 0;
 
-	if (n < 0) {
-		ec2_error_set_libvirt(err, "cannot list libvirt domains");
+	if (ec2_doms_list(ctx, 0, &doms, &n, err) < 0)
 		return -1;
-	}
 	root = store_read(ctx->store, err);
 	if (!root) {
-		for (i = 0; i < n; i++)
-			virDomainFree(doms[i]);
-		free(doms);
+		ec2_doms_free(doms, n);
 		return -1;
 	}
 	term = store_section(root, "terminated");
-	v = calloc((size_t)n + (size_t)json_object_object_length(term) + 1, sizeof(*v));
+	v = calloc(n + (size_t)json_object_object_length(term) + 1, sizeof(*v));
 	if (!v)
 		abort();
 	for (i = 0; i < n; i++) {
-		const char *name = virDomainGetName(doms[i]);
-		struct inst *in = &v[k];
+		struct inst *in = &v[k++];
 
-		if (!ec2_id_valid("i", name) || load_meta(doms[i], &in->meta) < 0 ||
-		    strcmp(in->meta.pool, ctx->pool_name) != 0) {
-			ec2_meta_clear(&in->meta);
-			virDomainFree(doms[i]);
-			continue;
-		}
-		snprintf(in->id, sizeof(in->id), "%s", name);
-		in->dom = doms[i];
+		snprintf(in->id, sizeof(in->id), "%s", virDomainGetName(doms[i].dom));
+		in->dom = doms[i].dom;
+		in->meta = doms[i].meta; /* taken over: the array's copies are not freed */
 		in->state = derive_state(in);
-		k++;
 	}
 	free(doms);
 	json_object_object_foreach(term, id, entry) {
@@ -288,12 +245,95 @@ static void user_reason(struct ec2_meta *m, const char *code)
 	snprintf(m->state_reason, sizeof(m->state_reason), "%s", code);
 }
 
+/* EC2's private DNS names: ip-172-31-5-9.ec2.internal in us-east-1, REGION.compute.internal
+ * elsewhere. */
+static void private_dns_name(struct ec2_ctx *ctx, const char *ip, char *out, size_t size)
+{
+	char host[32];
+
+	net_hostname(ip, host, sizeof(host));
+	if (strcmp(ctx->cfg->region, "us-east-1") == 0)
+		snprintf(out, size, "%s.ec2.internal", host);
+	else
+		snprintf(out, size, "%s.%s.compute.internal", host, ctx->cfg->region);
+}
+
+static json_object *groups_json(const struct ec2_meta *m)
+{
+	json_object *a = json_object_new_array(), *e;
+	size_t i;
+
+	for (i = 0; m->groups && i < json_object_array_length(m->groups); i++) {
+		json_object *g = json_object_array_get_idx(m->groups, i);
+
+		/* EC2 lists GroupName before GroupId here. */
+		e = json_object_new_object();
+		json_add_str(e, "GroupName", req_string(g, "GroupName"));
+		json_add_str(e, "GroupId", req_string(g, "GroupId"));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+/* The instance's one network interface, as EC2 describes an instance's primary ENI. */
+static json_object *network_interfaces(struct ec2_ctx *ctx, const struct ec2_meta *m,
+				       const char *dns, const char *public_ip)
+{
+	json_object *list = json_object_new_array(), *e = json_object_new_object(), *x, *a, *assoc = NULL;
+	char mac[18], attach[EC2_ID_MAX + 8];
+
+	net_mac(m->private_ip, mac);
+	if (public_ip) {
+		assoc = json_object_new_object();
+		json_add_str(assoc, "IpOwnerId", "amazon");
+		json_add_str(assoc, "PublicDnsName", "");
+		json_add_str(assoc, "PublicIp", public_ip);
+		json_object_object_add(e, "Association", json_object_get(assoc));
+	}
+	x = json_object_new_object();
+	json_add_str(x, "AttachTime", m->launch_time);
+	snprintf(attach, sizeof(attach), "eni-attach-%s", m->eni_id + 4);
+	json_add_str(x, "AttachmentId", attach);
+	json_add_bool(x, "DeleteOnTermination", true);
+	json_add_int(x, "DeviceIndex", 0);
+	json_add_str(x, "Status", "attached");
+	json_add_int(x, "NetworkCardIndex", 0);
+	json_object_object_add(e, "Attachment", x);
+	json_add_str(e, "Description", "");
+	json_object_object_add(e, "Groups", groups_json(m));
+	json_object_object_add(e, "Ipv6Addresses", json_object_new_array());
+	json_add_str(e, "MacAddress", mac);
+	json_add_str(e, "NetworkInterfaceId", m->eni_id);
+	json_add_str(e, "OwnerId", ctx->cfg->owner_id);
+	json_add_str(e, "PrivateDnsName", dns);
+	json_add_str(e, "PrivateIpAddress", m->private_ip);
+	a = json_object_new_array();
+	x = json_object_new_object();
+	if (assoc)
+		json_object_object_add(x, "Association", assoc);
+	json_add_bool(x, "Primary", true);
+	json_add_str(x, "PrivateDnsName", dns);
+	json_add_str(x, "PrivateIpAddress", m->private_ip);
+	json_object_array_add(a, x);
+	json_object_object_add(e, "PrivateIpAddresses", a);
+	json_add_bool(e, "SourceDestCheck", true);
+	json_add_str(e, "Status", "in-use");
+	json_add_str(e, "SubnetId", m->subnet_id);
+	json_add_str(e, "VpcId", m->vpc_id);
+	json_add_str(e, "InterfaceType", "interface");
+	json_object_array_add(list, e);
+	return list;
+}
+
 /* EC2's Instance object, in the member order the aws CLI prints. */
 static json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_state state)
 {
 	const struct ec2_meta *m = &in->meta;
 	const struct instance_type *t = type_lookup(ctx->types, m->instance_type, NULL);
 	json_object *o = json_object_new_object(), *x, *a, *e;
+	const char *public_ip;
+	char dns[96];
+	bool net;
 	size_t i;
 
 	if (in->terminated && json_object_object_get_ex(in->terminated, "Instance", &x)) {
@@ -317,12 +357,25 @@ static json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, en
 	json_add_str(x, "GroupName", "");
 	json_add_str(x, "Tenancy", "default");
 	json_object_object_add(o, "Placement", x);
-	json_add_str(o, "PrivateDnsName", "");
+	net = m->private_ip[0] && state != EC2_TERMINATED && state != EC2_SHUTTING_DOWN;
+	public_ip = net && m->public_ip[0] && (state == EC2_RUNNING || state == EC2_PENDING ||
+					       state == EC2_STOPPING) ? m->public_ip : NULL;
+	if (net)
+		private_dns_name(ctx, m->private_ip, dns, sizeof(dns));
+	json_add_str(o, "PrivateDnsName", net ? dns : "");
+	if (net)
+		json_add_str(o, "PrivateIpAddress", m->private_ip);
 	json_object_object_add(o, "ProductCodes", json_object_new_array());
 	json_add_str(o, "PublicDnsName", "");
+	if (public_ip)
+		json_add_str(o, "PublicIpAddress", public_ip);
 	json_object_object_add(o, "State", state_obj(state));
 	json_add_str(o, "StateTransitionReason", state == EC2_RUNNING || state == EC2_PENDING ?
 		     "" : m->transition_reason);
+	if (net) {
+		json_add_str(o, "SubnetId", m->subnet_id);
+		json_add_str(o, "VpcId", m->vpc_id);
+	}
 	json_add_str(o, "Architecture", "x86_64");
 	a = json_object_new_array();
 	if (state != EC2_TERMINATED) {
@@ -341,20 +394,11 @@ static json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, en
 	json_add_bool(o, "EbsOptimized", false);
 	json_add_bool(o, "EnaSupport", true);
 	json_add_str(o, "Hypervisor", "xen");
-	json_object_object_add(o, "NetworkInterfaces", json_object_new_array());
+	json_object_object_add(o, "NetworkInterfaces", net ? network_interfaces(ctx, m, dns, public_ip)
+							   : json_object_new_array());
 	json_add_str(o, "RootDeviceName", "/dev/xvda");
 	json_add_str(o, "RootDeviceType", "ebs");
-	a = json_object_new_array();
-	for (i = 0; m->groups && i < json_object_array_length(m->groups); i++) {
-		json_object *g = json_object_array_get_idx(m->groups, i);
-
-		/* EC2 lists GroupName before GroupId here. */
-		e = json_object_new_object();
-		json_add_str(e, "GroupName", req_string(g, "GroupName"));
-		json_add_str(e, "GroupId", req_string(g, "GroupId"));
-		json_object_array_add(a, e);
-	}
-	json_object_object_add(o, "SecurityGroups", a);
+	json_object_object_add(o, "SecurityGroups", groups_json(m));
 	json_add_bool(o, "SourceDestCheck", true);
 	if (state == EC2_STOPPED || state == EC2_STOPPING || state == EC2_TERMINATED ||
 	    state == EC2_SHUTTING_DOWN) {
@@ -505,6 +549,7 @@ static int terminate_one(struct ec2_ctx *ctx, struct inst *in, const char *reaso
 	json_add_str(r.entry, "OwnerId", ctx->cfg->owner_id);
 	json_add_int(r.entry, "TerminatedAt", (int64_t)store_now());
 	rc = destroy_resources(ctx, in->id, in->dom, in->meta.root_volume, err);
+	ctx->net_stale = true; /* the forwarder lets go of its ports */
 	/* Recorded even after a partial failure: the domain is gone or going either way. */
 	if (store_update(ctx->store, add_terminated, &r, rc < 0 ? NULL : err) < 0)
 		rc = -1;
@@ -513,6 +558,15 @@ static int terminate_one(struct ec2_ctx *ctx, struct inst *in, const char *reaso
 	in->dom = NULL;
 	in->state = EC2_TERMINATED;
 	return rc;
+}
+
+/* After instances stopped or went: their public IPs and forwards go too. */
+static void net_settle(struct ec2_ctx *ctx)
+{
+	if (ctx->net_stale) {
+		ctx->net_stale = false;
+		net_sync(ctx, NULL);
+	}
 }
 
 /* One reconcile step for a live instance (see ec2_reconcile). */
@@ -530,10 +584,12 @@ static void settle(struct ec2_ctx *ctx, struct inst *in)
 	}
 	if (in->state != EC2_STOPPED)
 		return;
+	if (in->meta.public_ip[0])
+		ctx->net_stale = true; /* its public IP and forwards go (net_sync) */
 	if (in->meta.pending_op[0]) {
 		in->meta.pending_op[0] = '\0';
 		in->meta.pending_since = 0;
-		save_meta(in->dom, &in->meta, NULL);
+		ec2_meta_save(in->dom, &in->meta, NULL);
 	} else if (!in->meta.transition_reason[0]) {
 		/* Nobody asked for this stop: the guest powered itself off. */
 		if (strcmp(in->meta.shutdown_behavior, "terminate") == 0) {
@@ -543,7 +599,7 @@ static void settle(struct ec2_ctx *ctx, struct inst *in)
 		user_reason(&in->meta, "Client.InstanceInitiatedShutdown");
 		snprintf(in->meta.transition_reason, sizeof(in->meta.transition_reason),
 			 "Client.InstanceInitiatedShutdown: Instance initiated shutdown");
-		save_meta(in->dom, &in->meta, NULL);
+		ec2_meta_save(in->dom, &in->meta, NULL);
 	}
 }
 
@@ -622,6 +678,8 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
 	}
 	if (!ec2_has_watches(ctx))
 		reboot_watches_clear(ctx);
+	net_settle(ctx);
+	portfwd_heal(ctx->cfg->state_dir);
 	return pending ? 1 : 0;
 }
 
@@ -849,6 +907,8 @@ struct launch_params {
 	json_object *groups;           /* [{"GroupId","GroupName"}] */
 	const char *key_name;
 	json_object *public_keys;      /* OpenSSH public key lines for the seed, or NULL */
+	char vpc_id[EC2_ID_MAX];
+	char subnet_id[EC2_ID_MAX];
 	virStoragePoolPtr pool;
 };
 
@@ -867,14 +927,18 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	json_object *priv;
 	virStorageVolPtr vol = NULL;
 	char *volxml = NULL, *volpath = NULL, *dir = NULL, *log = NULL, *xml = NULL;
-	char *seed = NULL, *meta = NULL, *udpath = NULL;
+	char *seed = NULL, *meta = NULL, *udpath = NULL, *netdev = NULL, *nic = NULL;
+	char hostname[32];
 	long long vsize = 0;
 	int rc = -1;
 
 	memset(&m, 0, sizeof(m));
 	memset(&spec, 0, sizeof(spec));
-	if (ec2_id_new("i", c->id, err) < 0 || ec2_id_new("vol", m.root_volume_id, err) < 0)
+	if (ec2_id_new("i", c->id, err) < 0 || ec2_id_new("vol", m.root_volume_id, err) < 0 ||
+	    ec2_id_new("eni", m.eni_id, err) < 0 || net_private_ip_new(ctx, m.private_ip, err) < 0)
 		goto out;
+	net_hostname(m.private_ip, hostname, sizeof(hostname));
+	net_qemu_args(m.private_ip, &netdev, &nic);
 	snprintf(c->volume, sizeof(c->volume), "%s-root.qcow2", c->id);
 	json_object_object_get_ex(lp->image, "ec2lite", &priv);
 	req_int(priv, "VirtualSize", &vsize, NULL);
@@ -897,7 +961,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	log = util_strdupf("%s/console.log", dir);
 	seed = util_strdupf("%s/seed.iso", dir);
 	udpath = util_strdupf("%s/user-data", dir);
-	meta = seed_meta_data(c->id, c->id, lp->public_keys);
+	meta = seed_meta_data(c->id, hostname, lp->public_keys);
 	/* The user-data is kept beside the seed for DescribeInstanceAttribute. */
 	if (seed_write(seed, lp->user_data, lp->user_data_len, meta, err) < 0 ||
 	    util_write_file_atomic(udpath, lp->user_data ? lp->user_data : "", lp->user_data_len,
@@ -921,6 +985,8 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	m.tags = json_object_get(lp->tags);
 	m.groups = json_object_get(lp->groups);
 	snprintf(m.key_name, sizeof(m.key_name), "%s", lp->key_name ? lp->key_name : "");
+	snprintf(m.vpc_id, sizeof(m.vpc_id), "%s", lp->vpc_id);
+	snprintf(m.subnet_id, sizeof(m.subnet_id), "%s", lp->subnet_id);
 
 	spec.name = c->id;
 	spec.accel = ctx->accel.accel;
@@ -935,6 +1001,8 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	spec.cmdline = image_private(lp->image, "KernelArgs");
 	spec.console_log = log;
 	spec.seed = seed;
+	spec.netdev = netdev;
+	spec.nic = nic;
 	spec.meta = &m;
 	xml = domxml_build(&spec, err);
 	if (!xml)
@@ -965,6 +1033,8 @@ out:
 	free(seed);
 	free(meta);
 	free(udpath);
+	free(netdev);
+	free(nic);
 	return rc;
 }
 
@@ -1121,7 +1191,8 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	}
 	if (root_volume_size(req, lp.image, &lp.root_bytes, err) < 0)
 		goto out;
-	lp.groups = secgroup_resolve(ctx, req_list(req, "SecurityGroupIds"), err);
+	lp.groups = secgroup_resolve(ctx, req_list(req, "SecurityGroupIds"), lp.vpc_id, lp.subnet_id,
+				     err);
 	if (!lp.groups)
 		goto out;
 	lp.key_name = req_string(req, "KeyName");
@@ -1138,7 +1209,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	if (!lp.pool)
 		goto out;
 
-	lock = store_lock_launch(ctx->store, err);
+	lock = store_lock(ctx->store, "launch", err);
 	if (lock < 0)
 		goto out;
 	resp = scan_for_launch(ctx, lp.client_token, &live);
@@ -1175,6 +1246,9 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 			goto out;
 		}
 	}
+	/* Public IPs and the security groups' forwards. A launch does not fail over them: the
+	 * instances run, and the next change of their groups tries again. */
+	net_sync(ctx, NULL);
 	resp = reservation_obj(ctx, rid);
 	json_object_object_get_ex(resp, "Instances", &instances);
 	for (i = 0; i < count; i++) {
@@ -1192,7 +1266,7 @@ out:
 				virDomainFree(made[i].dom);
 		free(made);
 	}
-	store_unlock_launch(lock);
+	store_unlock(lock);
 	json_object_put(lp.image);
 	json_object_put(lp.tags);
 	json_object_put(lp.groups);
@@ -1217,8 +1291,9 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	json_object *list = NULL;
 	long need = 0;
 	int lock = -1;
+	bool started = false;
 
-	lock = store_lock_launch(ctx->store, err);
+	lock = store_lock(ctx->store, "launch", err);
 	if (lock < 0)
 		return NULL;
 	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
@@ -1258,7 +1333,8 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 			v[i].meta.state_reason[0] = '\0';
 			util_iso8601(time(NULL), v[i].meta.launch_time, sizeof(v[i].meta.launch_time));
 			v[i].meta.console_offset = console_size(ctx, v[i].id);
-			if (save_meta(v[i].dom, &v[i].meta, err) < 0) {
+			v[i].meta.public_ip[0] = '\0'; /* a new one comes with the start */
+			if (ec2_meta_save(v[i].dom, &v[i].meta, err) < 0) {
 				json_object_put(list);
 				list = NULL;
 				goto out;
@@ -1269,14 +1345,17 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 				list = NULL;
 				goto out;
 			}
+			started = true;
 			json_object_array_add(list, change_obj(v[i].id, EC2_PENDING, prev));
 		} else {
 			json_object_array_add(list, change_obj(v[i].id, prev, prev));
 		}
 	}
 out:
-	store_unlock_launch(lock);
+	store_unlock(lock);
 	insts_free(v, n);
+	if (started)
+		net_sync(ctx, NULL); /* new public IPs and the forwards of the new QEMU processes */
 	return list ? changes_response("StartingInstances", list) : NULL;
 }
 
@@ -1316,14 +1395,14 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 			if (hibernate) {
 				/* RAM goes to disk (libvirt managed save); the next start resumes it. */
 				user_reason(&in->meta, "Client.UserInitiatedHibernate");
-				rc = save_meta(in->dom, &in->meta, err);
+				rc = ec2_meta_save(in->dom, &in->meta, err);
 				if (rc == 0 && (rc = virDomainManagedSave(in->dom, 0)) < 0)
 					ec2_error_set_libvirt(err, "cannot hibernate '%s'", in->id);
 			} else {
 				user_reason(&in->meta, "Client.UserInitiatedShutdown");
 				snprintf(in->meta.pending_op, sizeof(in->meta.pending_op), "stop");
 				in->meta.pending_since = (long long)time(NULL);
-				rc = save_meta(in->dom, &in->meta, err);
+				rc = ec2_meta_save(in->dom, &in->meta, err);
 				if (rc == 0 && force)
 					rc = virDomainDestroy(in->dom);
 				else if (rc == 0)
@@ -1380,7 +1459,7 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 		virDomainRef(w->dom);
 		w->deadline = util_monotonic() + ctx->cfg->reboot_timeout;
 		v[i].meta.console_offset = console_size(ctx, v[i].id);
-		save_meta(v[i].dom, &v[i].meta, NULL);
+		ec2_meta_save(v[i].dom, &v[i].meta, NULL);
 		/* Subscribe before asking, so the reset cannot slip past unseen. */
 		w->callback = !ctx->events ? -1 : virConnectDomainEventRegisterAny(ctx->conn, w->dom,
 							       VIR_DOMAIN_EVENT_ID_REBOOT,
@@ -1432,6 +1511,7 @@ json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
 	}
 	insts_free(v, n);
 	ec2_image_collect(ctx);
+	net_settle(ctx);
 	if (rc < 0) {
 		json_object_put(list);
 		return NULL;

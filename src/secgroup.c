@@ -11,6 +11,7 @@
 #include "ec2lite/domxml.h"
 #include "ec2lite/filter.h"
 #include "ec2lite/ids.h"
+#include "ec2lite/net.h"
 #include "ec2lite/util.h"
 
 /* ---------- security groups ---------- */
@@ -27,6 +28,12 @@ static json_object *groups_of(struct ec2_ctx *ctx, json_object *root)
 
 		ec2_id_new("vpc", id, NULL);
 		json_add_str(root, "DefaultVpcId", id);
+	}
+	if (!req_string(root, "DefaultSubnetId")) {
+		char id[EC2_ID_MAX];
+
+		ec2_id_new("subnet", id, NULL);
+		json_add_str(root, "DefaultSubnetId", id);
 	}
 	vpc = req_string(root, "DefaultVpcId");
 	json_object_object_foreach(groups, gid, grp) {
@@ -70,7 +77,7 @@ static json_object *read_groups(struct ec2_ctx *ctx, struct ec2_error *err)
 		(void)gid;
 		have |= strcmp(req_str0(g, "GroupName"), "default") == 0;
 	}
-	if (have && req_string(root, "DefaultVpcId"))
+	if (have && req_string(root, "DefaultVpcId") && req_string(root, "DefaultSubnetId"))
 		return root;
 	json_object_put(root);
 	if (store_update(ctx->store, ensure_defaults, ctx, err) < 0)
@@ -419,7 +426,11 @@ json_object *ec2_authorize_security_group_ingress(struct ec2_ctx *ctx, json_obje
 {
 	struct sg_op op = { ctx, req, NULL };
 
-	return store_update(ctx->store, sg_authorize, &op, err) < 0 ? NULL : op.resp;
+	if (store_update(ctx->store, sg_authorize, &op, err) < 0)
+		return NULL;
+	/* The new rule opens its port on running instances at once. */
+	net_sync(ctx, NULL);
+	return op.resp;
 }
 
 static int sg_revoke(json_object *root, void *opaque, struct ec2_error *err)
@@ -466,7 +477,10 @@ json_object *ec2_revoke_security_group_ingress(struct ec2_ctx *ctx, json_object 
 {
 	struct sg_op op = { ctx, req, NULL };
 
-	return store_update(ctx->store, sg_revoke, &op, err) < 0 ? NULL : op.resp;
+	if (store_update(ctx->store, sg_revoke, &op, err) < 0)
+		return NULL;
+	net_sync(ctx, NULL); /* and a revoked one closes at once */
+	return op.resp;
 }
 
 static const struct filter_field group_filters[] = {
@@ -542,32 +556,23 @@ json_object *ec2_describe_security_groups(struct ec2_ctx *ctx, json_object *req,
 	return rc < 0 ? NULL : op.resp;
 }
 
-/* Group ids that live instances of this state folder use. */
+/* Whether a live instance of this state folder uses group gid (who: the first one). */
 static bool group_in_use(struct ec2_ctx *ctx, const char *gid, char *who, size_t size)
 {
-	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(ctx->conn, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT), i;
-	bool used = n < 0;
+	struct ec2_dom *doms = NULL;
+	size_t n = 0, i, k;
+	bool used = false;
 
-	for (i = 0; i < n; i++) {
-		char *xml = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT, EC2_META_NS,
-						 VIR_DOMAIN_AFFECT_CONFIG);
-		struct ec2_meta m;
-		size_t k;
-
-		if (!used && xml && ec2_meta_from_xml(xml, &m, NULL) == 0) {
-			for (k = 0; m.groups && k < json_object_array_length(m.groups); k++)
-				if (strcmp(m.pool, ctx->pool_name) == 0 &&
-				    strcmp(req_str0(json_object_array_get_idx(m.groups, k), "GroupId"), gid) == 0) {
-					used = true;
-					snprintf(who, size, "%s", virDomainGetName(doms[i]));
-				}
-			ec2_meta_clear(&m);
-		}
-		free(xml);
-		virDomainFree(doms[i]);
-	}
-	free(doms);
+	if (ec2_doms_list(ctx, 0, &doms, &n, NULL) < 0)
+		return true; /* when in doubt, keep the group */
+	for (i = 0; i < n && !used; i++)
+		for (k = 0; doms[i].meta.groups && k < json_object_array_length(doms[i].meta.groups); k++)
+			if (strcmp(req_str0(json_object_array_get_idx(doms[i].meta.groups, k), "GroupId"),
+				   gid) == 0) {
+				used = true;
+				snprintf(who, size, "%s", virDomainGetName(doms[i].dom));
+			}
+	ec2_doms_free(doms, n);
 	return used;
 }
 
@@ -633,12 +638,17 @@ static int sg_resolve(json_object *root, void *opaque, struct ec2_error *err)
 	return 0;
 }
 
-json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, struct ec2_error *err)
+json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, char vpc[EC2_ID_MAX],
+			      char subnet[EC2_ID_MAX], struct ec2_error *err)
 {
 	struct sg_op op = { ctx, ids, NULL };
 	json_object *root = read_groups(ctx, err);
 	int rc = root ? sg_resolve(root, &op, err) : -1;
 
+	if (rc == 0) {
+		snprintf(vpc, EC2_ID_MAX, "%s", req_str0(root, "DefaultVpcId"));
+		snprintf(subnet, EC2_ID_MAX, "%s", req_str0(root, "DefaultSubnetId"));
+	}
 	json_object_put(root);
 	return rc < 0 ? NULL : op.resp;
 }

@@ -12,8 +12,8 @@
 
 struct store {
 	char *path;
+	char *dir;
 	char *lock_path;
-	char *launch_lock_path;
 };
 
 static time_t real_now(void)
@@ -33,8 +33,10 @@ struct store *store_open(const char *dir, struct ec2_error *err)
 	if (!s)
 		abort();
 	s->path = util_strdupf("%s/state.json", dir);
+	s->dir = strdup(dir);
+	if (!s->dir)
+		abort();
 	s->lock_path = util_strdupf("%s/state.lock", dir);
-	s->launch_lock_path = util_strdupf("%s/launch.lock", dir);
 	return s;
 }
 
@@ -43,8 +45,8 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	free(s->path);
+	free(s->dir);
 	free(s->lock_path);
-	free(s->launch_lock_path);
 	free(s);
 }
 
@@ -163,12 +165,16 @@ out:
 	return rc;
 }
 
-int store_lock_launch(struct store *s, struct ec2_error *err)
+int store_lock(struct store *s, const char *name, struct ec2_error *err)
 {
-	return lock_file(s->launch_lock_path, LOCK_EX, err);
+	char *path = util_strdupf("%s/%s.lock", s->dir, name);
+	int fd = lock_file(path, LOCK_EX, err);
+
+	free(path);
+	return fd;
 }
 
-void store_unlock_launch(int fd)
+void store_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd);

@@ -20,6 +20,11 @@ static void fill_meta(struct ec2_meta *m)
 	strcpy(m->root_volume, "i-0123456789abcdef0-root.qcow2");
 	strcpy(m->pool, "ec2-lite");
 	strcpy(m->accelerator, "tcg");
+	strcpy(m->private_ip, "172.31.5.9");
+	strcpy(m->public_ip, "127.77.3.4");
+	strcpy(m->eni_id, "eni-0123456789abcdef0");
+	strcpy(m->vpc_id, "vpc-0123456789abcdef0");
+	strcpy(m->subnet_id, "subnet-0123456789abcdef0");
 	m->tags = json_tokener_parse("[{\"Key\": \"Name\", \"Value\": \"web <&> \\\"'\"}]");
 }
 
@@ -49,6 +54,10 @@ START_TEST(golden_domain_xml)
 		.console_log = "/var/lib/ec2-lite/instances/i-0123456789abcdef0/console.log",
 		.seed = variants[_i].kernel ? "/var/lib/ec2-lite/instances/i-0123456789abcdef0/seed.iso"
 					    : NULL,
+		/* The NIC is on QEMU's command line (net_qemu_args), with what libvirt must not
+		 * escape away. */
+		.netdev = variants[_i].kernel ? "user,id=ec2net0,net=172.31.0.0/20,restrict=on" : NULL,
+		.nic = variants[_i].kernel ? "virtio-net-pci,netdev=ec2net0,addr=0x1f" : NULL,
 		.meta = &m,
 	};
 	char *xml;
@@ -90,6 +99,11 @@ START_TEST(metadata_round_trip)
 	ck_assert_int_eq(back.pending_since, 1764574860);
 	ck_assert_str_eq(back.transition_reason, m.transition_reason);
 	ck_assert_str_eq(back.state_reason, m.state_reason);
+	ck_assert_str_eq(back.private_ip, "172.31.5.9");
+	ck_assert_str_eq(back.public_ip, "127.77.3.4");
+	ck_assert_str_eq(back.eni_id, m.eni_id);
+	ck_assert_str_eq(back.vpc_id, m.vpc_id);
+	ck_assert_str_eq(back.subnet_id, m.subnet_id);
 	ck_assert_str_eq(json_object_to_json_string(back.tags), json_object_to_json_string(m.tags));
 	free(xml);
 	ec2_meta_clear(&m);

@@ -38,6 +38,11 @@ struct ec2_meta {
 	json_object *groups;           /* array of {"GroupId","GroupName"}, owned; NULL for none */
 	char key_name[256];            /* the key pair it was launched with, or "" */
 	long long console_offset;      /* console log size at the last start or reboot */
+	char private_ip[16];           /* fixed at launch, in the default subnet (172.31.0.0/20) */
+	char public_ip[16];            /* on the loopback range; given at start, released at stop */
+	char eni_id[EC2_ID_MAX];       /* eni-...: the primary network interface */
+	char vpc_id[EC2_ID_MAX];       /* the default VPC's and subnet's ids at launch */
+	char subnet_id[EC2_ID_MAX];
 };
 
 /* Releases what m owns (the tags); m itself is the caller's. */
@@ -62,6 +67,8 @@ struct domspec {
 	const char *cmdline;      /* may be NULL */
 	const char *console_log;  /* serial console log file, kept across reboots */
 	const char *seed;         /* the NoCloud seed ISO, attached as a read-only CD-ROM */
+	const char *netdev;       /* QEMU -netdev and -device values of the instance's NIC (user-mode */
+	const char *nic;          /* networking, which libvirt 9 cannot express), or NULL for none */
 	const struct ec2_meta *meta;
 };
 

@@ -13,6 +13,7 @@
 
 #include "ec2lite/config.h"
 #include "ec2lite/conn.h"
+#include "ec2lite/domxml.h"
 #include "ec2lite/error.h"
 #include "ec2lite/store.h"
 #include "ec2lite/types.h"
@@ -42,6 +43,7 @@ struct ec2_ctx {
 	char *instances_dir;  /* <state-dir>/instances/<id>: console log, seed */
 	char *kernels_dir;    /* <state-dir>/kernels/<ami>: kernel and initrd of kernel-boot AMIs */
 	bool events;          /* opened with EC2_CTX_EVENTS */
+	bool net_stale;       /* an instance stopped: its public IP and forwards are to go */
 	struct ec2_reboot_watch *reboots; /* ACPI reboots asked for by this process, not yet seen */
 	size_t nreboots;
 };
@@ -102,6 +104,24 @@ json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,
 /* For tests: when >= 0, the launch of the instance with this launch index fails after its
  * volume and domain were made, so that the undo of a partial launch can be checked. */
 extern int ec2_test_fail_launch_index;
+
+/* For the model's own modules: the instance domains libvirt holds, with their metadata. */
+struct ec2_dom {
+	virDomainPtr dom;
+	struct ec2_meta meta;
+};
+#define EC2_DOMS_ACTIVE 0x1    /* running ones only */
+#define EC2_DOMS_ALL_POOLS 0x2 /* every state folder's, not only this one's (address allocation) */
+/* Every persistent domain named like an instance that carries ec2-lite metadata (of this state
+ * folder unless EC2_DOMS_ALL_POOLS). Free with ec2_doms_free. */
+int ec2_doms_list(struct ec2_ctx *ctx, unsigned flags, struct ec2_dom **out, size_t *count,
+		  struct ec2_error *err);
+void ec2_doms_free(struct ec2_dom *v, size_t n);
+/* The ec2-lite metadata of dom's persistent definition into m (cleared first); -1 when it has
+ * none. */
+int ec2_meta_load(virDomainPtr dom, struct ec2_meta *m);
+/* Writes m into dom's persistent definition, and into the live one while it runs. */
+int ec2_meta_save(virDomainPtr dom, const struct ec2_meta *m, struct ec2_error *err);
 
 /* For the model's own modules: the pool (made and started if missing; caller frees with
  * virStoragePoolFree), an image record from the store (new reference) and removal of an image's

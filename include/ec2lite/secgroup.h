@@ -13,6 +13,7 @@
 
 #include "ec2lite/ec2.h"
 #include "ec2lite/error.h"
+#include "ec2lite/ids.h"
 
 json_object *ec2_create_security_group(struct ec2_ctx *ctx, json_object *req,
 				       struct ec2_error *err);
@@ -31,8 +32,10 @@ json_object *ec2_describe_key_pairs(struct ec2_ctx *ctx, json_object *req, struc
 json_object *ec2_delete_key_pair(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 
 /* For RunInstances: the groups named by ids (all must exist; NULL or empty: the default group) as
- * [{"GroupId","GroupName"}] (new reference), or NULL with err InvalidGroup.NotFound. */
-json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, struct ec2_error *err);
+ * [{"GroupId","GroupName"}] (new reference), or NULL with err InvalidGroup.NotFound; vpc and
+ * subnet get the default VPC's and subnet's ids. */
+json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, char vpc[EC2_ID_MAX],
+			      char subnet[EC2_ID_MAX], struct ec2_error *err);
 
 /* For RunInstances: the OpenSSH public key line of key pair name (caller frees), or NULL with
  * err InvalidKeyPair.NotFound. */

@@ -33,11 +33,12 @@ json_object *store_read(struct store *s, struct ec2_error *err);
 typedef int (*store_update_fn)(json_object *root, void *opaque, struct ec2_error *err);
 int store_update(struct store *s, store_update_fn fn, void *opaque, struct ec2_error *err);
 
-/* A separate exclusive lock, held across a whole launch (capacity check to domains defined) so
- * that two launches cannot both take the last capacity. Returns a descriptor for
- * store_unlock_launch, or -1. */
-int store_lock_launch(struct store *s, struct ec2_error *err);
-void store_unlock_launch(int fd);
+/* A named exclusive lock beside the store (<state-dir>/<name>.lock), for work longer than one
+ * update: "launch" is held across a whole launch (capacity check to domains defined) so that two
+ * launches cannot both take the last capacity; "net" across a change of an instance's forwards.
+ * Returns a descriptor for store_unlock, or -1. */
+int store_lock(struct store *s, const char *name, struct ec2_error *err);
+void store_unlock(int fd);
 
 /* The sub-object root[key], created empty if missing (borrowed). */
 json_object *store_section(json_object *root, const char *key);

@@ -1,0 +1,53 @@
+/* Instance networking, inside the network rule (the host talks to guests only over 127.0.0.0/8).
+ *
+ * Each instance has QEMU user-mode networking with no route out (restrict=on): its own little
+ * network, the default subnet 172.31.0.0/20 of the default VPC (172.31.0.0/16), with the router at
+ * 172.31.0.1 and the DNS address at 172.31.0.2 as in a VPC. The instance's private IP is fixed at
+ * launch and handed out by QEMU's DHCP (its first lease); its public IP is an address of its own on
+ * the loopback range 127.77.0.0/16, given at each start and released at stop, as EC2 does.
+ *
+ * Security-group ingress rules become QEMU host forwards from the public IP to the private one,
+ * added and removed through QEMU's monitor while the instance runs, so a rule takes effect at once.
+ * A rule counts when its CIDR covers 127.0.0.1, the address every host client comes from. QEMU
+ * runs unprivileged and cannot listen below port 1024: for those TCP ports it listens on the
+ * instance's backend address (127.78.A.B for 172.31.A.B) at port + 40000, and ec2-lite's port
+ * forwarder (portfwd.h) listens on the public IP's low port and relays. */
+#ifndef EC2LITE_NET_H
+#define EC2LITE_NET_H
+
+#include <json-c/json.h>
+
+#include "ec2lite/ec2.h"
+#include "ec2lite/error.h"
+
+#define EC2_NET_VPC_CIDR "172.31.0.0/16"
+#define EC2_NET_SUBNET_CIDR "172.31.0.0/20"
+#define EC2_NET_ROUTER "172.31.0.1"
+#define EC2_NET_DNS "172.31.0.2"
+#define EC2_NET_LOW_PORT_OFFSET 40000
+#define EC2_NET_MAX_FORWARDS 256 /* ports forwarded per instance at most */
+#define EC2_NET_WIDE_RANGE 64    /* a TCP rule wider than this forwards only the common ports in it */
+
+/* A private IP of the default subnet that no instance (of any state folder) has. */
+int net_private_ip_new(struct ec2_ctx *ctx, char out[16], struct ec2_error *err);
+
+/* EC2's host name of a private IP, "ip-172-31-5-9" (size: 32 is enough). */
+void net_hostname(const char *private_ip, char *out, size_t size);
+/* The NIC's MAC address, derived from the private IP (18 bytes). */
+void net_mac(const char *private_ip, char out[18]);
+/* QEMU's -netdev and -device values for the NIC of an instance (caller frees both). */
+void net_qemu_args(const char *private_ip, char **netdev, char **nic);
+
+/* The ports that groups (an instance's [{"GroupId"}]) open, per the store's security groups
+ * (root is a store snapshot): an array of {"Protocol": "tcp"|"udp", "Port": N}, sorted, at most
+ * EC2_NET_MAX_FORWARDS (new reference). */
+json_object *net_open_ports(json_object *root, json_object *groups);
+
+/* Brings networking in line with libvirt and the security groups, for every instance of this
+ * state folder: a running instance without a public IP gets one, a stopped one gives its up, every
+ * running instance's QEMU forwards are made to match its groups' rules, and the port forwarder's
+ * table to match the low ports. Returns once the ports listen. Instances launched without a
+ * network (before ec2-lite had one) are left alone. */
+int net_sync(struct ec2_ctx *ctx, struct ec2_error *err);
+
+#endif

@@ -1,0 +1,382 @@
+/* Instance networking: see include/ec2lite/net.h. */
+#include "ec2lite/net.h"
+
+#include <arpa/inet.h>
+#include <libvirt/libvirt-qemu.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "ec2lite/portfwd.h"
+#include "ec2lite/util.h"
+
+#define NETDEV_ID "ec2net0"
+/* The NIC's PCI slot: given explicitly because libvirt does not know of the device (it is on
+ * QEMU's command line, not in the domain XML) and fills slots from the bottom. */
+#define NIC_PCI_SLOT "0x1f"
+
+static unsigned rnd(void)
+{
+	unsigned v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = (unsigned)rand();
+	return v;
+}
+
+static bool in_list(json_object *list, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(list); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(list, i)), s) == 0)
+			return true;
+	return false;
+}
+
+/* The addresses in use: private ones of every instance, public ones of the running ones, of
+ * every state folder (they share the host's loopback). */
+static json_object *used_addresses(struct ec2_ctx *ctx, bool public, struct ec2_error *err)
+{
+	struct ec2_dom *doms = NULL;
+	size_t n = 0, i;
+	json_object *used;
+
+	if (ec2_doms_list(ctx, EC2_DOMS_ALL_POOLS | (public ? EC2_DOMS_ACTIVE : 0), &doms, &n, err) < 0)
+		return NULL;
+	used = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		const char *ip = public ? doms[i].meta.public_ip : doms[i].meta.private_ip;
+
+		if (ip[0])
+			json_object_array_add(used, json_object_new_string(ip));
+	}
+	ec2_doms_free(doms, n);
+	return used;
+}
+
+int net_private_ip_new(struct ec2_ctx *ctx, char out[16], struct ec2_error *err)
+{
+	json_object *used = used_addresses(ctx, false, err);
+	int tries;
+
+	if (!used)
+		return -1;
+	for (tries = 0; tries < 10000; tries++) {
+		/* 172.31.0.0/20 without the addresses a VPC reserves: the first four and the last. */
+		unsigned host = 4 + rnd() % (4096 - 5);
+
+		snprintf(out, 16, "172.31.%u.%u", host >> 8, host & 0xff);
+		if (!in_list(used, out)) {
+			json_object_put(used);
+			return 0;
+		}
+	}
+	json_object_put(used);
+	ec2_error_set(err, "InsufficientFreeAddressesInSubnet",
+		      "There are not enough free addresses in subnet %s", EC2_NET_SUBNET_CIDR);
+	return -1;
+}
+
+static int public_ip_new(json_object *used, char out[16])
+{
+	int tries;
+
+	for (tries = 0; tries < 10000; tries++) {
+		unsigned v = rnd();
+
+		snprintf(out, 16, "127.77.%u.%u", (v >> 8) & 0xff, 1 + (v & 0xff) % 254);
+		if (!in_list(used, out)) {
+			json_object_array_add(used, json_object_new_string(out));
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int octets(const char *ip, unsigned o[4])
+{
+	return sscanf(ip, "%u.%u.%u.%u", &o[0], &o[1], &o[2], &o[3]) == 4 ? 0 : -1;
+}
+
+void net_hostname(const char *private_ip, char *out, size_t size)
+{
+	unsigned o[4] = { 0 };
+
+	octets(private_ip, o);
+	snprintf(out, size, "ip-%u-%u-%u-%u", o[0], o[1], o[2], o[3]);
+}
+
+void net_mac(const char *private_ip, char out[18])
+{
+	unsigned o[4] = { 0 };
+
+	/* A locally administered unicast address, as EC2's 0a:/0e:/12:... are. */
+	octets(private_ip, o);
+	snprintf(out, 18, "0e:ec:%02x:%02x:%02x:%02x", o[0] & 0xff, o[1] & 0xff, o[2] & 0xff,
+		 o[3] & 0xff);
+}
+
+static void backend_ip(const char *private_ip, char out[16])
+{
+	unsigned o[4] = { 0 };
+
+	octets(private_ip, o);
+	snprintf(out, 16, "127.78.%u.%u", o[2] & 0xff, o[3] & 0xff);
+}
+
+void net_qemu_args(const char *private_ip, char **netdev, char **nic)
+{
+	char mac[18], host[32];
+
+	net_mac(private_ip, mac);
+	net_hostname(private_ip, host, sizeof(host));
+	*netdev = util_strdupf("user,id=" NETDEV_ID ",net=" EC2_NET_SUBNET_CIDR ",host=" EC2_NET_ROUTER
+			       ",dns=" EC2_NET_DNS ",dhcpstart=%s,hostname=%s,restrict=on",
+			       private_ip, host);
+	*nic = util_strdupf("virtio-net-pci,netdev=" NETDEV_ID ",mac=%s,bus=pci.0,addr=" NIC_PCI_SLOT,
+			    mac);
+}
+
+/* ---------- which ports the security groups open ---------- */
+
+static bool covers_localhost(const char *cidr)
+{
+	char ip[32];
+	const char *slash = cidr ? strchr(cidr, '/') : NULL;
+	struct in_addr a;
+	unsigned long bits;
+	uint32_t mask, net, lo = 0x7f000001u;
+
+	if (!slash || (size_t)(slash - cidr) >= sizeof(ip))
+		return false;
+	memcpy(ip, cidr, (size_t)(slash - cidr));
+	ip[slash - cidr] = '\0';
+	bits = strtoul(slash + 1, NULL, 10);
+	if (inet_pton(AF_INET, ip, &a) != 1 || bits > 32)
+		return false;
+	mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+	net = ntohl(a.s_addr);
+	return (net & mask) == (lo & mask);
+}
+
+/* The ports a wide TCP rule (All traffic, 0-65535, ...) opens: QEMU listens on each forwarded
+ * port, so a whole range cannot be; these are the ports servers commonly use. A wide UDP range
+ * opens nothing. */
+static const int common_ports[] = { 22, 80, 443, 3000, 3306, 5000, 5432, 6379, 8000, 8080, 8443,
+				    8888, 9000, 27017 };
+
+static void open_port(char *open, int proto, long long port, size_t *count)
+{
+	size_t at = (size_t)proto * 65536 + (size_t)port;
+
+	if (port < 1 || port > 65535 || open[at] || *count >= EC2_NET_MAX_FORWARDS)
+		return;
+	open[at] = 1;
+	(*count)++;
+}
+
+json_object *net_open_ports(json_object *root, json_object *groups)
+{
+	json_object *sgs = NULL, *out = json_object_new_array();
+	char *open = calloc(2 * 65536, 1); /* [0]: tcp, [1]: udp */
+	size_t i, j, count = 0;
+	long long p;
+	int proto;
+
+	if (!open)
+		abort();
+	json_object_object_get_ex(root, "security_groups", &sgs);
+	for (i = 0; groups && i < json_object_array_length(groups); i++) {
+		json_object *g = NULL, *rules = NULL;
+
+		if (!sgs || !json_object_object_get_ex(sgs, req_str0(json_object_array_get_idx(groups, i),
+								     "GroupId"), &g) ||
+		    !json_object_object_get_ex(g, "Rules", &rules))
+			continue;
+		for (j = 0; j < json_object_array_length(rules); j++) {
+			json_object *r = json_object_array_get_idx(rules, j);
+			const char *ip_proto = req_str0(r, "IpProtocol");
+			long long from = -1, to = -1;
+
+			if (!covers_localhost(req_string(r, "CidrIpv4")))
+				continue;
+			req_int(r, "FromPort", &from, NULL);
+			req_int(r, "ToPort", &to, NULL);
+			for (proto = 0; proto < 2; proto++) {
+				if (strcmp(ip_proto, "-1") != 0 &&
+				    strcmp(ip_proto, proto == 0 ? "tcp" : "udp") != 0)
+					continue;
+				if (strcmp(ip_proto, "-1") == 0) {
+					from = 0;
+					to = 65535;
+				}
+				if (to - from + 1 <= EC2_NET_WIDE_RANGE) {
+					for (p = from; p <= to; p++)
+						open_port(open, proto, p, &count);
+				} else if (proto == 0) {
+					size_t k;
+
+					for (k = 0; k < sizeof(common_ports) / sizeof(common_ports[0]); k++)
+						if (common_ports[k] >= from && common_ports[k] <= to)
+							open_port(open, proto, common_ports[k], &count);
+				}
+			}
+		}
+	}
+	for (proto = 0; proto < 2; proto++)
+		for (p = 1; p <= 65535; p++)
+			if (open[(size_t)proto * 65536 + (size_t)p]) {
+				json_object *o = json_object_new_object();
+
+				json_add_str(o, "Protocol", proto == 0 ? "tcp" : "udp");
+				json_add_int(o, "Port", p);
+				json_object_array_add(out, o);
+			}
+	free(open);
+	return out;
+}
+
+/* ---------- QEMU's host forwards ---------- */
+
+static char *hmp(virDomainPtr dom, const char *cmd)
+{
+	char *out = NULL;
+
+	if (virDomainQemuMonitorCommand(dom, cmd, &out, VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) < 0)
+		return NULL;
+	return out;
+}
+
+/* The host forwards QEMU has now, as "tcp:ADDR:PORT" (info usernet's HOST_FORWARD lines:
+ * "  TCP[HOST_FORWARD]  20  127.77.0.5  8080  172.31.5.9  80  0  0"). */
+static json_object *current_forwards(virDomainPtr dom)
+{
+	char *text = hmp(dom, "info usernet"), *line, *save = NULL;
+	json_object *out;
+
+	if (!text)
+		return NULL;
+	out = json_object_new_array();
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char what[32], addr[64], key[128];
+		int fd, port;
+
+		if (sscanf(line, " %31s %d %63s %d", what, &fd, addr, &port) != 4 ||
+		    !strstr(what, "[HOST_FORWARD]"))
+			continue;
+		snprintf(key, sizeof(key), "%s:%s:%d", strncmp(what, "UDP", 3) == 0 ? "udp" : "tcp",
+			 addr, port);
+		json_object_array_add(out, json_object_new_string(key));
+	}
+	free(text);
+	return out;
+}
+
+/* Makes the instance's QEMU forwards what ports asks for; low TCP ports go to the forwarder's
+ * table (forwards). */
+static void sync_instance(virDomainPtr dom, const struct ec2_meta *m, json_object *ports,
+			  json_object *forwards)
+{
+	json_object *have = current_forwards(dom), *want = json_object_new_array();
+	char back[16];
+	size_t i;
+
+	backend_ip(m->private_ip, back);
+	for (i = 0; i < json_object_array_length(ports); i++) {
+		json_object *p = json_object_array_get_idx(ports, i);
+		const char *proto = req_str0(p, "Protocol");
+		long long port = 0;
+		char key[128], *cmd;
+
+		req_int(p, "Port", &port, NULL);
+		if (port < 1024 && strcmp(proto, "udp") == 0)
+			continue; /* the forwarder relays TCP only */
+		if (port < 1024) {
+			json_object *f = json_object_new_object();
+
+			json_add_str(f, "Listen", m->public_ip);
+			json_add_int(f, "Port", port);
+			json_add_str(f, "Target", back);
+			json_add_int(f, "TargetPort", port + EC2_NET_LOW_PORT_OFFSET);
+			json_object_array_add(forwards, f);
+			snprintf(key, sizeof(key), "tcp:%s:%lld", back, port + EC2_NET_LOW_PORT_OFFSET);
+		} else {
+			snprintf(key, sizeof(key), "%s:%s:%lld", proto, m->public_ip, port);
+		}
+		json_object_array_add(want, json_object_new_string(key));
+		if (have && !in_list(have, key)) {
+			cmd = util_strdupf("hostfwd_add " NETDEV_ID " %s-:%lld", key, port);
+			free(hmp(dom, cmd));
+			free(cmd);
+		}
+	}
+	for (i = 0; have && i < json_object_array_length(have); i++) {
+		const char *key = json_object_get_string(json_object_array_get_idx(have, i));
+
+		if (!in_list(want, key)) {
+			char *cmd = util_strdupf("hostfwd_remove " NETDEV_ID " %s", key);
+
+			free(hmp(dom, cmd));
+			free(cmd);
+		}
+	}
+	json_object_put(have);
+	json_object_put(want);
+}
+
+int net_sync(struct ec2_ctx *ctx, struct ec2_error *err)
+{
+	struct ec2_dom *doms = NULL;
+	size_t n = 0, i;
+	json_object *root = NULL, *used = NULL, *forwards = NULL;
+	long long version = 0;
+	int lock, rc = -1;
+	bool test = ec2_conn_is_test(ctx->conn);
+
+	lock = store_lock(ctx->store, "net", err);
+	if (lock < 0)
+		return -1;
+	if (!(root = store_read(ctx->store, err)) || ec2_doms_list(ctx, 0, &doms, &n, err) < 0 ||
+	    !(used = used_addresses(ctx, true, err)))
+		goto out;
+	forwards = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct ec2_meta *m = &doms[i].meta;
+		json_object *ports;
+
+		if (!m->private_ip[0])
+			continue;
+		if (virDomainIsActive(doms[i].dom) != 1) {
+			if (m->public_ip[0]) {
+				/* Stopped: the public IP goes back, as on EC2. */
+				m->public_ip[0] = '\0';
+				ec2_meta_save(doms[i].dom, m, NULL);
+			}
+			continue;
+		}
+		if (!m->public_ip[0]) {
+			if (public_ip_new(used, m->public_ip) < 0 ||
+			    ec2_meta_save(doms[i].dom, m, err) < 0) {
+				m->public_ip[0] = '\0';
+				continue;
+			}
+		}
+		if (test)
+			continue; /* the test driver runs no QEMU */
+		ports = net_open_ports(root, m->groups);
+		sync_instance(doms[i].dom, m, ports, forwards);
+		json_object_put(ports);
+	}
+	rc = test ? 0 : portfwd_publish(ctx->cfg->state_dir, forwards, &version, err);
+out:
+	store_unlock(lock);
+	json_object_put(root);
+	json_object_put(used);
+	json_object_put(forwards);
+	ec2_doms_free(doms, n);
+	if (rc == 0 && version > 0)
+		rc = portfwd_wait(ctx->cfg->state_dir, version, err);
+	return rc;
+}

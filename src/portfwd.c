@@ -1,0 +1,642 @@
+/* The port forwarder daemon: see include/ec2lite/portfwd.h.
+ *
+ * One process, one epoll loop: an inotify descriptor on the state folder (the table changed, the
+ * folder went), a listening socket per forward, and for each relayed connection its two sockets,
+ * each with a buffer of what was read from it and not yet written to the other. Half-closes are
+ * passed on (EOF on one side becomes shutdown(SHUT_WR) on the other once its buffer is written),
+ * so protocols that close one direction first (HTTP/1.0 clients, ssh) work. */
+#include "ec2lite/portfwd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ec2lite/util.h"
+
+#define TABLE "forwarder.json"
+#define STATUS "forwarder-status.json"
+#define LOCK "forwarder.lock"
+#define NET_LOCK "net.lock" /* the store's "net" lock (store_lock) */
+#define BUF_SIZE (64 * 1024)
+
+/* ---------- the table, as the front half (ec2-lite) writes it ---------- */
+
+static json_object *read_json(const char *state_dir, const char *name)
+{
+	char *path = util_strdupf("%s/%s", state_dir, name);
+	json_object *o = json_object_from_file(path);
+
+	free(path);
+	return o;
+}
+
+static int try_lock(const char *path, int *fd_out)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return 0;
+	}
+	*fd_out = fd;
+	return 1;
+}
+
+bool portfwd_running(const char *state_dir)
+{
+	char *path = util_strdupf("%s/%s", state_dir, LOCK);
+	int fd = -1, rc = try_lock(path, &fd);
+
+	free(path);
+	if (rc == 1)
+		close(fd);
+	return rc == 0;
+}
+
+/* Forks the daemon: it inherits lock_fd (holding forwarder.lock) and nothing else. The parent
+ * returns once the intermediate child has exited, so no zombie is left behind. */
+static int spawn(const char *state_dir, int lock_fd, struct ec2_error *err)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ec2_error_set_errno(err, errno, "cannot start the port forwarder");
+		return -1;
+	}
+	if (pid == 0) {
+		int null;
+
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		/* The daemon: descriptors 0-2 on /dev/null, the lock on 3, nothing else (a test
+		 * runner waits for its pipes to close; libvirt's socket is not ours to keep). */
+		null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (lock_fd != 3) {
+			dup2(lock_fd, 3);
+		}
+		fcntl(3, F_SETFD, FD_CLOEXEC);
+		close_range(4, ~0U, 0);
+		signal(SIGPIPE, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		portfwd_serve(state_dir, 3);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+int portfwd_publish(const char *state_dir, json_object *forwards, long long *version,
+		    struct ec2_error *err)
+{
+	json_object *old = read_json(state_dir, TABLE), *old_fw = NULL, *table;
+	long long v = 0;
+	const char *text;
+	char *path, *lock_path;
+	int lock_fd = -1, rc = 0;
+	bool same;
+
+	*version = 0;
+	if (old) {
+		req_int(old, "Version", &v, NULL);
+		json_object_object_get_ex(old, "Forwards", &old_fw);
+	}
+	same = old_fw ? json_object_equal(old_fw, forwards) :
+			json_object_array_length(forwards) == 0;
+	if (!same) {
+		table = json_object_new_object();
+		json_add_int(table, "Version", v + 1);
+		json_object_object_add(table, "Forwards", json_object_get(forwards));
+		text = json_object_to_json_string_ext(table, JSON_C_TO_STRING_PRETTY);
+		path = util_strdupf("%s/%s", state_dir, TABLE);
+		rc = util_write_file_atomic(path, text, strlen(text), 0644, err);
+		free(path);
+		json_object_put(table);
+		v++;
+	}
+	json_object_put(old);
+	if (rc < 0 || json_object_array_length(forwards) == 0)
+		return rc;
+	lock_path = util_strdupf("%s/%s", state_dir, LOCK);
+	if (try_lock(lock_path, &lock_fd) == 1) {
+		rc = spawn(state_dir, lock_fd, err);
+		close(lock_fd); /* the daemon holds the lock through its own copy */
+		same = false;   /* a new daemon answers the table it finds */
+	}
+	free(lock_path);
+	if (rc == 0 && !same)
+		*version = v;
+	return rc;
+}
+
+int portfwd_wait(const char *state_dir, long long version, struct ec2_error *err)
+{
+	double deadline = util_monotonic() + 5;
+	json_object *st;
+
+	if (version <= 0)
+		return 0;
+	for (;;) {
+		long long v = 0;
+
+		st = read_json(state_dir, STATUS);
+		if (st && req_int(st, "Version", &v, NULL) == 1 && v >= version)
+			break;
+		json_object_put(st);
+		if (util_monotonic() > deadline) {
+			ec2_error_set(err, EC2_ERR_INTERNAL, "the port forwarder did not answer");
+			return -1;
+		}
+		util_sleep_ms(10);
+	}
+	{
+		json_object *errors = NULL;
+		int rc = 0;
+
+		if (json_object_object_get_ex(st, "Errors", &errors) &&
+		    json_object_array_length(errors) > 0) {
+			ec2_error_set(err, EC2_ERR_INTERNAL, "the port forwarder cannot listen on %s",
+				      json_object_get_string(json_object_array_get_idx(errors, 0)));
+			rc = -1;
+		}
+		json_object_put(st);
+		return rc;
+	}
+}
+
+json_object *portfwd_status(const char *state_dir)
+{
+	json_object *t = read_json(state_dir, TABLE), *st = read_json(state_dir, STATUS);
+	json_object *out = json_object_new_object(), *fw = NULL, *errors = NULL;
+	bool running = portfwd_running(state_dir);
+
+	json_add_bool(out, "Running", running);
+	json_add_int(out, "Forwards", t && json_object_object_get_ex(t, "Forwards", &fw) ?
+		     (int64_t)json_object_array_length(fw) : 0);
+	json_object_object_add(out, "Errors", running && st &&
+			       json_object_object_get_ex(st, "Errors", &errors) ?
+			       json_object_get(errors) : json_object_new_array());
+	json_object_put(t);
+	json_object_put(st);
+	return out;
+}
+
+void portfwd_heal(const char *state_dir)
+{
+	json_object *t = read_json(state_dir, TABLE), *fw = NULL;
+	char *lock_path;
+	int lock_fd = -1;
+
+	if (t && json_object_object_get_ex(t, "Forwards", &fw) && json_object_array_length(fw) > 0) {
+		lock_path = util_strdupf("%s/%s", state_dir, LOCK);
+		if (try_lock(lock_path, &lock_fd) == 1) {
+			spawn(state_dir, lock_fd, NULL);
+			close(lock_fd);
+		}
+		free(lock_path);
+	}
+	json_object_put(t);
+}
+
+/* ---------- the daemon ---------- */
+
+enum { EV_INOTIFY, EV_LISTENER, EV_SIDE };
+
+struct ev {
+	int kind;
+	void *owner;
+	int side; /* EV_SIDE: 0 the client, 1 the backend */
+};
+
+struct listener {
+	struct ev ev;
+	int fd;
+	char listen[INET_ADDRSTRLEN];
+	int port;
+	char target[INET_ADDRSTRLEN];
+	int target_port;
+	struct listener *next;
+};
+
+struct conn {
+	struct ev ev[2];
+	int fd[2];
+	bool connecting;   /* the backend's connect() is under way */
+	char *buf[2];      /* buf[i]: read from fd[i], to be written to fd[1 - i] */
+	size_t len[2], off[2];
+	bool eof[2];       /* fd[i] said EOF */
+	bool shut[2];      /* fd[i] was shut down for writing */
+	bool unwatched[2]; /* fd[i] left the epoll set */
+	bool dead;         /* closed; freed after the current batch of events */
+	struct conn *next, *prev;
+};
+
+struct daemon {
+	const char *dir;
+	int ep;
+	int ino;
+	struct listener *listeners;
+	struct conn *conns;
+	struct conn *dead; /* closed in this batch of events */
+	size_t nconns;
+	size_t nforwards; /* in the table (some may have failed to listen) */
+};
+
+static int sockaddr_of(const char *ip, int port, struct sockaddr_in *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, ip, &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+/* Ends c: its sockets close (and so leave the epoll set) at once, but the memory waits for the end
+ * of the batch of events (conns_reap), which may still hold events of c's other side. */
+static void conn_close(struct daemon *d, struct conn *c)
+{
+	int i;
+
+	if (c->dead)
+		return;
+	for (i = 0; i < 2; i++) {
+		if (c->fd[i] >= 0)
+			close(c->fd[i]);
+		c->fd[i] = -1;
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		d->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	d->nconns--;
+	c->dead = true;
+	c->next = d->dead;
+	d->dead = c;
+}
+
+static void conns_reap(struct daemon *d)
+{
+	while (d->dead) {
+		struct conn *c = d->dead;
+
+		d->dead = c->next;
+		free(c->buf[0]);
+		free(c->buf[1]);
+		free(c);
+	}
+}
+
+/* What each side of c waits for now: read while its buffer has room and no EOF came, write while
+ * the other side's buffer has data (or the connect is under way). */
+static void conn_arm(struct daemon *d, struct conn *c)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct epoll_event e = { 0 };
+
+		if (c->eof[i] && c->shut[i]) {
+			/* Done both ways on this side: its hang-up would be reported for ever. */
+			if (!c->unwatched[i])
+				epoll_ctl(d->ep, EPOLL_CTL_DEL, c->fd[i], NULL);
+			c->unwatched[i] = true;
+			continue;
+		}
+		if (i == 1 && c->connecting) {
+			e.events = EPOLLOUT;
+		} else {
+			if (!c->eof[i] && c->len[i] < BUF_SIZE && !c->connecting)
+				e.events |= EPOLLIN;
+			if (c->len[1 - i] > c->off[1 - i])
+				e.events |= EPOLLOUT;
+		}
+		e.data.ptr = &c->ev[i];
+		epoll_ctl(d->ep, EPOLL_CTL_MOD, c->fd[i], &e);
+	}
+}
+
+/* Moves bytes as far as they go without blocking; -1 when the connection is over. */
+static int conn_pump(struct conn *c)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		int to = 1 - i;
+
+		/* Read from side i into buf[i]. */
+		while (!c->eof[i] && c->len[i] < BUF_SIZE) {
+			ssize_t n;
+
+			if (c->off[i] > 0 && c->off[i] == c->len[i])
+				c->off[i] = c->len[i] = 0;
+			n = read(c->fd[i], c->buf[i] + c->len[i], BUF_SIZE - c->len[i]);
+			if (n > 0) {
+				c->len[i] += (size_t)n;
+			} else if (n == 0) {
+				c->eof[i] = true;
+			} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				break;
+			} else if (errno != EINTR) {
+				return -1;
+			}
+		}
+		/* Write buf[i] to the other side. */
+		while (c->off[i] < c->len[i]) {
+			ssize_t n = write(c->fd[to], c->buf[i] + c->off[i], c->len[i] - c->off[i]);
+
+			if (n > 0) {
+				c->off[i] += (size_t)n;
+			} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				break;
+			} else if (n < 0 && errno != EINTR) {
+				return -1;
+			}
+		}
+		if (c->off[i] == c->len[i]) {
+			c->off[i] = c->len[i] = 0;
+			if (c->eof[i] && !c->shut[to]) {
+				shutdown(c->fd[to], SHUT_WR);
+				c->shut[to] = true;
+			}
+		}
+	}
+	return c->shut[0] && c->shut[1] ? -1 : 0;
+}
+
+static void on_side(struct daemon *d, struct ev *ev, uint32_t events)
+{
+	struct conn *c = ev->owner;
+
+	if (c->dead)
+		return;
+	if (ev->side == 1 && c->connecting) {
+		int soerr = 0;
+		socklen_t len = sizeof(soerr);
+
+		if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || soerr != 0) {
+			conn_close(d, c);
+			return;
+		}
+		c->connecting = false;
+	}
+	if ((events & EPOLLERR) || conn_pump(c) < 0) {
+		conn_close(d, c);
+		return;
+	}
+	conn_arm(d, c);
+}
+
+static void on_accept(struct daemon *d, struct listener *l)
+{
+	for (;;) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1, i;
+		struct sockaddr_in sa;
+		struct conn *c;
+
+		if (fd < 0)
+			return;
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			return;
+		}
+		c->fd[0] = fd;
+		c->fd[1] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (c->fd[1] < 0 || sockaddr_of(l->target, l->target_port, &sa) < 0 ||
+		    (connect(c->fd[1], (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+		     errno != EINPROGRESS)) {
+			close(fd);
+			if (c->fd[1] >= 0)
+				close(c->fd[1]);
+			free(c);
+			continue;
+		}
+		c->connecting = true;
+		for (i = 0; i < 2; i++) {
+			struct epoll_event e = { 0 };
+
+			setsockopt(c->fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			c->buf[i] = malloc(BUF_SIZE);
+			if (!c->buf[i])
+				abort();
+			c->ev[i].kind = EV_SIDE;
+			c->ev[i].owner = c;
+			c->ev[i].side = i;
+			e.data.ptr = &c->ev[i];
+			epoll_ctl(d->ep, EPOLL_CTL_ADD, c->fd[i], &e);
+		}
+		c->next = d->conns;
+		if (d->conns)
+			d->conns->prev = c;
+		d->conns = c;
+		d->nconns++;
+		conn_arm(d, c);
+	}
+}
+
+static int listen_on(const char *ip, int port)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1;
+
+	if (sockaddr_of(ip, port, &sa) < 0)
+		return -1;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads the table and makes the listeners match it; writes the status. Returns the number of
+ * forwards in the table. */
+static size_t apply_table(struct daemon *d)
+{
+	json_object *t = read_json(d->dir, TABLE), *fw = NULL, *st, *errors;
+	struct listener **lp, *l;
+	long long version = 0;
+	size_t i, n;
+	char *path;
+	const char *text;
+
+	if (t) {
+		req_int(t, "Version", &version, NULL);
+		json_object_object_get_ex(t, "Forwards", &fw);
+	}
+	n = fw ? json_object_array_length(fw) : 0;
+	d->nforwards = n;
+	/* Close what the table no longer has (connections already relayed stay, as EC2's tracked
+	 * connections outlive a revoked rule). */
+	for (lp = &d->listeners; (l = *lp);) {
+		bool keep = false;
+
+		for (i = 0; i < n && !keep; i++) {
+			json_object *f = json_object_array_get_idx(fw, i);
+			long long port = 0, tport = 0;
+
+			req_int(f, "Port", &port, NULL);
+			req_int(f, "TargetPort", &tport, NULL);
+			keep = strcmp(req_str0(f, "Listen"), l->listen) == 0 && port == l->port &&
+			       strcmp(req_str0(f, "Target"), l->target) == 0 && tport == l->target_port;
+		}
+		if (keep) {
+			lp = &l->next;
+			continue;
+		}
+		close(l->fd);
+		*lp = l->next;
+		free(l);
+	}
+	errors = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object *f = json_object_array_get_idx(fw, i);
+		long long port = 0, tport = 0;
+		bool have = false;
+		struct epoll_event e = { 0 };
+
+		req_int(f, "Port", &port, NULL);
+		req_int(f, "TargetPort", &tport, NULL);
+		for (l = d->listeners; l && !have; l = l->next)
+			have = strcmp(req_str0(f, "Listen"), l->listen) == 0 && port == l->port;
+		if (have)
+			continue;
+		l = calloc(1, sizeof(*l));
+		if (!l)
+			abort();
+		snprintf(l->listen, sizeof(l->listen), "%s", req_str0(f, "Listen"));
+		snprintf(l->target, sizeof(l->target), "%s", req_str0(f, "Target"));
+		l->port = (int)port;
+		l->target_port = (int)tport;
+		l->fd = listen_on(l->listen, l->port);
+		if (l->fd < 0) {
+			char *what = util_strdupf("%s:%d (%s)", l->listen, l->port, strerror(errno));
+
+			json_object_array_add(errors, json_object_new_string(what));
+			free(what);
+			free(l);
+			continue;
+		}
+		l->ev.kind = EV_LISTENER;
+		l->ev.owner = l;
+		e.events = EPOLLIN;
+		e.data.ptr = &l->ev;
+		epoll_ctl(d->ep, EPOLL_CTL_ADD, l->fd, &e);
+		l->next = d->listeners;
+		d->listeners = l;
+	}
+	st = json_object_new_object();
+	json_add_int(st, "Version", version);
+	json_add_int(st, "Pid", getpid());
+	json_object_object_add(st, "Errors", errors);
+	text = json_object_to_json_string(st);
+	path = util_strdupf("%s/%s", d->dir, STATUS);
+	util_write_file_atomic(path, text, strlen(text), 0644, NULL);
+	free(path);
+	json_object_put(st);
+	json_object_put(t);
+	return n;
+}
+
+/* With an empty table and no connection left the daemon ends; it decides under the "net" lock,
+ * so that a table written meanwhile is either seen now or finds no daemon (and starts one). */
+static bool may_exit(struct daemon *d)
+{
+	char *path = util_strdupf("%s/%s", d->dir, NET_LOCK);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	free(path);
+	if (fd < 0)
+		return true;
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	if (apply_table(d) == 0 && d->nconns == 0)
+		return true; /* the lock goes with the process */
+	close(fd);
+	return false;
+}
+
+void portfwd_serve(const char *state_dir, int lock_fd)
+{
+	struct daemon d = { .dir = state_dir, .ep = -1, .ino = -1 };
+	struct ev ino_ev = { .kind = EV_INOTIFY };
+	struct epoll_event e = { 0 }, events[64];
+	bool gone = false;
+
+	(void)lock_fd; /* held until the process ends */
+	d.ep = epoll_create1(EPOLL_CLOEXEC);
+	d.ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d.ep < 0 || d.ino < 0 ||
+	    inotify_add_watch(d.ino, state_dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF |
+			      IN_MOVE_SELF) < 0)
+		return;
+	e.events = EPOLLIN;
+	e.data.ptr = &ino_ev;
+	epoll_ctl(d.ep, EPOLL_CTL_ADD, d.ino, &e);
+	apply_table(&d);
+	while (!gone) {
+		int n = epoll_wait(d.ep, events, 64, d.nforwards || d.nconns ? -1 : 0), i;
+		bool reload = false;
+
+		if (n < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < n; i++) {
+			struct ev *ev = events[i].data.ptr;
+
+			if (ev->kind == EV_INOTIFY) {
+				char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+				ssize_t len;
+
+				while ((len = read(d.ino, buf, sizeof(buf))) > 0) {
+					char *p = buf;
+
+					while (p < buf + len) {
+						struct inotify_event *ie = (struct inotify_event *)p;
+
+						if (ie->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
+							gone = true;
+						else if (ie->len && strcmp(ie->name, TABLE) == 0)
+							reload = true;
+						p += sizeof(*ie) + ie->len;
+					}
+				}
+			} else if (ev->kind == EV_LISTENER) {
+				on_accept(&d, ev->owner);
+			} else {
+				on_side(&d, ev, events[i].events);
+			}
+		}
+		conns_reap(&d);
+		if (reload)
+			apply_table(&d);
+		if (d.nforwards == 0 && d.nconns == 0 && may_exit(&d))
+			break;
+	}
+}

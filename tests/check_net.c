@@ -1,0 +1,141 @@
+/* net: which ports security-group rules open (the CIDR rule, wide ranges, UDP, the cap), EC2's
+ * host names, MAC addresses and QEMU's NIC arguments. */
+#include <string.h>
+
+#include "ec2lite/net.h"
+#include "ec2lite/util.h"
+#include "testutil.h"
+
+/* A store snapshot with one group sg-1 holding rules. */
+static json_object *store_with(const char *rules_json)
+{
+	char *text = util_strdupf("{\"security_groups\": {\"sg-1\": {\"GroupId\": \"sg-1\", "
+				  "\"Rules\": %s}, \"sg-2\": {\"GroupId\": \"sg-2\", \"Rules\": "
+				  "[{\"IpProtocol\": \"tcp\", \"FromPort\": 5432, \"ToPort\": 5432, "
+				  "\"CidrIpv4\": \"127.0.0.0/8\"}]}}}", rules_json);
+	json_object *root = json_tokener_parse(text);
+
+	free(text);
+	ck_assert_ptr_nonnull(root);
+	return root;
+}
+
+static char *ports_of(const char *rules_json, const char *groups_json)
+{
+	json_object *root = store_with(rules_json), *groups = json_tokener_parse(groups_json);
+	json_object *ports = net_open_ports(root, groups);
+	char *out = strdup("");
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(ports); i++) {
+		json_object *p = json_object_array_get_idx(ports, i);
+		char *more = util_strdupf("%s%s%s/%s", out, i ? " " : "", req_str0(p, "Protocol"),
+					  req_str0(p, "Port"));
+
+		free(out);
+		out = more;
+	}
+	json_object_put(ports);
+	json_object_put(root);
+	json_object_put(groups);
+	return out;
+}
+
+static const struct {
+	const char *rules, *groups, *ports;
+} cases[] = {
+	/* A rule counts when its CIDR covers 127.0.0.1, where the host's clients come from. */
+	{ "[{\"IpProtocol\":\"tcp\",\"FromPort\":80,\"ToPort\":80,\"CidrIpv4\":\"0.0.0.0/0\"}]",
+	  "[{\"GroupId\":\"sg-1\"}]", "tcp/80" },
+	{ "[{\"IpProtocol\":\"tcp\",\"FromPort\":80,\"ToPort\":80,\"CidrIpv4\":\"127.0.0.1/32\"}]",
+	  "[{\"GroupId\":\"sg-1\"}]", "tcp/80" },
+	{ "[{\"IpProtocol\":\"tcp\",\"FromPort\":80,\"ToPort\":80,\"CidrIpv4\":\"203.0.113.0/24\"}]",
+	  "[{\"GroupId\":\"sg-1\"}]", "" },
+	{ "[{\"IpProtocol\":\"tcp\",\"FromPort\":22,\"ToPort\":22,\"CidrIpv4\":\"127.0.0.2/32\"}]",
+	  "[{\"GroupId\":\"sg-1\"}]", "" },
+	/* Ranges, UDP, several groups (the union, sorted, without repeats). */
+	{ "[{\"IpProtocol\":\"tcp\",\"FromPort\":8000,\"ToPort\":8002,\"CidrIpv4\":\"0.0.0.0/0\"},"
+	  "{\"IpProtocol\":\"udp\",\"FromPort\":53,\"ToPort\":53,\"CidrIpv4\":\"0.0.0.0/0\"},"
+	  "{\"IpProtocol\":\"tcp\",\"FromPort\":5432,\"ToPort\":5432,\"CidrIpv4\":\"0.0.0.0/0\"}]",
+	  "[{\"GroupId\":\"sg-1\"},{\"GroupId\":\"sg-2\"}]", "tcp/5432 tcp/8000 tcp/8001 tcp/8002 udp/53" },
+	/* A wide range (or All traffic) opens the common TCP service ports in it. */
+	{ "[{\"IpProtocol\":\"tcp\",\"FromPort\":0,\"ToPort\":1023,\"CidrIpv4\":\"0.0.0.0/0\"}]",
+	  "[{\"GroupId\":\"sg-1\"}]", "tcp/22 tcp/80 tcp/443" },
+	{ "[{\"IpProtocol\":\"-1\",\"FromPort\":-1,\"ToPort\":-1,\"CidrIpv4\":\"0.0.0.0/0\"}]",
+	  "[{\"GroupId\":\"sg-1\"}]",
+	  "tcp/22 tcp/80 tcp/443 tcp/3000 tcp/3306 tcp/5000 tcp/5432 tcp/6379 tcp/8000 tcp/8080 "
+	  "tcp/8443 tcp/8888 tcp/9000 tcp/27017" },
+	/* ICMP forwards nothing; a group that is gone opens nothing. */
+	{ "[{\"IpProtocol\":\"icmp\",\"FromPort\":-1,\"ToPort\":-1,\"CidrIpv4\":\"0.0.0.0/0\"}]",
+	  "[{\"GroupId\":\"sg-1\"},{\"GroupId\":\"sg-gone\"}]", "" },
+	{ "[]", "[]", "" },
+};
+
+START_TEST(open_ports_per_rules)
+{
+	char *got = ports_of(cases[_i].rules, cases[_i].groups);
+
+	ck_assert_str_eq(got, cases[_i].ports);
+	free(got);
+}
+END_TEST
+
+START_TEST(open_ports_are_capped)
+{
+	/* Five 64-port ranges: 320 ports asked, EC2_NET_MAX_FORWARDS given. */
+	json_object *rules = json_object_new_array(), *root, *groups, *ports;
+	char *store;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		json_object *r = json_object_new_object();
+
+		json_add_str(r, "IpProtocol", "tcp");
+		json_add_int(r, "FromPort", 10000 + i * 64);
+		json_add_int(r, "ToPort", 10000 + i * 64 + 63);
+		json_add_str(r, "CidrIpv4", "0.0.0.0/0");
+		json_object_array_add(rules, r);
+	}
+	store = util_strdupf("{\"security_groups\":{\"sg-1\":{\"Rules\":%s}}}",
+			     json_object_to_json_string(rules));
+	root = json_tokener_parse(store);
+	groups = json_tokener_parse("[{\"GroupId\":\"sg-1\"}]");
+	ports = net_open_ports(root, groups);
+	ck_assert_int_eq(json_object_array_length(ports), EC2_NET_MAX_FORWARDS);
+	json_object_put(ports);
+	json_object_put(groups);
+	json_object_put(root);
+	json_object_put(rules);
+	free(store);
+}
+END_TEST
+
+START_TEST(names_and_qemu_arguments)
+{
+	char host[32], mac[18], *netdev, *nic;
+
+	net_hostname("172.31.5.9", host, sizeof(host));
+	ck_assert_str_eq(host, "ip-172-31-5-9");
+	net_mac("172.31.15.254", mac);
+	ck_assert_str_eq(mac, "0e:ec:ac:1f:0f:fe");
+	net_qemu_args("172.31.5.9", &netdev, &nic);
+	ck_assert_str_eq(netdev, "user,id=ec2net0,net=172.31.0.0/20,host=172.31.0.1,dns=172.31.0.2,"
+				 "dhcpstart=172.31.5.9,hostname=ip-172-31-5-9,restrict=on");
+	ck_assert_str_eq(nic, "virtio-net-pci,netdev=ec2net0,mac=0e:ec:ac:1f:05:09,bus=pci.0,"
+			      "addr=0x1f");
+	free(netdev);
+	free(nic);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("net");
+	TCase *tc = tcase_create("net");
+
+	tcase_add_loop_test(tc, open_ports_per_rules, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, open_ports_are_capped);
+	tcase_add_test(tc, names_and_qemu_arguments);
+	suite_add_tcase(s, tc);
+	return test_run(s) ? 1 : 0;
+}
