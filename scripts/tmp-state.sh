@@ -1,7 +1,8 @@
 # Sourced by the VM tests and the benchmarks: a state folder of their own under /tmp, removed
 # on any exit with every instance, libvirt pool and file made in it. Needs $bin (ec2-lite).
-# Sets $state and exports EC2_LITE_STATE_DIR and EC2_LITE_CONNECT.
+# Sets $state and $work (scratch files) and exports EC2_LITE_STATE_DIR and EC2_LITE_CONNECT.
 state=$(mktemp -d /tmp/ec2lite-run-XXXXXX)
+work=$state # scratch files of the test
 chmod 755 "$state" # libvirt's QEMU runs as libvirt-qemu and must reach the disks below it
 export EC2_LITE_STATE_DIR="$state" EC2_LITE_CONNECT=qemu:///system
 

@@ -1,12 +1,14 @@
 #!/bin/sh
 # The debian-12 AMI with a real guest (qemu:///system): built with debootstrap and libguestfs,
-# booted through run-instances from its BIOS disk; cloud-init (NoCloud) runs the user-data,
+# booted through run-instances from its BIOS disk; cloud-init (NoCloud) runs the user-data (MIME
+# multipart: a #cloud-config part and a #! part),
 # grows the root filesystem into a larger root volume, and the guest reaches multi-user (asked
 # through qemu-guest-agent); the base's checksum does not change.
 # Usage: debian.sh PATH-TO-ec2-lite
 set -u
 bin=${1:?usage: debian.sh PATH-TO-ec2-lite}
 here=$(cd "$(dirname "$0")" && pwd)
+shared=1
 . "$here/lib.sh"
 require_libvirtd
 
@@ -48,20 +50,43 @@ check "debian-12 built" [ -n "$ami" ] && [ "$ami" != null ]
 base="$state/pool/$ami.raw"
 sum_before=$(sha256sum "$base" | cut -d' ' -f1)
 
-cat > "$state/ud.sh" <<'UD'
+# MIME multipart user-data, as the aws CLI's users write it: a #cloud-config part and a #! part.
+cat > "$work/ud.mime" <<'UD'
+Content-Type: multipart/mixed; boundary="==EC2LITE=="
+MIME-Version: 1.0
+
+--==EC2LITE==
+Content-Type: text/cloud-config; charset="us-ascii"
+
+#cloud-config
+write_files:
+  - path: /root/written-by-cloud-config
+    content: "cloud-config part ran\n"
+runcmd:
+  - [ sh, -c, "echo EC2LITE-DEBIAN cloud-config runcmd ran" ]
+
+--==EC2LITE==
+Content-Type: text/x-shellscript; charset="us-ascii"
+
 #!/bin/bash
 echo "EC2LITE-DEBIAN user-data ran on $(hostname) as $(id -un)"
 echo "EC2LITE-DEBIAN root size $(df -BG --output=size / | tail -n 1 | tr -d ' G')"
+echo "EC2LITE-DEBIAN cloud-config file: $(cat /root/written-by-cloud-config)"
+--==EC2LITE==--
 UD
 t=$(now)
-id=$("$bin" run-instances --image-id "$ami" --instance-type t2.micro --user-data "file://$state/ud.sh" \
+id=$("$bin" run-instances --image-id "$ami" --instance-type t2.micro --user-data "file://$work/ud.mime" \
 	--block-device-mappings 'DeviceName=/dev/xvda,Ebs={VolumeSize=4}' | jq -r '.Instances[0].InstanceId')
-check "the user-data runs" wait_console "$id" "EC2LITE-DEBIAN user-data ran on $id as root" 300
+priv=$("$bin" describe-instances --instance-ids "$id" | jq -r '.Reservations[0].Instances[0].PrivateIpAddress')
+check "the user-data runs, on a host named as EC2 names it" wait_console "$id" "EC2LITE-DEBIAN user-data ran on ip-$(echo "$priv" | tr . -) as root" 300
 echo "  debian-12: run-instances to user-data output: $(since "$t") s"
+check "the #cloud-config part of the MIME user-data ran (write_files)" wait_console "$id" "EC2LITE-DEBIAN cloud-config file: cloud-config part ran" 60
+check "and its runcmd" wait_console "$id" "EC2LITE-DEBIAN cloud-config runcmd ran" 60
 check "cloud-init finishes" wait_console "$id" "Cloud-init v. .* finished" 120
 echo "  debian-12: run-instances to cloud-init finished: $(since "$t") s"
 size=$(console "$id" | sed -n 's/.*EC2LITE-DEBIAN root size \([0-9]*\).*/\1/p' | tail -n 1 | tr -d '\r')
 check "cloud-init grew the root filesystem to the 4 GiB volume (saw ${size:-?} G)" [ "${size:-0}" -ge 3 ]
+check "the console has the kernel's boot messages" sh -c "'$bin' get-console-output --instance-id $id | jq -r .Output | grep -aq 'Linux version'"
 check "the guest agent answers" wait_agent "$id" 120
 check "wait instance-status-ok (through the guest agent)" "$bin" wait instance-status-ok --instance-ids "$id"
 target=$(guest_exec "$id" /bin/systemctl is-active multi-user.target | tr -d '\n')

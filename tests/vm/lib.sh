@@ -1,7 +1,12 @@
-# Shared by the real-VM tests (sourced): a state folder of their own (scripts/tmp-state.sh),
-# checks that count, and waits on real signals (the serial console, the aws-style waiters).
-# Needs: $bin (the ec2-lite binary).
-. "$(dirname "$0")/../../scripts/tmp-state.sh"
+# Shared by the real-VM tests (sourced): a state folder of their own (scripts/tmp-state.sh), or,
+# for tests that set shared=1 and run under ctest, the folder with the AMIs built once per run
+# (scripts/shared-state.sh); checks that count, and waits on real signals (the serial console,
+# the aws-style waiters). Needs: $bin (the ec2-lite binary).
+if [ "${shared:-0}" = 1 ] && [ -n "${EC2LITE_SHARED_STATE:-}" ]; then
+	. "$(dirname "$0")/../../scripts/shared-state.sh"
+else
+	. "$(dirname "$0")/../../scripts/tmp-state.sh"
+fi
 export EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=300
 passed=0
 failed=0

@@ -1,0 +1,34 @@
+# Sourced by the VM tests that share the AMIs built once per test run (the ctest fixture
+# vm_shared: tests/vm/shared-setup.sh builds them into $EC2LITE_SHARED_STATE, and
+# tests/vm/shared-cleanup.sh removes it all). Tests run one at a time, so on exit a test leaves
+# the folder as it found it: every instance it made terminated, and its security groups, key
+# pairs and own AMIs gone; the built (amazon) AMIs stay for the next test. Needs $bin.
+# Sets $state and $work (scratch files) and exports EC2_LITE_STATE_DIR and EC2_LITE_CONNECT.
+state=$EC2LITE_SHARED_STATE
+mkdir -p "$state"
+chmod 755 "$state" # libvirt's QEMU runs as libvirt-qemu and must reach the disks below it
+export EC2_LITE_STATE_DIR="$state" EC2_LITE_CONNECT=qemu:///system
+
+shared_state_cleanup() {
+	ids=$("$bin" describe-instances --output json 2>/dev/null |
+		jq -r '.Reservations[].Instances[] | select(.State.Name != "terminated") | .InstanceId')
+	[ -n "$ids" ] && "$bin" terminate-instances --instance-ids $ids > /dev/null 2>&1
+	for ami in $("$bin" describe-images --owners self 2>/dev/null | jq -r '.Images[].ImageId'); do
+		"$bin" deregister-image --image-id "$ami" > /dev/null 2>&1
+	done
+	for sg in $("$bin" describe-security-groups 2>/dev/null | jq -r '.SecurityGroups[] | select(.GroupName != "default") | .GroupId'); do
+		"$bin" delete-security-group --group-id "$sg" > /dev/null 2>&1
+	done
+	for key in $("$bin" describe-key-pairs 2>/dev/null | jq -r '.KeyPairs[].KeyName'); do
+		"$bin" delete-key-pair --key-name "$key" > /dev/null 2>&1
+	done
+	rm -rf "$state/tmp"
+}
+trap 'shared_state_cleanup' EXIT
+trap "exit 130" INT TERM HUP PIPE
+work=$state/tmp # scratch files of the test
+mkdir -p "$work"
+
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }

@@ -1,0 +1,90 @@
+#!/bin/sh
+# The course's demo end to end, on debian-12 (qemu:///system): a t2.micro launched with
+# userdata/employee-directory.sh, a key pair and a group that opens HTTP and SSH serves the
+# Employee Directory on its public IP; in headless Chromium (chromedriver) the page renders and an
+# employee added with a photo through the form is listed with it after a reload; ssh with the
+# created key runs a command in the guest; closing port 80 refuses the page and opening it brings
+# it back; stop and start keep the employee (the disk persists, the app comes back by itself on a
+# new public IP); after terminate nothing is left on disk or in libvirt.
+# Usage: employee.sh PATH-TO-ec2-lite
+set -u
+bin=${1:?usage: employee.sh PATH-TO-ec2-lite}
+here=$(cd "$(dirname "$0")" && pwd)
+shared=1
+. "$here/lib.sh"
+require_libvirtd
+app="$here/../../userdata/employee-directory.sh"
+browse() { /usr/bin/python3 "$here/browser.py" "$@" | sed 's/^/  /'; }
+desc() { "$bin" describe-instances --instance-ids "$1" | jq -r ".Reservations[0].Instances[0].$2 // empty"; }
+http_code() { curl -s -o /dev/null -m 10 -w '%{http_code}' "$1"; }
+wait_http() {
+	i=0
+	while [ $i -lt "$2" ]; do
+		[ "$(http_code "$1")" = 200 ] && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	return 1
+}
+guest_ssh() {
+	ssh -i "$work/key.pem" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o ConnectTimeout=20 -o LogLevel=ERROR "admin@$1" "$2"
+}
+
+ami=$("$bin" build-ami debian-12 | jq -r .ImageId)
+check "debian-12 is there" [ -n "$ami" ] && [ "$ami" != null ]
+"$bin" create-key-pair --key-name directory-key | jq -r .KeyMaterial > "$work/key.pem"
+chmod 600 "$work/key.pem"
+check "create-key-pair gave a private key" grep -q "BEGIN RSA PRIVATE KEY" "$work/key.pem"
+sg=$("$bin" create-security-group --group-name directory-web --description "HTTP, HTTPS and SSH" | jq -r .GroupId)
+for port in 80 443 22; do
+	"$bin" authorize-security-group-ingress --group-id "$sg" --protocol tcp --port $port --cidr 0.0.0.0/0 > /dev/null
+done
+check "the group opens 80, 443 and 22" [ "$("$bin" describe-security-groups --group-ids "$sg" | jq -c '[.SecurityGroups[0].IpPermissions[].FromPort] | sort')" = "[22,80,443]" ]
+
+t=$(now)
+id=$("$bin" run-instances --image-id "$ami" --instance-type t2.micro --key-name directory-key \
+	--security-group-ids "$sg" --user-data "file://$app" \
+	--tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=employee-directory}]' |
+	jq -r '.Instances[0].InstanceId')
+ip=$(desc "$id" PublicIpAddress)
+check "launched with a public IP ($ip)" [ -n "$ip" ]
+check "the app answers on http://$ip/" wait_http "http://$ip/" 400
+echo "  debian-12: run-instances to HTTP 200 from the app: $(since "$t") s"
+check "wait instance-status-ok" "$bin" wait instance-status-ok --instance-ids "$id"
+check "the user-data is kept, base64 as EC2 gives it" [ "$("$bin" describe-instance-attribute --instance-id "$id" --attribute userData | jq -r .UserData.Value | base64 -d | sha256sum)" = "$(sha256sum < "$app")" ]
+check "the user-data's output is on the console" sh -c "'$bin' get-console-output --instance-id $id | jq -r .Output | grep -aq 'employee-directory: installed'"
+
+/usr/bin/python3 "$here/browser.py" photo "$work/photo.png"
+check "in Chromium: the directory renders, empty" browse empty "http://$ip/" "$work/empty.png"
+check "in Chromium: an employee added with a photo is listed with it after a reload" \
+	browse add "http://$ip/" "Ada Lovelace" "$work/photo.png" "$work/added.png"
+
+check "ssh with the created key runs a command in the guest" [ "$(guest_ssh "$ip" 'cat /var/lib/cloud/data/instance-id')" = "$id" ]
+check "the key is the default user's only key" [ "$(guest_ssh "$ip" 'wc -l < ~/.ssh/authorized_keys' | tr -d ' ')" = 1 ]
+
+check "revoke HTTP" "$bin" revoke-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --cidr 0.0.0.0/0
+check "the page is refused" [ "$(http_code "http://$ip/")" = 000 ]
+check "authorize HTTP again" "$bin" authorize-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --cidr 0.0.0.0/0
+check "the page is back at once" [ "$(http_code "http://$ip/")" = 200 ]
+
+check "stop" "$bin" stop-instances --instance-ids "$id"
+check "stopped" "$bin" wait instance-stopped --instance-ids "$id"
+check "start" "$bin" start-instances --instance-ids "$id"
+ip2=$(desc "$id" PublicIpAddress)
+check "the app comes back by itself on the new public IP ($ip2)" wait_http "http://$ip2/" 400
+check "in Chromium: after stop and start the employee and the photo are still there" \
+	browse check "http://$ip2/" "Ada Lovelace" "$work/after-restart.png"
+check "the user-data did not run again" [ "$("$bin" get-console-output --instance-id "$id" | jq -r .Output | grep -ac 'employee-directory: installed')" -eq 1 ]
+
+vol=$(desc "$id" 'BlockDeviceMappings[0].Ebs.VolumeId')
+check "terminate" "$bin" terminate-instances --instance-ids "$id"
+check "terminated" "$bin" wait instance-terminated --instance-ids "$id"
+check "no domain is left" sh -c "! virsh -q dominfo $id > /dev/null 2>&1"
+check "no root volume is left" [ ! -e "$state/pool/$id-root.qcow2" ]
+check "no instance folder (seed, console, user-data)" [ ! -e "$state/instances/$id" ]
+check "no forward is left" [ "$(jq '.Forwards | length' "$state/forwarder.json")" -eq 0 ]
+check "no managed-save image" sh -c "! ls /var/lib/libvirt/qemu/save/$id.save > /dev/null 2>&1"
+check "the instance is described as terminated, with its volume ($vol) gone" [ "$(desc "$id" State.Name)/$(desc "$id" 'BlockDeviceMappings | length')" = terminated/0 ]
+
+finish

@@ -1,0 +1,112 @@
+#!/bin/sh
+# Networking and security groups with real tiny guests (qemu:///system), inside the network rule
+# (the host reaches guests only over 127.0.0.0/8): each instance has a private IP of the default
+# subnet and a public IP of its own on 127.77.0.0/16, both distinct; port 80 answers where the
+# instance's group allows it and is refused where not; an authorize on a running instance opens
+# the port at once and a revoke closes it at once; the guest has no route out; the public IP is
+# released at stop and a new one given at start; delete-security-group is refused while in use;
+# the console keeps the guest's boot messages and the user-data's output; nothing is left after
+# terminate (no domain, no forwarder, no port).
+# Usage: network.sh PATH-TO-ec2-lite
+set -u
+bin=${1:?usage: network.sh PATH-TO-ec2-lite}
+here=$(cd "$(dirname "$0")" && pwd)
+shared=1
+. "$here/lib.sh"
+require_libvirtd
+web="$here/../../userdata/web-server.sh"
+desc() { "$bin" describe-instances --instance-ids "$1" | jq -r ".Reservations[0].Instances[0].$2 // empty"; }
+# http_code URL: the HTTP status, or 000 when nothing answers (refused).
+http_code() { curl -s -o /dev/null -m 10 -w '%{http_code}' "$1"; }
+# wait_http URL SECONDS: until the URL answers 200.
+wait_http() {
+	i=0
+	while [ $i -lt "$2" ]; do
+		[ "$(http_code "$1")" = 200 ] && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+tiny=$("$bin" build-ami tiny | jq -r .ImageId)
+check "tiny built" [ -n "$tiny" ]
+web_sg=$("$bin" create-security-group --group-name web --description "HTTP from anywhere" | jq -r .GroupId)
+closed_sg=$("$bin" create-security-group --group-name closed --description "nothing open" | jq -r .GroupId)
+check "allow HTTP in the web group" "$bin" authorize-security-group-ingress --group-id "$web_sg" --protocol tcp --port 80 --cidr 0.0.0.0/0
+
+# A user-data that serves port 80 and says what the guest's network looks like.
+cat > "$work/ud.sh" <<UD
+#!/bin/sh
+i=0
+until ip -4 addr show eth0 | grep -q inet || [ \$i -ge 20 ]; do sleep 0.5; i=\$((i + 1)); done
+echo "NET routes: \$(ip route | tr '\n' ';')"
+nc -w 2 198.51.100.1 80 < /dev/null 2>&1 | sed 's/^/NET outbound: /'
+$(sed 1d "$web")
+UD
+t=$(now)
+open_id=$("$bin" run-instances --image-id "$tiny" --instance-type t2.nano --security-group-ids "$web_sg" --user-data "file://$work/ud.sh" | jq -r '.Instances[0].InstanceId')
+closed_id=$("$bin" run-instances --image-id "$tiny" --instance-type t2.nano --security-group-ids "$closed_sg" --user-data "file://$work/ud.sh" | jq -r '.Instances[0].InstanceId')
+open_ip=$(desc "$open_id" PublicIpAddress)
+closed_ip=$(desc "$closed_id" PublicIpAddress)
+open_priv=$(desc "$open_id" PrivateIpAddress)
+closed_priv=$(desc "$closed_id" PrivateIpAddress)
+check "public IPs on 127.77.0.0/16 ($open_ip, $closed_ip)" sh -c "echo '$open_ip $closed_ip' | grep -Eq '^127\.77\.[0-9]+\.[0-9]+ 127\.77\.[0-9]+\.[0-9]+$'"
+check "public IPs distinct" [ "$open_ip" != "$closed_ip" ]
+check "private IPs in 172.31.0.0/20 ($open_priv, $closed_priv)" sh -c "echo '$open_priv $closed_priv' | grep -Eq '^172\.31\.([0-9]|1[0-5])\.[0-9]+ 172\.31\.([0-9]|1[0-5])\.[0-9]+$'"
+check "private IPs distinct" [ "$open_priv" != "$closed_priv" ]
+check "the NIC and the private DNS name are described" [ "$(desc "$open_id" 'NetworkInterfaces[0].PrivateIpAddress') $(desc "$open_id" PrivateDnsName)" = "$open_priv ip-$(echo "$open_priv" | tr . -).ec2.internal" ]
+check "the web server runs (allowed port 80)" wait_http "http://$open_ip/" 90
+echo "  tiny: run-instances to HTTP 200 through the port forwarder: $(since "$t") s"
+check "the page names the instance" sh -c "curl -s http://$open_ip/ | grep -q 'Hello from $open_id'"
+check "the guest got its private IP from DHCP" wait_console "$open_id" "src $open_priv" 30
+check "the guest has no default route" sh -c "! '$bin' get-console-output --instance-id $open_id | jq -r .Output | grep -a 'NET routes' | grep -q default"
+check "the guest cannot reach outside" sh -c "'$bin' get-console-output --instance-id $open_id | jq -r .Output | grep -a 'NET outbound' | grep -q unreachable"
+served_by=$(curl -s "http://$open_ip/" | sed -n 's/.*Served by <b>\([^<]*\)<.*/\1/p')
+check "its hostname is EC2's ($served_by)" [ "$served_by" = "ip-$(echo "$open_priv" | tr . -)" ]
+
+# The closed group: refused until allowed, at once both ways.
+wait_console "$closed_id" "web-server: serving" 90 > /dev/null
+check "a port the group does not allow is refused" [ "$(http_code "http://$closed_ip/")" = 000 ]
+check "nor does anything listen on the instance's other ports" [ "$(http_code "http://$closed_ip:8080/")" = 000 ]
+check "authorize on the running instance" "$bin" authorize-security-group-ingress --group-id "$closed_sg" --protocol tcp --port 80 --cidr 127.0.0.1/32
+check "opens the port at once" [ "$(http_code "http://$closed_ip/")" = 200 ]
+check "revoke" "$bin" revoke-security-group-ingress --group-id "$closed_sg" --protocol tcp --port 80 --cidr 127.0.0.1/32
+check "closes it at once" [ "$(http_code "http://$closed_ip/")" = 000 ]
+check "a rule for other addresses does not open it" "$bin" authorize-security-group-ingress --group-id "$closed_sg" --protocol tcp --port 80 --cidr 203.0.113.0/24
+check "(the host's clients come from 127.0.0.1)" [ "$(http_code "http://$closed_ip/")" = 000 ]
+check_fails "delete-security-group while in use" DependencyViolation "$bin" delete-security-group --group-id "$closed_sg"
+
+# The console: the guest's boot messages and the user-data's output.
+out=$("$bin" get-console-output --instance-id "$open_id" | jq -r .Output)
+check "console output has the guest's boot messages" sh -c "printf '%s' \"\$1\" | grep -aq 'ec2-lite tiny: init started'" - "$out"
+check "console output has the user-data's output" sh -c "printf '%s' \"\$1\" | grep -aq 'web-server: serving /var/www on port 80'" - "$out"
+
+# Stop releases the public IP, start gives a new one (EC2's rule); the private IP stays.
+"$bin" terminate-instances --instance-ids "$closed_id" > /dev/null
+check "stop" "$bin" stop-instances --instance-ids "$open_id"
+check "stopped" "$bin" wait instance-stopped --instance-ids "$open_id"
+check "a stopped instance has no public IP" [ -z "$(desc "$open_id" PublicIpAddress)" ]
+check "but keeps its private IP" [ "$(desc "$open_id" PrivateIpAddress)" = "$open_priv" ]
+check "and its old address is closed" [ "$(http_code "http://$open_ip/")" = 000 ]
+check "start" "$bin" start-instances --instance-ids "$open_id"
+new_ip=$(desc "$open_id" PublicIpAddress)
+check "a running instance has a public IP again ($new_ip)" sh -c "echo '$new_ip' | grep -Eq '^127\.77\.'"
+check "the private IP is the same after start" [ "$(desc "$open_id" PrivateIpAddress)" = "$open_priv" ]
+check "the guest boots again" wait_console "$open_id" "user-data already ran" 60
+check "the port forwarder runs while port 80 is open" [ -n "$(jq -r '.Forwards[]? | select(.Listen == "'"$new_ip"'") | .Port' "$state/forwarder.json")" ]
+
+# Terminate: nothing left (domain, the forwarder's table, the forwarder itself).
+check "terminate" "$bin" terminate-instances --instance-ids "$open_id"
+check "terminated" "$bin" wait instance-terminated --instance-ids "$open_id"
+check "no domain is left" sh -c "! virsh -q dominfo $open_id > /dev/null 2>&1"
+check "the forwarder's table is empty" [ "$(jq '.Forwards | length' "$state/forwarder.json")" -eq 0 ]
+i=0
+while [ -n "$(jq -r '.Pid' "$state/forwarder-status.json")" ] && kill -0 "$(jq -r '.Pid' "$state/forwarder-status.json")" 2> /dev/null && [ $i -lt 20 ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
+check "and the forwarder has exited" sh -c "! kill -0 $(jq -r '.Pid' "$state/forwarder-status.json") 2> /dev/null"
+check "the groups can go now" sh -c "'$bin' delete-security-group --group-id $closed_sg > /dev/null && '$bin' delete-security-group --group-id $web_sg > /dev/null"
+
+finish
