@@ -14,17 +14,13 @@ shared=1
 . "$here/lib.sh"
 require_libvirtd
 app="$here/../../userdata/employee-directory.sh"
-browse() { /usr/bin/python3 "$here/browser.py" "$@" | sed 's/^/  /'; }
-desc() { "$bin" describe-instances --instance-ids "$1" | jq -r ".Reservations[0].Instances[0].$2 // empty"; }
-http_code() { curl -s -o /dev/null -m 10 -w '%{http_code}' "$1"; }
-wait_http() {
-	i=0
-	while [ $i -lt "$2" ]; do
-		[ "$(http_code "$1")" = 200 ] && return 0
-		sleep 1
-		i=$((i + 1))
-	done
-	return 1
+# browse MODE ...: tests/vm/browser.py; its steps shown (on stderr, which check leaves alone), its
+# exit status kept.
+browse() {
+	out=$(/usr/bin/python3 "$here/browser.py" "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/  /' >&2
+	return $rc
 }
 guest_ssh() {
 	ssh -i "$work/key.pem" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
@@ -49,7 +45,7 @@ id=$("$bin" run-instances --image-id "$ami" --instance-type t2.micro --key-name 
 	jq -r '.Instances[0].InstanceId')
 ip=$(desc "$id" PublicIpAddress)
 check "launched with a public IP ($ip)" [ -n "$ip" ]
-check "the app answers on http://$ip/" wait_http "http://$ip/" 400
+check "the app answers on http://$ip/" wait_http "http://$ip/" 600 "$id"
 echo "  debian-12: run-instances to HTTP 200 from the app: $(since "$t") s"
 check "wait instance-status-ok" "$bin" wait instance-status-ok --instance-ids "$id"
 check "the user-data is kept, base64 as EC2 gives it" [ "$("$bin" describe-instance-attribute --instance-id "$id" --attribute userData | jq -r .UserData.Value | base64 -d | sha256sum)" = "$(sha256sum < "$app")" ]
@@ -72,7 +68,7 @@ check "stop" "$bin" stop-instances --instance-ids "$id"
 check "stopped" "$bin" wait instance-stopped --instance-ids "$id"
 check "start" "$bin" start-instances --instance-ids "$id"
 ip2=$(desc "$id" PublicIpAddress)
-check "the app comes back by itself on the new public IP ($ip2)" wait_http "http://$ip2/" 400
+check "the app comes back by itself on the new public IP ($ip2)" wait_http "http://$ip2/" 600 "$id"
 check "in Chromium: after stop and start the employee and the photo are still there" \
 	browse check "http://$ip2/" "Ada Lovelace" "$work/after-restart.png"
 check "the user-data did not run again" [ "$("$bin" get-console-output --instance-id "$id" | jq -r .Output | grep -ac 'employee-directory: installed')" -eq 1 ]

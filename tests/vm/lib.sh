@@ -40,6 +40,21 @@ wait_console() {
 	console "$1" | tail -n 5 | sed 's/^/  | /' >&2
 	return 1
 }
+desc() { "$bin" describe-instances --instance-ids "$1" | jq -r ".Reservations[0].Instances[0].$2 // empty"; }
+# http_code URL: the HTTP status, or 000 when nothing answers (refused).
+http_code() { curl -s -o /dev/null -m 10 -w '%{http_code}' "$1"; }
+# wait_http URL SECONDS [ID]: until the URL answers 200 (on failure, the console's last lines).
+wait_http() {
+	i=0
+	while [ $i -lt "$2" ]; do
+		[ "$(http_code "$1")" = 200 ] && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "  $1 did not answer 200 in $2 s" >&2
+	[ -n "${3:-}" ] && console "$3" | tail -n 8 | sed 's/^/  | /' >&2
+	return 1
+}
 state_of() { "$bin" describe-instances --instance-ids "$1" | jq -r '.Reservations[0].Instances[0].State.Name'; }
 
 require_libvirtd() {

@@ -15,19 +15,6 @@ shared=1
 . "$here/lib.sh"
 require_libvirtd
 web="$here/../../userdata/web-server.sh"
-desc() { "$bin" describe-instances --instance-ids "$1" | jq -r ".Reservations[0].Instances[0].$2 // empty"; }
-# http_code URL: the HTTP status, or 000 when nothing answers (refused).
-http_code() { curl -s -o /dev/null -m 10 -w '%{http_code}' "$1"; }
-# wait_http URL SECONDS: until the URL answers 200.
-wait_http() {
-	i=0
-	while [ $i -lt "$2" ]; do
-		[ "$(http_code "$1")" = 200 ] && return 0
-		sleep 1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 tiny=$("$bin" build-ami tiny | jq -r .ImageId)
 check "tiny built" [ -n "$tiny" ]
@@ -56,7 +43,7 @@ check "public IPs distinct" [ "$open_ip" != "$closed_ip" ]
 check "private IPs in 172.31.0.0/20 ($open_priv, $closed_priv)" sh -c "echo '$open_priv $closed_priv' | grep -Eq '^172\.31\.([0-9]|1[0-5])\.[0-9]+ 172\.31\.([0-9]|1[0-5])\.[0-9]+$'"
 check "private IPs distinct" [ "$open_priv" != "$closed_priv" ]
 check "the NIC and the private DNS name are described" [ "$(desc "$open_id" 'NetworkInterfaces[0].PrivateIpAddress') $(desc "$open_id" PrivateDnsName)" = "$open_priv ip-$(echo "$open_priv" | tr . -).ec2.internal" ]
-check "the web server runs (allowed port 80)" wait_http "http://$open_ip/" 90
+check "the web server runs (allowed port 80)" wait_http "http://$open_ip/" 180 "$open_id"
 echo "  tiny: run-instances to HTTP 200 through the port forwarder: $(since "$t") s"
 check "the page names the instance" sh -c "curl -s http://$open_ip/ | grep -q 'Hello from $open_id'"
 check "the guest got its private IP from DHCP" wait_console "$open_id" "src $open_priv" 30
