@@ -87,5 +87,6 @@ int cmd_wait(struct cli *cli, json_object *req, const char *waiter);
 int cmd_doctor(struct cli *cli, json_object *req, const char *positional);
 int cmd_reconcile(struct cli *cli, json_object *req, const char *positional);
 int cmd_build_ami(struct cli *cli, json_object *req, const char *recipe);
+int cmd_create_image(struct cli *cli, json_object *req, const char *positional);
 
 #endif

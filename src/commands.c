@@ -5,6 +5,7 @@
  * src/cmd-<name>.c. */
 #include "cli.h"
 #include "ec2lite/secgroup.h"
+#include "ec2lite/tags.h"
 
 #define END { NULL, NULL, OPT_STRING, false, NULL }
 
@@ -47,9 +48,19 @@ static const struct cli_opt attribute_opts[] = {
 	END,
 };
 
+static const struct cli_opt max_results_opt = {
+	"max-results", "MaxResults", OPT_INT, false,
+	"at most this many items; the answer's NextToken gives the rest"
+};
+static const struct cli_opt next_token_opt = {
+	"next-token", "NextToken", OPT_STRING, false, "the NextToken of the previous page"
+};
+
 static const struct cli_opt describe_instances_opts[] = {
 	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances to describe (default all)" },
 	filters_opt,
+	max_results_opt,
+	next_token_opt,
 	END,
 };
 
@@ -82,6 +93,8 @@ static const struct cli_opt console_opts[] = {
 
 static const struct cli_opt wait_opts[] = {
 	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances to wait for" },
+	{ "image-ids", "ImageIds", OPT_LIST, false, "the AMIs to wait for (image-* waiters)" },
+	{ "owners", "Owners", OPT_LIST, false, "self, amazon (image-* waiters)" },
 	filters_opt,
 	END,
 };
@@ -111,11 +124,49 @@ static const struct cli_opt describe_images_opts[] = {
 	{ "image-ids", "ImageIds", OPT_LIST, false, "the AMIs (default all)" },
 	{ "owners", "Owners", OPT_LIST, false, "self, amazon, or an account id" },
 	filters_opt,
+	max_results_opt,
+	next_token_opt,
 	END,
 };
 
+static const struct cli_opt tags_opts[] = {
+	{ "resources", "Resources", OPT_LIST, true, "instance, AMI or security group ids" },
+	{ "tags", "Tags", OPT_STRUCT_LIST, false,
+	  "Key=K,Value=V ... (delete-tags: without it, every tag; without Value, any value)" },
+	END,
+};
+
+static const struct cli_opt describe_tags_opts[] = {
+	{ "filters", "Filters", OPT_STRUCT_LIST, false,
+	  "Name=key|value|resource-id|resource-type,Values=..." },
+	max_results_opt,
+	next_token_opt,
+	END,
+};
+
+
 static const struct cli_opt deregister_image_opts[] = {
 	{ "image-id", "ImageId", OPT_STRING, true, "the AMI" },
+	END,
+};
+
+static const struct cli_opt create_image_opts[] = {
+	{ "instance-id", "InstanceId", OPT_STRING, true, "the instance, running or stopped" },
+	{ "name", "Name", OPT_STRING, true, "the AMI's name: 3-128 characters, unique among yours" },
+	{ "description", "Description", OPT_STRING, false, "free text, up to 255 characters" },
+	{ "no-reboot", "NoReboot", OPT_BOOL, false,
+	  "copy a running instance's disk while it runs (its filesystems frozen for a moment "
+	  "through the guest agent) instead of shutting it down for the copy" },
+	{ "tag-specifications", "TagSpecifications", OPT_STRUCT_LIST, false,
+	  "ResourceType=image,Tags=[{Key=K,Value=V},...]" },
+	END,
+};
+
+static const struct cli_opt copy_image_opts[] = {
+	{ "source-image-id", "SourceImageId", OPT_STRING, true, "the AMI to copy" },
+	{ "source-region", "SourceRegion", OPT_STRING, true, "its region (this one)" },
+	{ "name", "Name", OPT_STRING, true, "the new AMI's name" },
+	{ "description", "Description", OPT_STRING, false, "free text (default: the source's)" },
 	END,
 };
 
@@ -223,8 +274,8 @@ const struct command commands[] = {
 	  "the instance's serial console output, kept across reboots", console_opts, NULL,
 	  ec2_get_console_output, NULL, CMD_NEEDS_CTX },
 	{ "wait", NULL,
-	  "wait for instance-running, -stopped, -terminated, -exists, instance-status-ok or "
-	  "system-status-ok",
+	  "wait for instance-running, -stopped, -terminated, -exists, instance-status-ok, "
+	  "system-status-ok, image-available or image-exists",
 	  wait_opts, "waiter", NULL, cmd_wait, CMD_NEEDS_CTX },
 	{ "describe-instance-types", "DescribeInstanceTypes", "describe instance types",
 	  types_opts, NULL, ec2_describe_instance_types, NULL, CMD_NEEDS_CTX },
@@ -234,6 +285,11 @@ const struct command commands[] = {
 	  ec2_describe_images, NULL, CMD_NEEDS_CTX },
 	{ "deregister-image", "DeregisterImage", "deregister an AMI", deregister_image_opts, NULL,
 	  ec2_deregister_image, NULL, CMD_NEEDS_CTX },
+	{ "create-image", "CreateImage",
+	  "make an AMI of an instance (cleaned like virt-sysprep: each copy is a new machine)",
+	  create_image_opts, NULL, NULL, cmd_create_image, CMD_NEEDS_CTX },
+	{ "copy-image", "CopyImage", "copy an AMI under a new name", copy_image_opts, NULL,
+	  ec2_copy_image, NULL, CMD_NEEDS_CTX },
 	{ "import-image", "ImportImage",
 	  "import a local cloud image as one of your AMIs (checked: an OS, x86_64, its format)",
 	  import_image_opts, NULL, ec2_import_image, NULL, CMD_NEEDS_CTX },
@@ -252,6 +308,12 @@ const struct command commands[] = {
 	{ "delete-security-group", "DeleteSecurityGroup",
 	  "delete a security group (not while an instance uses it)", group_ref_opts, NULL,
 	  ec2_delete_security_group, NULL, CMD_NEEDS_CTX },
+	{ "create-tags", "CreateTags", "add or overwrite tags of instances, AMIs or security groups",
+	  tags_opts, NULL, ec2_create_tags, NULL, CMD_NEEDS_CTX },
+	{ "delete-tags", "DeleteTags", "remove tags", tags_opts, NULL, ec2_delete_tags, NULL,
+	  CMD_NEEDS_CTX },
+	{ "describe-tags", "DescribeTags", "describe tags", describe_tags_opts, NULL,
+	  ec2_describe_tags, NULL, CMD_NEEDS_CTX },
 	{ "create-key-pair", "CreateKeyPair", "create a key pair: prints the private key once",
 	  create_key_opts, NULL, ec2_create_key_pair, NULL, CMD_NEEDS_CTX },
 	{ "import-key-pair", "ImportKeyPair", "import an OpenSSH public key as a key pair",

@@ -51,6 +51,10 @@ static void from_json(struct ec2_config *cfg, json_object *root)
 		cfg->stop_timeout = json_object_get_int(v);
 	if (json_object_object_get_ex(root, "reboot-timeout", &v))
 		cfg->reboot_timeout = json_object_get_int(v);
+	if (json_object_object_get_ex(root, "image-compress", &v))
+		cfg->image_compress = json_object_get_boolean(v);
+	if (json_object_object_get_ex(root, "image-copy-bandwidth", &v))
+		cfg->image_copy_bandwidth = json_object_get_int(v);
 }
 
 static void from_env(struct ec2_config *cfg)
@@ -71,6 +75,10 @@ static void from_env(struct ec2_config *cfg)
 		cfg->stop_timeout = atoi(v);
 	if ((v = getenv("EC2_LITE_REBOOT_TIMEOUT")) && *v)
 		cfg->reboot_timeout = atoi(v);
+	if ((v = getenv("EC2_LITE_IMAGE_COMPRESS")) && *v)
+		cfg->image_compress = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
+	if ((v = getenv("EC2_LITE_IMAGE_COPY_BANDWIDTH")) && *v)
+		cfg->image_copy_bandwidth = atoi(v);
 }
 
 int ec2_config_load(struct ec2_config *cfg, const char *state_dir, struct ec2_error *err)

@@ -58,6 +58,8 @@ static xmlNodePtr meta_node(xmlNsPtr *ns_out, const struct ec2_meta *m, bool wit
 		snprintf(num, sizeof(num), "%lld", m->pending_since);
 		xmlNewProp(p, X("since"), X(num));
 	}
+	if (m->pending_image[0])
+		text_child(root, ns, "pending-image", m->pending_image);
 	text_child(root, ns, "key-name", m->key_name);
 	snprintf(num, sizeof(num), "%lld", m->console_offset);
 	text_child(root, ns, "console-offset", num);
@@ -180,6 +182,8 @@ int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err
 		} else if (strcmp(name, "console-offset") == 0) {
 			copy_text(n, buf, sizeof(buf));
 			m->console_offset = atoll(buf);
+		} else if (strcmp(name, "pending-image") == 0) {
+			copy_text(n, m->pending_image, sizeof(m->pending_image));
 		} else if (strcmp(name, "private-ip") == 0) {
 			copy_text(n, m->private_ip, sizeof(m->private_ip));
 		} else if (strcmp(name, "public-ip") == 0) {

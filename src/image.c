@@ -5,6 +5,7 @@
  * base, so deregistering an AMI that instances still use only hides it: its files go when the
  * last such instance is terminated (EC2 keeps those instances working too). */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -134,34 +135,32 @@ static bool name_valid(const char *name)
 	return true;
 }
 
-struct register_ctx {
-	json_object *image; /* the record to add */
+/* The same name, owner and alias: the images a name clashes with. */
+static bool same_name(json_object *img, const struct image_source *src, const char *owner)
+{
+	const char *alias = req_string(img, "ImageOwnerAlias");
+
+	return strcmp(req_str0(img, "Name"), src->name) == 0 &&
+	       strcmp(req_str0(img, "OwnerId"), owner) == 0 &&
+	       strcmp(alias ? alias : "", src->owner_alias ? src->owner_alias : "") == 0;
+}
+
+struct reserve_ctx {
+	json_object *image; /* the pending record to add */
 	const struct image_source *src;
 	const char *owner;
-	char replaced[EC2_ID_MAX]; /* the image it replaced, if any */
 };
 
-static int add_image(json_object *root, void *opaque, struct ec2_error *err)
+static int add_pending(json_object *root, void *opaque, struct ec2_error *err)
 {
-	struct register_ctx *r = opaque;
+	struct reserve_ctx *r = opaque;
 	json_object *images = store_section(root, "images");
 
 	json_object_object_foreach(images, id, img) {
-		const char *state = req_string(img, "State");
-		const char *alias = req_string(img, "ImageOwnerAlias");
-
-		if (state && strcmp(state, "deregistered") == 0)
+		/* A rebuilt recipe takes over its name when it is done (image_complete). */
+		if (strcmp(req_str0(img, "State"), "deregistered") == 0 || r->src->replace ||
+		    !same_name(img, r->src, r->owner))
 			continue;
-		if (strcmp(req_string(img, "Name"), r->src->name) != 0 ||
-		    strcmp(req_string(img, "OwnerId"), r->owner) != 0 ||
-		    strcmp(alias ? alias : "", r->src->owner_alias ? r->src->owner_alias : "") != 0)
-			continue;
-		if (r->src->replace) {
-			/* A rebuilt recipe takes over its name; instances of the old one keep it. */
-			json_add_str(img, "State", "deregistered");
-			snprintf(r->replaced, sizeof(r->replaced), "%s", id);
-			continue;
-		}
 		ec2_error_set(err, EC2_ERR_AMI_NAME_DUPLICATE, "AMI name %s is already in use by AMI %s",
 			      r->src->name, id);
 		return -1;
@@ -171,7 +170,8 @@ static int add_image(json_object *root, void *opaque, struct ec2_error *err)
 }
 
 static json_object *image_record(struct ec2_ctx *ctx, const char *id,
-				 const struct image_source *src, unsigned long long vsize)
+				 const struct image_source *src, unsigned long long vsize,
+				 const char *state)
 {
 	json_object *img = json_object_new_object(), *bdms, *bdm, *ebs;
 	char now[32], snap[EC2_ID_MAX], *location;
@@ -190,7 +190,7 @@ static json_object *image_record(struct ec2_ctx *ctx, const char *id,
 	json_add_str(img, "OwnerId", ctx->cfg->owner_id);
 	json_add_str(img, "PlatformDetails", "Linux/UNIX");
 	json_add_str(img, "UsageOperation", "RunInstances");
-	json_add_str(img, "State", "available");
+	json_add_str(img, "State", state);
 	bdms = json_object_new_array();
 	bdm = json_object_new_object();
 	json_add_str(bdm, "DeviceName", "/dev/xvda");
@@ -235,37 +235,105 @@ int image_name_check(const char *name, struct ec2_error *err)
 	return 0;
 }
 
-json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
-		       struct ec2_error *err)
+int image_reserve(struct ec2_ctx *ctx, const struct image_source *src, unsigned long long vsize,
+		  json_object *shown, char id[EC2_ID_MAX], struct ec2_error *err)
 {
-	char id[EC2_ID_MAX], format[16], *base = NULL, *kdir = NULL, *kcopy = NULL, *icopy = NULL;
+	struct reserve_ctx r = { .src = src, .owner = ctx->cfg->owner_id };
+	int rc;
+
+	if (image_name_check(src->name, err) < 0 || ec2_id_new("ami", id, err) < 0)
+		return -1;
+	r.image = image_record(ctx, id, src, vsize, "pending");
+	if (shown) {
+		json_object_object_foreach(shown, key, value)
+			json_object_object_add(r.image, key, json_object_get(value));
+	}
+	{
+		/* Who makes it: a pending image whose worker is gone failed (images_settle). */
+		json_object *priv = json_object_new_object();
+		char pid[24];
+
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		json_add_str(priv, "Worker", pid);
+		json_object_object_add(r.image, PRIVATE_KEY, priv);
+	}
+	rc = store_update(ctx->store, add_pending, &r, err);
+	json_object_put(r.image);
+	return rc;
+}
+
+struct complete_ctx {
+	const char *id;
+	json_object *done;   /* the available record's members and private facts */
+	const struct image_source *src;
+	const char *owner;
+	bool replaced;
+};
+
+static int mark_available(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct complete_ctx *c = opaque;
+	json_object *images = store_section(root, "images"), *img, *tags = NULL, *new_tags;
+	size_t i;
+
+	if (!json_object_object_get_ex(images, c->id, &img) ||
+	    strcmp(req_str0(img, "State"), "pending") != 0) {
+		ec2_error_set(err, EC2_ERR_AMI_UNAVAILABLE, "The image '%s' is no longer pending (it "
+			      "was deregistered or failed meanwhile)", c->id);
+		return -1;
+	}
+	/* The pending record's own tags stay, ahead of ec2-lite's. */
+	json_object_object_get_ex(c->done, "Tags", &new_tags);
+	if (json_object_object_get_ex(img, "Tags", &tags))
+		for (i = 0; new_tags && i < json_object_array_length(new_tags); i++)
+			json_object_array_add(tags, json_object_get(json_object_array_get_idx(new_tags, i)));
+	json_object_object_foreach(c->done, key, value) {
+		if (strcmp(key, "Tags") == 0 && tags)
+			continue;
+		if (strcmp(key, "CreationDate") == 0 || strcmp(key, "Description") == 0)
+			continue;
+		json_object_object_add(img, key, json_object_get(value));
+	}
+	if (!c->src->replace)
+		return 0;
+	json_object_object_foreach(images, other, o) {
+		if (strcmp(other, c->id) == 0 || strcmp(req_str0(o, "State"), "deregistered") == 0 ||
+		    !same_name(o, c->src, c->owner))
+			continue;
+		/* A rebuilt recipe takes over its name; instances of the old one keep it. */
+		json_add_str(o, "State", "deregistered");
+		c->replaced = true;
+	}
+	return 0;
+}
+
+json_object *image_complete(struct ec2_ctx *ctx, const char *id, const struct image_source *src,
+			    struct ec2_error *err)
+{
+	char format[16], *base = NULL, *kdir = NULL, *kcopy = NULL, *icopy = NULL;
 	char *vmlinux = NULL;
 	const char *entry = "bios";
 	unsigned long long vsize = 0;
-	struct register_ctx r;
-	json_object *img = NULL, *priv, *resp = NULL;
+	struct complete_ctx c = { .id = id, .src = src, .owner = ctx->cfg->owner_id };
+	json_object *priv, *resp = NULL;
 	virStoragePoolPtr pool = NULL;
 	size_t i;
 
-	if (image_name_check(src->name, err) < 0)
-		return NULL;
 	if (src->initrd && !src->kernel) {
 		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "A ramdisk is only used with a kernel");
-		return NULL;
+		goto out;
 	}
 	if (probe_disk(src->disk, format, sizeof(format), &vsize, err) < 0)
-		return NULL;
+		goto out;
 	if ((src->kernel && !util_file_exists(src->kernel)) ||
 	    (src->initrd && !util_file_exists(src->initrd))) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "The kernel or ramdisk '%s' does not "
 			      "exist", src->kernel && !util_file_exists(src->kernel) ? src->kernel :
 			      src->initrd);
-		return NULL;
+		goto out;
 	}
 	pool = ec2_pool(ctx, err);
 	if (!pool)
-		return NULL;
-	if (ec2_id_new("ami", id, err) < 0)
 		goto out;
 	base = util_strdupf("%s/%s.%s", ctx->pool_dir, id, format);
 	if (src->move ? rename(src->disk, base) < 0 : copy_file(src->disk, base, err) < 0) {
@@ -304,7 +372,7 @@ json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
 	}
 	virStoragePoolRefresh(pool, 0);
 
-	img = image_record(ctx, id, src, vsize);
+	c.done = image_record(ctx, id, src, vsize, "available");
 	{
 		/* How its instances boot, as a read-only tag (like EC2's aws: tags). */
 		json_object *tags = json_object_new_array(), *tag = json_object_new_object();
@@ -312,7 +380,13 @@ json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
 		json_add_str(tag, "Key", "ec2-lite:kernel-entry");
 		json_add_str(tag, "Value", entry);
 		json_object_array_add(tags, tag);
-		json_object_object_add(img, "Tags", tags);
+		if (src->consistency) {
+			tag = json_object_new_object();
+			json_add_str(tag, "Key", "ec2-lite:consistency");
+			json_add_str(tag, "Value", src->consistency);
+			json_object_array_add(tags, tag);
+		}
+		json_object_object_add(c.done, "Tags", tags);
 	}
 	priv = json_object_new_object();
 	json_add_str(priv, "Base", base);
@@ -335,15 +409,11 @@ json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
 		json_object_object_add(priv,
 				       json_object_get_string(json_object_array_get_idx(src->extra, i)),
 				       json_object_get(json_object_array_get_idx(src->extra, i + 1)));
-	json_object_object_add(img, PRIVATE_KEY, priv);
+	json_object_object_add(c.done, PRIVATE_KEY, priv);
 
-	memset(&r, 0, sizeof(r));
-	r.image = img;
-	r.src = src;
-	r.owner = ctx->cfg->owner_id;
-	if (store_update(ctx->store, add_image, &r, err) < 0)
+	if (store_update(ctx->store, mark_available, &c, err) < 0)
 		goto undo;
-	if (r.replaced[0])
+	if (c.replaced)
 		ec2_image_collect(ctx);
 	resp = json_object_new_object();
 	json_add_str(resp, "ImageId", id);
@@ -357,13 +427,95 @@ undo:
 out:
 	if (!resp && src->move)
 		unlink(src->disk);
-	json_object_put(img);
+	json_object_put(c.done);
 	free(base);
 	free(kdir);
 	free(kcopy);
 	free(icopy);
 	free(vmlinux);
-	virStoragePoolFree(pool);
+	if (pool)
+		virStoragePoolFree(pool);
+	return resp;
+}
+
+struct fail_ctx {
+	const char *id;
+	const char *code;
+	const char *message; /* NULL: drop the record altogether */
+};
+
+static int mark_failed(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct fail_ctx *f = opaque;
+	json_object *images = store_section(root, "images"), *img, *reason;
+
+	(void)err;
+	if (!json_object_object_get_ex(images, f->id, &img))
+		return 0;
+	if (!f->message) {
+		json_object_object_del(images, f->id);
+		return 0;
+	}
+	if (strcmp(req_str0(img, "State"), "deregistered") == 0)
+		return 0; /* deregistered while it was made: it stays gone */
+	json_add_str(img, "State", "failed");
+	reason = json_object_new_object();
+	json_add_str(reason, "Code", f->code);
+	json_add_str(reason, "Message", f->message);
+	json_object_object_add(img, "StateReason", reason);
+	json_object_object_add(img, PRIVATE_KEY, json_object_new_object());
+	return 0;
+}
+
+/* Removes whatever files of image id exist: its base (<id>.raw, <id>.qcow2, a partial copy
+ * <id>.partial...) and its kernel folder. */
+static void remove_image_files(struct ec2_ctx *ctx, const char *id)
+{
+	DIR *d = opendir(ctx->pool_dir);
+	struct dirent *e;
+	size_t len = strlen(id);
+	char *kdir = util_strdupf("%s/%s", ctx->kernels_dir, id);
+	virStoragePoolPtr pool;
+
+	while (d && (e = readdir(d)))
+		if (strncmp(e->d_name, id, len) == 0 && e->d_name[len] == '.') {
+			char *p = util_strdupf("%s/%s", ctx->pool_dir, e->d_name);
+
+			unlink(p);
+			free(p);
+		}
+	if (d)
+		closedir(d);
+	util_rm_rf(kdir, NULL);
+	free(kdir);
+	if ((pool = virStoragePoolLookupByName(ctx->conn, ctx->pool_name))) {
+		virStoragePoolRefresh(pool, 0);
+		virStoragePoolFree(pool);
+	}
+}
+
+void image_fail(struct ec2_ctx *ctx, const char *id, const char *code, const char *message)
+{
+	struct fail_ctx f = { id, code, message };
+
+	remove_image_files(ctx, id);
+	store_update(ctx->store, mark_failed, &f, NULL);
+}
+
+json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
+		       struct ec2_error *err)
+{
+	char id[EC2_ID_MAX];
+	json_object *resp;
+
+	if (image_reserve(ctx, src, 0, NULL, id, err) < 0) {
+		if (src->move)
+			unlink(src->disk);
+		return NULL;
+	}
+	resp = image_complete(ctx, id, src, err);
+	if (!resp)
+		image_fail(ctx, id, NULL, NULL); /* synchronous: a failure leaves nothing */
 	return resp;
 }
 
@@ -435,17 +587,41 @@ static bool owner_matches(json_object *img, json_object *owners, const char *sel
 	return false;
 }
 
+/* Pending images whose work stopped (its process died: a crash, a reboot of the host) fail, as
+ * they never become available. */
+static void images_settle(struct ec2_ctx *ctx)
+{
+	json_object *root = store_read(ctx->store, NULL), *stale = json_object_new_array();
+	size_t i;
+
+	if (root) {
+		json_object_object_foreach(store_section(root, "images"), id, img) {
+			if (strcmp(req_str0(img, "State"), "pending") == 0 &&
+			    !ec2_image_job_alive(ctx, id))
+				json_object_array_add(stale, json_object_new_string(id));
+		}
+	}
+	for (i = 0; i < json_object_array_length(stale); i++)
+		image_fail(ctx, json_object_get_string(json_object_array_get_idx(stale, i)),
+			   "Server.InternalError", "The work on the image stopped before it was done "
+			   "(its process ended)");
+	json_object_put(stale);
+	json_object_put(root);
+}
+
 json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
 {
 	json_object *ids = req_list(req, "ImageIds");
 	json_object *owners = req_list(req, "Owners");
 	json_object *filters = req_list(req, "Filters");
 	json_object *root, *images, *list, *resp;
-	size_t i, n = ids ? json_object_array_length(ids) : 0;
+	size_t i, n = ids ? json_object_array_length(ids) : 0, first, count;
+	char *next = NULL;
 
 	if (ec2_ids_check(ids, "ami", EC2_ERR_AMI_MALFORMED, err) < 0 ||
 	    filter_validate(filters, image_filters, err) < 0)
 		return NULL;
+	images_settle(ctx);
 	root = store_read(ctx->store, err);
 	if (!root)
 		return NULL;
@@ -475,8 +651,28 @@ json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct e
 		json_object_array_add(list, copy);
 	}
 	json_object_put(root);
+	if (n && json_object_object_get_ex(req, "MaxResults", NULL)) {
+		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "The parameter ImageIds cannot be used "
+			      "with the parameter MaxResults");
+		json_object_put(list);
+		return NULL;
+	}
+	if (req_page(req, 1, 1000, json_object_array_length(list), &first, &count, &next, err) < 0) {
+		json_object_put(list);
+		return NULL;
+	}
 	resp = json_object_new_object();
-	json_object_object_add(resp, "Images", list);
+	{
+		json_object *page = json_object_new_array();
+
+		for (i = first; i < first + count; i++)
+			json_object_array_add(page, json_object_get(json_object_array_get_idx(list, i)));
+		json_object_object_add(resp, "Images", page);
+	}
+	json_object_put(list);
+	if (next)
+		json_add_str(resp, "NextToken", next);
+	free(next);
 	return resp;
 }
 

@@ -24,6 +24,7 @@
 #include "ec2lite/portfwd.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/seed.h"
+#include "ec2lite/tags.h"
 #include "ec2lite/util.h"
 
 int ec2_test_fail_launch_index = -1;
@@ -77,9 +78,10 @@ static enum ec2_state derive_state(struct inst *in)
 	case VIR_DOMAIN_PMSUSPENDED:
 		return strcmp(in->meta.pending_op, "stop") == 0 ? EC2_STOPPING : EC2_RUNNING;
 	case VIR_DOMAIN_SHUTDOWN:
-		return EC2_STOPPING;
+		return strcmp(in->meta.pending_op, "image-reboot") == 0 ? EC2_RUNNING : EC2_STOPPING;
 	default:
-		return EC2_STOPPED;
+		/* CreateImage's reboot: shut down while its disk is copied, running to EC2. */
+		return strcmp(in->meta.pending_op, "image-reboot") == 0 ? EC2_RUNNING : EC2_STOPPED;
 	}
 }
 
@@ -569,6 +571,22 @@ static void net_settle(struct ec2_ctx *ctx)
 	}
 }
 
+/* An instance whose image is being made (pending_op "image..."): when that work is over or its
+ * worker is gone (ec2_image_job_alive), the instance is given back in the state it had. */
+static void settle_image_op(struct ec2_ctx *ctx, struct inst *in)
+{
+	if (ec2_image_job_alive(ctx, in->meta.pending_image))
+		return;
+	if (strcmp(in->meta.pending_op, "image-reboot") == 0 && virDomainIsActive(in->dom) != 1)
+		virDomainCreate(in->dom);
+	in->meta.pending_op[0] = '\0';
+	in->meta.pending_image[0] = '\0';
+	in->meta.pending_since = 0;
+	ec2_meta_save(in->dom, &in->meta, NULL);
+	in->state = derive_state(in);
+	ctx->net_stale = true;
+}
+
 /* One reconcile step for a live instance (see ec2_reconcile). */
 static void settle(struct ec2_ctx *ctx, struct inst *in)
 {
@@ -576,6 +594,10 @@ static void settle(struct ec2_ctx *ctx, struct inst *in)
 
 	if (!in->dom)
 		return;
+	if (strncmp(in->meta.pending_op, "image", 5) == 0) {
+		settle_image_op(ctx, in);
+		return;
+	}
 	if (in->state == EC2_STOPPING && strcmp(in->meta.pending_op, "stop") == 0 &&
 	    now - in->meta.pending_since >= ctx->cfg->stop_timeout) {
 		/* The guest ignored the ACPI shutdown: power it off, as EC2 does. */
@@ -736,39 +758,65 @@ json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struc
 {
 	json_object *ids = req_list(req, "InstanceIds");
 	json_object *filters = req_list(req, "Filters");
-	json_object *list, *resp, *cur = NULL;
+	json_object *list, *resp, *cur = NULL, *matched;
 	struct inst *v = NULL;
-	size_t n = 0, i;
+	size_t n = 0, i, first, count;
 	const char *cur_rid = NULL;
+	char *next = NULL;
 
 	if (filter_validate(filters, instance_filters, err) < 0 ||
 	    ec2_ids_check(ids, "i", EC2_ERR_INSTANCE_MALFORMED, err) < 0)
 		return NULL;
+	if (ids && json_object_object_get_ex(req, "MaxResults", NULL)) {
+		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "The parameter instancesSet cannot be "
+			      "used with the parameter maxResults");
+		return NULL;
+	}
 	if (ec2_reconcile(ctx, NULL, false, err) < 0)
 		return NULL;
 	if (resolve(ctx, ids, false, &v, &n, err) < 0)
 		return NULL;
 	qsort(v, n, sizeof(*v), by_launch);
-	list = json_object_new_array();
+	/* Filters first, then the page (MaxResults counts instances), then reservations. */
+	matched = json_object_new_array();
 	for (i = 0; i < n; i++) {
-		json_object *o = instance_json(ctx, &v[i], v[i].state), *instances;
-		const char *rid = inst_reservation(&v[i]);
+		json_object *o = instance_json(ctx, &v[i], v[i].state), *pair;
 
 		if (!filter_match(o, filters, instance_filters)) {
 			json_object_put(o);
 			continue;
 		}
-		if (!cur || strcmp(cur_rid, rid ? rid : "") != 0) {
-			cur = reservation_obj(ctx, rid ? rid : "");
+		pair = json_object_new_array();
+		json_object_array_add(pair, json_object_new_string(inst_reservation(&v[i]) ?
+								  inst_reservation(&v[i]) : ""));
+		json_object_array_add(pair, o);
+		json_object_array_add(matched, pair);
+	}
+	insts_free(v, n);
+	if (req_page(req, 5, 1000, json_object_array_length(matched), &first, &count, &next,
+		     err) < 0) {
+		json_object_put(matched);
+		return NULL;
+	}
+	list = json_object_new_array();
+	for (i = first; i < first + count; i++) {
+		json_object *pair = json_object_array_get_idx(matched, i), *instances;
+		const char *rid = json_object_get_string(json_object_array_get_idx(pair, 0));
+
+		if (!cur || strcmp(cur_rid, rid) != 0) {
+			cur = reservation_obj(ctx, rid);
 			json_object_array_add(list, cur);
 			cur_rid = req_string(cur, "ReservationId");
 		}
 		json_object_object_get_ex(cur, "Instances", &instances);
-		json_object_array_add(instances, o);
+		json_object_array_add(instances, json_object_get(json_object_array_get_idx(pair, 1)));
 	}
-	insts_free(v, n);
+	json_object_put(matched);
 	resp = json_object_new_object();
 	json_object_object_add(resp, "Reservations", list);
+	if (next)
+		json_add_str(resp, "NextToken", next);
+	free(next);
 	return resp;
 }
 
@@ -842,54 +890,6 @@ static int fits(struct ec2_ctx *ctx, const struct instance_type *t, long min, lo
 	if (*max > room)
 		*max = room;
 	return 0;
-}
-
-static int parse_tags(json_object *req, json_object **tags, struct ec2_error *err)
-{
-	json_object *specs = req_list(req, "TagSpecifications");
-	size_t i, j, n = specs ? json_object_array_length(specs) : 0;
-
-	*tags = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		json_object *spec = json_object_array_get_idx(specs, i);
-		const char *type = req_string(spec, "ResourceType");
-		json_object *list = req_list(spec, "Tags");
-
-		if (!type || (strcmp(type, "instance") != 0 && strcmp(type, "volume") != 0)) {
-			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
-				      "'%s' is not a valid taggable resource type for this operation.",
-				      type ? type : "");
-			goto fail;
-		}
-		if (strcmp(type, "instance") != 0)
-			continue;
-		for (j = 0; list && j < json_object_array_length(list); j++) {
-			json_object *t = json_object_array_get_idx(list, j), *tag;
-			const char *key = req_string(t, "Key"), *value = req_string(t, "Value");
-
-			if (!key || !*key || strlen(key) > 128 || (value && strlen(value) > 256)) {
-				ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
-					      "Tag keys must be 1 to 128 characters and values at "
-					      "most 256");
-				goto fail;
-			}
-			if (strncmp(key, "aws:", 4) == 0 || strncmp(key, "ec2-lite:", 9) == 0) {
-				ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
-					      "Tag keys starting with '%.*s' are reserved for system use",
-					      (int)(strchr(key, ':') - key + 1), key);
-				goto fail;
-			}
-			tag = json_object_new_object();
-			json_add_str(tag, "Key", key);
-			json_add_str(tag, "Value", value ? value : "");
-			json_object_array_add(*tags, tag);
-		}
-	}
-	return 0;
-fail:
-	json_object_put(*tags);
-	*tags = NULL;
-	return -1;
 }
 
 struct launch_params {
@@ -1179,8 +1179,13 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 			      lp.user_data_len);
 		return NULL;
 	}
-	if (parse_tags(req, &lp.tags, err) < 0)
-		return NULL;
+	{
+		static const char *const also[] = { "volume", NULL };
+
+		lp.tags = tag_specs(req, "instance", also, err);
+		if (!lp.tags)
+			return NULL;
+	}
 	lp.image = ec2_image_get(ctx, lp.image_id, err);
 	if (!lp.image)
 		goto out;
@@ -1309,6 +1314,13 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 				      "state from which it can be started.", v[i].id);
 			goto out;
 		}
+		if (strcmp(v[i].meta.pending_op, "image") == 0 ||
+		    strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' cannot be "
+				      "started while an image of it is made (%s).", v[i].id,
+				      v[i].meta.pending_image);
+			goto out;
+		}
 	}
 	if (need) {
 		long free_mib, used, host;
@@ -1377,6 +1389,12 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 				      "state from which it can be stopped.", v[i].id);
 			goto out;
 		}
+		if (strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is rebooting "
+				      "for an image of it (%s); try again when it is done.", v[i].id,
+				      v[i].meta.pending_image);
+			goto out;
+		}
 		if (hibernate && !v[i].meta.hibernation) {
 			ec2_error_set(err, EC2_ERR_HIBERNATION_UNSUPPORTED,
 				      "The instance can't be hibernated because it was not configured "
@@ -1439,7 +1457,7 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 		return NULL;
 	for (i = 0; i < n; i++) {
 		settle(ctx, &v[i]);
-		if (v[i].state != EC2_RUNNING) {
+		if (v[i].state != EC2_RUNNING || strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
 			ec2_error_set(err, EC2_ERR_INCORRECT_STATE,
 				      "The instance '%s' is not in a state from which it can be "
 				      "rebooted.", v[i].id);
@@ -1517,6 +1535,39 @@ json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
 		return NULL;
 	}
 	return changes_response("TerminatingInstances", list);
+}
+
+int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, struct ec2_meta *m,
+		     enum ec2_state *state, struct ec2_error *err)
+{
+	json_object *ids = json_object_new_array();
+	struct inst *v = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	json_object_array_add(ids, json_object_new_string(id));
+	if (resolve(ctx, ids, true, &v, &n, err) < 0)
+		goto out;
+	if (!v[0].dom) {
+		ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is terminated", id);
+		goto out;
+	}
+	settle(ctx, &v[0]);
+	if (!v[0].dom) {
+		ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is terminated", id);
+		goto out;
+	}
+	*dom = v[0].dom;
+	virDomainRef(*dom);
+	*m = v[0].meta;
+	memset(&v[0].meta, 0, sizeof(v[0].meta)); /* handed over */
+	*state = v[0].state;
+	rc = 0;
+out:
+	insts_free(v, n);
+	json_object_put(ids);
+	net_settle(ctx);
+	return rc;
 }
 
 /* DescribeInstanceAttribute for the attributes an instance here has. */

@@ -162,6 +162,8 @@ static json_object *group_json(json_object *g)
 	json_object_array_add(egress, e);
 	json_object_object_add(o, "IpPermissionsEgress", egress);
 	json_add_str(o, "VpcId", req_str0(g, "VpcId"));
+	if (json_object_object_get_ex(g, "Tags", &e) && json_object_array_length(e) > 0)
+		json_object_object_add(o, "Tags", json_object_get(e));
 	return o;
 }
 

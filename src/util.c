@@ -389,6 +389,57 @@ char *util_base64(const void *data, size_t len)
 	return out;
 }
 
+#define PAGE_PREFIX "ec2-lite:page:"
+
+int req_page(json_object *req, long min, long max, size_t total, size_t *first, size_t *count,
+	     char **next_token, struct ec2_error *err)
+{
+	long long n = 0;
+	const char *token = req_string(req, "NextToken");
+	int have = req_int(req, "MaxResults", &n, err);
+
+	*first = 0;
+	*count = total;
+	*next_token = NULL;
+	if (have < 0)
+		return -1;
+	if (have && (n < min || n > max)) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "Value ( %lld ) for parameter maxResults "
+			      "is invalid. Expecting a value between %ld and %ld.", n, min, max);
+		return -1;
+	}
+	if (token) {
+		unsigned char buf[96];
+		size_t len = strlen(token);
+		int got;
+		char *end;
+		unsigned long long off;
+
+		got = len < 120 && len % 4 == 0 ?
+		      EVP_DecodeBlock(buf, (const unsigned char *)token, (int)len) : -1;
+		if (got > 0)
+			buf[got] = '\0';
+		if (got <= (int)strlen(PAGE_PREFIX) ||
+		    strncmp((char *)buf, PAGE_PREFIX, strlen(PAGE_PREFIX)) != 0 ||
+		    (off = strtoull((char *)buf + strlen(PAGE_PREFIX), &end, 10), *end != '\0') ||
+		    off > total) {
+			ec2_error_set(err, "InvalidNextToken", "The specified NextToken is not valid: "
+				      "%s", token);
+			return -1;
+		}
+		*first = (size_t)off;
+		*count = total - *first;
+	}
+	if (have && (size_t)n < *count) {
+		char plain[64];
+
+		*count = (size_t)n;
+		snprintf(plain, sizeof(plain), PAGE_PREFIX "%zu", *first + *count);
+		*next_token = util_base64(plain, strlen(plain));
+	}
+	return 0;
+}
+
 const char *req_string(json_object *req, const char *key)
 {
 	json_object *v;

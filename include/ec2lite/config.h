@@ -3,6 +3,8 @@
 #ifndef EC2LITE_CONFIG_H
 #define EC2LITE_CONFIG_H
 
+#include <stdbool.h>
+
 #include "ec2lite/error.h"
 
 struct ec2_config {
@@ -18,6 +20,8 @@ struct ec2_config {
 	int instance_limit;        /* non-terminated instances at most (InstanceLimitExceeded) */
 	int stop_timeout;          /* seconds from ACPI shutdown to forced power-off */
 	int reboot_timeout;        /* seconds from ACPI reboot to hard reset */
+	bool image_compress;       /* CreateImage writes compressed qcow2 (smaller, slower) */
+	int image_copy_bandwidth;  /* MiB/s a live copy for CreateImage may take; 0: no limit */
 };
 
 /* Fills cfg from defaults, the config file in state_dir (NULL: the default state folder) and the

@@ -30,7 +30,9 @@ struct ec2_meta {
 	char pool[64];                 /* that pool: it also says which state folder owns the instance */
 	char accelerator[8];           /* "kvm" or "tcg", fixed at launch */
 	char kernel_entry[16];         /* "pvh", "bzImage" (direct kernel boot) or "bios" */
-	char pending_op[16];           /* "", "stop", "hibernate": an asked-for stop not yet done */
+	char pending_op[16];           /* "", "stop": an asked-for stop not yet done; "image",
+					* "image-live", "image-reboot": CreateImage copies its disk */
+	char pending_image[EC2_ID_MAX]; /* the image being made of it (the "image..." ops) */
 	long long pending_since;       /* when pending_op was asked for (epoch seconds) */
 	char transition_reason[128];   /* EC2's StateTransitionReason */
 	char state_reason[64];         /* EC2's StateReason.Code, e.g. Client.UserInitiatedShutdown */

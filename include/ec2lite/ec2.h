@@ -89,6 +89,22 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
  * in the background if it wants to return to its user. */
 bool ec2_has_watches(const struct ec2_ctx *ctx);
 
+/* For other modules: instance id's domain (new reference, caller frees), metadata (cleared with
+ * ec2_meta_clear) and EC2 state, after one reconcile step; err InvalidInstanceID.* when it is
+ * not a live instance of this state folder. */
+int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, struct ec2_meta *m,
+		     enum ec2_state *state, struct ec2_error *err);
+
+/* Golden images (src/golden.c). CreateImage answers at once with the pending image; the work
+ * (copy, clean-up, registration) is ec2_create_image_run's, which a front end runs in the
+ * background: the image turns available, or failed with a reason and no files left. */
+json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
+json_object *ec2_copy_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+/* Whether the work on image_id still goes on: the image is pending and its worker process lives
+ * (or the image is less than a minute old, its worker maybe still starting). */
+bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id);
+
 /* Images (src/image.c). */
 json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);

@@ -8,6 +8,7 @@
 
 #include "ec2lite/ec2.h"
 #include "ec2lite/error.h"
+#include "ec2lite/ids.h"
 
 struct image_source {
 	const char *name;
@@ -21,6 +22,7 @@ struct image_source {
 	const char *cmdline;
 	bool no_pvh;              /* boot the bzImage even when its vmlinux has the PVH note */
 	const char *recipe_hash;  /* what a rebuild compares */
+	const char *consistency;  /* how a CreateImage copy was taken (the ec2-lite:consistency tag) */
 	json_object *extra;       /* more private facts: [key, value, key, value ...] or NULL */
 };
 
@@ -31,10 +33,24 @@ const char *image_private(json_object *image, const char *key);
 /* Checks an AMI name (3-128 characters of EC2's set). */
 int image_name_check(const char *name, struct ec2_error *err);
 
-/* Takes src into the pool and the catalog; {"ImageId": ...} or NULL. On failure nothing of it
- * is left (a moved disk is removed). */
+/* Takes src into the pool and the catalog at once (image_reserve, then image_complete);
+ * {"ImageId": ...} or NULL. On failure nothing of it is left (a moved disk is removed). */
 json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
 		       struct ec2_error *err);
+
+/* The two halves of image_add, for images made in the background (CreateImage): a pending
+ * record named src->name (unique among the owner's images unless src->replace) with a new id in
+ * id; shown holds more members clients see (Tags, SourceInstanceId; borrowed, may be NULL);
+ * vsize is the disk's size to be (0: not known yet). */
+int image_reserve(struct ec2_ctx *ctx, const struct image_source *src, unsigned long long vsize,
+		  json_object *shown, char id[EC2_ID_MAX], struct ec2_error *err);
+/* Takes src's disk (and kernel) into the pool for the pending image id and makes it available;
+ * {"ImageId": ...} or NULL, with the pending record left for the caller to fail. */
+json_object *image_complete(struct ec2_ctx *ctx, const char *id, const struct image_source *src,
+			    struct ec2_error *err);
+/* The pending image id failed: State "failed" with StateReason {code, message}, as EC2 leaves
+ * it, and every file of it removed; with a NULL message the record goes too. */
+void image_fail(struct ec2_ctx *ctx, const char *id, const char *code, const char *message);
 
 /* Progress of long work, for a front end to show; every member may be NULL. */
 struct ec2_progress {

@@ -70,6 +70,13 @@ int req_bool(json_object *req, const char *key, bool *out, struct ec2_error *err
  * (so callers need not care). NULL when absent. */
 json_object *req_list(json_object *req, const char *key);
 
+/* Pagination of a describe action (MaxResults between min and max, NextToken): the items
+ * [*first, *first + *count) of total are this page's; *next_token gets the token for the rest
+ * (caller frees), or NULL when this is the last page. InvalidParameterValue for a MaxResults out
+ * of bounds, InvalidNextToken for a token this did not make (or that points past the end). */
+int req_page(json_object *req, long min, long max, size_t total, size_t *first, size_t *count,
+	     char **next_token, struct ec2_error *err);
+
 /* True when the array list (NULL or empty: every s is wanted) holds the string s. The filter of
  * every describe action's id list. */
 bool json_strlist_wants(json_object *list, const char *s);

@@ -34,7 +34,8 @@ for c in run-instances describe-instances start-instances stop-instances reboot-
 	deregister-image doctor reconcile build-ami import-image describe-import-image-tasks \
 	describe-instance-attribute get-console-output create-security-group describe-security-groups \
 	authorize-security-group-ingress revoke-security-group-ingress delete-security-group \
-	create-key-pair import-key-pair describe-key-pairs delete-key-pair describe-instance-status; do
+	create-key-pair import-key-pair describe-key-pairs delete-key-pair describe-instance-status \
+	create-image copy-image; do
 	expect "help lists $c" 0 "^  $c " -- "$bin" help
 done
 expect "no command" 252 "usage: ec2-lite" -- "$bin"
@@ -147,6 +148,23 @@ expect "delete key" 0 '"Return": true' -- "$bin" delete-key-pair --key-name mine
 expect "deleting again is fine (EC2's rule)" 0 '"Return": true' -- "$bin" delete-key-pair --key-name mine
 expect "three keys were made, two remain" 0 "^2$" -- sh -c "'$bin' describe-key-pairs | jq '.KeyPairs | length'"
 
+# CreateImage's refusals (the work itself needs real guests: tests/vm/golden.sh).
+expect "create-image needs a name" 252 "required: --name" -- "$bin" create-image --instance-id i-0123456789abcdef0
+expect "create-image malformed id" 254 "\(InvalidInstanceID.Malformed\) when calling the CreateImage operation" -- "$bin" create-image --instance-id i-zz --name good-name
+expect "create-image unknown id" 254 "\(InvalidInstanceID.NotFound\)" -- "$bin" create-image --instance-id i-0123456789abcdef0 --name good-name
+expect "create-image short name" 254 "\(InvalidAMIName.Malformed\)" -- "$bin" create-image --instance-id i-0123456789abcdef0 --name ab
+expect "create-image bad tag type" 254 "\(InvalidParameterValue\).*'instance' is not a valid taggable" -- "$bin" create-image --instance-id i-0123456789abcdef0 --name good-name --tag-specifications 'ResourceType=instance,Tags=[{Key=a,Value=b}]'
+# CopyImage: a new AMI with the same disk; a name in use is refused.
+copy=$("$bin" copy-image --source-image-id "$ami" --source-region us-east-1 --name cli-copy --output text)
+expect "copy-image" 0 "^IMAGES.*$copy.*cli-copy.*available" -- "$bin" describe-images --image-ids "$copy" --output text
+expect "copy-image name in use" 254 "\(InvalidAMIName.Duplicate\)" -- "$bin" copy-image --source-image-id "$ami" --source-region us-east-1 --name cli-copy
+expect "copy-image other region" 254 "\(InvalidParameterValue\).*SourceRegion" -- "$bin" copy-image --source-image-id "$ami" --source-region eu-west-1 --name cli-copy2
+expect "copy-image unknown" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" copy-image --source-image-id ami-0123456789abcdef0 --source-region us-east-1 --name cli-copy2
+expect "deregister the copy" 0 "^$" -- "$bin" deregister-image --image-id "$copy"
+EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=2 \
+	expect "image waiter" 0 "^$" -- "$bin" wait image-available --image-ids "$ami"
+EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=2 \
+	expect "image waiter gives up" 255 "Waiter ImageAvailable failed: Max attempts exceeded" -- "$bin" wait image-available --image-ids ami-0123456789abcdef0
 expect "deregister" 0 "^$" -- "$bin" deregister-image --image-id "$ami"
 expect "deregistered is gone" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" describe-images --image-ids "$ami"
 expect "no statuses" 0 '"InstanceStatuses": \[\]' -- "$bin" describe-instance-status

@@ -1,0 +1,29 @@
+/* Tags: CreateTags, DeleteTags and DescribeTags over the resources that carry them here:
+ * instances (i-, in their domain's metadata), AMIs (ami-) and security groups (sg-), both in the
+ * store. Keys starting with "aws:" or "ec2-lite:" are the system's (ec2-lite's read-only tags
+ * such as ec2-lite:accelerator) and cannot be set or removed. */
+#ifndef EC2LITE_TAGS_H
+#define EC2LITE_TAGS_H
+
+#include <json-c/json.h>
+
+#include "ec2lite/ec2.h"
+#include "ec2lite/error.h"
+
+#define EC2_TAGS_MAX 50 /* tags per resource, as EC2 */
+
+json_object *ec2_create_tags(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_delete_tags(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+json_object *ec2_describe_tags(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* Checks one tag as EC2 does: a key of 1-128 characters not starting with aws: or ec2-lite:, a
+ * value of at most 256 (value may be NULL). InvalidParameterValue otherwise. */
+int tag_check(const char *key, const char *value, struct ec2_error *err);
+
+/* The tags of the TagSpecifications in req for resource type (e.g. "instance"), as a new array
+ * of {"Key","Value"}; other types in allowed (a NULL-terminated list) are accepted and skipped,
+ * any other is refused. NULL with err on a bad tag or type. */
+json_object *tag_specs(json_object *req, const char *type, const char *const *allowed,
+		       struct ec2_error *err);
+
+#endif
