@@ -9,7 +9,8 @@ packages="gcc make cmake pkg-config libc6-dev
   libvirt-dev libvirt-daemon libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
   qemu-system-x86 qemu-utils libxml2-dev libjson-c-dev libguestfs-dev libisofs-dev libssl-dev liblzma-dev libzstd-dev zlib1g-dev check
   linux-image-amd64 busybox-static extlinux syslinux-common cpio e2fsprogs kmod tar jq bc
-  curl openssh-client python3-flask python3-selenium chromium chromium-driver"
+  curl openssh-client python3-flask python3-selenium chromium chromium-driver
+  libmicrohttpd-dev uuid-dev awscli python3-boto3 clang libclang-rt-14-dev"
 
 missing=""
 for p in $packages; do

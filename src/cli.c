@@ -1,5 +1,6 @@
 /* Option parsing and output for the command line: aws-style arguments become an EC2 request
  * object, and responses are printed as the aws CLI prints them. */
+#include "api/api.h"
 #include "cli.h"
 
 #include <errno.h>
@@ -286,9 +287,71 @@ fail:
 	return -1;
 }
 
+/* "2026-12-02T05:37:14.000Z" (EC2's wire form, the model's) as the aws CLI prints a timestamp:
+ * Python's isoformat() of the parsed time, "2026-12-02T05:37:14+00:00". */
+static void aws_timestamp(json_object *parent, const char *key, size_t idx, json_object *v)
+{
+	const char *s = json_object_get_string(v);
+	char out[48], frac[8] = "";
+	int n = 0;
+
+	if (!s || strlen(s) < 20 || s[10] != 'T' || s[strlen(s) - 1] != 'Z')
+		return;
+	if (s[19] == '.') {
+		while (n < 6 && s[20 + n] >= '0' && s[20 + n] <= '9') {
+			frac[n] = s[20 + n];
+			n++;
+		}
+		while (n < 6)
+			frac[n++] = '0';
+		if (strcmp(frac, "000000") == 0)
+			frac[0] = '\0';
+	}
+	snprintf(out, sizeof(out), "%.19s%s%s+00:00", s, frac[0] ? "." : "", frac);
+	if (key)
+		json_object_object_add(parent, key, json_object_new_string(out));
+	else
+		json_object_array_put_idx(parent, idx, json_object_new_string(out));
+}
+
+/* Walks a response by its action's output shape (the API's tables: the same model the aws CLI
+ * reads) and rewrites its timestamps as the aws CLI prints them. */
+static void aws_timestamps(json_object *o, int shape)
+{
+	int i;
+
+	if (shape < 0 || !json_object_is_type(o, json_type_object))
+		return;
+	for (i = 0; i < api_shapes[shape].count; i++) {
+		const struct api_member *m = &api_shapes[shape].members[i];
+		json_object *v;
+		size_t k;
+
+		if (!json_object_object_get_ex(o, m->name, &v) || !v)
+			continue;
+		if (m->kind == API_TIMESTAMP)
+			aws_timestamp(o, m->name, 0, v);
+		else if (m->kind == API_STRUCT)
+			aws_timestamps(v, m->shape);
+		else if (m->kind == API_LIST && json_object_is_type(v, json_type_array))
+			for (k = 0; k < json_object_array_length(v); k++) {
+				if (m->elem == API_TIMESTAMP)
+					aws_timestamp(v, NULL, k, json_object_array_get_idx(v, k));
+				else if (m->elem == API_STRUCT)
+					aws_timestamps(json_object_array_get_idx(v, k), m->shape);
+			}
+	}
+}
+
 void cli_print(struct cli *cli, json_object *resp)
 {
-	char *text = render(resp, cli->format, cli->cmd && cli->cmd->action ? cli->cmd->action : "");
+	const struct api_action *a = cli->cmd && cli->cmd->action ? api_action_find(cli->cmd->action)
+								  : NULL;
+	char *text;
+
+	if (a)
+		aws_timestamps(resp, a->output);
+	text = render(resp, cli->format, cli->cmd && cli->cmd->action ? cli->cmd->action : "");
 
 	fputs(text, stdout);
 	free(text);

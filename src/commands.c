@@ -144,6 +144,12 @@ static const struct cli_opt describe_tags_opts[] = {
 	END,
 };
 
+static const struct cli_opt serve_opts[] = {
+	{ "listen", "Listen", OPT_STRING, false, "ADDRESS:PORT to listen on (default 127.0.0.1:8773)" },
+	{ "no-auth", "NoAuth", OPT_BOOL, false,
+	  "take unsigned requests (by default each must be signed with a configured access key)" },
+	END,
+};
 
 static const struct cli_opt deregister_image_opts[] = {
 	{ "image-id", "ImageId", OPT_STRING, true, "the AMI" },
@@ -328,6 +334,9 @@ const struct command commands[] = {
 	{ "reconcile", NULL,
 	  "finish pending transitions now (forced stops, hard resets, guest shutdowns)",
 	  reconcile_opts, NULL, NULL, cmd_reconcile, CMD_NEEDS_CTX },
+	{ "serve", NULL,
+	  "serve the EC2 Query API, so that the aws CLI and SDKs drive ec2-lite (--endpoint-url)",
+	  serve_opts, NULL, NULL, cmd_serve, 0 },
 	{ "doctor", NULL, "check the daemons, the accelerator in use and the state folder",
 	  no_opts, NULL, NULL, cmd_doctor, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 },

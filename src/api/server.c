@@ -1,0 +1,451 @@
+/* The EC2 Query API over HTTP (libmicrohttpd): see server.h.
+ *
+ * A pool of HTTP threads reads requests; each is authenticated (SigV4), parsed by its action's
+ * input shape, handed to the model's function for the action (the same the CLI calls) and
+ * answered in EC2's XML. Model calls take one lock in turn, on one libvirt connection: requests
+ * of many clients at once are serialised where they touch state, and the store's file locks
+ * keep the CLI and other processes out of each other's way as before. Beside them, a thread
+ * runs libvirt's event loop (reboots are seen as they happen) and a reconciler moves instances
+ * on once a second (stops that time out, guests that stopped by themselves, terminated ones
+ * purged after an hour); CreateImage's work runs in a thread of its own, on its own connection. */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+#include "api.h"
+#include "ec2lite/image.h"
+#include "ec2lite/secgroup.h"
+#include "ec2lite/tags.h"
+#include "ec2lite/util.h"
+
+typedef json_object *(*model_fn)(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* Each EC2 action and the model's function for it: the CLI's command table calls the same. */
+static const struct {
+	const char *action;
+	model_fn fn;
+} model[] = {
+	{ "RunInstances", ec2_run_instances },
+	{ "DescribeInstances", ec2_describe_instances },
+	{ "StartInstances", ec2_start_instances },
+	{ "StopInstances", ec2_stop_instances },
+	{ "RebootInstances", ec2_reboot_instances },
+	{ "TerminateInstances", ec2_terminate_instances },
+	{ "DescribeInstanceAttribute", ec2_describe_instance_attribute },
+	{ "GetConsoleOutput", ec2_get_console_output },
+	{ "DescribeInstanceStatus", ec2_describe_instance_status },
+	{ "DescribeInstanceTypes", ec2_describe_instance_types },
+	{ "RegisterImage", ec2_register_image },
+	{ "DescribeImages", ec2_describe_images },
+	{ "DeregisterImage", ec2_deregister_image },
+	{ "CreateImage", ec2_create_image },
+	{ "CopyImage", ec2_copy_image },
+	{ "ImportImage", ec2_import_image },
+	{ "DescribeImportImageTasks", ec2_describe_import_image_tasks },
+	{ "CreateSecurityGroup", ec2_create_security_group },
+	{ "DescribeSecurityGroups", ec2_describe_security_groups },
+	{ "AuthorizeSecurityGroupIngress", ec2_authorize_security_group_ingress },
+	{ "RevokeSecurityGroupIngress", ec2_revoke_security_group_ingress },
+	{ "DeleteSecurityGroup", ec2_delete_security_group },
+	{ "CreateKeyPair", ec2_create_key_pair },
+	{ "ImportKeyPair", ec2_import_key_pair },
+	{ "DescribeKeyPairs", ec2_describe_key_pairs },
+	{ "DeleteKeyPair", ec2_delete_key_pair },
+	{ "CreateTags", ec2_create_tags },
+	{ "DeleteTags", ec2_delete_tags },
+	{ "DescribeTags", ec2_describe_tags },
+};
+
+struct server {
+	const struct api_server_opts *opts;
+	struct ec2_ctx *ctx;
+	pthread_mutex_t lock; /* around every use of ctx */
+	volatile bool stopping;
+	unsigned long requests;
+};
+
+/* One request being read. */
+struct request {
+	char *body;
+	size_t len;
+	bool too_large;
+};
+
+static void request_id(char out[37])
+{
+	uuid_t u;
+
+	uuid_generate(u);
+	uuid_unparse_lower(u, out);
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, int status, char *xml, size_t len,
+			      const char *rid)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, xml, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result rc;
+
+	MHD_add_response_header(r, "Content-Type", "text/xml;charset=UTF-8");
+	MHD_add_response_header(r, "x-amzn-RequestId", rid);
+	MHD_add_response_header(r, "Server", "ec2-lite");
+	rc = MHD_queue_response(c, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result error(struct MHD_Connection *c, const char *code, const char *message,
+			     const char *rid)
+{
+	size_t len;
+	char *xml = api_error_xml(code, message, rid, &len);
+
+	return answer(c, api_error_status(code), xml, len, rid);
+}
+
+struct collect {
+	struct api_header *h;
+	size_t n, cap;
+};
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	struct collect *c = cls;
+
+	(void)kind;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->h = realloc(c->h, c->cap * sizeof(*c->h));
+		if (!c->h)
+			abort();
+	}
+	c->h[c->n].name = key;
+	c->h[c->n].value = value ? value : "";
+	c->n++;
+	return MHD_YES;
+}
+
+/* The query string back from libmicrohttpd's decoded arguments (it keeps no raw copy): a form
+ * the Query parser and SigV4's canonical query both read the same way. */
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	char **q = cls, *more;
+	static const char digits[] = "0123456789ABCDEF";
+	const char *parts[2] = { key, value ? value : "" };
+	size_t i, k;
+
+	(void)kind;
+	more = util_strdupf("%s%s", *q, **q ? "&" : "");
+	for (k = 0; k < 2; k++) {
+		for (i = 0; parts[k][i]; i++) {
+			unsigned char ch = (unsigned char)parts[k][i];
+			char *next;
+
+			if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			    (ch >= '0' && ch <= '9') || strchr("-_.~", ch))
+				next = util_strdupf("%s%c", more, ch);
+			else
+				next = util_strdupf("%s%%%c%c", more, digits[ch >> 4], digits[ch & 15]);
+			free(more);
+			more = next;
+		}
+		if (k == 0) {
+			char *next = util_strdupf("%s=", more);
+
+			free(more);
+			more = next;
+		}
+	}
+	free(*q);
+	*q = more;
+	return MHD_YES;
+}
+
+static model_fn model_for(const char *action)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(model) / sizeof(model[0]); i++)
+		if (strcmp(model[i].action, action) == 0)
+			return model[i].fn;
+	return NULL;
+}
+
+/* CreateImage's work, in a thread of its own with a connection of its own. */
+struct image_job {
+	struct server *s;
+	char ami[EC2_ID_MAX];
+};
+
+static void *image_worker(void *opaque)
+{
+	struct image_job *job = opaque;
+	struct ec2_ctx ctx;
+	struct ec2_error err = { 0 };
+
+	if (ec2_ctx_open(&ctx, job->s->ctx->cfg, 0, &err) == 0) {
+		ec2_create_image_run(&ctx, job->ami, &err);
+		ec2_ctx_close(&ctx);
+	}
+	free(job);
+	return NULL;
+}
+
+static void start_image_job(struct server *s, const char *ami)
+{
+	struct image_job *job = calloc(1, sizeof(*job));
+	pthread_t t;
+
+	if (!job)
+		abort();
+	job->s = s;
+	snprintf(job->ami, sizeof(job->ami), "%s", ami);
+	if (pthread_create(&t, NULL, image_worker, job) == 0)
+		pthread_detach(t);
+	else
+		free(job); /* the image fails when describe-images sees no work on it */
+}
+
+static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const char *method,
+			      const char *url, struct request *r)
+{
+	struct collect headers = { 0 };
+	struct api_params params = { 0 };
+	struct ec2_error err = { 0 };
+	struct api_http_request hr;
+	const struct api_action *action;
+	const char *name, *version, *ctype;
+	char rid[37], *query = strdup(""), *xml;
+	json_object *req = NULL, *resp = NULL;
+	enum MHD_Result rc;
+	model_fn fn;
+	size_t len;
+
+	request_id(rid);
+	if (!query)
+		abort();
+	if (r->too_large) {
+		rc = error(c, "RequestEntityTooLarge", "The request is larger than the 256 KiB the "
+			   "service takes", rid);
+		goto out;
+	}
+	if (strcmp(method, "POST") != 0 && strcmp(method, "GET") != 0) {
+		rc = error(c, "UnsupportedProtocol", "Only GET and POST requests are served", rid);
+		goto out;
+	}
+	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &headers);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &query);
+	hr = (struct api_http_request){ method, url, query, headers.h, headers.n, r->body, r->len };
+	if (!s->opts->no_auth &&
+	    api_sigv4_check(&hr, s->opts->keys, s->opts->nkeys, s->ctx->cfg->region, time(NULL),
+			    NULL, &err) < 0) {
+		rc = error(c, err.code, err.message, rid);
+		goto out;
+	}
+	ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	if (api_params_parse(&params, query, strlen(query), &err) < 0 ||
+	    (strcmp(method, "POST") == 0 && r->len > 0 &&
+	     (!ctype || strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0) &&
+	     api_params_parse(&params, r->body, r->len, &err) < 0)) {
+		rc = error(c, err.code, err.message, rid);
+		goto out;
+	}
+	name = api_params_get(&params, "Action");
+	version = api_params_get(&params, "Version");
+	if (!name) {
+		rc = error(c, "MissingAction", "The request must contain the parameter Action", rid);
+		goto out;
+	}
+	action = api_action_find(name);
+	fn = action ? model_for(name) : NULL;
+	if (!fn) {
+		char *m = util_strdupf("The action %s is not valid for this web service.", name);
+
+		rc = error(c, "InvalidAction", m, rid);
+		free(m);
+		goto out;
+	}
+	if (!version || strcmp(version, API_VERSION) != 0) {
+		char *m = version ? util_strdupf("The requested version (%s) of service AmazonEC2 "
+						 "does not exist", version)
+				  : strdup("The request must contain the parameter Version");
+
+		rc = error(c, version ? "NoSuchVersion" : "MissingParameter", m, rid);
+		free(m);
+		goto out;
+	}
+	req = api_request(action, &params, &err);
+	if (!req) {
+		rc = error(c, err.code, err.message, rid);
+		goto out;
+	}
+	pthread_mutex_lock(&s->lock);
+	resp = fn(s->ctx, req, &err);
+	s->requests++;
+	pthread_mutex_unlock(&s->lock);
+	if (!resp) {
+		rc = error(c, err.code, err.message, rid);
+		goto out;
+	}
+	if (strcmp(name, "CreateImage") == 0)
+		start_image_job(s, req_str0(resp, "ImageId"));
+	xml = api_response_xml(action, resp, rid, &len);
+	rc = answer(c, 200, xml, len, rid);
+out:
+	json_object_put(req);
+	json_object_put(resp);
+	api_params_free(&params);
+	free(headers.h);
+	free(query);
+	return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct server *s = cls;
+	struct request *r = *con_cls;
+
+	(void)version;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return MHD_NO;
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (r->len + *upload_size > API_MAX_BODY) {
+			r->too_large = true;
+		} else {
+			r->body = realloc(r->body, r->len + *upload_size + 1);
+			if (!r->body)
+				return MHD_NO;
+			memcpy(r->body + r->len, upload, *upload_size);
+			r->len += *upload_size;
+			r->body[r->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return handle(s, c, method, url, r);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	struct request *r = *con_cls;
+
+	(void)cls, (void)c, (void)toe;
+	if (r) {
+		free(r->body);
+		free(r);
+	}
+	*con_cls = NULL;
+}
+
+static void *event_loop(void *opaque)
+{
+	struct server *s = opaque;
+
+	while (!s->stopping)
+		if (virEventRunDefaultImpl() < 0)
+			util_sleep_ms(100);
+	return NULL;
+}
+
+static void *reconciler(void *opaque)
+{
+	struct server *s = opaque;
+
+	while (!s->stopping) {
+		pthread_mutex_lock(&s->lock);
+		ec2_reconcile(s->ctx, NULL, false, NULL);
+		pthread_mutex_unlock(&s->lock);
+		util_sleep_ms(1000);
+	}
+	return NULL;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa, struct ec2_error *err)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	long port;
+	char *end;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	if (!colon || (size_t)(colon - listen) >= sizeof(host)) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "--listen takes ADDRESS:PORT, not '%s'",
+			      listen);
+		return -1;
+	}
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1 || *end || port < 1 || port > 65535) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "--listen takes ADDRESS:PORT (an IPv4 "
+			      "address), not '%s'", listen);
+		return -1;
+	}
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+int api_serve(struct ec2_ctx *ctx, const struct api_server_opts *opts, struct ec2_error *err)
+{
+	struct server s = { .opts = opts, .ctx = ctx };
+	struct sockaddr_in sa;
+	struct MHD_Daemon *d;
+	pthread_t loop, rec;
+	sigset_t set;
+	int sig = 0;
+
+	if (parse_listen(opts->listen, &sa, err) < 0)
+		return -1;
+	if (!opts->no_auth && opts->nkeys == 0) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "no access keys are configured: add "
+			      "\"access-keys\" to %s/config.json or set EC2_LITE_ACCESS_KEYS=ID:SECRET "
+			      "(or serve --no-auth to take unsigned requests)", ctx->cfg->state_dir);
+		return -1;
+	}
+	pthread_mutex_init(&s.lock, NULL);
+	/* The signals that stop the server are taken by sigwait below, in every thread. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+			     on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_done, &s,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+	if (!d) {
+		ec2_error_set_errno(err, errno, "cannot listen on %s", opts->listen);
+		pthread_mutex_destroy(&s.lock);
+		return -1;
+	}
+	pthread_create(&loop, NULL, event_loop, &s);
+	pthread_create(&rec, NULL, reconciler, &s);
+	if (opts->ready)
+		opts->ready(opts->ready_opaque);
+	sigwait(&set, &sig);
+	s.stopping = true;
+	MHD_stop_daemon(d);
+	pthread_join(rec, NULL);
+	/* The event loop wakes at least twice a second (ec2_ctx_open's tick). */
+	pthread_join(loop, NULL);
+	pthread_mutex_destroy(&s.lock);
+	return 0;
+}

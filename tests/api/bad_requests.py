@@ -1,0 +1,103 @@
+"""Bad requests to the EC2 API server, signed by botocore's own SigV4 signer (an implementation
+independent of the server's): each gets EC2's error code and HTTP status, and changes nothing.
+Prints one line per case and exits 1 when one failed.
+
+Usage: bad_requests.py ENDPOINT ACCESS-KEY SECRET
+"""
+import datetime
+import sys
+import urllib.error
+import urllib.request
+from unittest import mock
+from xml.etree import ElementTree
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+endpoint, key_id, secret = sys.argv[1:4]
+failed = 0
+
+
+def send(body, creds=(key_id, secret), when=None, region="us-east-1", method="POST",
+         sign=True, content_type="application/x-www-form-urlencoded; charset=utf-8"):
+    """The status and (code, message) or root tag of the answer to body."""
+    url = endpoint if method == "POST" else endpoint + "?" + body
+    req = AWSRequest(method=method, url=url, data=body if method == "POST" else None,
+                     headers={"Content-Type": content_type})
+    if sign:
+        signer = SigV4Auth(Credentials(*creds), "ec2", region)
+        if when:
+            with mock.patch("botocore.auth.datetime") as dt:
+                dt.datetime.utcnow.return_value = when
+                dt.datetime.strptime = datetime.datetime.strptime
+                signer.add_auth(req)
+        else:
+            signer.add_auth(req)
+    prepared = req.prepare()
+    data = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
+    r = urllib.request.Request(prepared.url, data=data, method=method,
+                               headers=dict(prepared.headers.items()))
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status, ElementTree.fromstring(resp.read()).tag
+    except urllib.error.HTTPError as e:
+        doc = ElementTree.fromstring(e.read())
+        return e.code, (doc.findtext("Errors/Error/Code"), doc.findtext("Errors/Error/Message"))
+
+
+def expect(name, got, status, code):
+    global failed
+    ok = got[0] == status and isinstance(got[1], tuple) and got[1][0] == code
+    print(("ok   " if ok else "FAIL ") + "%s: %s %s" % (name, got[0], got[1]), flush=True)
+    failed += 0 if ok else 1
+
+
+V = "&Version=2016-11-15"
+expect("unknown action", send("Action=LaunchRocket" + V), 400, "InvalidAction")
+expect("no action", send("Version=2016-11-15"), 400, "MissingAction")
+expect("wrong version", send("Action=DescribeInstances&Version=2099-01-01"), 400, "NoSuchVersion")
+expect("no version", send("Action=DescribeInstances"), 400, "MissingParameter")
+expect("unknown parameter", send("Action=DescribeInstances" + V + "&Colour=red"), 400, "UnknownParameter")
+expect("list without an index", send("Action=StopInstances" + V + "&InstanceId=i-0123456789abcdef0"),
+       400, "InvalidQueryParameter")
+expect("list index 0", send("Action=StopInstances" + V + "&InstanceId.0=i-0123456789abcdef0"),
+       400, "InvalidQueryParameter")
+expect("list index not a number", send("Action=DescribeInstances" + V + "&Filter.x.Name=a"),
+       400, "InvalidQueryParameter")
+expect("a structure given a value", send("Action=RunInstances" + V + "&ImageId=ami-12345678&MinCount=1"
+                                         "&MaxCount=1&HibernationOptions=yes"), 400, "InvalidQueryParameter")
+expect("bad %-escape", send("Action=DescribeInstances" + V + "&x=%zz"), 404, "MalformedQueryString")
+expect("missing parameter", send("Action=RunInstances" + V + "&MinCount=1&MaxCount=1"), 400, "MissingParameter")
+expect("missing instance ids", send("Action=StopInstances" + V), 400, "MissingParameter")
+expect("malformed id", send("Action=TerminateInstances" + V + "&InstanceId.1=i-xyz"), 400,
+       "InvalidInstanceID.Malformed")
+expect("user-data not base64", send("Action=RunInstances" + V + "&ImageId=ami-12345678&MinCount=1"
+                                    "&MaxCount=1&UserData=***"), 400, "InvalidParameterValue")
+expect("oversize body", send("Action=DescribeInstances" + V + "&Filter.1.Name=x&Filter.1.Value.1="
+                             + "a" * 300000), 413, "RequestEntityTooLarge")
+expect("bad signature", send("Action=DescribeInstances" + V, creds=(key_id, "wrong")), 403,
+       "SignatureDoesNotMatch")
+expect("unknown access key", send("Action=DescribeInstances" + V, creds=("AKIDNOBODY", secret)), 401,
+       "AuthFailure")
+expect("unsigned", send("Action=DescribeInstances" + V, sign=False), 403, "MissingAuthenticationToken")
+expect("expired date (20 minutes old)",
+       send("Action=DescribeInstances" + V, when=datetime.datetime.utcnow() - datetime.timedelta(minutes=20)),
+       400, "RequestExpired")
+expect("date from the future (20 minutes)",
+       send("Action=DescribeInstances" + V, when=datetime.datetime.utcnow() + datetime.timedelta(minutes=20)),
+       400, "RequestExpired")
+expect("another region", send("Action=DescribeInstances" + V, region="eu-west-1"), 401, "AuthFailure")
+expect("a bad request with a good signature via GET", send("Action=StopInstances" + V, method="GET"),
+       400, "MissingParameter")
+got = send("Action=DescribeInstances" + V, method="GET")
+ok = got == (200, "{http://ec2.amazonaws.com/doc/2016-11-15/}DescribeInstancesResponse")
+print(("ok   " if ok else "FAIL ") + "a signed GET is served: %s %s" % got, flush=True)
+failed += 0 if ok else 1
+# Nothing above changed anything: no instance, no group besides the default.
+got = send("Action=DescribeInstances" + V)
+ok = got[0] == 200
+print(("ok   " if ok else "FAIL ") + "the server still answers", flush=True)
+failed += 0 if ok else 1
+print("%d failed" % failed)
+sys.exit(1 if failed else 0)

@@ -1,0 +1,267 @@
+/* api: the EC2 Query protocol without a server: requests into the model's objects (lists,
+ * structures, blobs, refusals), responses into EC2's XML, and Signature Version 4 (a signed
+ * request passes; any change to it, a wrong key, a stale date, a foreign region fail). */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "ec2lite/util.h"
+#include "testutil.h"
+
+static json_object *parse(const char *action, const char *query, struct ec2_error *err)
+{
+	struct api_params p = { 0 };
+	json_object *req = NULL;
+
+	if (api_params_parse(&p, query, strlen(query), err) == 0)
+		req = api_request(api_action_find(action), &p, err);
+	api_params_free(&p);
+	return req;
+}
+
+static void expect_request(const char *action, const char *query, const char *json)
+{
+	struct ec2_error err = { 0 };
+	json_object *req = parse(action, query, &err), *want = json_tokener_parse(json);
+
+	ck_assert_msg(req != NULL, "%s: %s", query, err.message);
+	ck_assert_ptr_nonnull(want);
+	ck_assert_msg(json_object_equal(req, want), "%s gave %s, not %s", query,
+		      json_object_to_json_string(req), json);
+	json_object_put(req);
+	json_object_put(want);
+}
+
+START_TEST(requests_follow_the_input_shapes)
+{
+	expect_request("StopInstances", "Action=StopInstances&Version=2016-11-15&InstanceId.1=i-1&"
+		       "InstanceId.2=i-2&Force=true",
+		       "{\"InstanceIds\": [\"i-1\", \"i-2\"], \"Force\": \"true\"}");
+	expect_request("DescribeInstances", "Filter.1.Name=instance-state-name&Filter.1.Value.1=running&"
+		       "Filter.1.Value.2=pending&Filter.2.Name=tag%3AName&Filter.2.Value.1=web+1",
+		       "{\"Filters\": [{\"Name\": \"instance-state-name\", \"Values\": [\"running\", "
+		       "\"pending\"]}, {\"Name\": \"tag:Name\", \"Values\": [\"web 1\"]}]}");
+	/* Indexes order the items, holes close up. */
+	expect_request("TerminateInstances", "InstanceId.3=i-3&InstanceId.1=i-1",
+		       "{\"InstanceIds\": [\"i-1\", \"i-3\"]}");
+	/* UserData comes base64-encoded and goes to the model as it was. */
+	expect_request("RunInstances", "ImageId=ami-1&MinCount=1&MaxCount=1&UserData=IyEvYmluL3NoCmVjaG8gaGk%3D&"
+		       "TagSpecification.1.ResourceType=instance&TagSpecification.1.Tag.1.Key=Name&"
+		       "TagSpecification.1.Tag.1.Value=web&HibernationOptions.Configured=true&"
+		       "SecurityGroupId.1=sg-1&BlockDeviceMapping.1.DeviceName=%2Fdev%2Fxvda&"
+		       "BlockDeviceMapping.1.Ebs.VolumeSize=4",
+		       "{\"ImageId\": \"ami-1\", \"MinCount\": \"1\", \"MaxCount\": \"1\", "
+		       "\"UserData\": \"#!/bin/sh\\necho hi\", \"TagSpecifications\": [{\"ResourceType\": "
+		       "\"instance\", \"Tags\": [{\"Key\": \"Name\", \"Value\": \"web\"}]}], "
+		       "\"HibernationOptions\": {\"Configured\": \"true\"}, \"SecurityGroupIds\": "
+		       "[\"sg-1\"], \"BlockDeviceMappings\": [{\"DeviceName\": \"/dev/xvda\", \"Ebs\": "
+		       "{\"VolumeSize\": \"4\"}}]}");
+	/* EC2's query names that differ from the members: GroupDescription is Description. */
+	expect_request("CreateSecurityGroup", "GroupName=web&GroupDescription=HTTP",
+		       "{\"GroupName\": \"web\", \"Description\": \"HTTP\"}");
+	expect_request("AuthorizeSecurityGroupIngress", "GroupId=sg-1&IpPermissions.1.IpProtocol=tcp&"
+		       "IpPermissions.1.FromPort=80&IpPermissions.1.ToPort=80&"
+		       "IpPermissions.1.IpRanges.1.CidrIp=0.0.0.0%2F0",
+		       "{\"GroupId\": \"sg-1\", \"IpPermissions\": [{\"IpProtocol\": \"tcp\", "
+		       "\"FromPort\": \"80\", \"ToPort\": \"80\", \"IpRanges\": [{\"CidrIp\": "
+		       "\"0.0.0.0/0\"}]}]}");
+	/* A blob: the public key material. */
+	expect_request("ImportKeyPair", "KeyName=k&PublicKeyMaterial=c3NoLWVkMjU1MTkgQUFBQQ%3D%3D",
+		       "{\"KeyName\": \"k\", \"PublicKeyMaterial\": \"ssh-ed25519 AAAA\"}");
+	expect_request("CreateTags", "ResourceId.1=i-1&Tag.1.Key=a&Tag.1.Value=",
+		       "{\"Resources\": [\"i-1\"], \"Tags\": [{\"Key\": \"a\", \"Value\": \"\"}]}");
+}
+END_TEST
+
+static const struct {
+	const char *action, *query, *code;
+} refusals[] = {
+	{ "DescribeInstances", "Colour=red", "UnknownParameter" },
+	{ "StopInstances", "InstanceId=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.0=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.x=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.1001=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.1.Name=i-1", "UnknownParameter" },
+	{ "DescribeInstances", "Filter.1.Value=running", "InvalidQueryParameter" },
+	{ "DescribeInstances", "Filter.1=x", "InvalidQueryParameter" },
+	{ "DescribeInstances", "Filter.1.Colour=x", "UnknownParameter" },
+	{ "RunInstances", "HibernationOptions=true", "InvalidQueryParameter" },
+	{ "RunInstances", "UserData=%%%", "MalformedQueryString" },
+	{ "RunInstances", "UserData=not*base64", "InvalidParameterValue" },
+	{ "DescribeInstances", "=x", "MalformedQueryString" },
+	{ "DescribeInstances", "a=%zz", "MalformedQueryString" },
+	{ "DescribeInstances", "a=%4", "MalformedQueryString" },
+};
+
+START_TEST(bad_requests_are_refused)
+{
+	struct ec2_error err = { 0 };
+	json_object *req = parse(refusals[_i].action, refusals[_i].query, &err);
+
+	ck_assert_msg(req == NULL, "%s was taken: %s", refusals[_i].query,
+		      json_object_to_json_string(req));
+	ck_assert_msg(strcmp(err.code, refusals[_i].code) == 0, "%s: %s, not %s (%s)",
+		      refusals[_i].query, err.code, refusals[_i].code, err.message);
+}
+END_TEST
+
+START_TEST(responses_are_ec2_xml)
+{
+	json_object *resp = json_tokener_parse(
+		"{\"Reservations\": [{\"Groups\": [], \"Instances\": [{\"InstanceId\": \"i-1\", "
+		"\"State\": {\"Code\": 16, \"Name\": \"running\"}, \"PublicIpAddress\": \"127.77.0.5\", "
+		"\"EbsOptimized\": false, \"Tags\": [{\"Key\": \"Name\", \"Value\": \"a<b\"}], "
+		"\"ec2liteExtra\": [\"x\"]}], \"OwnerId\": \"000000000000\", \"ReservationId\": "
+		"\"r-1\"}]}");
+	size_t len;
+	char *xml = api_response_xml(api_action_find("DescribeInstances"), resp, "req-1", &len);
+
+	ck_assert_str_eq(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+		"<requestId>req-1</requestId><reservationSet><item><groupSet/><instancesSet><item>"
+		"<instanceId>i-1</instanceId><instanceState><code>16</code><name>running</name>"
+		"</instanceState><ipAddress>127.77.0.5</ipAddress><ebsOptimized>false</ebsOptimized>"
+		"<tagSet><item><key>Name</key><value>a&lt;b</value></item></tagSet>"
+		"<ec2liteExtraSet><item>x</item></ec2liteExtraSet></item></instancesSet>"
+		"<ownerId>000000000000</ownerId><reservationId>r-1</reservationId></item>"
+		"</reservationSet></DescribeInstancesResponse>\n");
+	ck_assert_uint_eq(len, strlen(xml));
+	free(xml);
+	json_object_put(resp);
+	/* The console output goes base64-encoded; actions without output say return true. */
+	resp = json_tokener_parse("{\"InstanceId\": \"i-1\", \"Output\": \"hi\\n\"}");
+	xml = api_response_xml(api_action_find("GetConsoleOutput"), resp, "r", NULL);
+	ck_assert_ptr_nonnull(strstr(xml, "<output>aGkK</output>"));
+	free(xml);
+	json_object_put(resp);
+	xml = api_response_xml(api_action_find("RebootInstances"), NULL, "r", NULL);
+	ck_assert_ptr_nonnull(strstr(xml, "<RebootInstancesResponse xmlns=\"http://ec2.amazonaws.com/"
+					  "doc/2016-11-15/\"><requestId>r</requestId><return>true"
+					  "</return></RebootInstancesResponse>"));
+	free(xml);
+	xml = api_error_xml("InvalidInstanceID.NotFound", "The instance ID 'i-1' does not exist",
+			    "r", NULL);
+	ck_assert_ptr_nonnull(strstr(xml, "<Response><Errors><Error><Code>InvalidInstanceID.NotFound"
+					  "</Code><Message>The instance ID 'i-1' does not exist"
+					  "</Message></Error></Errors><RequestID>r</RequestID>"
+					  "</Response>"));
+	free(xml);
+	ck_assert_int_eq(api_error_status("AuthFailure"), 401);
+	ck_assert_int_eq(api_error_status("SignatureDoesNotMatch"), 403);
+	ck_assert_int_eq(api_error_status("InvalidInstanceID.NotFound"), 400);
+	ck_assert_int_eq(api_error_status("InternalError"), 500);
+}
+END_TEST
+
+/* ---------- Signature Version 4 ---------- */
+
+static const char body[] = "Action=DescribeInstances&Version=2016-11-15";
+static const struct api_key keys[] = { { "AKIDEC2LITE", "s3cr3t/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+				       { "AKIDOTHER", "other" } };
+
+struct signed_req {
+	struct api_header h[4];
+	struct api_http_request r;
+	char *auth;
+};
+
+/* A POST signed now-ish (at amz_date) with key k for region. */
+static void sign(struct signed_req *s, const char *amz_date, const struct api_key *k,
+		 const char *region)
+{
+	s->h[0] = (struct api_header){ "Host", "127.0.0.1:8773" };
+	s->h[1] = (struct api_header){ "Content-Type",
+				       "application/x-www-form-urlencoded; charset=utf-8" };
+	s->h[2] = (struct api_header){ "X-Amz-Date", amz_date };
+	s->r = (struct api_http_request){ "POST", "/", "", s->h, 3, body, strlen(body) };
+	s->auth = api_sigv4_sign(&s->r, k, region, amz_date, "content-type;host;x-amz-date");
+	ck_assert_ptr_nonnull(s->auth);
+	s->h[3] = (struct api_header){ "Authorization", s->auth };
+	s->r.nheaders = 4;
+}
+
+static time_t at(const char *amz)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	strptime(amz, "%Y%m%dT%H%M%SZ", &tm);
+	return timegm(&tm);
+}
+
+static const char *check_code(struct signed_req *s, time_t now)
+{
+	static struct ec2_error err;
+	size_t who = 99;
+
+	memset(&err, 0, sizeof(err));
+	if (api_sigv4_check(&s->r, keys, 2, "us-east-1", now, &who, &err) == 0)
+		return who == 0 ? "ok" : "ok-but-wrong-key";
+	return err.code;
+}
+
+START_TEST(signatures_are_checked)
+{
+	struct signed_req s;
+	const char *d = "20261202T101500Z";
+	time_t now = at(d);
+	char tampered[sizeof(body) + 8];
+
+	sign(&s, d, &keys[0], "us-east-1");
+	ck_assert_str_eq(check_code(&s, now), "ok");
+	ck_assert_str_eq(check_code(&s, now + 14 * 60), "ok");      /* within AWS's 15 minutes */
+	ck_assert_str_eq(check_code(&s, now + 16 * 60), "RequestExpired");
+	ck_assert_str_eq(check_code(&s, now - 16 * 60), "RequestExpired");
+	/* Any change to what was signed. */
+	snprintf(tampered, sizeof(tampered), "%s&x=1", body);
+	s.r.body = tampered;
+	s.r.body_len = strlen(tampered);
+	ck_assert_str_eq(check_code(&s, now), "SignatureDoesNotMatch");
+	s.r.body = body;
+	s.r.body_len = strlen(body);
+	s.h[0].value = "127.0.0.1:9999";
+	ck_assert_str_eq(check_code(&s, now), "SignatureDoesNotMatch");
+	s.h[0].value = "127.0.0.1:8773";
+	s.r.method = "GET";
+	ck_assert_str_eq(check_code(&s, now), "SignatureDoesNotMatch");
+	free(s.auth);
+	/* The wrong secret, an unknown key, a foreign region, no signature at all. */
+	{
+		struct api_key wrong = { "AKIDEC2LITE", "guess" }, unknown = { "AKIDNOBODY", "x" };
+
+		sign(&s, d, &wrong, "us-east-1");
+		ck_assert_str_eq(check_code(&s, now), "SignatureDoesNotMatch");
+		free(s.auth);
+		sign(&s, d, &unknown, "us-east-1");
+		ck_assert_str_eq(check_code(&s, now), "AuthFailure");
+		free(s.auth);
+		sign(&s, d, &keys[0], "eu-west-1");
+		ck_assert_str_eq(check_code(&s, now), "AuthFailure");
+		free(s.auth);
+	}
+	sign(&s, d, &keys[0], "us-east-1");
+	s.r.nheaders = 3;
+	ck_assert_str_eq(check_code(&s, now), "MissingAuthenticationToken");
+	s.r.nheaders = 4;
+	s.h[3].value = "AWS4-HMAC-SHA256 Credential=AKIDEC2LITE/20261202/us-east-1/ec2/aws4_request";
+	ck_assert_str_eq(check_code(&s, now), "IncompleteSignature");
+	free(s.auth);
+	/* The second key signs too. */
+	sign(&s, d, &keys[1], "us-east-1");
+	ck_assert_str_eq(check_code(&s, now), "ok-but-wrong-key");
+	free(s.auth);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("api");
+	TCase *tc = tcase_create("api");
+
+	tcase_add_test(tc, requests_follow_the_input_shapes);
+	tcase_add_loop_test(tc, bad_requests_are_refused, 0, sizeof(refusals) / sizeof(refusals[0]));
+	tcase_add_test(tc, responses_are_ec2_xml);
+	tcase_add_test(tc, signatures_are_checked);
+	suite_add_tcase(s, tc);
+	return test_run(s) ? 1 : 0;
+}
