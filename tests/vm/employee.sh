@@ -6,6 +6,10 @@
 # created key runs a command in the guest; closing port 80 refuses the page and opening it brings
 # it back; stop and start keep the employee (the disk persists, the app comes back by itself on a
 # new public IP); after terminate nothing is left on disk or in libvirt.
+# Then the course's reuse story: create-image --no-reboot of the configured instance while it
+# serves (the app answers all through), three instances from the image with --count 3, each
+# serving the employee added before the image, each with its own instance id, machine-id, SSH
+# host key, private and public IP.
 # Usage: employee.sh PATH-TO-ec2-lite
 set -u
 bin=${1:?usage: employee.sh PATH-TO-ec2-lite}
@@ -58,6 +62,8 @@ check "in Chromium: an employee added with a photo is listed with it after a rel
 
 check "ssh with the created key runs a command in the guest" [ "$(guest_ssh "$ip" 'cat /var/lib/cloud/data/instance-id')" = "$id" ]
 check "the key is the default user's only key" [ "$(guest_ssh "$ip" 'wc -l < ~/.ssh/authorized_keys' | tr -d ' ')" = 1 ]
+src_machine_id=$(guest_ssh "$ip" 'cat /etc/machine-id')
+check "the source has a machine-id ($src_machine_id)" [ -n "$src_machine_id" ]
 
 check "revoke HTTP" "$bin" revoke-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --cidr 0.0.0.0/0
 check "the page is refused" [ "$(http_code "http://$ip/")" = 000 ]
@@ -73,14 +79,59 @@ check "in Chromium: after stop and start the employee and the photo are still th
 	browse check "http://$ip2/" "Ada Lovelace" "$work/after-restart.png"
 check "the user-data did not run again" [ "$("$bin" get-console-output --instance-id "$id" | jq -r .Output | grep -ac 'employee-directory: installed')" -eq 1 ]
 
-vol=$(desc "$id" 'BlockDeviceMappings[0].Ebs.VolumeId')
-check "terminate" "$bin" terminate-instances --instance-ids "$id"
-check "terminated" "$bin" wait instance-terminated --instance-ids "$id"
+# --- The golden image (the course's reuse story): an AMI of the configured instance, made while
+# it serves; three identical servers from it, each a machine of its own. ---
+poll() { while :; do printf '%s %s\n' "$(date +%s.%N)" "$(http_code "http://$ip2/")"; sleep 0.25; done; }
+poll > "$work/poll.log" 2>&1 &
+poller=$!
+t=$(now)
+golden=$("$bin" create-image --instance-id "$id" --name employee-directory-golden --no-reboot \
+	--description "Employee Directory with Ada" | jq -r .ImageId)
+check "create-image --no-reboot of the serving instance ($golden)" "$bin" wait image-available --image-ids "$golden"
+echo "  debian-12: create-image --no-reboot to available: $(since "$t") s"
+kill "$poller"
+wait "$poller" 2> /dev/null
+answered=$(grep -c ' 200$' "$work/poll.log")
+missed=$(grep -vc ' 200$' "$work/poll.log")
+check "the app answered all through the copy ($answered answers, $missed misses)" [ "$missed" -eq 0 ] && [ "$answered" -gt 10 ]
+consistency=$("$bin" describe-images --image-ids "$golden" | jq -r '.Images[0].Tags[] | select(.Key == "ec2-lite:consistency") | .Value')
+check "its filesystems were frozen for a moment only ($consistency)" sh -c "echo '$consistency' | grep -q 'frozen through the guest agent for [0-9]* ms'"
+check "the source is still running" [ "$(desc "$id" State.Name)" = running ]
+check "and still serves" [ "$(http_code "http://$ip2/")" = 200 ]
+check "terminate the source" "$bin" terminate-instances --instance-ids "$id"
+"$bin" wait instance-terminated --instance-ids "$id" > /dev/null
+t=$(now)
+copies=$("$bin" run-instances --image-id "$golden" --instance-type t2.micro --count 3 --key-name directory-key \
+	--security-group-ids "$sg" | jq -r '.Instances[].InstanceId')
+check "three instances from the golden image" [ "$(echo $copies | wc -w)" -eq 3 ]
+for c in $copies; do
+	cip=$(desc "$c" PublicIpAddress)
+	check "$c serves the directory on $cip" wait_http "http://$cip/" 900 "$c"
+	check "$c lists the employee added before the image" sh -c "curl -s http://$cip/ | grep -q 'Ada Lovelace'"
+	check "$c is instance $c to cloud-init (its own per-instance run)" [ "$(curl -s "http://$cip/info" | jq -r .instance_id)" = "$c" ]
+	printf '%s %s %s %s %s\n' "$c" "$(desc "$c" PrivateIpAddress)" "$cip" \
+		"$(guest_ssh "$cip" 'cat /etc/machine-id')" \
+		"$(guest_ssh "$cip" 'cut -d" " -f2 /etc/ssh/ssh_host_ed25519_key.pub')" >> "$work/identities"
+done
+echo "  three copies to HTTP 200: $(since "$t") s"
+sed 's/^/  | /' "$work/identities"
+for col in 2 3 4 5; do
+	what=$(echo "private-IP public-IP machine-id host-key" | cut -d' ' -f$((col - 1)))
+	check "each copy has its own $what" [ "$(cut -d' ' -f$col "$work/identities" | grep -c .)" -eq 3 ] && \
+		[ "$(cut -d' ' -f$col "$work/identities" | sort -u | wc -l)" -eq 3 ]
+done
+check "none has the source's machine-id" sh -c "! grep -q '$src_machine_id' '$work/identities'"
+"$bin" terminate-instances --instance-ids $copies > /dev/null
+check "the copies terminate" "$bin" wait instance-terminated --instance-ids $copies
+check "deregister the golden image" "$bin" deregister-image --image-id "$golden"
+check "its disk is gone" [ ! -e "$state/pool/$golden.qcow2" ]
+
+# After terminate (the source's, above) nothing of it is left on disk or in libvirt.
 check "no domain is left" sh -c "! virsh -q dominfo $id > /dev/null 2>&1"
 check "no root volume is left" [ ! -e "$state/pool/$id-root.qcow2" ]
 check "no instance folder (seed, console, user-data)" [ ! -e "$state/instances/$id" ]
 check "no forward is left" [ "$(jq '.Forwards | length' "$state/forwarder.json")" -eq 0 ]
 check "no managed-save image" sh -c "! ls /var/lib/libvirt/qemu/save/$id.save > /dev/null 2>&1"
-check "the instance is described as terminated, with its volume ($vol) gone" [ "$(desc "$id" State.Name)/$(desc "$id" 'BlockDeviceMappings | length')" = terminated/0 ]
+check "the instance is described as terminated, with its volume gone" [ "$(desc "$id" State.Name)/$(desc "$id" 'BlockDeviceMappings | length')" = terminated/0 ]
 
 finish
