@@ -68,45 +68,15 @@ bool portfwd_running(const char *state_dir)
 	return rc == 0;
 }
 
-/* Forks the daemon: it inherits lock_fd (holding forwarder.lock) and nothing else. The parent
- * returns once the intermediate child has exited, so no zombie is left behind. */
+static void serve_detached(void *arg)
+{
+	portfwd_serve(arg, 3);
+}
+
+/* Forks the daemon: it inherits lock_fd (holding forwarder.lock, as its descriptor 3). */
 static int spawn(const char *state_dir, int lock_fd, struct ec2_error *err)
 {
-	pid_t pid;
-	int status;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		ec2_error_set_errno(err, errno, "cannot start the port forwarder");
-		return -1;
-	}
-	if (pid == 0) {
-		int null;
-
-		setsid();
-		if (fork() != 0)
-			_exit(0);
-		/* The daemon: descriptors 0-2 on /dev/null, the lock on 3, nothing else (a test
-		 * runner waits for its pipes to close; libvirt's socket is not ours to keep). */
-		null = open("/dev/null", O_RDWR);
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (lock_fd != 3) {
-			dup2(lock_fd, 3);
-		}
-		fcntl(3, F_SETFD, FD_CLOEXEC);
-		close_range(4, ~0U, 0);
-		signal(SIGPIPE, SIG_IGN);
-		signal(SIGHUP, SIG_IGN);
-		signal(SIGINT, SIG_IGN);
-		portfwd_serve(state_dir, 3);
-		_exit(0);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return 0;
+	return util_detach(serve_detached, (void *)state_dir, lock_fd, err);
 }
 
 int portfwd_publish(const char *state_dir, json_object *forwards, long long *version,

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <openssl/evp.h>
@@ -545,4 +546,41 @@ void json_add_int(json_object *obj, const char *key, int64_t value)
 void json_add_bool(json_object *obj, const char *key, bool value)
 {
 	json_object_object_add(obj, key, json_object_new_boolean(value));
+}
+
+int util_detach(void (*fn)(void *arg), void *arg, int keep_fd, struct ec2_error *err)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ec2_error_set_errno(err, errno, "cannot start a background process");
+		return -1;
+	}
+	if (pid == 0) {
+		int null;
+
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		/* Descriptors 0-2 on /dev/null, keep_fd on 3, nothing else: a test runner waits for
+		 * its pipes to close, and a parent's libvirt socket is not ours to keep. */
+		null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (keep_fd >= 0 && keep_fd != 3)
+			dup2(keep_fd, 3);
+		close_range(keep_fd >= 0 ? 4 : 3, ~0U, 0);
+		signal(SIGPIPE, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		fn(arg);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return 0;
 }

@@ -49,6 +49,12 @@ char *util_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int util_run(const char *const argv[], void (*on_line)(void *opaque, const char *line),
 	     void *opaque, struct ec2_error *err);
 
+/* Runs fn(arg) in a detached process: a double fork into a session of its own, descriptors 0-2
+ * on /dev/null, keep_fd (or none, -1) as descriptor 3 and every other descriptor closed; the
+ * process exits when fn returns. Returns once the intermediate child is gone (no zombie), 0, or
+ * -1 when it cannot fork. */
+int util_detach(void (*fn)(void *arg), void *arg, int keep_fd, struct ec2_error *err);
+
 /* Hex SHA-256 of len bytes into out (65 bytes). */
 void util_sha256_hex(const void *data, size_t len, char out[65]);
 
