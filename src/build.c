@@ -25,7 +25,7 @@
 #include "ec2lite/image.h"
 #include "ec2lite/util.h"
 
-#define BUILDER_VERSION "2" /* bump when a builder changes what it makes */
+#define BUILDER_VERSION "3" /* bump when a builder changes what it makes */
 
 struct build {
 	struct ec2_ctx *ctx;
@@ -297,7 +297,11 @@ static void add_module(void *opaque, const char *text)
 	json_object_array_add(list, json_object_new_string_len(path, (int)len));
 }
 
-static int tiny_initramfs(struct build *b, const char *out, struct ec2_error *err)
+/* The initramfs of a kernel-boot recipe: busybox, amis/initramfs-init and the recipe's Modules
+ * with their dependencies, taken from the modules of release kver under root ("/" for the
+ * host's). */
+static int initramfs(struct build *b, const char *out, const char *root, const char *kver,
+		     struct ec2_error *err)
 {
 	json_object *mods = req_list(b->recipe, "Modules"), *files = json_object_new_array();
 	struct cpio c = { 0 };
@@ -306,7 +310,7 @@ static int tiny_initramfs(struct build *b, const char *out, struct ec2_error *er
 	int rc = -1;
 
 	for (i = 0; mods && i < json_object_array_length(mods); i++) {
-		const char *argv[] = { "modprobe", "-S", b->kver, "--show-depends",
+		const char *argv[] = { "modprobe", "-d", root, "-S", kver, "--show-depends",
 				       json_object_get_string(json_object_array_get_idx(mods, i)), NULL };
 
 		if (util_run(argv, add_module, files, err) < 0)
@@ -320,7 +324,7 @@ static int tiny_initramfs(struct build *b, const char *out, struct ec2_error *er
 	cpio_entry(&c, "bin", 040755, NULL, 0);
 	cpio_entry(&c, "lib", 040755, NULL, 0);
 	cpio_entry(&c, "lib/modules", 040755, NULL, 0);
-	src = util_strdupf("%s/initramfs-init", b->recipe_dir);
+	src = util_strdupf("%s/amis/initramfs-init", b->ctx->cfg->data_dir);
 	if (cpio_file(&c, "init", src, 0755, err) < 0 ||
 	    cpio_file(&c, "bin/busybox", "/bin/busybox", 0755, err) < 0)
 		goto out;
@@ -454,7 +458,7 @@ static int build_busybox(struct build *b, struct image_source *src, struct ec2_e
 	if (tiny_rootfs(b, root, err) < 0)
 		goto out;
 	step(b, "making the initramfs (modules for virtio, ext4, the CD-ROM seed)");
-	if (tiny_initramfs(b, initrd, err) < 0)
+	if (initramfs(b, initrd, "/", b->kver, err) < 0)
 		goto out;
 	if (bios) {
 		/* The kernel and initramfs go inside the disk, for the bootloader. */
@@ -624,12 +628,64 @@ static int debian_configure(struct build *b, const char *root, struct ec2_error 
 		unlink(p);
 		free(p);
 	}
-	src = util_strdupf("%s/90_ec2lite.cfg", b->recipe_dir);
-	dst = util_strdupf("%s/etc/cloud/cloud.cfg.d/90_ec2lite.cfg", root);
-	if (rc == 0)
-		rc = util_copy_sparse(src, dst, 0644, err);
-	free(src);
-	free(dst);
+	/* What a cloud VM does not need at boot (the recipe's MaskUnits): masked, as systemctl
+	 * mask does. And drivers for devices it does not use (Blacklist). */
+	{
+		json_object *units = req_list(b->recipe, "MaskUnits"), *bl = req_list(b->recipe, "Blacklist");
+		char *conf = strdup("# ec2-lite: drivers for devices instances do not use\n");
+
+		for (i = 0; units && i < json_object_array_length(units) && rc == 0; i++) {
+			char *link = util_strdupf("%s/etc/systemd/system/%s", root,
+						  json_object_get_string(json_object_array_get_idx(units, i)));
+
+			unlink(link);
+			if (symlink("/dev/null", link) < 0) {
+				ec2_error_set_errno(err, errno, "cannot mask %s", link);
+				rc = -1;
+			}
+			free(link);
+		}
+		for (i = 0; bl && i < json_object_array_length(bl); i++) {
+			char *more = util_strdupf("%sblacklist %s\n", conf,
+						  json_object_get_string(json_object_array_get_idx(bl, i)));
+
+			free(conf);
+			conf = more;
+		}
+		if (rc == 0 && bl) {
+			char *p = util_strdupf("%s/etc/modprobe.d/ec2-lite.conf", root);
+
+			rc = write_text(p, conf, 0644, err);
+			free(p);
+		}
+		free(conf);
+	}
+	/* The recipe's own files (Install: [FROM, TO, MODE] ...): configuration, ec2-lite's
+	 * single-process cloud-init stages. */
+	{
+		json_object *inst = req_list(b->recipe, "Install");
+
+		for (i = 0; inst && i < json_object_array_length(inst) && rc == 0; i++) {
+			json_object *e = json_object_array_get_idx(inst, i);
+			const char *to = json_object_get_string(json_object_array_get_idx(e, 1));
+			char *parent;
+
+			src = util_strdupf("%s/%s", b->recipe_dir,
+					   json_object_get_string(json_object_array_get_idx(e, 0)));
+			dst = util_strdupf("%s%s", root, to);
+			parent = strdup(dst);
+			if (!parent)
+				abort();
+			*strrchr(parent, '/') = '\0';
+			rc = util_mkdir_p(parent, 0755, err);
+			if (rc == 0)
+				rc = util_copy_sparse(src, dst, (int)strtol(json_object_get_string(
+					json_object_array_get_idx(e, 2)), NULL, 8), err);
+			free(parent);
+			free(src);
+			free(dst);
+		}
+	}
 	/* The package cache is not part of the image. */
 	archives = util_strdupf("%s/var/cache/apt/archives", root);
 	{
@@ -657,6 +713,7 @@ static int build_debootstrap(struct build *b, struct image_source *src, struct e
 {
 	char *root = util_strdupf("%s/root", b->work), *tar = util_strdupf("%s/root.tar", b->work);
 	char *disk = util_strdupf("%s/disk.raw", b->work), *include = strdup(""), *boot = NULL;
+	char *kcopy = NULL, *icopy = NULL;
 	char mirror[512], what[700], kernel[300], initrd[300];
 	const char *suite = req_str0(b->recipe, "Suite"), *variant = req_str0(b->recipe, "Variant");
 	json_object *pkgs = req_list(b->recipe, "Packages");
@@ -700,6 +757,24 @@ static int build_debootstrap(struct build *b, struct image_source *src, struct e
 			      "in /boot: does the recipe include linux-image-amd64?");
 		goto out;
 	}
+	if (strcmp(req_str0(b->recipe, "BootMode"), "kernel") == 0) {
+		/* Direct kernel boot: the system's kernel beside the disk (PVH once registered)
+		 * and ec2-lite's small initramfs instead of the distribution's. The disk stays
+		 * bootable on its own (extlinux, Debian's initramfs) for use elsewhere. */
+		const char *kver = kernel + strlen("/boot/vmlinuz-");
+		char *from = util_strdupf("%s%s", root, kernel);
+
+		step(b, "making the initramfs (virtio, ext4, iso9660) for direct kernel boot");
+		kcopy = util_strdupf("%s/vmlinuz", b->work);
+		icopy = util_strdupf("%s/initrd.img", b->work);
+		rc = util_copy_sparse(from, kcopy, 0644, err);
+		free(from);
+		if (rc < 0 || initramfs(b, icopy, root, kver, err) < 0) {
+			rc = -1;
+			goto out;
+		}
+		rc = -1;
+	}
 	if (tar_dir(b, root, tar, err) < 0)
 		goto out;
 	util_rm_rf(root, NULL); /* the tar holds it now; disk space is finite */
@@ -709,6 +784,12 @@ static int build_debootstrap(struct build *b, struct image_source *src, struct e
 		goto out;
 	src->disk = disk;
 	disk = NULL;
+	if (kcopy) {
+		src->kernel = kcopy;
+		src->initrd = icopy;
+		src->cmdline = req_str0(b->recipe, "KernelArgs");
+		kcopy = icopy = NULL;
+	}
 	rc = 0;
 out:
 	free(root);
@@ -716,6 +797,8 @@ out:
 	free(disk);
 	free(include);
 	free(boot);
+	free(kcopy);
+	free(icopy);
 	return rc;
 }
 
@@ -775,23 +858,38 @@ json_object *ec2_build_ami(struct ec2_ctx *ctx, json_object *req, const struct e
 				    recipe_name);
 	if (host_kernel(&b, err) < 0)
 		goto out;
-	hashin = util_strdupf("%s\n%s\n%s\n", text, BUILDER_VERSION, b.kver);
+	{
+		char *f = util_strdupf("%s/amis/initramfs-init", ctx->cfg->data_dir);
+		char *content = util_read_file(f, NULL, NULL);
+
+		hashin = util_strdupf("%s\n%s\n%s\ninitramfs-init\n%s\n", text, BUILDER_VERSION,
+				      b.kver, content ? content : "");
+		free(content);
+		free(f);
+	}
 	if (stat(b.recipe_dir, &st) == 0) {
 		/* The recipe's own files count too: a changed init script is a changed recipe. */
-		const char *const files[] = { "init", "initramfs-init", "udhcpc.script", "90_ec2lite.cfg",
-					      NULL };
+		const char *const files[] = { "init", "udhcpc.script", NULL };
+		json_object *inst = req_list(b.recipe, "Install"), *all = json_object_new_array();
 		size_t i;
 
-		for (i = 0; files[i]; i++) {
-			char *f = util_strdupf("%s/%s", b.recipe_dir, files[i]);
+		for (i = 0; files[i]; i++)
+			json_object_array_add(all, json_object_new_string(files[i]));
+		for (i = 0; inst && i < json_object_array_length(inst); i++)
+			json_object_array_add(all, json_object_get(json_object_array_get_idx(
+							   json_object_array_get_idx(inst, i), 0)));
+		for (i = 0; i < json_object_array_length(all); i++) {
+			const char *name = json_object_get_string(json_object_array_get_idx(all, i));
+			char *f = util_strdupf("%s/%s", b.recipe_dir, name);
 			char *content = util_read_file(f, NULL, NULL), *more;
 
-			more = util_strdupf("%s%s\n%s", hashin, files[i], content ? content : "");
+			more = util_strdupf("%s%s\n%s", hashin, name, content ? content : "");
 			free(hashin);
 			hashin = more;
 			free(content);
 			free(f);
 		}
+		json_object_put(all);
 	}
 	util_sha256_hex(hashin, strlen(hashin), hash);
 	if (!force && (found = find_current(ctx, b.name, hash))) {
@@ -812,7 +910,7 @@ json_object *ec2_build_ami(struct ec2_ctx *ctx, json_object *req, const struct e
 		if (build_busybox(&b, &src, err) < 0)
 			goto out;
 	} else if (strcmp(builder, "debootstrap") == 0) {
-		b.steps = 6;
+		b.steps = strcmp(req_str0(b.recipe, "BootMode"), "kernel") == 0 ? 7 : 6;
 		if (build_debootstrap(&b, &src, err) < 0)
 			goto out;
 	} else {

@@ -334,13 +334,15 @@ char *domxml_build(const struct domspec *s, struct ec2_error *err)
 	prop(n, "bus", "virtio");
 
 	if (s->seed) {
+		/* A read-only virtio disk: the guest finds it by its label (cidata) as it would a
+		 * CD-ROM, with no ATA emulation to probe. */
 		d = elem(devs, "disk", "type", "file");
-		prop(d, "device", "cdrom");
+		prop(d, "device", "disk");
 		n = elem(d, "driver", "name", "qemu");
 		prop(n, "type", "raw");
 		elem(d, "source", "file", s->seed);
-		n = elem(d, "target", "dev", "hdc");
-		prop(n, "bus", "ide");
+		n = elem(d, "target", "dev", "vdb");
+		prop(n, "bus", "virtio");
 		child(d, "readonly", NULL);
 	}
 
