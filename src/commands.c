@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/tags.h"
+#include "ec2lite/timeline.h"
 
 #define END { NULL, NULL, OPT_STRING, false, NULL }
 
@@ -334,6 +335,10 @@ const struct command commands[] = {
 	{ "reconcile", NULL,
 	  "finish pending transitions now (forced stops, hard resets, guest shutdowns)",
 	  reconcile_opts, NULL, NULL, cmd_reconcile, CMD_NEEDS_CTX },
+	{ "describe-boot-timeline", NULL,
+	  "when each phase of the instances' last boot happened (kernel, init, cloud-init, "
+	  "user-data, login, the first open port answering), in seconds from their start",
+	  describe_instances_opts, NULL, ec2_describe_boot_timeline, NULL, CMD_NEEDS_CTX },
 	{ "serve", NULL,
 	  "serve the EC2 Query API, so that the aws CLI and SDKs drive ec2-lite (--endpoint-url)",
 	  serve_opts, NULL, NULL, cmd_serve, 0 },

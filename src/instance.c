@@ -25,9 +25,20 @@
 #include "ec2lite/secgroup.h"
 #include "ec2lite/seed.h"
 #include "ec2lite/tags.h"
+#include "ec2lite/timeline.h"
 #include "ec2lite/util.h"
 
 int ec2_test_fail_launch_index = -1;
+
+/* The wall clock with its fraction (boot timelines). */
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 
 struct ec2_reboot_watch {
 	char id[EC2_ID_MAX];
@@ -916,6 +927,7 @@ struct created {
 	char id[EC2_ID_MAX];
 	char volume[64];
 	virDomainPtr dom;
+	double started_at; /* wall clock, when its QEMU runs */
 };
 
 /* Creates and starts one instance; on failure leaves c with what must be undone. */
@@ -1020,6 +1032,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		ec2_error_set_libvirt(err, "cannot start '%s'", c->id);
 		goto out;
 	}
+	c->started_at = wall_now();
 	rc = 0;
 out:
 	ec2_meta_clear(&m);
@@ -1036,6 +1049,33 @@ out:
 	free(netdev);
 	free(nic);
 	return rc;
+}
+
+/* Starts the boot timeline's watcher of instance id, started at started_at: it follows the
+ * console from this boot's offset and probes the TCP ports its groups open on its public IP. */
+static void watch_boot(struct ec2_ctx *ctx, const char *id, double started_at)
+{
+	struct inst in;
+	json_object *root, *ports, *tcp = json_object_new_array();
+	size_t i;
+
+	if (load_live(ctx, id, &in) != 1) {
+		json_object_put(tcp);
+		return;
+	}
+	root = store_read(ctx->store, NULL);
+	ports = root ? net_open_ports(root, in.meta.groups) : NULL;
+	for (i = 0; ports && i < json_object_array_length(ports); i++) {
+		json_object *p = json_object_array_get_idx(ports, i);
+
+		if (strcmp(req_str0(p, "Protocol"), "tcp") == 0)
+			json_object_array_add(tcp, json_object_get(json_object_object_get(p, "Port")));
+	}
+	timeline_watch(ctx, id, started_at, in.meta.console_offset, in.meta.public_ip, tcp);
+	json_object_put(ports);
+	json_object_put(root);
+	json_object_put(tcp);
+	inst_clear(&in);
 }
 
 /* BlockDeviceMappings: the root device (/dev/xvda) may be made larger than the AMI; the guest
@@ -1254,6 +1294,8 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	/* Public IPs and the security groups' forwards. A launch does not fail over them: the
 	 * instances run, and the next change of their groups tries again. */
 	net_sync(ctx, NULL);
+	for (i = 0; i < count; i++)
+		watch_boot(ctx, made[i].id, made[i].started_at);
 	resp = reservation_obj(ctx, rid);
 	json_object_object_get_ex(resp, "Instances", &instances);
 	for (i = 0; i < count; i++) {
@@ -1297,6 +1339,7 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	long need = 0;
 	int lock = -1;
 	bool started = false;
+	json_object *started_ids = json_object_new_array(); /* [id, time, id, time...] */
 
 	lock = store_lock(ctx->store, "launch", err);
 	if (lock < 0)
@@ -1358,6 +1401,8 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 				goto out;
 			}
 			started = true;
+			json_object_array_add(started_ids, json_object_new_string(v[i].id));
+			json_object_array_add(started_ids, json_object_new_double(wall_now()));
 			json_object_array_add(list, change_obj(v[i].id, EC2_PENDING, prev));
 		} else {
 			json_object_array_add(list, change_obj(v[i].id, prev, prev));
@@ -1368,6 +1413,10 @@ out:
 	insts_free(v, n);
 	if (started)
 		net_sync(ctx, NULL); /* new public IPs and the forwards of the new QEMU processes */
+	for (i = 0; i + 1 < json_object_array_length(started_ids); i += 2)
+		watch_boot(ctx, json_object_get_string(json_object_array_get_idx(started_ids, i)),
+			   json_object_get_double(json_object_array_get_idx(started_ids, i + 1)));
+	json_object_put(started_ids);
 	return list ? changes_response("StartingInstances", list) : NULL;
 }
 
@@ -1483,6 +1532,7 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 							       VIR_DOMAIN_EVENT_ID_REBOOT,
 							       VIR_DOMAIN_EVENT_CALLBACK(reboot_event),
 							       w, NULL);
+		watch_boot(ctx, v[i].id, wall_now());
 		/* libvirt's default: the guest agent where one answers, else ACPI. */
 		if (virDomainReboot(v[i].dom, 0) < 0) {
 			/* Neither works: fall back to a hard reset at once. */
