@@ -9,7 +9,10 @@
 # Then the course's reuse story: create-image --no-reboot of the configured instance while it
 # serves (the app answers all through), three instances from the image with --count 3, each
 # serving the employee added before the image, each with its own instance id, machine-id, SSH
-# host key, private and public IP.
+# host key, private and public IP, each running its own user-data: MIME multipart, a
+# #cloud-config part and a #! part, on a root volume cloud-init grows to 4 GiB. The debian-12
+# AMI (debootstrap, cloud-init) is checked along the way: cloud-init done, multi-user reached,
+# the guest agent, the kernel's messages on the console, its base never written.
 # Usage: employee.sh PATH-TO-ec2-lite
 set -u
 bin=${1:?usage: employee.sh PATH-TO-ec2-lite}
@@ -33,6 +36,8 @@ guest_ssh() {
 
 ami=$("$bin" build-ami debian-12 | jq -r .ImageId)
 check "debian-12 is there" [ -n "$ami" ] && [ "$ami" != null ]
+base=$(ls "$state/pool/$ami".*)
+sum_before=$(sha256sum "$base" | cut -d' ' -f1)
 "$bin" create-key-pair --key-name directory-key | jq -r .KeyMaterial > "$work/key.pem"
 chmod 600 "$work/key.pem"
 check "create-key-pair gave a private key" grep -q "BEGIN RSA PRIVATE KEY" "$work/key.pem"
@@ -54,6 +59,8 @@ echo "  debian-12: run-instances to HTTP 200 from the app: $(since "$t") s"
 check "wait instance-status-ok" "$bin" wait instance-status-ok --instance-ids "$id"
 check "the user-data is kept, base64 as EC2 gives it" [ "$("$bin" describe-instance-attribute --instance-id "$id" --attribute userData | jq -r .UserData.Value | base64 -d | sha256sum)" = "$(sha256sum < "$app")" ]
 check "the user-data's output is on the console" sh -c "'$bin' get-console-output --instance-id $id | jq -r .Output | grep -aq 'employee-directory: installed'"
+written=$(qemu-img info -U --output json "$state/pool/$id-root.qcow2" | jq '."actual-size"')
+check "its overlay holds what the guest wrote ($((written / 1048576)) MiB), not the AMI" [ "$written" -gt 4194304 ]
 
 /usr/bin/python3 "$here/browser.py" photo "$work/photo.png"
 check "in Chromium: the directory renders, empty" browse empty "http://$ip/" "$work/empty.png"
@@ -100,15 +107,45 @@ check "the source is still running" [ "$(desc "$id" State.Name)" = running ]
 check "and still serves" [ "$(http_code "http://$ip2/")" = 200 ]
 check "terminate the source" "$bin" terminate-instances --instance-ids "$id"
 "$bin" wait instance-terminated --instance-ids "$id" > /dev/null
+# The copies get user-data of their own, MIME multipart as the aws CLI's users write it (a
+# #cloud-config part and a #! part), and a root volume larger than the image.
+cat > "$work/ud.mime" <<'UD'
+Content-Type: multipart/mixed; boundary="==EC2LITE=="
+MIME-Version: 1.0
+
+--==EC2LITE==
+Content-Type: text/cloud-config; charset="us-ascii"
+
+#cloud-config
+write_files:
+  - path: /root/written-by-cloud-config
+    content: "cloud-config part ran\n"
+runcmd:
+  - [ sh, -c, "echo EC2LITE-COPY cloud-config runcmd ran" ]
+
+--==EC2LITE==
+Content-Type: text/x-shellscript; charset="us-ascii"
+
+#!/bin/bash
+echo "EC2LITE-COPY user-data ran on $(hostname) as $(id -un)"
+echo "EC2LITE-COPY root size $(df -BG --output=size / | tail -n 1 | tr -d ' G')"
+echo "EC2LITE-COPY cloud-config file: $(cat /root/written-by-cloud-config)"
+--==EC2LITE==--
+UD
 t=$(now)
 copies=$("$bin" run-instances --image-id "$golden" --instance-type t2.micro --count 3 --key-name directory-key \
-	--security-group-ids "$sg" | jq -r '.Instances[].InstanceId')
+	--security-group-ids "$sg" --user-data "file://$work/ud.mime" \
+	--block-device-mappings 'DeviceName=/dev/xvda,Ebs={VolumeSize=4}' | jq -r '.Instances[].InstanceId')
 check "three instances from the golden image" [ "$(echo $copies | wc -w)" -eq 3 ]
 for c in $copies; do
 	cip=$(desc "$c" PublicIpAddress)
 	check "$c serves the directory on $cip" wait_http "http://$cip/" 900 "$c"
 	check "$c lists the employee added before the image" sh -c "curl -s http://$cip/ | grep -q 'Ada Lovelace'"
 	check "$c is instance $c to cloud-init (its own per-instance run)" [ "$(curl -s "http://$cip/info" | jq -r .instance_id)" = "$c" ]
+	check "$c ran its own user-data's #! part, on a host named as EC2 names it" wait_console "$c" "EC2LITE-COPY user-data ran on ip-$(desc "$c" PrivateIpAddress | tr . -) as root" 300
+	check "$c ran its #cloud-config part (write_files, runcmd)" sh -c "'$bin' get-console-output --instance-id $c | jq -r .Output | grep -aq 'EC2LITE-COPY cloud-config file: cloud-config part ran' && '$bin' get-console-output --instance-id $c | jq -r .Output | grep -aq 'EC2LITE-COPY cloud-config runcmd ran'"
+	size=$(console "$c" | sed -n 's/.*EC2LITE-COPY root size \([0-9]*\).*/\1/p' | tail -n 1 | tr -d '\r')
+	check "$c grew its root filesystem into the 4 GiB volume (saw ${size:-?} G)" [ "${size:-0}" -ge 3 ]
 	printf '%s %s %s %s %s\n' "$c" "$(desc "$c" PrivateIpAddress)" "$cip" \
 		"$(guest_ssh "$cip" 'cat /etc/machine-id')" \
 		"$(guest_ssh "$cip" 'cut -d" " -f2 /etc/ssh/ssh_host_ed25519_key.pub')" >> "$work/identities"
@@ -121,6 +158,13 @@ for col in 2 3 4 5; do
 		[ "$(cut -d' ' -f$col "$work/identities" | sort -u | wc -l)" -eq 3 ]
 done
 check "none has the source's machine-id" sh -c "! grep -q '$src_machine_id' '$work/identities'"
+first=$(echo $copies | cut -d' ' -f1)
+fip=$(desc "$first" PublicIpAddress)
+check "cloud-init says done" [ "$(guest_ssh "$fip" 'cloud-init status')" = "status: done" ]
+check "multi-user.target is active" [ "$(guest_ssh "$fip" 'systemctl is-active multi-user.target')" = active ]
+check "the guest agent answers" virsh -q qemu-agent-command "$first" '{"execute":"guest-ping"}'
+check "the console has the kernel's boot messages" sh -c "'$bin' get-console-output --instance-id $first | jq -r .Output | grep -aq 'Linux version'"
+check "the debian-12 AMI's base is unchanged (checksum)" [ "$(sha256sum "$base" | cut -d' ' -f1)" = "$sum_before" ]
 "$bin" terminate-instances --instance-ids $copies > /dev/null
 check "the copies terminate" "$bin" wait instance-terminated --instance-ids $copies
 check "deregister the golden image" "$bin" deregister-image --image-id "$golden"
