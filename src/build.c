@@ -2,7 +2,7 @@
  *
  * Builders:
  *   busybox      ("tiny") Debian's kernel, an initramfs that loads the modules the kernel needs
- *                for virtio, ext4 and the CD-ROM seed, and an ext4 root disk with busybox and
+ *                for virtio, ext4 and the seed's iso9660, and an ext4 root disk with busybox and
  *                the scripts in amis/<recipe>/; boots straight into the kernel.
  *   debootstrap  ("debian-12") a Debian system from the configured mirror, on a partitioned
  *                disk with extlinux in its MBR: boots from the disk, as cloud images do.
@@ -457,7 +457,7 @@ static int build_busybox(struct build *b, struct image_source *src, struct ec2_e
 	step(b, "assembling the busybox root filesystem");
 	if (tiny_rootfs(b, root, err) < 0)
 		goto out;
-	step(b, "making the initramfs (modules for virtio, ext4, the CD-ROM seed)");
+	step(b, "making the initramfs (modules for virtio, ext4, the seed's iso9660)");
 	if (initramfs(b, initrd, "/", b->kver, err) < 0)
 		goto out;
 	if (bios) {

@@ -615,8 +615,7 @@ json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct e
 	json_object *owners = req_list(req, "Owners");
 	json_object *filters = req_list(req, "Filters");
 	json_object *root, *images, *list, *resp;
-	size_t i, n = ids ? json_object_array_length(ids) : 0, first, count;
-	char *next = NULL;
+	size_t i, n = ids ? json_object_array_length(ids) : 0;
 
 	if (ec2_ids_check(ids, "ami", EC2_ERR_AMI_MALFORMED, err) < 0 ||
 	    filter_validate(filters, image_filters, err) < 0)
@@ -657,22 +656,12 @@ json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct e
 		json_object_put(list);
 		return NULL;
 	}
-	if (req_page(req, 1, 1000, json_object_array_length(list), &first, &count, &next, err) < 0) {
-		json_object_put(list);
-		return NULL;
-	}
 	resp = json_object_new_object();
-	{
-		json_object *page = json_object_new_array();
-
-		for (i = first; i < first + count; i++)
-			json_object_array_add(page, json_object_get(json_object_array_get_idx(list, i)));
-		json_object_object_add(resp, "Images", page);
+	if (req_page_into(req, 1, 1000, list, resp, "Images", err) < 0) {
+		json_object_put(resp);
+		resp = NULL;
 	}
 	json_object_put(list);
-	if (next)
-		json_add_str(resp, "NextToken", next);
-	free(next);
 	return resp;
 }
 

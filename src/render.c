@@ -6,35 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct buf {
-	char *s;
-	size_t len, cap;
-};
+#include "ec2lite/util.h"
 
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void indent(struct buf *b, int level)
+static void indent(struct util_buf *b, int level)
 {
 	int i;
 
 	for (i = 0; i < level * 4; i++)
-		put(b, " ", 1);
+		util_buf_put(b, " ", 1);
 }
 
 /* A scalar as Python prints it: the aws CLI's text and table output are str() of the value. */
@@ -61,69 +40,69 @@ static bool is_container(json_object *v)
 }
 
 /* --output json: json.dumps(indent=4, ensure_ascii=False), as the aws CLI writes it. */
-static void json_value(struct buf *b, json_object *v, int level)
+static void json_value(struct util_buf *b, json_object *v, int level)
 {
 	size_t i, n;
 	bool first = true;
 
 	if (json_object_is_type(v, json_type_object)) {
 		if (json_object_object_length(v) == 0) {
-			puts_(b, "{}");
+			util_buf_puts(b, "{}");
 			return;
 		}
-		puts_(b, "{\n");
+		util_buf_puts(b, "{\n");
 		json_object_object_foreach(v, key, val) {
 			if (!first)
-				puts_(b, ",\n");
+				util_buf_puts(b, ",\n");
 			first = false;
 			indent(b, level + 1);
 			{
 				json_object *k = json_object_new_string(key);
 
-				puts_(b, json_object_to_json_string_ext(k, JSON_C_TO_STRING_NOSLASHESCAPE));
+				util_buf_puts(b, json_object_to_json_string_ext(k, JSON_C_TO_STRING_NOSLASHESCAPE));
 				json_object_put(k);
 			}
-			puts_(b, ": ");
+			util_buf_puts(b, ": ");
 			json_value(b, val, level + 1);
 		}
-		puts_(b, "\n");
+		util_buf_puts(b, "\n");
 		indent(b, level);
-		puts_(b, "}");
+		util_buf_puts(b, "}");
 	} else if (json_object_is_type(v, json_type_array)) {
 		n = json_object_array_length(v);
 		if (n == 0) {
-			puts_(b, "[]");
+			util_buf_puts(b, "[]");
 			return;
 		}
-		puts_(b, "[\n");
+		util_buf_puts(b, "[\n");
 		for (i = 0; i < n; i++) {
 			indent(b, level + 1);
 			json_value(b, json_object_array_get_idx(v, i), level + 1);
-			puts_(b, i + 1 < n ? ",\n" : "\n");
+			util_buf_puts(b, i + 1 < n ? ",\n" : "\n");
 		}
 		indent(b, level);
-		puts_(b, "]");
+		util_buf_puts(b, "]");
 	} else {
-		puts_(b, v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
+		util_buf_puts(b, v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
 	}
 }
 
 /* --output text: the aws CLI's rules (awscli/text.py). A dict prints its scalars on one line,
  * tab-separated, after its identifier (its key, upper-cased); lists of dicts print a line per
  * element with the union of their scalar keys; nested values follow with their own keys. */
-static void text_value(struct buf *b, json_object *v, const char *ident, json_object *keys);
+static void text_value(struct util_buf *b, json_object *v, const char *ident, json_object *keys);
 
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void put_upper(struct buf *b, const char *s)
+static void put_upper(struct util_buf *b, const char *s)
 {
 	for (; *s; s++) {
 		char c = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
 
-		put(b, &c, 1);
+		util_buf_put(b, &c, 1);
 	}
 }
 
@@ -146,12 +125,12 @@ static const char **sorted_keys(json_object *v, size_t *count)
 	return names;
 }
 
-static void text_dict(struct buf *b, json_object *v, const char *ident, json_object *keys)
+static void text_dict(struct util_buf *b, json_object *v, const char *ident, json_object *keys)
 {
 	char tmp[64];
 	size_t n = 0, i, nscalars = 0;
 	const char **names = sorted_keys(v, &n);
-	struct buf line = { 0 };
+	struct util_buf line = { 0 };
 
 	/* The scalars: the given keys (a list's union) or this dict's own, in sorted order. */
 	if (keys) {
@@ -161,8 +140,8 @@ static void text_dict(struct buf *b, json_object *v, const char *ident, json_obj
 			json_object_object_get_ex(v, json_object_get_string(
 							     json_object_array_get_idx(keys, i)), &val);
 			if (nscalars++)
-				puts_(&line, "\t");
-			puts_(&line, val && !is_container(val) ? scalar_text(val, tmp, sizeof(tmp)) : "");
+				util_buf_puts(&line, "\t");
+			util_buf_puts(&line, val && !is_container(val) ? scalar_text(val, tmp, sizeof(tmp)) : "");
 		}
 	} else {
 		for (i = 0; i < n; i++) {
@@ -172,17 +151,17 @@ static void text_dict(struct buf *b, json_object *v, const char *ident, json_obj
 			if (is_container(val))
 				continue;
 			if (nscalars++)
-				puts_(&line, "\t");
-			puts_(&line, scalar_text(val, tmp, sizeof(tmp)));
+				util_buf_puts(&line, "\t");
+			util_buf_puts(&line, scalar_text(val, tmp, sizeof(tmp)));
 		}
 	}
 	if (nscalars) {
 		if (ident) {
 			put_upper(b, ident);
-			puts_(b, "\t");
+			util_buf_puts(b, "\t");
 		}
-		puts_(b, line.s);
-		puts_(b, "\n");
+		util_buf_puts(b, line.s);
+		util_buf_puts(b, "\n");
 	}
 	free(line.s);
 	for (i = 0; i < n; i++) {
@@ -195,7 +174,7 @@ static void text_dict(struct buf *b, json_object *v, const char *ident, json_obj
 	free(names);
 }
 
-static void text_value(struct buf *b, json_object *v, const char *ident, json_object *keys)
+static void text_value(struct util_buf *b, json_object *v, const char *ident, json_object *keys)
 {
 	char tmp[64];
 	size_t i, n;
@@ -205,8 +184,8 @@ static void text_value(struct buf *b, json_object *v, const char *ident, json_ob
 		return;
 	}
 	if (!json_object_is_type(v, json_type_array)) {
-		puts_(b, scalar_text(v, tmp, sizeof(tmp)));
-		puts_(b, "\n");
+		util_buf_puts(b, scalar_text(v, tmp, sizeof(tmp)));
+		util_buf_puts(b, "\n");
 		return;
 	}
 	n = json_object_array_length(v);
@@ -252,39 +231,39 @@ static void text_value(struct buf *b, json_object *v, const char *ident, json_ob
 		}
 		if (ident) {
 			put_upper(b, ident);
-			puts_(b, "\t");
-			puts_(b, scalar_text(e, tmp, sizeof(tmp)));
-			puts_(b, "\n");
+			util_buf_puts(b, "\t");
+			util_buf_puts(b, scalar_text(e, tmp, sizeof(tmp)));
+			util_buf_puts(b, "\n");
 		} else {
-			puts_(b, scalar_text(e, tmp, sizeof(tmp)));
-			puts_(b, i + 1 < n ? "\t" : "\n");
+			util_buf_puts(b, scalar_text(e, tmp, sizeof(tmp)));
+			util_buf_puts(b, i + 1 < n ? "\t" : "\n");
 		}
 	}
 }
 
 /* --output table: a titled box per object, its scalars as key | value rows, nested objects and
  * lists as boxes of their own below (a simpler layout than the aws CLI's, same content). */
-static void rule(struct buf *b, int depth, int width, char c)
+static void rule(struct util_buf *b, int depth, int width, char c)
 {
 	int i;
 
 	for (i = 0; i < depth; i++)
-		puts_(b, "|");
-	put(b, "+", 1);
+		util_buf_puts(b, "|");
+	util_buf_put(b, "+", 1);
 	for (i = 0; i < width - 2; i++)
-		put(b, &c, 1);
-	put(b, "+", 1);
-	puts_(b, "\n");
+		util_buf_put(b, &c, 1);
+	util_buf_put(b, "+", 1);
+	util_buf_puts(b, "\n");
 }
 
-static void row(struct buf *b, int depth, int width, const char *left, const char *right,
+static void row(struct util_buf *b, int depth, int width, const char *left, const char *right,
 		int keyw)
 {
 	char line[1024];
 	int i;
 
 	for (i = 0; i < depth; i++)
-		puts_(b, "|");
+		util_buf_puts(b, "|");
 	if (right)
 		snprintf(line, sizeof(line), "| %-*s | %-*s|", keyw, left, width - keyw - 6, right);
 	else {
@@ -292,11 +271,11 @@ static void row(struct buf *b, int depth, int width, const char *left, const cha
 
 		snprintf(line, sizeof(line), "|%*s%s%*s|", pad / 2, "", left, pad - pad / 2, "");
 	}
-	puts_(b, line);
-	puts_(b, "\n");
+	util_buf_puts(b, line);
+	util_buf_puts(b, "\n");
 }
 
-static void table_value(struct buf *b, json_object *v, const char *title, int depth, int width)
+static void table_value(struct util_buf *b, json_object *v, const char *title, int depth, int width)
 {
 	char tmp[64];
 	int keyw = 0;
@@ -335,14 +314,14 @@ static void table_value(struct buf *b, json_object *v, const char *title, int de
 
 char *render(json_object *obj, enum render_format fmt, const char *title)
 {
-	struct buf b = { 0 };
+	struct util_buf b = { 0 };
 
 	if (!obj || (json_object_is_type(obj, json_type_object) && json_object_object_length(obj) == 0))
 		return strdup("");
 	switch (fmt) {
 	case RENDER_JSON:
 		json_value(&b, obj, 0);
-		puts_(&b, "\n");
+		util_buf_puts(&b, "\n");
 		break;
 	case RENDER_TEXT:
 		text_value(&b, obj, NULL, NULL);

@@ -335,8 +335,7 @@ json_object *ec2_describe_tags(struct ec2_ctx *ctx, json_object *req, struct ec2
 {
 	json_object *filters = req_list(req, "Filters"), *all, *root, *list, *resp;
 	struct ec2_dom *doms = NULL;
-	size_t n = 0, i, first, count;
-	char *next = NULL;
+	size_t n = 0, i;
 
 	if (filter_validate(filters, tag_filters, err) < 0 || ec2_doms_list(ctx, 0, &doms, &n, err) < 0)
 		return NULL;
@@ -365,21 +364,11 @@ json_object *ec2_describe_tags(struct ec2_ctx *ctx, json_object *req, struct ec2
 	json_object_put(all);
 	json_object_put(root);
 	ec2_doms_free(doms, n);
-	if (req_page(req, 5, 1000, json_object_array_length(list), &first, &count, &next, err) < 0) {
-		json_object_put(list);
-		return NULL;
-	}
 	resp = json_object_new_object();
-	{
-		json_object *page = json_object_new_array();
-
-		for (i = first; i < first + count; i++)
-			json_object_array_add(page, json_object_get(json_object_array_get_idx(list, i)));
-		json_object_object_add(resp, "Tags", page);
+	if (req_page_into(req, 5, 1000, list, resp, "Tags", err) < 0) {
+		json_object_put(resp);
+		resp = NULL;
 	}
-	if (next)
-		json_add_str(resp, "NextToken", next);
-	free(next);
 	json_object_put(list);
 	return resp;
 }

@@ -303,6 +303,24 @@ void util_sleep_ms(unsigned ms)
 		;
 }
 
+void util_buf_put(struct util_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = realloc(b->s, b->cap);
+		if (!b->s)
+			abort();
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void util_buf_puts(struct util_buf *b, const char *s)
+{
+	util_buf_put(b, s, strlen(s));
+}
+
 char *util_strdupf(const char *fmt, ...)
 {
 	va_list ap;
@@ -438,6 +456,25 @@ int req_page(json_object *req, long min, long max, size_t total, size_t *first, 
 		snprintf(plain, sizeof(plain), PAGE_PREFIX "%zu", *first + *count);
 		*next_token = util_base64(plain, strlen(plain));
 	}
+	return 0;
+}
+
+int req_page_into(json_object *req, long min, long max, json_object *list, json_object *resp,
+		  const char *key, struct ec2_error *err)
+{
+	json_object *page;
+	size_t first, count, i;
+	char *next = NULL;
+
+	if (req_page(req, min, max, json_object_array_length(list), &first, &count, &next, err) < 0)
+		return -1;
+	page = json_object_new_array();
+	for (i = first; i < first + count; i++)
+		json_object_array_add(page, json_object_get(json_object_array_get_idx(list, i)));
+	json_object_object_add(resp, key, page);
+	if (next)
+		json_add_str(resp, "NextToken", next);
+	free(next);
 	return 0;
 }
 

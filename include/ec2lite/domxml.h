@@ -68,7 +68,7 @@ struct domspec {
 	const char *initrd;       /* may be NULL */
 	const char *cmdline;      /* may be NULL */
 	const char *console_log;  /* serial console log file, kept across reboots */
-	const char *seed;         /* the NoCloud seed ISO, attached as a read-only CD-ROM */
+	const char *seed;         /* the NoCloud seed ISO, a read-only virtio disk */
 	const char *netdev;       /* QEMU -netdev and -device values of the instance's NIC (user-mode */
 	const char *nic;          /* networking, which libvirt 9 cannot express), or NULL for none */
 	const struct ec2_meta *meta;

@@ -1,6 +1,6 @@
 /* The NoCloud seed: an ISO 9660 image with volume id "cidata" holding user-data and meta-data,
  * as cloud-init's NoCloud datasource reads it. Written in-process with libisofs; attached to the
- * instance as a read-only CD-ROM that stays across stop/start, so cloud-init's per-instance
+ * instance as a read-only virtio disk that stays across stop/start, so cloud-init's per-instance
  * logic keeps EC2's rule that user-data runs on the first boot only. */
 #ifndef EC2LITE_SEED_H
 #define EC2LITE_SEED_H

@@ -40,6 +40,15 @@ time_t util_parse_iso8601(const char *s);
 double util_monotonic(void);
 void util_sleep_ms(unsigned ms);
 
+/* A growing string: { 0 } is an empty one; s is NUL-terminated once anything was put (NULL
+ * before); the caller frees s. */
+struct util_buf {
+	char *s;
+	size_t len, cap;
+};
+void util_buf_put(struct util_buf *b, const char *s, size_t n);
+void util_buf_puts(struct util_buf *b, const char *s);
+
 /* printf into a new string the caller frees; never NULL (aborts on out-of-memory, as json-c does). */
 char *util_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -82,6 +91,11 @@ json_object *req_list(json_object *req, const char *key);
  * of bounds, InvalidNextToken for a token this did not make (or that points past the end). */
 int req_page(json_object *req, long min, long max, size_t total, size_t *first, size_t *count,
 	     char **next_token, struct ec2_error *err);
+
+/* req_page over a whole list: resp[key] gets this page of list (borrowed), resp["NextToken"] the
+ * token for the rest. */
+int req_page_into(json_object *req, long min, long max, json_object *list, json_object *resp,
+		  const char *key, struct ec2_error *err);
 
 /* True when the array list (NULL or empty: every s is wanted) holds the string s. The filter of
  * every describe action's id list. */

@@ -26,29 +26,6 @@
 #define SKEW_SECONDS (15 * 60) /* RequestExpired beyond this, as AWS */
 #define SERVICE "ec2"
 
-/* A growing string. */
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
 
 static void hex(const unsigned char *d, size_t n, char *out)
 {
@@ -79,7 +56,7 @@ static void hmac(const void *key, size_t klen, const void *data, size_t dlen,
 }
 
 /* RFC 3986 %-encoding as SigV4 wants it. */
-static void encode(struct buf *b, const char *s, size_t n)
+static void encode(struct util_buf *b, const char *s, size_t n)
 {
 	static const char digits[] = "0123456789ABCDEF";
 	size_t i;
@@ -88,18 +65,18 @@ static void encode(struct buf *b, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 
 		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-			put(b, (const char *)&c, 1);
+			util_buf_put(b, (const char *)&c, 1);
 		} else {
 			char e[3] = { '%', digits[c >> 4], digits[c & 15] };
 
-			put(b, e, 3);
+			util_buf_put(b, e, 3);
 		}
 	}
 }
 
 /* The decoded pairs of a raw query string, each part %-decoded ('+' a space). */
 struct pair {
-	struct buf k, v;
+	struct util_buf k, v;
 };
 
 static int hexval(char c)
@@ -108,21 +85,21 @@ static int hexval(char c)
 	       (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
 }
 
-static void decode_into(struct buf *b, const char *s, size_t n)
+static void decode_into(struct util_buf *b, const char *s, size_t n)
 {
 	size_t i;
 
-	put(b, "", 0);
+	util_buf_put(b, "", 0);
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
 			char c = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
 
-			put(b, &c, 1);
+			util_buf_put(b, &c, 1);
 			i += 2;
 		} else if (s[i] == '+') {
-			put(b, " ", 1);
+			util_buf_put(b, " ", 1);
 		} else {
-			put(b, s + i, 1);
+			util_buf_put(b, s + i, 1);
 		}
 	}
 }
@@ -135,7 +112,7 @@ static int pair_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->v.s, y->v.s);
 }
 
-static void canonical_query(struct buf *out, const char *query)
+static void canonical_query(struct util_buf *out, const char *query)
 {
 	struct pair *pairs = NULL;
 	size_t n = 0, i;
@@ -143,7 +120,7 @@ static void canonical_query(struct buf *out, const char *query)
 
 	while (p && *p) {
 		size_t len = strcspn(p, "&"), eq = strcspn(p, "=");
-		struct buf k = { 0 }, v = { 0 }, ke = { 0 }, ve = { 0 };
+		struct util_buf k = { 0 }, v = { 0 }, ke = { 0 }, ve = { 0 };
 
 		if (len > 0) {
 			if (eq > len)
@@ -152,8 +129,8 @@ static void canonical_query(struct buf *out, const char *query)
 			decode_into(&v, eq < len ? p + eq + 1 : "", eq < len ? len - eq - 1 : 0);
 			encode(&ke, k.s, k.len);
 			encode(&ve, v.s, v.len);
-			put(&ke, "", 0);
-			put(&ve, "", 0);
+			util_buf_put(&ke, "", 0);
+			util_buf_put(&ve, "", 0);
 			free(k.s);
 			free(v.s);
 			pairs = realloc(pairs, (n + 1) * sizeof(*pairs));
@@ -170,10 +147,10 @@ static void canonical_query(struct buf *out, const char *query)
 	qsort(pairs, n, sizeof(*pairs), pair_cmp);
 	for (i = 0; i < n; i++) {
 		if (i)
-			puts_(out, "&");
-		puts_(out, pairs[i].k.s);
-		puts_(out, "=");
-		puts_(out, pairs[i].v.s);
+			util_buf_puts(out, "&");
+		util_buf_puts(out, pairs[i].k.s);
+		util_buf_puts(out, "=");
+		util_buf_puts(out, pairs[i].v.s);
 		free(pairs[i].k.s);
 		free(pairs[i].v.s);
 	}
@@ -184,7 +161,7 @@ static void canonical_query(struct buf *out, const char *query)
  * joined by commas; NULL when there is none. Caller frees. */
 static char *header_value(const struct api_http_request *req, const char *name, size_t nlen)
 {
-	struct buf b = { 0 };
+	struct util_buf b = { 0 };
 	size_t i;
 
 	for (i = 0; i < req->nheaders; i++) {
@@ -195,9 +172,9 @@ static char *header_value(const struct api_http_request *req, const char *name, 
 		    strncasecmp(req->headers[i].name, name, nlen) != 0)
 			continue;
 		if (b.s)
-			puts_(&b, ",");
+			util_buf_puts(&b, ",");
 		else
-			put(&b, "", 0);
+			util_buf_put(&b, "", 0);
 		while (*v == ' ' || *v == '\t')
 			v++;
 		for (; *v; v++) {
@@ -206,9 +183,9 @@ static char *header_value(const struct api_http_request *req, const char *name, 
 				continue;
 			}
 			if (space)
-				put(&b, " ", 1);
+				util_buf_put(&b, " ", 1);
 			space = false;
-			put(&b, v, 1);
+			util_buf_put(&b, v, 1);
 		}
 	}
 	return b.s;
@@ -217,16 +194,16 @@ static char *header_value(const struct api_http_request *req, const char *name, 
 /* The canonical request's hash for signed_headers; NULL when a signed header is missing. */
 static char *canonical_request_hash(const struct api_http_request *req, const char *signed_headers)
 {
-	struct buf cr = { 0 };
+	struct util_buf cr = { 0 };
 	char body_hash[65], *out;
 	const char *h = signed_headers;
 
-	puts_(&cr, req->method);
-	puts_(&cr, "\n");
-	puts_(&cr, req->path && *req->path ? req->path : "/");
-	puts_(&cr, "\n");
+	util_buf_puts(&cr, req->method);
+	util_buf_puts(&cr, "\n");
+	util_buf_puts(&cr, req->path && *req->path ? req->path : "/");
+	util_buf_puts(&cr, "\n");
 	canonical_query(&cr, req->query);
-	puts_(&cr, "\n");
+	util_buf_puts(&cr, "\n");
 	while (*h) {
 		size_t n = strcspn(h, ";");
 		char *v = header_value(req, h, n);
@@ -235,20 +212,20 @@ static char *canonical_request_hash(const struct api_http_request *req, const ch
 			free(cr.s);
 			return NULL;
 		}
-		put(&cr, h, n);
-		puts_(&cr, ":");
-		puts_(&cr, v);
-		puts_(&cr, "\n");
+		util_buf_put(&cr, h, n);
+		util_buf_puts(&cr, ":");
+		util_buf_puts(&cr, v);
+		util_buf_puts(&cr, "\n");
 		free(v);
 		h += n;
 		if (*h == ';')
 			h++;
 	}
-	puts_(&cr, "\n");
-	puts_(&cr, signed_headers);
-	puts_(&cr, "\n");
+	util_buf_puts(&cr, "\n");
+	util_buf_puts(&cr, signed_headers);
+	util_buf_puts(&cr, "\n");
 	sha256_hex(req->body ? req->body : "", req->body_len, body_hash);
-	puts_(&cr, body_hash);
+	util_buf_puts(&cr, body_hash);
 	out = malloc(65);
 	if (!out)
 		abort();

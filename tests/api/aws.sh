@@ -15,19 +15,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 shared=1
 . "$here/../vm/lib.sh"
 require_libvirtd
-port=$((20000 + $$ % 20000))
 run=$$ # tags and client tokens of this run (terminated instances stay described for an hour)
-export EC2_LITE_ACCESS_KEYS="AKIDEC2LITETEST:ec2-lite-test-secret"
-"$bin" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2> /dev/null; wait $server 2> /dev/null; shared_state_cleanup' EXIT
-# The aws CLI of the Debian package, with no user configuration in the way.
-export AWS_ACCESS_KEY_ID=AKIDEC2LITETEST AWS_SECRET_ACCESS_KEY=ec2-lite-test-secret
-export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-export AWS_PAGER="" AWS_MAX_ATTEMPTS=1
-aws() { /usr/bin/aws --endpoint-url "http://127.0.0.1:$port" --output json ec2 "$@"; }
-i=0
-until aws describe-key-pairs > /dev/null 2>&1 || [ $i -ge 50 ]; do sleep 0.2; i=$((i + 1)); done
+log="$work/serve.log"
+. "$here/lib.sh"
+start_server AKIDEC2LITETEST ec2-lite-test-secret
+trap 'stop_server; shared_state_cleanup' EXIT
 check "the server answers signed requests" aws describe-key-pairs
 
 # same NAME ARGS...: `aws ec2 ARGS` and `ec2-lite ARGS` print the same JSON: everything the aws

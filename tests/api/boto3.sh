@@ -7,12 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 shared=1
 . "$here/../vm/lib.sh"
 require_libvirtd
-port=$((20000 + $$ % 20000))
-export EC2_LITE_ACCESS_KEYS="AKIDEC2LITEBOTO:boto3-test-secret"
-"$bin" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2> /dev/null; wait $server 2> /dev/null; shared_state_cleanup' EXIT
-i=0
-until curl -s -o /dev/null "http://127.0.0.1:$port/" || [ $i -ge 50 ]; do sleep 0.2; i=$((i + 1)); done
+log="$work/serve.log"
+. "$here/lib.sh"
+start_server AKIDEC2LITEBOTO boto3-test-secret
+trap 'stop_server; shared_state_cleanup' EXIT
 tiny=$("$bin" build-ami tiny | jq -r .ImageId)
-/usr/bin/python3 "$here/boto3_workflow.py" "http://127.0.0.1:$port" "$tiny" AKIDEC2LITEBOTO boto3-test-secret
+/usr/bin/python3 "$here/boto3_workflow.py" "http://127.0.0.1:$port" "$tiny" "$key_id" "$secret"
