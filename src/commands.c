@@ -145,6 +145,11 @@ static const struct cli_opt describe_tags_opts[] = {
 	END,
 };
 
+static const struct cli_opt timeline_opts[] = {
+	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances (default all)" },
+	END,
+};
+
 static const struct cli_opt serve_opts[] = {
 	{ "listen", "Listen", OPT_STRING, false, "ADDRESS:PORT to listen on (default 127.0.0.1:8773)" },
 	{ "no-auth", "NoAuth", OPT_BOOL, false,
@@ -338,7 +343,7 @@ const struct command commands[] = {
 	{ "describe-boot-timeline", NULL,
 	  "when each phase of the instances' last boot happened (kernel, init, cloud-init, "
 	  "user-data, login, the first open port answering), in seconds from their start",
-	  describe_instances_opts, NULL, ec2_describe_boot_timeline, NULL, CMD_NEEDS_CTX },
+	  timeline_opts, NULL, ec2_describe_boot_timeline, NULL, CMD_NEEDS_CTX },
 	{ "serve", NULL,
 	  "serve the EC2 Query API, so that the aws CLI and SDKs drive ec2-lite (--endpoint-url)",
 	  serve_opts, NULL, NULL, cmd_serve, 0 },

@@ -35,7 +35,7 @@ for c in run-instances describe-instances start-instances stop-instances reboot-
 	describe-instance-attribute get-console-output create-security-group describe-security-groups \
 	authorize-security-group-ingress revoke-security-group-ingress delete-security-group \
 	create-key-pair import-key-pair describe-key-pairs delete-key-pair describe-instance-status \
-	create-image copy-image; do
+	create-image copy-image create-tags delete-tags describe-tags describe-boot-timeline serve; do
 	expect "help lists $c" 0 "^  $c " -- "$bin" help
 done
 expect "no command" 252 "usage: ec2-lite" -- "$bin"
@@ -160,11 +160,29 @@ expect "copy-image" 0 "^IMAGES.*$copy.*cli-copy.*available" -- "$bin" describe-i
 expect "copy-image name in use" 254 "\(InvalidAMIName.Duplicate\)" -- "$bin" copy-image --source-image-id "$ami" --source-region us-east-1 --name cli-copy
 expect "copy-image other region" 254 "\(InvalidParameterValue\).*SourceRegion" -- "$bin" copy-image --source-image-id "$ami" --source-region eu-west-1 --name cli-copy2
 expect "copy-image unknown" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" copy-image --source-image-id ami-0123456789abcdef0 --source-region us-east-1 --name cli-copy2
+page=$("$bin" describe-images --max-results 1)
+expect "describe-images pages: one image and a NextToken" 0 "^1 true$" -- sh -c "printf '%s' '$page' | jq -r '(.Images | length | tostring) + \" \" + (.NextToken != null | tostring)'"
+expect "the next page has the other" 0 "^1 false$" -- sh -c "'$bin' describe-images --max-results 1 --next-token \$(printf '%s' '$page' | jq -r .NextToken) | jq -r '(.Images | length | tostring) + \" \" + (.NextToken != null | tostring)'"
 expect "deregister the copy" 0 "^$" -- "$bin" deregister-image --image-id "$copy"
 EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=2 \
 	expect "image waiter" 0 "^$" -- "$bin" wait image-available --image-ids "$ami"
 EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=2 \
 	expect "image waiter gives up" 255 "Waiter ImageAvailable failed: Max attempts exceeded" -- "$bin" wait image-available --image-ids ami-0123456789abcdef0
+# Tags: on an AMI and a group (the test driver keeps no instance between processes).
+expect "create-tags" 0 "^$" -- "$bin" create-tags --resources "$ami" --tags Key=team,Value=web Key=env,Value=test
+expect "describe-tags" 0 '"ResourceType": "image"' -- "$bin" describe-tags --filters Name=key,Values=team
+expect "tags shown on the AMI" 0 '"Key": "team"' -- "$bin" describe-images --image-ids "$ami"
+expect "delete-tags" 0 "^$" -- "$bin" delete-tags --resources "$ami" --tags Key=team
+expect "the tag is gone" 0 '"Tags": \[\]' -- "$bin" describe-tags --filters Name=key,Values=team
+expect "system tags are not yours" 254 "\(InvalidParameterValue\).*reserved" -- "$bin" create-tags --resources "$ami" --tags Key=ec2-lite:x,Value=y
+expect "tag an unknown AMI" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" create-tags --resources ami-0123456789abcdef0 --tags Key=a,Value=b
+expect "tag an unknown kind of id" 254 "\(InvalidID\)" -- "$bin" create-tags --resources vpc-12345678 --tags Key=a,Value=b
+expect "a bad token" 254 "\(InvalidNextToken\)" -- "$bin" describe-images --max-results 1 --next-token bogus
+expect "max-results out of bounds" 254 "\(InvalidParameterValue\).*maxResults" -- "$bin" describe-instances --max-results 2
+expect "max-results with ids" 254 "\(InvalidParameterCombination\)" -- "$bin" describe-instances --max-results 5 --instance-ids i-0123456789abcdef0
+expect "no timelines on the test driver" 0 '"BootTimelines": \[\]' -- "$bin" describe-boot-timeline
+expect "serve needs a key" 254 "no access keys are configured" -- "$bin" serve --listen 127.0.0.1:1
+expect "serve needs an address:port" 254 "ADDRESS:PORT" -- "$bin" serve --listen nowhere --no-auth
 expect "deregister" 0 "^$" -- "$bin" deregister-image --image-id "$ami"
 expect "deregistered is gone" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" describe-images --image-ids "$ami"
 expect "no statuses" 0 '"InstanceStatuses": \[\]' -- "$bin" describe-instance-status
