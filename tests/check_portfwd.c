@@ -94,6 +94,20 @@ static int publish(const char *dir, json_object *forwards, struct ec2_error *err
 	return portfwd_wait(dir, version, err);
 }
 
+/* An empty table sends the daemon away; wait for it to go, so that it writes nothing more into
+ * the folder the test is about to remove. */
+static void stop_forwarder(const char *dir)
+{
+	json_object *none = json_object_new_array();
+	int i;
+
+	publish(dir, none, NULL);
+	json_object_put(none);
+	for (i = 0; i < 250 && portfwd_running(dir); i++)
+		util_sleep_ms(20);
+	ck_assert(!portfwd_running(dir));
+}
+
 struct writer {
 	int fd;
 	const unsigned char *data;
@@ -245,9 +259,7 @@ START_TEST(survives_many_rude_clients)
 	hammer(&h[0]);
 	ck_assert_int_eq(h[0].ok, 25);
 	json_object_put(fw);
-	fw = json_object_new_array();
-	publish(dir, fw, NULL);
-	json_object_put(fw);
+	stop_forwarder(dir);
 	close(lfd);
 	test_rmdir(dir);
 }
@@ -269,9 +281,7 @@ START_TEST(reports_a_port_it_cannot_listen_on)
 	ck_assert_int_eq(json_object_array_length(json_object_object_get(st, "Errors")), 1);
 	json_object_put(st);
 	json_object_put(fw);
-	fw = json_object_new_array();
-	publish(dir, fw, NULL);
-	json_object_put(fw);
+	stop_forwarder(dir);
 	close(taken);
 	test_rmdir(dir);
 }
@@ -307,10 +317,8 @@ START_TEST(heal_restarts_a_killed_daemon)
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	json_object_put(fw);
-	fw = json_object_new_array();
-	publish(dir, fw, NULL);
-	json_object_put(fw);
-	close(lfd);
+	close(lfd); /* the backend never accepted: its going ends the relayed connection */
+	stop_forwarder(dir);
 	test_rmdir(dir);
 }
 END_TEST
