@@ -6,7 +6,7 @@ demo: setup
 	sh scripts/demo.sh
 
 test: setup
-	cd build && ctest --output-on-failure
+	cd build && ctest --output-on-failure -j2
 
 setup:
 	sh scripts/setup.sh
