@@ -11,8 +11,8 @@ debian=false
 [ "${1:-}" = --debian ] && { debian=true; shift; }
 rounds=${1:-3}
 bin=$PWD/build/ec2-lite
-. scripts/tmp-state.sh
-trap 'pkill -f "qemu-system-x86_64 -name bench-floor" 2> /dev/null; tmp_state_cleanup' EXIT
+. scripts/bench-state.sh
+trap 'pkill -f "qemu-system-x86_64 -name bench-floor" 2> /dev/null; state_cleanup' EXIT
 # wait_for FILE PATTERN SECONDS
 wait_for() {
 	i=0
@@ -27,7 +27,7 @@ wait_for() {
 accel=tcg
 "$bin" doctor | grep -q "accelerator  *kvm" && accel=kvm
 
-printf '#!/bin/sh\necho BENCH-USER-DATA-RAN\n' > "$state/ud.sh"
+printf '#!/bin/sh\necho BENCH-USER-DATA-RAN\n' > "$work/ud.sh"
 
 # bench RECIPE MARKER TIMEOUT
 bench() {
@@ -39,37 +39,37 @@ bench() {
 	r=0
 	while [ $r -lt "$rounds" ]; do
 		t=$(now)
-		id=$("$bin" run-instances --image-id "$ami" --instance-type t2.micro --user-data "file://$state/ud.sh" |
+		id=$("$bin" run-instances --image-id "$ami" --instance-type t2.micro --user-data "file://$work/ud.sh" |
 			jq -r '.Instances[0].InstanceId')
 		wait_for "$state/instances/$id/console.log" "$marker" "$limit"
 		ours="$ours $(echo "$(now) - $t" | bc)"
-		cp "$state/instances/$id/seed.iso" "$state/seed.iso"
+		cp "$state/instances/$id/seed.iso" "$work/seed.iso"
 		xml=$(virsh dumpxml "$id")
 		"$bin" terminate-instances --instance-ids "$id" > /dev/null
 		# The floor: the same files straight into QEMU.
 		base=$(ls "$state/pool/$ami".*)
-		qemu-img create -q -f qcow2 -F raw -b "$base" "$state/floor.qcow2"
+		qemu-img create -q -f qcow2 -F raw -b "$base" "$work/floor.qcow2"
 		kernel=$(printf '%s' "$xml" | sed -n 's|.*<kernel>\(.*\)</kernel>.*|\1|p')
 		initrd=$(printf '%s' "$xml" | sed -n 's|.*<initrd>\(.*\)</initrd>.*|\1|p')
 		cmdline=$(printf '%s' "$xml" | sed -n 's|.*<cmdline>\(.*\)</cmdline>.*|\1|p')
-		rm -f "$state/floor.log"
+		rm -f "$work/floor.log"
 		t=$(now)
 		if [ -n "$kernel" ]; then
 			qemu-system-x86_64 -name bench-floor -machine pc,accel=$accel -m 1024 -display none \
 				-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-				-drive "file=$state/floor.qcow2,format=qcow2,if=virtio" -cdrom "$state/seed.iso" \
-				-serial "file:$state/floor.log" -monitor none > /dev/null 2>&1 &
+				-drive "file=$work/floor.qcow2,format=qcow2,if=virtio" -cdrom "$work/seed.iso" \
+				-serial "file:$work/floor.log" -monitor none > /dev/null 2>&1 &
 		else
 			qemu-system-x86_64 -name bench-floor -machine pc,accel=$accel -m 1024 -display none \
-				-drive "file=$state/floor.qcow2,format=qcow2,if=virtio" -cdrom "$state/seed.iso" \
-				-serial "file:$state/floor.log" -monitor none > /dev/null 2>&1 &
+				-drive "file=$work/floor.qcow2,format=qcow2,if=virtio" -cdrom "$work/seed.iso" \
+				-serial "file:$work/floor.log" -monitor none > /dev/null 2>&1 &
 		fi
 		qpid=$!
-		wait_for "$state/floor.log" "$marker" "$limit"
+		wait_for "$work/floor.log" "$marker" "$limit"
 		floor="$floor $(echo "$(now) - $t" | bc)"
 		kill "$qpid"
 		wait "$qpid" 2> /dev/null || true
-		rm -f "$state/floor.qcow2"
+		rm -f "$work/floor.qcow2"
 		r=$((r + 1))
 	done
 	o=$(echo $ours | median)

@@ -22,12 +22,12 @@ for p in virtinst cloud-image-utils genisoimage python3-matplotlib; do
 	dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" ||
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p" > /dev/null
 done
-. scripts/tmp-state.sh
+. scripts/bench-state.sh
 cleanup() {
 	virsh -q destroy bench-virtinst > /dev/null 2>&1 || true
 	virsh -q undefine bench-virtinst > /dev/null 2>&1 || true
 	pkill -f "qemu-system-x86_64 -name bench-floor" 2> /dev/null || true
-	tmp_state_cleanup
+	state_cleanup
 }
 trap cleanup EXIT
 accel=tcg

@@ -9,19 +9,19 @@ set -eu
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 bin=$PWD/build/ec2-lite
-. scripts/tmp-state.sh
+. scripts/bench-state.sh
 floor_cleanup() {
 	for d in $(virsh -q list --all --name | sed 's/ *$//' | grep '^bench-floor-' || true); do
 		virsh -q destroy "$d" > /dev/null 2>&1 || true
 		virsh -q undefine "$d" > /dev/null 2>&1 || true
 	done
-	tmp_state_cleanup
+	state_cleanup
 }
 trap floor_cleanup EXIT
 
-sh scripts/make-busybox-image.sh "$state/image"
-ami=$("$bin" register-image --name bench --disk "$state/image/disk.raw" --kernel "$state/image/vmlinuz" \
-	--ramdisk "$state/image/initrd.img" --kernel-args "console=ttyS0 panic=-1" --output text)
+sh scripts/make-busybox-image.sh "$work/image"
+ami=$("$bin" register-image --name bench --disk "$work/image/disk.raw" --kernel "$work/image/vmlinuz" \
+	--ramdisk "$work/image/initrd.img" --kernel-args "console=ttyS0 panic=-1" --output text)
 
 ours="" floor=""
 r=0
@@ -30,14 +30,14 @@ while [ $r -lt "$rounds" ]; do
 	id=$("$bin" run-instances --image-id "$ami" --instance-type t2.nano | jq -r '.Instances[0].InstanceId')
 	ours="$ours $(echo "$(now) - $t" | bc)"
 	# The floor: the same XML, renamed, on a fresh overlay made the same way.
-	virsh dumpxml --inactive "$id" > "$state/floor.xml"
+	virsh dumpxml --inactive "$id" > "$work/floor.xml"
 	base=$(ls "$state/pool"/ami-*)
 	qemu-img create -q -f qcow2 -F raw -b "$base" "$state/pool/floor.qcow2"
 	sed -e "s|<name>$id</name>|<name>bench-floor-$r</name>|" -e '/<uuid>/d' \
 		-e "s|$state/pool/$id-root.qcow2|$state/pool/floor.qcow2|" \
-		-e "s|$state/instances/$id/console.log|$state/floor-console.log|" "$state/floor.xml" > "$state/floor2.xml"
+		-e "s|$state/instances/$id/console.log|$work/floor-console.log|" "$work/floor.xml" > "$work/floor2.xml"
 	t=$(now)
-	virsh -q define "$state/floor2.xml" > /dev/null
+	virsh -q define "$work/floor2.xml" > /dev/null
 	virsh -q start "bench-floor-$r" > /dev/null
 	floor="$floor $(echo "$(now) - $t" | bc)"
 	virsh -q destroy "bench-floor-$r" > /dev/null

@@ -8,15 +8,15 @@ set -eu
 cd "$(dirname "$0")/.."
 n=${1:-8}
 bin=$PWD/build/ec2-lite
-. scripts/tmp-state.sh
+. scripts/bench-state.sh
 avail() { awk '/MemAvailable/ {print $2}' /proc/meminfo; }
 
 ami=$("$bin" build-ami tiny 2> /dev/null | jq -r .ImageId)
-printf '#!/bin/sh\necho DENSITY-USER-DATA-RAN\n' > "$state/ud.sh"
+printf '#!/bin/sh\necho DENSITY-USER-DATA-RAN\n' > "$work/ud.sh"
 before=$(avail)
 t=$(now)
 ids=$("$bin" run-instances --image-id "$ami" --instance-type t2.nano --count "$n" \
-	--user-data "file://$state/ud.sh" | jq -r '.Instances[].InstanceId')
+	--user-data "file://$work/ud.sh" | jq -r '.Instances[].InstanceId')
 for id in $ids; do
 	i=0
 	until grep -aq DENSITY-USER-DATA-RAN "$state/instances/$id/console.log" 2> /dev/null; do

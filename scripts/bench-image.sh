@@ -9,7 +9,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 bin=$PWD/build/ec2-lite
-. scripts/tmp-state.sh
+. scripts/bench-state.sh
 export EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=1800
 
 ami=$("$bin" build-ami debian-12 2> /dev/null | jq -r .ImageId)
@@ -28,11 +28,11 @@ poll() { while :; do printf '%s %s\n' "$(date +%s.%N)" "$(curl -s -o /dev/null -
 longest_gap() { awk '$2 == 200 { if (last) { g = $1 - last; if (g > max) max = g } last = $1 } END { printf "%.1f", max }' "$1"; }
 
 t=$(now)
-qemu-img convert -U -W -O qcow2 "$overlay" "$state/floor.qcow2"
+qemu-img convert -U -W -O qcow2 "$overlay" "$work/floor.qcow2"
 floor=$(since "$t")
-rm -f "$state/floor.qcow2"
+rm -f "$work/floor.qcow2"
 
-poll "http://$(ip)/" > "$state/live.log" &
+poll "http://$(ip)/" > "$work/live.log" &
 p=$!
 t=$(now)
 live=$("$bin" create-image --instance-id "$id" --name bench-live --no-reboot | jq -r .ImageId)
@@ -41,7 +41,7 @@ live_t=$(since "$t")
 kill $p
 frozen=$("$bin" describe-images --image-ids "$live" | jq -r '.Images[0].Tags[] | select(.Key == "ec2-lite:consistency") | .Value')
 
-poll "http://$(ip)/" > "$state/reboot.log" &
+poll "http://$(ip)/" > "$work/reboot.log" &
 p=$!
 t=$(now)
 rebooted=$("$bin" create-image --instance-id "$id" --name bench-reboot | jq -r .ImageId)
@@ -50,13 +50,13 @@ reboot_t=$(since "$t")
 # The reboot's downtime lasts until the app answers again on the instance.
 until curl -s -o /dev/null -m 2 "http://$(ip)/"; do sleep 0.2; done
 kill $p
-printf '%s 200\n' "$(date +%s.%N)" >> "$state/reboot.log"
+printf '%s 200\n' "$(date +%s.%N)" >> "$work/reboot.log"
 
 echo "create-image of debian-12 (t2.micro, TCG), one run each:"
 echo "  qemu-img convert of the disk chain (floor):  $floor s"
 echo "  create-image --no-reboot to available:       $live_t s  ($(echo "scale=2; $live_t / $floor" | bc)x the floor)"
 echo "  create-image (reboot) to available:          $reboot_t s  ($(echo "scale=2; $reboot_t / $floor" | bc)x the floor)"
 echo "guest downtime (longest gap between answers of the app, polled every 0.2 s):"
-echo "  --no-reboot: $(longest_gap "$state/live.log") s   ($frozen)"
-echo "  reboot:      $(longest_gap "$state/reboot.log") s"
+echo "  --no-reboot: $(longest_gap "$work/live.log") s   ($frozen)"
+echo "  reboot:      $(longest_gap "$work/reboot.log") s"
 echo "image sizes: $(du -m "$state/pool/$live.qcow2" | cut -f1) MiB (--no-reboot), $(du -m "$state/pool/$rebooted.qcow2" | cut -f1) MiB (reboot), disk chain $(du -mc "$overlay" "$state/pool/$ami".* | tail -n 1 | cut -f1) MiB"
