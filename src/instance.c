@@ -1459,6 +1459,7 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 
 		if (prev == EC2_RUNNING || prev == EC2_PENDING) {
 			cur = EC2_STOPPING;
+			timeline_forget(ctx, in->id);
 			if (hibernate) {
 				/* RAM goes to disk (libvirt managed save); the next start resumes it. */
 				user_reason(&in->meta, "Client.UserInitiatedHibernate");

@@ -18,6 +18,10 @@
 #include "ec2lite/util.h"
 
 #define WATCH_SECONDS 600
+/* <instance-dir>/timeline.watcher names the boot whose watcher may write the timeline: a new
+ * boot's watcher replaces it, a stop removes it, a terminate removes the folder; a watcher that
+ * finds another name there (or none) ends without writing. */
+#define TOKEN "timeline.watcher"
 
 /* Each phase, the console line that marks it (the first occurrence counts), in boot order. */
 static const struct {
@@ -65,7 +69,8 @@ json_object *timeline_phases(const char *text, size_t len)
 
 struct watch {
 	char id[EC2_ID_MAX];
-	char *log, *out;
+	char *log, *out, *token_path;
+	char token[64];
 	double started_at;
 	long long offset;
 	char ip[16];
@@ -118,10 +123,24 @@ static int probe_check(struct probe *p, double now)
 	return rc;
 }
 
+/* Whether this watcher's boot is still the instance's current one. */
+static bool still_mine(const struct watch *w)
+{
+	char *t = util_read_file(w->token_path, NULL, NULL);
+	bool mine = t && strcmp(t, w->token) == 0;
+
+	free(t);
+	return mine;
+}
+
 static void save(struct watch *w, json_object *phases, bool complete)
 {
-	json_object *t = json_object_new_object();
+	json_object *t;
 	const char *text;
+
+	if (!still_mine(w))
+		return;
+	t = json_object_new_object();
 
 	json_add_str(t, "InstanceId", w->id);
 	json_object_object_add(t, "StartedAt", json_object_new_double(w->started_at));
@@ -216,11 +235,14 @@ static void watch_boot(void *arg)
 		}
 		if (changed)
 			save(w, seen, ready && answered);
-		if ((ready && answered) || now_wall - w->started_at > WATCH_SECONDS)
+		if ((ready && answered) || now_wall - w->started_at > WATCH_SECONDS ||
+		    !still_mine(w))
 			break;
 		util_sleep_ms(50);
 	}
 	save(w, seen, ready && answered);
+	if (probe.fd >= 0)
+		close(probe.fd);
 	json_object_put(seen);
 	free(text);
 }
@@ -237,15 +259,29 @@ void timeline_watch(struct ec2_ctx *ctx, const char *id, double started_at, long
 	snprintf(w.id, sizeof(w.id), "%s", id);
 	w.log = util_strdupf("%s/%s/console.log", ctx->instances_dir, id);
 	w.out = util_strdupf("%s/%s/timeline.json", ctx->instances_dir, id);
+	w.token_path = util_strdupf("%s/%s/" TOKEN, ctx->instances_dir, id);
+	snprintf(w.token, sizeof(w.token), "%.6f %lld", started_at, offset);
 	w.started_at = started_at;
 	w.offset = offset;
 	snprintf(w.ip, sizeof(w.ip), "%s", public_ip ? public_ip : "");
 	for (i = 0; tcp_ports && i < json_object_array_length(tcp_ports) && w.nports < 16; i++)
 		w.ports[w.nports++] = json_object_get_int(json_object_array_get_idx(tcp_ports, i));
-	unlink(w.out); /* a new boot, a new timeline */
-	util_detach(watch_boot, &w, -1, NULL);
+	/* A new boot, a new timeline: the previous boot's watcher is told to end first. */
+	if (util_write_file_atomic(w.token_path, w.token, strlen(w.token), 0644, NULL) == 0) {
+		unlink(w.out);
+		util_detach(watch_boot, &w, -1, NULL);
+	}
 	free(w.log);
 	free(w.out);
+	free(w.token_path);
+}
+
+void timeline_forget(struct ec2_ctx *ctx, const char *id)
+{
+	char *path = util_strdupf("%s/%s/" TOKEN, ctx->instances_dir, id);
+
+	unlink(path);
+	free(path);
 }
 
 /* ---------- DescribeBootTimeline ---------- */

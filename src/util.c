@@ -614,6 +614,7 @@ int util_detach(void (*fn)(void *arg), void *arg, int keep_fd, struct ec2_error 
 		signal(SIGPIPE, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_DFL); /* not the parent's handler (serve's), which is not ours */
 		fn(arg);
 		_exit(0);
 	}

@@ -4,7 +4,8 @@
  * log and notes the host's time of each phase as it appears (the kernel, the initramfs, init,
  * cloud-init's stages, the user-data, the login prompt or tiny's "ready") and of the first answer
  * of one of its open TCP ports on its public IP. It writes <instance-dir>/timeline.json as it
- * goes and ends when the instance is up and answers (or after ten minutes). The timeline says
+ * goes and ends when the instance is up and answers, when it stops or is terminated, when a
+ * new boot's watcher takes over, or after ten minutes. The timeline says
  * where boot time goes; `ec2-lite describe-boot-timeline` shows it. */
 #ifndef EC2LITE_TIMELINE_H
 #define EC2LITE_TIMELINE_H
@@ -20,6 +21,9 @@
  * what it probes for the first answer. */
 void timeline_watch(struct ec2_ctx *ctx, const char *id, double started_at, long long offset,
 		    const char *public_ip, json_object *tcp_ports);
+
+/* Ends the watcher of instance id's current boot (the instance stops): it writes no more. */
+void timeline_forget(struct ec2_ctx *ctx, const char *id);
 
 /* The phases of a console text (the part of one boot): [{"Phase", "Marker"}...] in boot order,
  * each the first line that marks it, for the watcher and for tests. New reference. */
