@@ -27,8 +27,17 @@ cleanup() {
 	virsh -q destroy bench-virtinst > /dev/null 2>&1 || true
 	virsh -q undefine bench-virtinst > /dev/null 2>&1 || true
 	pkill -f "qemu-system-x86_64 -name bench-floor" 2> /dev/null || true
+	# virt-install defines a pool for each folder it puts disks in (ours, and its boot/ for the
+	# cloud-init seed): the ones it made go too.
+	for p in $(virsh -q pool-list --all --name | sed 's/ *$//'); do
+		case " $pools_before " in *" $p "*) continue ;; esac
+		case "$p" in ec2-lite-*) continue ;; esac # state_cleanup's
+		virsh -q pool-destroy "$p" > /dev/null 2>&1
+		virsh -q pool-undefine "$p" > /dev/null 2>&1
+	done
 	state_cleanup
 }
+pools_before=$(virsh -q pool-list --all --name | sed 's/ *$//' | tr '\n' ' ')
 trap cleanup EXIT
 accel=tcg
 "$bin" doctor | grep -q "accelerator  *kvm" && accel=kvm
