@@ -13,17 +13,6 @@ rounds=${1:-3}
 bin=$PWD/build/ec2-lite
 . scripts/bench-state.sh
 trap 'pkill -f "qemu-system-x86_64 -name bench-floor" 2> /dev/null; state_cleanup' EXIT
-# wait_for FILE PATTERN SECONDS
-wait_for() {
-	i=0
-	while [ $i -lt $(($3 * 10)) ]; do
-		grep -aq -- "$2" "$1" 2> /dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "timed out waiting for '$2' in $1" >&2
-	return 1
-}
 accel=tcg
 "$bin" doctor | grep -q "accelerator  *kvm" && accel=kvm
 

@@ -45,17 +45,6 @@ virt=qemu
 [ $accel = kvm ] && virt=kvm
 nic="virtio-net-pci,netdev=bn0,bus=pci.0,addr=0x1f"
 
-# wait_for FILE PATTERN SECONDS
-wait_for() {
-	i=0
-	while [ $i -lt $(($3 * 20)) ]; do
-		grep -aq -- "$2" "$1" 2> /dev/null && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "timed out waiting for '$2' in $1" >&2
-	return 1
-}
 # wait_200 URL SECONDS
 wait_200() {
 	i=0

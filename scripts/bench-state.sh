@@ -10,3 +10,15 @@ else
 	state_cleanup() { tmp_state_cleanup; }
 fi
 trap 'state_cleanup' EXIT
+
+# wait_for FILE PATTERN SECONDS: until PATTERN shows in FILE (a console log), polled every 0.05 s.
+wait_for() {
+	i=0
+	while [ $i -lt $(($3 * 20)) ]; do
+		grep -aq -- "$2" "$1" 2> /dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "timed out waiting for '$2' in $1" >&2
+	return 1
+}
