@@ -42,19 +42,6 @@
 
 /* ---------- the record ---------- */
 
-/* The whole record of an image, deregistered or not (new reference), or NULL. */
-static json_object *image_any(struct ec2_ctx *ctx, const char *id)
-{
-	json_object *root = store_read(ctx->store, NULL), *img = NULL;
-
-	if (root && json_object_object_get_ex(store_section(root, "images"), id, &img))
-		json_object_get(img);
-	else
-		img = NULL;
-	json_object_put(root);
-	return img;
-}
-
 struct set_private {
 	const char *id;
 	const char *key;
@@ -83,7 +70,7 @@ static void private_fact(struct ec2_ctx *ctx, const char *id, const char *key, j
 
 bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id)
 {
-	json_object *img = image_any(ctx, image_id);
+	json_object *img = image_any(ctx, image_id, NULL);
 	const char *worker = img ? image_private(img, "Worker") : NULL;
 	time_t created = img ? util_parse_iso8601(req_str0(img, "CreationDate")) : (time_t)-1;
 	bool alive;
@@ -686,7 +673,7 @@ int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_e
 	if (!err)
 		err = &e;
 	memset(&j.meta, 0, sizeof(j.meta));
-	j.image = image_any(ctx, image_id);
+	j.image = image_any(ctx, image_id, NULL);
 	if (!j.image || strcmp(req_str0(j.image, "State"), "pending") != 0 ||
 	    !(source = image_private(j.image, "Source"))) {
 		ec2_error_set(err, EC2_ERR_AMI_NOT_FOUND, "The image '%s' is not one being made",
@@ -708,7 +695,7 @@ int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_e
 		goto out;
 	}
 	j.overlay = util_strdupf("%s/%s", ctx->pool_dir, j.meta.root_volume);
-	j.source = image_any(ctx, j.meta.image_id);
+	j.source = image_any(ctx, j.meta.image_id, NULL);
 	rc = run(&j, err);
 out:
 	release_instance(&j);

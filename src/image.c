@@ -36,20 +36,36 @@ const char *image_private(json_object *image, const char *key)
 	return json_object_object_get_ex(image, PRIVATE_KEY, &p) ? req_string(p, key) : NULL;
 }
 
+json_object *image_any(struct ec2_ctx *ctx, const char *id, struct ec2_error *err)
+{
+	json_object *root = store_read(ctx->store, err), *img = NULL;
+
+	if (root && json_object_object_get_ex(store_section(root, "images"), id, &img))
+		json_object_get(img);
+	else
+		img = NULL;
+	json_object_put(root);
+	return img;
+}
+
 json_object *ec2_image_get(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err)
 {
-	json_object *root = store_read(ctx->store, err), *img, *found = NULL;
+	struct ec2_error e = { 0 };
+	json_object *img = image_any(ctx, image_id, &e);
 
-	if (!root)
+	if (!img && e.code[0]) {
+		if (err)
+			*err = e;
 		return NULL;
-	if (json_object_object_get_ex(store_section(root, "images"), image_id, &img) &&
-	    strcmp(req_string(img, "State") ? req_string(img, "State") : "", "deregistered") != 0)
-		found = json_object_get(img);
-	json_object_put(root);
-	if (!found)
+	}
+	if (img && strcmp(req_str0(img, "State"), "deregistered") == 0) {
+		json_object_put(img);
+		img = NULL;
+	}
+	if (!img)
 		ec2_error_set(err, EC2_ERR_AMI_NOT_FOUND, "The image id '[%s]' does not exist",
 			      image_id);
-	return found;
+	return img;
 }
 
 /* Reads the first bytes of path to tell qcow2 from raw, and the disk's virtual size. */

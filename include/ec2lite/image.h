@@ -26,6 +26,10 @@ struct image_source {
 	json_object *extra;       /* more private facts: [key, value, key, value ...] or NULL */
 };
 
+/* The record of an AMI whatever its state, deregistered too (new reference), or NULL: none, or
+ * the store could not be read (err says so). ec2_image_get is the one of registered AMIs. */
+json_object *image_any(struct ec2_ctx *ctx, const char *id, struct ec2_error *err);
+
 /* A fact of an AMI record that clients never see (its base, kernel, boot mode ...), borrowed, or
  * NULL. */
 const char *image_private(json_object *image, const char *key);
