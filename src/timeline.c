@@ -166,7 +166,7 @@ static void watch_boot(void *arg)
 		double now_wall;
 		struct timespec ts;
 		int fd = open(w->log, O_RDONLY | O_CLOEXEC);
-		bool changed = false;
+		bool changed = false, grew = false;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		now_wall = (double)ts.tv_sec + ts.tv_nsec / 1e9;
@@ -181,12 +181,14 @@ static void watch_boot(void *arg)
 				if (!text)
 					abort();
 				n = pread(fd, text + len, more, w->offset + (off_t)len);
-				if (n > 0)
+				if (n > 0) {
 					len += (size_t)n;
+					grew = true;
+				}
 			}
 			close(fd);
 		}
-		if (text) {
+		if (grew) { /* the phases of what the console said so far */
 			json_object *phases;
 
 			text[len] = '\0';
