@@ -15,7 +15,7 @@
 struct keys {
 	struct api_key *v;
 	size_t n;
-	json_object *owner; /* what the strings belong to */
+	json_object *owner; /* what the strings of the environment's keys belong to */
 };
 
 static void add_key(struct keys *k, const char *id, const char *secret)
@@ -28,15 +28,13 @@ static void add_key(struct keys *k, const char *id, const char *secret)
 	k->n++;
 }
 
-/* The access keys of config.json and of the environment. */
+/* The access keys of config.json (as the settings read it) and of the environment. */
 static int load_keys(struct cli *cli, struct keys *k, struct ec2_error *err)
 {
-	char *path = util_strdupf("%s/config.json", cli->cfg.state_dir);
-	json_object *conf = util_file_exists(path) ? json_object_from_file(path) : NULL, *list;
+	json_object *conf = cli->cfg.file, *list;
 	const char *env = getenv("EC2_LITE_ACCESS_KEYS");
 	size_t i;
 
-	free(path);
 	k->owner = json_object_new_array();
 	if (conf && json_object_object_get_ex(conf, "access-keys", &list))
 		for (i = 0; i < json_object_array_length(list); i++) {
@@ -45,12 +43,10 @@ static int load_keys(struct cli *cli, struct keys *k, struct ec2_error *err)
 			if (!req_string(e, "AccessKeyId") || !req_string(e, "SecretAccessKey")) {
 				ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "config.json: each of "
 					      "\"access-keys\" needs AccessKeyId and SecretAccessKey");
-				json_object_put(conf);
 				return -1;
 			}
 			add_key(k, req_string(e, "AccessKeyId"), req_string(e, "SecretAccessKey"));
 		}
-	json_object_array_add(k->owner, conf ? conf : json_object_new_object());
 	if (env && *env) {
 		json_object *copy = json_object_new_string(env);
 		char *s = (char *)json_object_get_string(copy), *save = NULL, *pair;

@@ -118,7 +118,7 @@ int ec2_config_load(struct ec2_config *cfg, const char *state_dir, struct ec2_er
 			return -1;
 		}
 		from_json(cfg, root);
-		json_object_put(root);
+		cfg->file = root;
 	}
 	free(path);
 	from_env(cfg);
@@ -135,5 +135,6 @@ void ec2_config_clear(struct ec2_config *cfg)
 	free(cfg->region);
 	free(cfg->availability_zone);
 	free(cfg->owner_id);
+	json_object_put(cfg->file);
 	memset(cfg, 0, sizeof(*cfg));
 }

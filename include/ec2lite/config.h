@@ -3,6 +3,7 @@
 #ifndef EC2LITE_CONFIG_H
 #define EC2LITE_CONFIG_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 
 #include "ec2lite/error.h"
@@ -22,6 +23,8 @@ struct ec2_config {
 	int reboot_timeout;        /* seconds from ACPI reboot to hard reset */
 	bool image_compress;       /* CreateImage writes compressed qcow2 (smaller, slower) */
 	int image_copy_bandwidth;  /* MiB/s a live copy for CreateImage may take; 0: no limit */
+	json_object *file;         /* config.json as read (NULL: none), for the settings of one
+				    * front end (serve's "access-keys") */
 };
 
 /* Fills cfg from defaults, the config file in state_dir (NULL: the default state folder) and the
