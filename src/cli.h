@@ -50,8 +50,9 @@ struct command {
 	const char *summary;
 	const struct cli_opt *opts;
 	const char *positional;   /* the name of one positional argument, or NULL */
-	/* Either a model action (parse, call, print) or a handler of its own. */
-	json_object *(*model)(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+	/* Either a model action (parse, call, print: ec2_action(action), or model for ec2-lite's
+	 * own) or a handler of its own. */
+	ec2_action_fn model;
 	int (*run)(struct cli *cli, json_object *req, const char *positional);
 	unsigned flags;
 };

@@ -8,6 +8,8 @@
 
 #include "ec2lite/domxml.h"
 #include "ec2lite/ids.h"
+#include "ec2lite/secgroup.h"
+#include "ec2lite/tags.h"
 #include "ec2lite/util.h"
 
 const char *ec2_state_name(enum ec2_state s)
@@ -213,4 +215,49 @@ void ec2_doms_free(struct ec2_dom *v, size_t n)
 		ec2_meta_clear(&v[i].meta);
 	}
 	free(v);
+}
+
+static const struct {
+	const char *action;
+	ec2_action_fn fn;
+} actions[] = {
+	{ "RunInstances", ec2_run_instances },
+	{ "DescribeInstances", ec2_describe_instances },
+	{ "StartInstances", ec2_start_instances },
+	{ "StopInstances", ec2_stop_instances },
+	{ "RebootInstances", ec2_reboot_instances },
+	{ "TerminateInstances", ec2_terminate_instances },
+	{ "DescribeInstanceAttribute", ec2_describe_instance_attribute },
+	{ "GetConsoleOutput", ec2_get_console_output },
+	{ "DescribeInstanceStatus", ec2_describe_instance_status },
+	{ "DescribeInstanceTypes", ec2_describe_instance_types },
+	{ "RegisterImage", ec2_register_image },
+	{ "DescribeImages", ec2_describe_images },
+	{ "DeregisterImage", ec2_deregister_image },
+	{ "CreateImage", ec2_create_image },
+	{ "CopyImage", ec2_copy_image },
+	{ "ImportImage", ec2_import_image },
+	{ "DescribeImportImageTasks", ec2_describe_import_image_tasks },
+	{ "CreateSecurityGroup", ec2_create_security_group },
+	{ "DescribeSecurityGroups", ec2_describe_security_groups },
+	{ "AuthorizeSecurityGroupIngress", ec2_authorize_security_group_ingress },
+	{ "RevokeSecurityGroupIngress", ec2_revoke_security_group_ingress },
+	{ "DeleteSecurityGroup", ec2_delete_security_group },
+	{ "CreateKeyPair", ec2_create_key_pair },
+	{ "ImportKeyPair", ec2_import_key_pair },
+	{ "DescribeKeyPairs", ec2_describe_key_pairs },
+	{ "DeleteKeyPair", ec2_delete_key_pair },
+	{ "CreateTags", ec2_create_tags },
+	{ "DeleteTags", ec2_delete_tags },
+	{ "DescribeTags", ec2_describe_tags },
+};
+
+ec2_action_fn ec2_action(const char *action)
+{
+	size_t i;
+
+	for (i = 0; action && i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (strcmp(actions[i].action, action) == 0)
+			return actions[i].fn;
+	return NULL;
 }

@@ -153,7 +153,8 @@ int main(int argc, char **argv)
 	if (cli.cmd->run) {
 		rc = cli.cmd->run(&cli, req, positional);
 	} else {
-		resp = cli.cmd->model(&cli.ctx, req, &err);
+		resp = (cli.cmd->model ? cli.cmd->model : ec2_action(cli.cmd->action))(&cli.ctx, req,
+										       &err);
 		if (!resp) {
 			rc = cli_error(&cli, &err);
 			goto out;

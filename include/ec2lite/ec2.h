@@ -61,6 +61,14 @@ int ec2_ctx_open(struct ec2_ctx *ctx, const struct ec2_config *cfg, unsigned fla
 /* Closes what ec2_ctx_open opened; a zeroed ctx is fine. */
 void ec2_ctx_close(struct ec2_ctx *ctx);
 
+/* An EC2 action's model function: the request in EC2's parameter names, the response in the
+ * shape the aws CLI prints (new reference), or NULL with err. */
+typedef json_object *(*ec2_action_fn)(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* The model function of an EC2 action by its name ("DescribeInstances"), or NULL when ec2-lite
+ * has no such action: the one map the CLI's command table and the API server both use. */
+ec2_action_fn ec2_action(const char *action);
+
 /* Instances (src/instance.c). */
 json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);

@@ -26,44 +26,6 @@
 #include "ec2lite/tags.h"
 #include "ec2lite/util.h"
 
-typedef json_object *(*model_fn)(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-
-/* Each EC2 action and the model's function for it: the CLI's command table calls the same. */
-static const struct {
-	const char *action;
-	model_fn fn;
-} model[] = {
-	{ "RunInstances", ec2_run_instances },
-	{ "DescribeInstances", ec2_describe_instances },
-	{ "StartInstances", ec2_start_instances },
-	{ "StopInstances", ec2_stop_instances },
-	{ "RebootInstances", ec2_reboot_instances },
-	{ "TerminateInstances", ec2_terminate_instances },
-	{ "DescribeInstanceAttribute", ec2_describe_instance_attribute },
-	{ "GetConsoleOutput", ec2_get_console_output },
-	{ "DescribeInstanceStatus", ec2_describe_instance_status },
-	{ "DescribeInstanceTypes", ec2_describe_instance_types },
-	{ "RegisterImage", ec2_register_image },
-	{ "DescribeImages", ec2_describe_images },
-	{ "DeregisterImage", ec2_deregister_image },
-	{ "CreateImage", ec2_create_image },
-	{ "CopyImage", ec2_copy_image },
-	{ "ImportImage", ec2_import_image },
-	{ "DescribeImportImageTasks", ec2_describe_import_image_tasks },
-	{ "CreateSecurityGroup", ec2_create_security_group },
-	{ "DescribeSecurityGroups", ec2_describe_security_groups },
-	{ "AuthorizeSecurityGroupIngress", ec2_authorize_security_group_ingress },
-	{ "RevokeSecurityGroupIngress", ec2_revoke_security_group_ingress },
-	{ "DeleteSecurityGroup", ec2_delete_security_group },
-	{ "CreateKeyPair", ec2_create_key_pair },
-	{ "ImportKeyPair", ec2_import_key_pair },
-	{ "DescribeKeyPairs", ec2_describe_key_pairs },
-	{ "DeleteKeyPair", ec2_delete_key_pair },
-	{ "CreateTags", ec2_create_tags },
-	{ "DeleteTags", ec2_delete_tags },
-	{ "DescribeTags", ec2_describe_tags },
-};
-
 struct server {
 	const struct api_server_opts *opts;
 	struct ec2_ctx *ctx;
@@ -170,16 +132,6 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
-static model_fn model_for(const char *action)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(model) / sizeof(model[0]); i++)
-		if (strcmp(model[i].action, action) == 0)
-			return model[i].fn;
-	return NULL;
-}
-
 /* CreateImage's work, in a thread of its own with a connection of its own. */
 struct image_job {
 	struct server *s;
@@ -227,7 +179,7 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	char rid[37], *query = strdup(""), *xml;
 	json_object *req = NULL, *resp = NULL;
 	enum MHD_Result rc;
-	model_fn fn;
+	ec2_action_fn fn;
 	size_t len;
 
 	request_id(rid);
@@ -266,7 +218,7 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 		goto out;
 	}
 	action = api_action_find(name);
-	fn = action ? model_for(name) : NULL;
+	fn = action ? ec2_action(name) : NULL;
 	if (!fn) {
 		char *m = util_strdupf("The action %s is not valid for this web service.", name);
 
