@@ -45,12 +45,18 @@ const char *ec2_accel_name(enum ec2_accel a)
 	return a == EC2_ACCEL_KVM ? "kvm" : "tcg";
 }
 
-/* A 512-byte boot sector that writes 0 to QEMU's isa-debug-exit port: QEMU then exits with
- * status 1. Booting it measures firmware start-up plus a little guest code under an accelerator. */
+/* What the probe guest writes to QEMU's isa-debug-exit port, and the exit status QEMU then has:
+ * (value << 1) | 1. QEMU exits with status 1 on its own errors (accel=kvm that cannot initialise,
+ * a bad option), so the guest's success must be a status QEMU never produces by itself. */
+#define PROBE_EXIT_VALUE 0x2a
+#define PROBE_EXIT_STATUS ((PROBE_EXIT_VALUE << 1) | 1) /* 85 */
+
+/* A 512-byte boot sector that writes PROBE_EXIT_VALUE to QEMU's isa-debug-exit port. Booting it
+ * measures firmware start-up plus a little guest code under an accelerator. */
 static int write_probe_disk(const char *path)
 {
 	unsigned char sector[512] = {
-		0xb0, 0x00,       /* mov al, 0 */
+		0xb0, PROBE_EXIT_VALUE, /* mov al, PROBE_EXIT_VALUE */
 		0xe6, 0xf4,       /* out 0xf4, al */
 		0xf4,             /* hlt */
 		0xeb, 0xfd,       /* jmp back to hlt */
@@ -111,7 +117,7 @@ static double time_boot(const char *qemu, const char *disk, const char *accel)
 		}
 		util_sleep_ms(20);
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != PROBE_EXIT_STATUS)
 		return -1;
 	return util_monotonic() - start;
 }
@@ -124,6 +130,7 @@ static void set(struct ec2_accel_info *out, enum ec2_accel a, const char *fmt, .
 	va_list ap;
 
 	out->accel = a;
+	out->cached = false;
 	va_start(ap, fmt);
 	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
 	va_end(ap);
@@ -149,6 +156,7 @@ void ec2_accel_probe(const struct ec2_config *cfg, struct ec2_accel_info *out)
 		set(out, is_kvm ? EC2_ACCEL_KVM : EC2_ACCEL_TCG,
 		    "%s", json_object_object_get_ex(root, "reason", &v) ?
 		    json_object_get_string(v) : "cached probe verdict");
+		out->cached = true;
 		goto out;
 	}
 	disk = util_strdupf("%s/accel-probe.img", cfg->state_dir);

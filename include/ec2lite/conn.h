@@ -21,6 +21,7 @@ enum ec2_accel {
 struct ec2_accel_info {
 	enum ec2_accel accel;
 	char reason[256]; /* why, in a sentence, for doctor and describe output */
+	bool cached;      /* the probe's verdict was read from its cache: nothing was booted */
 };
 
 /* Opens uri. libvirt's own error printing is turned off: errors come back through err. */
