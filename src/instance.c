@@ -20,6 +20,7 @@
 #include "ec2lite/filter.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/image.h"
+#include "ec2lite/journal.h"
 #include "ec2lite/net.h"
 #include "ec2lite/portfwd.h"
 #include "ec2lite/secgroup.h"
@@ -112,6 +113,9 @@ static int load_live(struct ec2_ctx *ctx, const char *id, struct inst *in)
 	return 1;
 }
 
+static int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr dom,
+			     const char *volume, struct ec2_error *err);
+
 /* Every instance of this state folder, live and recently terminated. */
 static int list_all(struct ec2_ctx *ctx, struct inst **out, size_t *count, struct ec2_error *err)
 {
@@ -132,8 +136,19 @@ static int list_all(struct ec2_ctx *ctx, struct inst **out, size_t *count, struc
 	if (!v)
 		abort();
 	for (i = 0; i < n; i++) {
-		struct inst *in = &v[k++];
+		struct inst *in;
 
+		if (json_object_object_get_ex(term, virDomainGetName(doms[i].dom), NULL)) {
+			/* Terminated, but the process that did it died before the domain was gone:
+			 * finish the teardown; the record describes it. */
+			destroy_resources(ctx, virDomainGetName(doms[i].dom), doms[i].dom,
+					  doms[i].meta.root_volume, NULL);
+			ctx->net_stale = true;
+			virDomainFree(doms[i].dom);
+			ec2_meta_clear(&doms[i].meta);
+			continue;
+		}
+		in = &v[k++];
 		snprintf(in->id, sizeof(in->id), "%s", virDomainGetName(doms[i].dom));
 		in->dom = doms[i].dom;
 		in->meta = doms[i].meta; /* taken over: the array's copies are not freed */
@@ -236,7 +251,7 @@ static const char *reason_message(const char *code)
 		{ "Client.InstanceInitiatedShutdown",
 		  "Client.InstanceInitiatedShutdown: Instance initiated shutdown" },
 		{ "Server.ScheduledStop", "Server.ScheduledStop: Stopped due to scheduled retirement" },
-		{ "Server.InternalError", "Server.InternalError: Internal error on launch" },
+		{ "Server.InternalError", "Server.InternalError: Internal error" },
 	};
 	size_t i;
 
@@ -495,7 +510,9 @@ static long long console_size(struct ec2_ctx *ctx, const char *id)
 }
 
 /* Removes everything a live instance has: domain (and managed-save image), root overlay,
- * per-instance folder. Carries on past failures so that as much as possible is gone. */
+ * per-instance folder. Carries on past failures so that as much as possible is gone. The domain's
+ * definition goes last: until then the instance is still found, so that a process killed midway
+ * leaves something for the next one to finish (see list_all). */
 static int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr dom,
 			     const char *volume, struct ec2_error *err)
 {
@@ -503,16 +520,9 @@ static int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr d
 	char *dir = instance_dir(ctx, id);
 	int rc = 0;
 
-	if (dom) {
-		if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
-			ec2_error_set_libvirt(err, "cannot stop the domain of '%s'", id);
-			rc = -1;
-		}
-		if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-					   VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) < 0) {
-			ec2_error_set_libvirt(err, "cannot remove the domain of '%s'", id);
-			rc = -1;
-		}
+	if (dom && virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
+		ec2_error_set_libvirt(err, "cannot stop the domain of '%s'", id);
+		rc = -1;
 	}
 	if (volume && volume[0] && (pool = virStoragePoolLookupByName(ctx->conn, ctx->pool_name))) {
 		virStorageVolPtr vol = virStorageVolLookupByName(pool, volume);
@@ -529,6 +539,11 @@ static int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr d
 	if (util_rm_rf(dir, err) < 0)
 		rc = -1;
 	free(dir);
+	if (dom && virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+					  VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) < 0) {
+		ec2_error_set_libvirt(err, "cannot remove the domain of '%s'", id);
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -546,7 +561,9 @@ static int add_terminated(json_object *root, void *opaque, struct ec2_error *err
 	return 0;
 }
 
-/* Terminates one live instance: its description is kept in the store for an hour. */
+/* Terminates one live instance: its description is kept in the store for an hour. The record is
+ * written first: once it is there the termination is decided, and a process killed while tearing
+ * the instance down leaves a domain with a terminated record, which the next list_all finishes. */
 static int terminate_one(struct ec2_ctx *ctx, struct inst *in, const char *reason,
 			 struct ec2_error *err)
 {
@@ -561,12 +578,12 @@ static int terminate_one(struct ec2_ctx *ctx, struct inst *in, const char *reaso
 	json_add_str(r.entry, "ReservationId", in->meta.reservation_id);
 	json_add_str(r.entry, "OwnerId", ctx->cfg->owner_id);
 	json_add_int(r.entry, "TerminatedAt", (int64_t)store_now());
+	rc = store_update(ctx->store, add_terminated, &r, err);
+	json_object_put(r.entry);
+	if (rc < 0)
+		return -1; /* nothing was done */
 	rc = destroy_resources(ctx, in->id, in->dom, in->meta.root_volume, err);
 	ctx->net_stale = true; /* the forwarder lets go of its ports */
-	/* Recorded even after a partial failure: the domain is gone or going either way. */
-	if (store_update(ctx->store, add_terminated, &r, rc < 0 ? NULL : err) < 0)
-		rc = -1;
-	json_object_put(r.entry);
 	virDomainFree(in->dom);
 	in->dom = NULL;
 	in->state = EC2_TERMINATED;
@@ -598,6 +615,16 @@ static void settle_image_op(struct ec2_ctx *ctx, struct inst *in)
 	ctx->net_stale = true;
 }
 
+/* True when libvirt says the domain's VM process ended without the guest shutting down (killed
+ * or crashed), rather than by a guest power-off. */
+static bool qemu_died(virDomainPtr dom)
+{
+	int st = 0, reason = 0;
+
+	return virDomainGetState(dom, &st, &reason, 0) == 0 && st == VIR_DOMAIN_SHUTOFF &&
+	       (reason == VIR_DOMAIN_SHUTOFF_CRASHED || reason == VIR_DOMAIN_SHUTOFF_FAILED);
+}
+
 /* One reconcile step for a live instance (see ec2_reconcile). */
 static void settle(struct ec2_ctx *ctx, struct inst *in)
 {
@@ -615,6 +642,8 @@ static void settle(struct ec2_ctx *ctx, struct inst *in)
 		virDomainDestroy(in->dom);
 		in->state = derive_state(in);
 	}
+	if (in->state == EC2_RUNNING && in->meta.private_ip[0] && !in->meta.public_ip[0])
+		ctx->net_stale = true; /* a launch or start cut short before its network was made */
 	if (in->state != EC2_STOPPED)
 		return;
 	if (in->meta.public_ip[0])
@@ -622,6 +651,13 @@ static void settle(struct ec2_ctx *ctx, struct inst *in)
 	if (in->meta.pending_op[0]) {
 		in->meta.pending_op[0] = '\0';
 		in->meta.pending_since = 0;
+		ec2_meta_save(in->dom, &in->meta, NULL);
+	} else if (!in->meta.transition_reason[0] && qemu_died(in->dom)) {
+		/* The VM process died (killed on the host, crashed): EC2's side failed, not the
+		 * guest's. */
+		user_reason(&in->meta, "Server.InternalError");
+		snprintf(in->meta.transition_reason, sizeof(in->meta.transition_reason),
+			 "Server.InternalError: Internal error");
 		ec2_meta_save(in->dom, &in->meta, NULL);
 	} else if (!in->meta.transition_reason[0]) {
 		/* Nobody asked for this stop: the guest powered itself off. */
@@ -669,10 +705,30 @@ static void reboot_watches_clear(struct ec2_ctx *ctx)
 	ctx->nreboots = 0;
 }
 
+/* A launch whose process died (see journal.h): a defined domain is started (its definition is
+ * whole: metadata, disk, seed); an instance that has no domain yet loses its volume and folder;
+ * when the launcher was undoing, everything goes. */
+static void recover_launch(void *opaque, const char *id, const char *volume, bool undo)
+{
+	struct ec2_ctx *ctx = opaque;
+	struct inst in;
+
+	if (load_live(ctx, id, &in) == 1 && !undo) {
+		if (virDomainIsActive(in.dom) != 1)
+			virDomainCreate(in.dom);
+		ctx->net_stale = true;
+	} else {
+		destroy_resources(ctx, id, in.dom, volume, NULL);
+	}
+	inst_clear(&in);
+}
+
 int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_error *err)
 {
 	json_object *ids = req_list(req, "InstanceIds");
 	bool pending;
+
+	journal_recover(ctx->cfg->state_dir, recover_launch, ctx);
 
 	for (;;) {
 		struct inst *v = NULL;
@@ -930,7 +986,8 @@ struct created {
 	double started_at; /* wall clock, when its QEMU runs */
 };
 
-/* Creates and starts one instance; on failure leaves c with what must be undone. */
+/* Creates and starts one instance (c->id and c->volume given); on failure leaves c with what must
+ * be undone. */
 static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int index,
 		      struct created *c, struct ec2_error *err)
 {
@@ -946,12 +1003,12 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 
 	memset(&m, 0, sizeof(m));
 	memset(&spec, 0, sizeof(spec));
-	if (ec2_id_new("i", c->id, err) < 0 || ec2_id_new("vol", m.root_volume_id, err) < 0 ||
-	    ec2_id_new("eni", m.eni_id, err) < 0 || net_private_ip_new(ctx, m.private_ip, err) < 0)
+	/* c->id and c->volume were chosen before the launch began (its journal names them). */
+	if (ec2_id_new("vol", m.root_volume_id, err) < 0 || ec2_id_new("eni", m.eni_id, err) < 0 ||
+	    net_private_ip_new(ctx, m.private_ip, err) < 0)
 		goto out;
 	net_hostname(m.private_ip, hostname, sizeof(hostname));
 	net_qemu_args(m.private_ip, &netdev, &nic);
-	snprintf(c->volume, sizeof(c->volume), "%s-root.qcow2", c->id);
 	json_object_object_get_ex(lp->image, "ec2lite", &priv);
 	req_int(priv, "VirtualSize", &vsize, NULL);
 	if (lp->root_bytes > (unsigned long long)vsize)
@@ -1164,6 +1221,8 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	long long min = 1, max = 1;
 	long count;
 	struct created *made = NULL;
+	struct journal journal = { .lock_fd = -1 };
+	json_object *planned;
 	char rid[EC2_ID_MAX];
 	int lock = -1, live;
 	long i;
@@ -1279,11 +1338,35 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	made = calloc((size_t)count, sizeof(*made));
 	if (!made)
 		abort();
+	/* The ids first, written to the launch's journal before anything is made: should this
+	 * process die mid-launch, the next reconcile finishes or undoes what it lists. */
+	planned = json_object_new_array();
+	for (i = 0; i < count; i++) {
+		json_object *e = json_object_new_object();
+
+		if (ec2_id_new("i", made[i].id, err) < 0) {
+			json_object_put(e);
+			json_object_put(planned);
+			memset(made, 0, (size_t)count * sizeof(*made));
+			goto out;
+		}
+		snprintf(made[i].volume, sizeof(made[i].volume), "%s-root.qcow2", made[i].id);
+		json_add_str(e, "InstanceId", made[i].id);
+		json_add_str(e, "Volume", made[i].volume);
+		json_object_array_add(planned, e);
+	}
+	if (journal_begin(ctx->cfg->state_dir, rid, planned, &journal, err) < 0) {
+		json_object_put(planned);
+		memset(made, 0, (size_t)count * sizeof(*made));
+		goto out;
+	}
+	json_object_put(planned);
 	for (i = 0; i < count; i++) {
 		if (launch_one(ctx, &lp, (int)i, &made[i], err) < 0) {
 			long k;
 
 			/* Undo the whole launch: a failed RunInstances leaves nothing behind. */
+			journal_mark_undo(&journal, NULL);
 			for (k = i; k >= 0; k--)
 				if (made[k].id[0])
 					destroy_resources(ctx, made[k].id, made[k].dom, made[k].volume,
@@ -1307,6 +1390,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 		}
 	}
 out:
+	journal_end(&journal);
 	if (made) {
 		for (i = 0; i < count; i++)
 			if (made[i].dom)

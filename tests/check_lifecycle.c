@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ec2lite/ec2.h"
 #include "ec2lite/ids.h"
+#include "ec2lite/journal.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/filter.h"
 #include "ec2lite/util.h"
@@ -566,6 +569,134 @@ START_TEST(instance_status)
 }
 END_TEST
 
+/* A volume in the pool as a launch makes it, and its instance folder. */
+static void make_volume_and_folder(const char *id)
+{
+	virStoragePoolPtr pool = virStoragePoolLookupByName(ctx.conn, ctx.pool_name);
+	char *xml = util_strdupf("<volume><name>%s-root.qcow2</name><capacity>1048576</capacity>"
+				 "</volume>", id);
+	char *folder = util_strdupf("%s/%s", ctx.instances_dir, id);
+	virStorageVolPtr vol;
+
+	ck_assert_ptr_nonnull(pool);
+	vol = virStorageVolCreateXML(pool, xml, 0);
+	ck_assert_ptr_nonnull(vol);
+	virStorageVolFree(vol);
+	virStoragePoolFree(pool);
+	ck_assert_int_eq(util_mkdir_p(folder, 0755, NULL), 0);
+	free(xml);
+	free(folder);
+}
+
+static json_object *journal_entries(int n, ...)
+{
+	json_object *a = json_object_new_array();
+	va_list ap;
+	int i;
+
+	va_start(ap, n);
+	for (i = 0; i < n; i++) {
+		const char *id = va_arg(ap, const char *);
+		json_object *e = json_object_new_object();
+		char *vol = util_strdupf("%s-root.qcow2", id);
+
+		json_add_str(e, "InstanceId", id);
+		json_add_str(e, "Volume", vol);
+		json_object_array_add(a, e);
+		free(vol);
+	}
+	va_end(ap);
+	return a;
+}
+
+/* A launcher killed mid-launch: what it defined is finished (started), what it only began (a
+ * volume, a folder) is removed; a launch whose process lives is left alone. */
+START_TEST(dead_launcher_is_finished_or_undone)
+{
+	char ids[1][32];
+	const char *half = "i-0000000000000000b", *live = "i-0000000000000000c";
+	json_object *r = run(1, NULL, ids), *list;
+	struct journal mine;
+	virDomainPtr dom;
+	char *half_dir = util_strdupf("%s/%s", ctx.instances_dir, half), *journal_dir;
+	pid_t pid;
+	int status;
+
+	json_object_put(r);
+	/* The first instance was defined but not yet started when its launcher died. */
+	dom = virDomainLookupByName(ctx.conn, ids[0]);
+	ck_assert_int_eq(virDomainDestroy(dom), 0);
+	virDomainFree(dom);
+	make_volume_and_folder(half);
+	make_volume_and_folder(live);
+	list = journal_entries(2, ids[0], half);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct journal j;
+
+		_exit(journal_begin(cfg.state_dir, "r-0000000000000dead", list, &j, NULL) == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	json_object_put(list);
+	list = journal_entries(1, live);
+	ck_assert_int_eq(journal_begin(cfg.state_dir, "r-00000000000000a1", list, &mine, NULL), 0);
+	json_object_put(list);
+
+	ck_assert_int_eq(count_volumes(), 3);
+	ck_assert_int_ge(ec2_reconcile(&ctx, NULL, false, NULL), 0);
+	ck_assert_str_eq(state_of(ids[0]), "running");
+	ck_assert_int_eq(count_volumes(), 2); /* the first instance's and the live launch's */
+	ck_assert(!util_file_exists(half_dir));
+	journal_dir = util_strdupf("%s/launches/r-0000000000000dead.json", cfg.state_dir);
+	ck_assert(!util_file_exists(journal_dir));
+	free(journal_dir);
+	journal_end(&mine);
+	free(half_dir);
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]));
+	json_object_put(r);
+}
+END_TEST
+
+static int add_record(json_object *root, void *opaque, struct ec2_error *err)
+{
+	json_object *entry = opaque;
+
+	(void)err;
+	json_object_object_add(store_section(root, "terminated"),
+			       json_object_get_string(json_path(entry, "Instance.InstanceId")),
+			       json_object_get(entry));
+	return 0;
+}
+
+/* A terminate killed after it recorded the termination but before the domain was gone: the next
+ * describe finishes it, and the instance is terminated, with nothing left. */
+START_TEST(interrupted_terminate_is_finished)
+{
+	char ids[1][32];
+	json_object *r = run(1, NULL, ids), *d, *inst, *entry;
+
+	json_object_put(r);
+	d = ok(ec2_describe_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]));
+	inst = json_path(d, "Reservations");
+	inst = json_object_array_get_idx(instances_of(json_object_array_get_idx(inst, 0)), 0);
+	entry = json_object_new_object();
+	json_object_object_add(entry, "Instance", json_object_get(inst));
+	json_object_object_add(inst, "State", J("{\"Code\": 48, \"Name\": \"terminated\"}"));
+	json_add_str(entry, "ReservationId", "r-0000000000000001");
+	json_add_int(entry, "TerminatedAt", (int64_t)time(NULL));
+	ck_assert_int_eq(store_update(ctx.store, add_record, entry, NULL), 0);
+	json_object_put(entry);
+	json_object_put(d);
+
+	ck_assert_int_eq(count_domains(), 1);
+	ck_assert_str_eq(state_of(ids[0]), "terminated");
+	ck_assert_int_eq(count_domains(), 0);
+	ck_assert_int_eq(count_volumes(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -585,6 +716,8 @@ int main(void)
 	tcase_add_test(tc, deregister_keeps_running_instances);
 	tcase_add_test(tc, security_group_and_key_pair);
 	tcase_add_test(tc, instance_status);
+	tcase_add_test(tc, dead_launcher_is_finished_or_undone);
+	tcase_add_test(tc, interrupted_terminate_is_finished);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

@@ -1,0 +1,45 @@
+/* The launch journal: what a RunInstances in progress is making, so that a launcher that dies
+ * (killed, crashed, the host's power) leaves enough behind for the next command to finish or undo
+ * its work.
+ *
+ * A launch writes <state-dir>/launches/<reservation-id>.json, listing each instance's id and root
+ * volume, before it makes any of them, and holds an flock on <reservation-id>.lock for its whole
+ * life; the kernel lets go of that lock when the process dies. ec2_reconcile (every describe, the
+ * API server's reconciler) looks for journals whose lock it can take: their launcher is gone, and
+ * what the journal lists is finished (a defined domain is started) or undone (volume and folder
+ * of an instance that has no domain are removed; all of them when the launcher was undoing). */
+#ifndef EC2LITE_JOURNAL_H
+#define EC2LITE_JOURNAL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "ec2lite/error.h"
+
+struct journal {
+	int lock_fd;       /* -1 when not begun */
+	char *json_path;   /* <state-dir>/launches/<rid>.json */
+	char *lock_path;   /* <state-dir>/launches/<rid>.lock */
+	json_object *doc;  /* {"ReservationId", "Undo": bool, "Instances": [{"InstanceId", "Volume"}]} */
+};
+
+/* Takes the lock and writes the journal of reservation rid listing instances, an array of
+ * {"InstanceId", "Volume"} (borrowed; copied). On failure nothing is left behind. */
+int journal_begin(const char *state_dir, const char *rid, json_object *instances,
+		  struct journal *j, struct ec2_error *err);
+
+/* Marks the journal as undoing (the launch failed and is removing what it made), so that if the
+ * launcher dies now its successor removes everything instead of finishing it. */
+int journal_mark_undo(struct journal *j, struct ec2_error *err);
+
+/* The launch is over (done or undone): the journal and its lock go. A zeroed or never-begun j is
+ * fine. */
+void journal_end(struct journal *j);
+
+/* Calls fn for each instance of each journal whose launcher is gone (undo: that launcher was
+ * undoing its launch), then removes that journal. Returns how many journals were recovered. */
+typedef void (*journal_recover_fn)(void *opaque, const char *instance_id, const char *volume,
+				   bool undo);
+int journal_recover(const char *state_dir, journal_recover_fn fn, void *opaque);
+
+#endif
