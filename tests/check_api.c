@@ -246,6 +246,16 @@ START_TEST(signatures_are_checked)
 	s.h[3].value = "AWS4-HMAC-SHA256 Credential=AKIDEC2LITE/20261202/us-east-1/ec2/aws4_request";
 	ck_assert_str_eq(check_code(&s, now), "IncompleteSignature");
 	free(s.auth);
+	/* Host must be signed: a header whose name merely contains "host" does not count. */
+	s.h[0] = (struct api_header){ "X-Hostile", "yes" };
+	s.h[1] = (struct api_header){ "X-Amz-Date", d };
+	s.r.nheaders = 2;
+	s.auth = api_sigv4_sign(&s.r, &keys[0], "us-east-1", d, "x-hostile;x-amz-date");
+	ck_assert_ptr_nonnull(s.auth);
+	s.h[2] = (struct api_header){ "Authorization", s.auth };
+	s.r.nheaders = 3;
+	ck_assert_str_eq(check_code(&s, now), "IncompleteSignature");
+	free(s.auth);
 	/* The second key signs too. */
 	sign(&s, d, &keys[1], "us-east-1");
 	ck_assert_str_eq(check_code(&s, now), "ok-but-wrong-key");

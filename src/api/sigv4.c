@@ -283,6 +283,23 @@ static time_t amz_time(const char *s)
 	return timegm(&tm);
 }
 
+/* Whether the ';'-separated list names holds exactly name (not merely a name containing it). */
+static bool list_has(const char *names, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (*names) {
+		size_t len = strcspn(names, ";");
+
+		if (len == n && strncmp(names, name, n) == 0)
+			return true;
+		names += len;
+		if (*names == ';')
+			names++;
+	}
+	return false;
+}
+
 /* The value of "Name=" in the Authorization header's list, copied into out. */
 static bool auth_field(const char *auth, const char *name, char *out, size_t size)
 {
@@ -341,7 +358,7 @@ int api_sigv4_check(const struct api_http_request *req, const struct api_key *ke
 			      "a valid 'X-Amz-Date' header (YYYYMMDDTHHMMSSZ)");
 		goto out;
 	}
-	if (!strstr(signed_headers, "host")) {
+	if (!list_has(signed_headers, "host")) {
 		ec2_error_set(err, "IncompleteSignature", "The Host header must be signed");
 		goto out;
 	}
