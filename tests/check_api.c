@@ -174,7 +174,7 @@ static void sign(struct signed_req *s, const char *amz_date, const struct api_ke
 				       "application/x-www-form-urlencoded; charset=utf-8" };
 	s->h[2] = (struct api_header){ "X-Amz-Date", amz_date };
 	s->r = (struct api_http_request){ "POST", "/", "", s->h, 3, body, strlen(body) };
-	s->auth = api_sigv4_sign(&s->r, k, region, amz_date, "content-type;host;x-amz-date");
+	s->auth = api_sigv4_sign(&s->r, k, region, "ec2", amz_date, "content-type;host;x-amz-date");
 	ck_assert_ptr_nonnull(s->auth);
 	s->h[3] = (struct api_header){ "Authorization", s->auth };
 	s->r.nheaders = 4;
@@ -195,7 +195,7 @@ static const char *check_code(struct signed_req *s, time_t now)
 	size_t who = 99;
 
 	memset(&err, 0, sizeof(err));
-	if (api_sigv4_check(&s->r, keys, 2, "us-east-1", now, &who, &err) == 0)
+	if (api_sigv4_check(&s->r, keys, 2, "us-east-1", "ec2", now, &who, &err) == 0)
 		return who == 0 ? "ok" : "ok-but-wrong-key";
 	return err.code;
 }
@@ -250,7 +250,7 @@ START_TEST(signatures_are_checked)
 	s.h[0] = (struct api_header){ "X-Hostile", "yes" };
 	s.h[1] = (struct api_header){ "X-Amz-Date", d };
 	s.r.nheaders = 2;
-	s.auth = api_sigv4_sign(&s.r, &keys[0], "us-east-1", d, "x-hostile;x-amz-date");
+	s.auth = api_sigv4_sign(&s.r, &keys[0], "us-east-1", "ec2", d, "x-hostile;x-amz-date");
 	ck_assert_ptr_nonnull(s.auth);
 	s.h[2] = (struct api_header){ "Authorization", s.auth };
 	s.r.nheaders = 3;
@@ -263,6 +263,97 @@ START_TEST(signatures_are_checked)
 }
 END_TEST
 
+/* AWS's published test suite (tests/data/api/aws4_testsuite): each request signed by AWS's test
+ * key for the service "service" gives exactly the Authorization header AWS lists, and the check
+ * takes it. */
+static const char *const suite[] = {
+	"get-vanilla", "get-vanilla-query", "get-vanilla-empty-query-key",
+	"get-vanilla-query-order-key", "get-vanilla-query-order-key-case",
+	"get-vanilla-query-order-value", "get-vanilla-query-order-encoded",
+	"get-vanilla-query-unreserved", "get-vanilla-utf8-query", "get-header-key-duplicate",
+	"get-header-value-order", "get-header-value-trim", "post-vanilla", "post-vanilla-query",
+	"post-vanilla-empty-query-value", "post-header-key-case", "post-header-key-sort",
+	"post-header-value-case", "post-x-www-form-urlencoded",
+	"post-x-www-form-urlencoded-parameters",
+};
+
+static char *suite_file(const char *name, const char *ext)
+{
+	char *path = util_strdupf("%s/api/aws4_testsuite/%s.%s", test_data_dir(), name, ext);
+	struct ec2_error err = { 0 };
+	char *text = util_read_file(path, NULL, &err);
+
+	ck_assert_msg(text != NULL, "%s: %s", path, err.message);
+	free(path);
+	return text;
+}
+
+START_TEST(sigv4_test_suite)
+{
+	static const struct api_key aws = { "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+	const char *name = suite[_i];
+	char *req = suite_file(name, "req"), *authz = suite_file(name, "authz");
+	char *line, *next, *target, *sh, *sh_end, *got;
+	struct api_header h[16];
+	struct api_http_request r = { 0 };
+	struct ec2_error err = { 0 };
+	size_t n = 0;
+
+	authz[strcspn(authz, "\n")] = '\0';
+	/* "METHOD TARGET HTTP/1.1", then "Name:value" lines, an empty line and the body. */
+	next = strchr(req, '\n');
+	ck_assert_ptr_nonnull(next);
+	*next++ = '\0';
+	r.method = req;
+	target = strchr(req, ' ');
+	*target++ = '\0';
+	*strrchr(target, ' ') = '\0';
+	r.path = target;
+	r.query = "";
+	if (strchr(target, '?')) {
+		*strchr(target, '?') = '\0';
+		r.query = target + strlen(target) + 1;
+	}
+	r.body = "";
+	for (line = next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!*line)
+			break;
+		ck_assert_uint_lt(n, 15);
+		h[n].name = line;
+		*strchr(line, ':') = '\0';
+		h[n].value = line + strlen(line) + 1;
+		n++;
+	}
+	if (next && *next == '\n')
+		next++;
+	if (next)
+		r.body = next;
+	r.body_len = strlen(r.body);
+	r.headers = h;
+	r.nheaders = n;
+	sh = strstr(authz, "SignedHeaders=") + strlen("SignedHeaders=");
+	sh_end = strchr(sh, ',');
+	sh = strndup(sh, (size_t)(sh_end - sh));
+	got = api_sigv4_sign(&r, &aws, "us-east-1", "service", "20150830T123600Z", sh);
+	ck_assert_msg(got && strcmp(got, authz) == 0, "%s: signed\n%s\nnot\n%s", name, got, authz);
+	h[n] = (struct api_header){ "Authorization", authz };
+	r.nheaders = n + 1;
+	ck_assert_msg(api_sigv4_check(&r, &aws, 1, "us-east-1", "service", at("20150830T123600Z"),
+				      NULL, &err) == 0, "%s: %s %s", name, err.code, err.message);
+	/* The same signature is no good for another service. */
+	ck_assert_int_eq(api_sigv4_check(&r, &aws, 1, "us-east-1", "ec2", at("20150830T123600Z"),
+					 NULL, &err), -1);
+	ck_assert_str_eq(err.code, "AuthFailure");
+	free(got);
+	free(sh);
+	free(req);
+	free(authz);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api");
@@ -272,6 +363,7 @@ int main(void)
 	tcase_add_loop_test(tc, bad_requests_are_refused, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, responses_are_ec2_xml);
 	tcase_add_test(tc, signatures_are_checked);
+	tcase_add_loop_test(tc, sigv4_test_suite, 0, sizeof(suite) / sizeof(suite[0]));
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

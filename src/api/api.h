@@ -109,20 +109,22 @@ struct api_key {
 	const char *id, *secret;
 };
 
-/* AWS Signature Version 4 of req, checked against keys for region and the service "ec2": the
+/* AWS Signature Version 4 of req, checked against keys for region and service ("ec2"): the
  * Authorization header's credential must name a known key, its scope today's date (per
  * X-Amz-Date), region and service, and its signature must be the one the secret gives; the
  * request's time must be within 15 minutes of now. Fails with EC2's codes:
  * MissingAuthenticationToken, IncompleteSignature, AuthFailure (unknown key, wrong scope),
  * SignatureDoesNotMatch, RequestExpired. On success *who gets the key's index. */
 int api_sigv4_check(const struct api_http_request *req, const struct api_key *keys,
-		    size_t nkeys, const char *region, time_t now, size_t *who,
+		    size_t nkeys, const char *region, const char *service, time_t now, size_t *who,
 		    struct ec2_error *err);
 
 /* The signature of req as a client computes it (for tests and the benchmark): the value of the
- * Authorization header for key, region and amz_date ("20261202T101500Z"), signing the headers
- * named in signed_headers (";"-separated, lower case, sorted). Caller frees. */
+ * Authorization header for key, region, service and amz_date ("20261202T101500Z"), signing the
+ * headers named in signed_headers (";"-separated, lower case, sorted). Caller frees; NULL when
+ * a header it names is not in req. */
 char *api_sigv4_sign(const struct api_http_request *req, const struct api_key *key,
-		     const char *region, const char *amz_date, const char *signed_headers);
+		     const char *region, const char *service, const char *amz_date,
+		     const char *signed_headers);
 
 #endif

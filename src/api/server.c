@@ -198,8 +198,8 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &query);
 	hr = (struct api_http_request){ method, url, query, headers.h, headers.n, r->body, r->len };
 	if (!s->opts->no_auth &&
-	    api_sigv4_check(&hr, s->opts->keys, s->opts->nkeys, s->ctx->cfg->region, time(NULL),
-			    NULL, &err) < 0) {
+	    api_sigv4_check(&hr, s->opts->keys, s->opts->nkeys, s->ctx->cfg->region, "ec2",
+			    time(NULL), NULL, &err) < 0) {
 		rc = error(c, err.code, err.message, rid);
 		goto out;
 	}
