@@ -105,6 +105,38 @@ START_TEST(bad_requests_are_refused)
 }
 END_TEST
 
+/* The server rebuilds the query string from libmicrohttpd's decoded arguments one by one: many
+ * of them, with every kind of byte, come back as they were, in order. */
+START_TEST(query_rebuilt_from_many_args)
+{
+	struct util_buf q = { 0 };
+	struct api_params p = { 0 };
+	struct ec2_error err = { 0 };
+	char key[64], value[64];
+	size_t i;
+
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "Filter.%zu.Name", i + 1);
+		snprintf(value, sizeof(value), "a b&c=d%%e+f/\xc3\xa9~%zu", i);
+		api_query_add(&q, key, value);
+	}
+	api_query_add(&q, "Empty", NULL);
+	ck_assert_int_eq(api_params_parse(&p, q.s, q.len, &err), 0);
+	ck_assert_uint_eq(p.n, 5001);
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "Filter.%zu.Name", i + 1);
+		snprintf(value, sizeof(value), "a b&c=d%%e+f/\xc3\xa9~%zu", i);
+		ck_assert_str_eq(p.keys[i], key);
+		ck_assert_str_eq(p.values[i], value);
+	}
+	ck_assert_str_eq(p.keys[5000], "Empty");
+	ck_assert_str_eq(p.values[5000], "");
+	ck_assert_ptr_nonnull(strstr(q.s, "Filter.1.Name=a%20b%26c%3Dd%25e%2Bf%2F%C3%A9~0&"));
+	api_params_free(&p);
+	free(q.s);
+}
+END_TEST
+
 START_TEST(responses_are_ec2_xml)
 {
 	json_object *resp = json_tokener_parse(
@@ -361,6 +393,7 @@ int main(void)
 
 	tcase_add_test(tc, requests_follow_the_input_shapes);
 	tcase_add_loop_test(tc, bad_requests_are_refused, 0, sizeof(refusals) / sizeof(refusals[0]));
+	tcase_add_test(tc, query_rebuilt_from_many_args);
 	tcase_add_test(tc, responses_are_ec2_xml);
 	tcase_add_test(tc, signatures_are_checked);
 	tcase_add_loop_test(tc, sigv4_test_suite, 0, sizeof(suite) / sizeof(suite[0]));

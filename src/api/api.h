@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ec2lite/error.h"
+#include "ec2lite/util.h"
 
 #define API_VERSION "2016-11-15"
 #define API_XMLNS "http://ec2.amazonaws.com/doc/2016-11-15/"
@@ -68,6 +69,11 @@ int api_params_parse(struct api_params *p, const char *text, size_t len, struct 
 void api_params_free(struct api_params *p);
 /* The last value of key, or NULL. */
 const char *api_params_get(const struct api_params *p, const char *key);
+
+/* Appends key=value (value NULL: empty) to the query string q, '&' first unless q is empty, each
+ * %-encoded as RFC 3986 says (only A-Z a-z 0-9 - _ . ~ as they are): the form both
+ * api_params_parse and SigV4's canonical query read. Amortised linear in what it adds. */
+void api_query_add(struct util_buf *q, const char *key, const char *value);
 
 /* The model's request for action a from the parameters (Action and Version skipped): nested by
  * the action's input shape, blobs decoded from base64. Unknown parameters are refused

@@ -96,39 +96,13 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 }
 
 /* The query string back from libmicrohttpd's decoded arguments (it keeps no raw copy): a form
- * the Query parser and SigV4's canonical query both read the same way. */
+ * the Query parser and SigV4's canonical query both read the same way. Appended to one buffer,
+ * so the whole rebuild is linear in the query's length. */
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				   const char *value)
 {
-	char **q = cls, *more;
-	static const char digits[] = "0123456789ABCDEF";
-	const char *parts[2] = { key, value ? value : "" };
-	size_t i, k;
-
 	(void)kind;
-	more = util_strdupf("%s%s", *q, **q ? "&" : "");
-	for (k = 0; k < 2; k++) {
-		for (i = 0; parts[k][i]; i++) {
-			unsigned char ch = (unsigned char)parts[k][i];
-			char *next;
-
-			if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			    (ch >= '0' && ch <= '9') || strchr("-_.~", ch))
-				next = util_strdupf("%s%c", more, ch);
-			else
-				next = util_strdupf("%s%%%c%c", more, digits[ch >> 4], digits[ch & 15]);
-			free(more);
-			more = next;
-		}
-		if (k == 0) {
-			char *next = util_strdupf("%s=", more);
-
-			free(more);
-			more = next;
-		}
-	}
-	free(*q);
-	*q = more;
+	api_query_add(cls, key, value);
 	return MHD_YES;
 }
 
@@ -176,15 +150,16 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	struct api_http_request hr;
 	const struct api_action *action;
 	const char *name, *version, *ctype;
-	char rid[37], *query = strdup(""), *xml;
+	struct util_buf q = { 0 };
+	const char *query;
+	char rid[37], *xml;
 	json_object *req = NULL, *resp = NULL;
 	enum MHD_Result rc;
 	ec2_action_fn fn;
 	size_t len;
 
 	request_id(rid);
-	if (!query)
-		abort();
+	util_buf_put(&q, "", 0);
 	if (r->too_large) {
 		rc = error(c, "RequestEntityTooLarge", "The request is larger than the 256 KiB the "
 			   "service takes", rid);
@@ -195,7 +170,8 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 		goto out;
 	}
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &headers);
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &query);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
+	query = q.s;
 	hr = (struct api_http_request){ method, url, query, headers.h, headers.n, r->body, r->len };
 	if (!s->opts->no_auth &&
 	    api_sigv4_check(&hr, s->opts->keys, s->opts->nkeys, s->ctx->cfg->region, "ec2",
@@ -257,7 +233,7 @@ out:
 	json_object_put(resp);
 	api_params_free(&params);
 	free(headers.h);
-	free(query);
+	free(q.s);
 	return rc;
 }
 
