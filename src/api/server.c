@@ -246,15 +246,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)version;
 	if (!r) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
+		/* A body announced too large is answered before it is read: libmicrohttpd then
+		 * discards the rest and closes the connection once the answer is out. */
+		if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY) {
+			r->too_large = true;
+			return handle(s, c, method, url, r);
+		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		if (r->len + *upload_size > API_MAX_BODY) {
-			r->too_large = true;
+			/* A chunked body, whose length was not known: libmicrohttpd takes no answer
+			 * while it reads a body, so the connection is closed here rather than read to
+			 * its end. */
+			return MHD_NO;
 		} else {
 			r->body = realloc(r->body, r->len + *upload_size + 1);
 			if (!r->body)
