@@ -353,6 +353,13 @@ int api_serve(struct ec2_ctx *ctx, const struct api_server_opts *opts, struct ec
 
 	if (parse_listen(opts->listen, &sa, err) < 0)
 		return -1;
+	/* Unsigned requests drive the host as the server's user (root): only from this host. */
+	if (opts->no_auth && (ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "--no-auth takes a loopback listen "
+			      "address (127.0.0.0/8), not '%s': anyone who reaches it could use the "
+			      "API unsigned", opts->listen);
+		return -1;
+	}
 	if (!opts->no_auth && opts->nkeys == 0) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "no access keys are configured: add "
 			      "\"access-keys\" to %s/config.json or set EC2_LITE_ACCESS_KEYS=ID:SECRET "

@@ -14,6 +14,16 @@ start_server AKIDEC2LITETEST ec2-lite-test-secret
 trap 'stop_server; rm -rf "$state"' EXIT
 /usr/bin/python3 "$here/bad_requests.py" "http://127.0.0.1:$port/" "$key_id" "$secret"
 rc=$?
+# --no-auth only on loopback: elsewhere anyone who reaches the port would drive the host. The
+# address is TEST-NET-1 (on no interface): the refusal must come before any attempt to listen.
+out=$(timeout 10 "$bin" serve --no-auth --listen "192.0.2.1:$port" 2>&1)
+got=$?
+if [ "$got" = 254 ] && printf '%s\n' "$out" | grep -q -- "--no-auth.*loopback"; then
+	echo "ok   serve --no-auth refuses a listen address that is not loopback"
+else
+	echo "FAIL serve --no-auth on 192.0.2.1: exit $got, output: $out"
+	rc=1
+fi
 left="$(aws describe-instances | jq '.Reservations | length') $(aws describe-security-groups | jq '.SecurityGroups | length') $(aws describe-key-pairs | jq '.KeyPairs | length')"
 if [ "$left" = "0 1 0" ]; then
 	echo "ok   nothing changed: no instance, only the default group, no key pair"
