@@ -546,7 +546,23 @@ json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec
 		.cmdline = req_string(req, "KernelArgs"),
 	};
 	const char *entry = req_string(req, "KernelEntry");
+	static const char *const paths[] = { "DiskPath", "KernelPath", "RamdiskPath" };
+	size_t i;
 
+	/* ec2-lite's own members name files of the host: the person at the keyboard may, a client
+	 * of the API may not (the server would copy any file it can read into the pool). To a
+	 * client they are unknown, as any member EC2 does not have; it imports with ImportImage. */
+	for (i = 0; ctx->remote && i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (req_string(req, paths[i])) {
+			ec2_error_set(err, EC2_ERR_UNKNOWN_PARAMETER, "The parameter %s is not "
+				      "recognized", paths[i]);
+			return NULL;
+		}
+	if (ctx->remote) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "RegisterImage takes no disk over the "
+			      "API: import one with ImportImage (Url=s3://BUCKET/KEY)");
+		return NULL;
+	}
 	if (entry && strcmp(entry, "auto") != 0 && strcasecmp(entry, "bzImage") != 0) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 			      "Invalid value '%s' for KernelEntry: auto or bzImage", entry);

@@ -2,9 +2,12 @@
  * structures, blobs, refusals), responses into EC2's XML, and Signature Version 4 (a signed
  * request passes; any change to it, a wrong key, a stale date, a foreign region fail). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api.h"
+#include "ec2lite/image.h"
 #include "ec2lite/util.h"
 #include "testutil.h"
 
@@ -386,6 +389,85 @@ START_TEST(sigv4_test_suite)
 }
 END_TEST
 
+/* ---------- ImportImage's Url: the import folder, never a host path from a client ---------- */
+
+static const struct {
+	const char *url;
+	bool remote;
+	const char *want; /* the path below the import folder, "/..." as is, or NULL: refused */
+} import_urls[] = {
+	{ "s3://my-bucket/disks/a.raw", true, "my-bucket/disks/a.raw" },
+	{ "s3://my-bucket/disks/a.raw", false, "my-bucket/disks/a.raw" },
+	{ "s3://my.bucket-2/b.qcow2", true, "my.bucket-2/b.qcow2" },
+	{ "file:///etc/shadow", true, NULL },          /* a client never names a host path */
+	{ "file:///etc/shadow", false, "/etc/shadow" }, /* the person at the keyboard may */
+	{ "s3://my-bucket/../../etc/shadow", true, NULL },
+	{ "s3://my-bucket/disks/../disks/a.raw", true, NULL },
+	{ "s3://my-bucket/./disks/a.raw", true, NULL },
+	{ "s3://../etc/passwd", true, NULL },
+	{ "s3://..", true, NULL },
+	{ "s3:///etc/shadow", true, NULL },
+	{ "s3://my-bucket//etc/shadow", true, NULL },
+	{ "s3://my-bucket/", true, NULL },
+	{ "s3://my-bucket", true, NULL },
+	{ "s3://My_Bucket/a.raw", true, NULL },        /* not an S3 bucket name */
+	{ "s3://my-bucket/link.raw", true, NULL },     /* a symbolic link out of the folder */
+	{ "s3://my-bucket/ldir/passwd", true, NULL },  /* a linked folder */
+	{ "s3://evil/etc/passwd", true, NULL },        /* a linked bucket */
+	{ "s3://my-bucket/missing.raw", true, NULL },
+	{ "s3://my-bucket/disks", true, NULL },        /* a folder, not an object */
+	{ "http://example.com/a.raw", true, NULL },
+	{ "", true, NULL },
+};
+
+START_TEST(import_urls_resolve_inside_the_folder)
+{
+	char dir[] = "/tmp/check_api_import.XXXXXX", *p, *path;
+	struct ec2_error err = { 0 };
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	p = util_strdupf("%s/my-bucket/disks", dir);
+	ck_assert_int_eq(util_mkdir_p(p, 0700, NULL), 0);
+	free(p);
+	p = util_strdupf("%s/my.bucket-2", dir);
+	ck_assert_int_eq(util_mkdir_p(p, 0700, NULL), 0);
+	free(p);
+	p = util_strdupf("%s/my-bucket/disks/a.raw", dir);
+	ck_assert_ptr_nonnull(f = fopen(p, "w"));
+	fclose(f);
+	free(p);
+	p = util_strdupf("%s/my.bucket-2/b.qcow2", dir);
+	ck_assert_ptr_nonnull(f = fopen(p, "w"));
+	fclose(f);
+	free(p);
+	p = util_strdupf("%s/my-bucket/link.raw", dir);
+	ck_assert_int_eq(symlink("/etc/passwd", p), 0);
+	free(p);
+	p = util_strdupf("%s/my-bucket/ldir", dir);
+	ck_assert_int_eq(symlink("/etc", p), 0);
+	free(p);
+	p = util_strdupf("%s/evil", dir);
+	ck_assert_int_eq(symlink("/", p), 0);
+	free(p);
+
+	path = ec2_import_resolve(dir, import_urls[_i].url, import_urls[_i].remote, &err);
+	if (!import_urls[_i].want) {
+		ck_assert_msg(path == NULL, "%s was taken: %s", import_urls[_i].url, path);
+		ck_assert_str_eq(err.code, EC2_ERR_INVALID_PARAMETER);
+	} else {
+		char *want = import_urls[_i].want[0] == '/' ? strdup(import_urls[_i].want) :
+			     util_strdupf("%s/%s", dir, import_urls[_i].want);
+
+		ck_assert_msg(path != NULL, "%s: %s", import_urls[_i].url, err.message);
+		ck_assert_str_eq(path, want);
+		free(want);
+	}
+	free(path);
+	util_rm_rf(dir, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api");
@@ -396,6 +478,8 @@ int main(void)
 	tcase_add_test(tc, query_rebuilt_from_many_args);
 	tcase_add_test(tc, responses_are_ec2_xml);
 	tcase_add_test(tc, signatures_are_checked);
+	tcase_add_loop_test(tc, import_urls_resolve_inside_the_folder, 0,
+			    sizeof(import_urls) / sizeof(import_urls[0]));
 	tcase_add_loop_test(tc, sigv4_test_suite, 0, sizeof(suite) / sizeof(suite[0]));
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;

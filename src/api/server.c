@@ -366,6 +366,8 @@ int api_serve(struct ec2_ctx *ctx, const struct api_server_opts *opts, struct ec
 			      "(or serve --no-auth to take unsigned requests)", ctx->cfg->state_dir);
 		return -1;
 	}
+	/* From here on requests come from clients, who name no host path (ec2_ctx.remote). */
+	ctx->remote = true;
 	pthread_mutex_init(&s.lock, NULL);
 	/* The signals that stop the server are taken by sigwait below, in every thread. */
 	sigemptyset(&set);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Bad requests to `ec2-lite serve` (on libvirt's test driver, no VM): tests/api/bad_requests.py signs
 # them with botocore and checks EC2's error codes and HTTP statuses; afterwards nothing has
-# changed (no instance, no group but the default, no key pair).
+# changed (no instance, no group but the default, no key pair, no image, no import task).
 # Usage: bad-requests.sh PATH-TO-ec2-lite
 set -u
 bin=${1:?usage: bad-requests.sh PATH-TO-ec2-lite}
@@ -24,11 +24,11 @@ else
 	echo "FAIL serve --no-auth on 192.0.2.1: exit $got, output: $out"
 	rc=1
 fi
-left="$(aws describe-instances | jq '.Reservations | length') $(aws describe-security-groups | jq '.SecurityGroups | length') $(aws describe-key-pairs | jq '.KeyPairs | length')"
-if [ "$left" = "0 1 0" ]; then
-	echo "ok   nothing changed: no instance, only the default group, no key pair"
+left="$(aws describe-instances | jq '.Reservations | length') $(aws describe-security-groups | jq '.SecurityGroups | length') $(aws describe-key-pairs | jq '.KeyPairs | length') $(aws describe-images --owners self | jq '.Images | length') $(aws describe-import-image-tasks | jq '.ImportImageTasks | length')"
+if [ "$left" = "0 1 0 0 0" ]; then
+	echo "ok   nothing changed: no instance, only the default group, no key pair, no image, no import"
 else
-	echo "FAIL something changed: instances, groups, key pairs = $left"
+	echo "FAIL something changed: instances, groups, key pairs, images, imports = $left"
 	rc=1
 fi
 exit $rc

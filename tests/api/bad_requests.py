@@ -48,9 +48,10 @@ def send(body, creds=(key_id, secret), when=None, region="us-east-1", method="PO
         return e.code, (doc.findtext("Errors/Error/Code"), doc.findtext("Errors/Error/Message"))
 
 
-def expect(name, got, status, code):
+def expect(name, got, status, code, message=""):
+    """got must be the error code with HTTP status, its message holding message."""
     global failed
-    ok = got[0] == status and isinstance(got[1], tuple) and got[1][0] == code
+    ok = got[0] == status and isinstance(got[1], tuple) and got[1][0] == code and message in got[1][1]
     print(("ok   " if ok else "FAIL ") + "%s: %s %s" % (name, got[0], got[1]), flush=True)
     failed += 0 if ok else 1
 
@@ -131,6 +132,25 @@ expect_cut("10 MiB body with its Content-Length: answered at once", oversize_raw
 # A chunked body has no length to answer from before it is read; past the limit the server
 # closes the connection (libmicrohttpd cannot answer while it reads a body).
 expect_cut("10 MiB chunked body: cut off", oversize_raw(True), None)
+# A client never names a host path: ec2-lite's own RegisterImage members are unknown to it, and
+# ImportImage reads only objects of the import folder (s3://BUCKET/KEY), never file://.
+expect("RegisterImage with a host path", send("Action=RegisterImage" + V + "&Name=shadow&DiskPath=/etc/shadow"),
+       400, "UnknownParameter")
+expect("RegisterImage with a kernel path", send("Action=RegisterImage" + V + "&Name=xyz&KernelPath=/etc/shadow"),
+       400, "UnknownParameter")
+expect("RegisterImage without a disk", send("Action=RegisterImage" + V + "&Name=xyz"), 400,
+       "InvalidParameterValue")
+DC = "&DiskContainer.1.Format=RAW&DiskContainer.1.Url="
+expect("ImportImage from file://", send("Action=ImportImage" + V + DC + "file:///etc/shadow"), 400,
+       "InvalidParameterValue", "use s3://BUCKET/KEY")
+expect("ImportImage from s3:// with ..", send("Action=ImportImage" + V + DC + "s3://bucket/../../etc/shadow"),
+       400, "InvalidParameterValue", "not an S3 object")
+expect("ImportImage from s3:// with an absolute key", send("Action=ImportImage" + V + DC + "s3://bucket//etc/shadow"),
+       400, "InvalidParameterValue", "not an S3 object")
+expect("ImportImage from a bucket named ..", send("Action=ImportImage" + V + DC + "s3://../etc/shadow"),
+       400, "InvalidParameterValue", "not an S3 object")
+expect("ImportImage of an object not in the import folder", send("Action=ImportImage" + V + DC + "s3://bucket/disk.raw"),
+       400, "InvalidParameterValue", "does not exist in the import folder")
 expect("bad signature", send("Action=DescribeInstances" + V, creds=(key_id, "wrong")), 403,
        "SignatureDoesNotMatch")
 expect("unknown access key", send("Action=DescribeInstances" + V, creds=("AKIDNOBODY", secret)), 401,
