@@ -31,4 +31,22 @@ else
 	echo "FAIL something changed: instances, groups, key pairs, images, imports = $left"
 	rc=1
 fi
+# The files ec2-lite writes are not world-readable (QEMU reaches disks, kernels and seeds
+# through libvirt, which hands them to its user when a guest starts): an image with a kernel and
+# an initrd, and an instance with user data, through the CLI on the test driver.
+head -c 1048576 /dev/zero > "$state/disk.raw"
+echo kernel > "$state/vmlinuz"
+echo initrd > "$state/initrd"
+ami=$("$bin" register-image --name modes --disk "$state/disk.raw" --kernel "$state/vmlinuz" \
+	--ramdisk "$state/initrd" | jq -r .ImageId)
+EC2_LITE_MEMORY_OVERCOMMIT=100 "$bin" run-instances --image-id "$ami" --count 1 --user-data secret > /dev/null
+modes=$(cd "$state" && stat -c '%a %n' state.json state.lock pool/ami-*.raw kernels/ami-*/vmlinuz \
+	kernels/ami-*/initrd.img instances/i-*/seed.iso instances/i-*/user-data | sed 's/\(ami\|i\)-[0-9a-f]*/\1/g' | tr '\n' ' ')
+want="600 state.json 600 state.lock 400 pool/ami.raw 600 kernels/ami/vmlinuz 600 kernels/ami/initrd.img 600 instances/i/seed.iso 600 instances/i/user-data "
+if [ "$modes" = "$want" ]; then
+	echo "ok   files ec2-lite writes are not world-readable: $modes"
+else
+	echo "FAIL file modes: $modes, not $want"
+	rc=1
+fi
 exit $rc
