@@ -35,6 +35,7 @@ static void from_json(struct ec2_config *cfg, json_object *root)
 		{ "region", offsetof(struct ec2_config, region) },
 		{ "availability-zone", offsetof(struct ec2_config, availability_zone) },
 		{ "owner-id", offsetof(struct ec2_config, owner_id) },
+		{ "import-dir", offsetof(struct ec2_config, import_dir) },
 	};
 	json_object *v;
 	size_t i;
@@ -65,6 +66,8 @@ static void from_env(struct ec2_config *cfg)
 		ec2_config_set(&cfg->connect_uri, v);
 	if ((v = getenv("EC2_LITE_DATA_DIR")) && *v)
 		ec2_config_set(&cfg->data_dir, v);
+	if ((v = getenv("EC2_LITE_IMPORT_DIR")) && *v)
+		ec2_config_set(&cfg->import_dir, v);
 	if ((v = getenv("EC2_LITE_ACCELERATOR")) && *v)
 		ec2_config_set(&cfg->accelerator, v);
 	if ((v = getenv("EC2_LITE_MEMORY_OVERCOMMIT")) && *v)
@@ -101,6 +104,7 @@ int ec2_config_load(struct ec2_config *cfg, const char *state_dir, struct ec2_er
 	ec2_config_set(&cfg->region, "us-east-1");
 	ec2_config_set(&cfg->availability_zone, "us-east-1a");
 	ec2_config_set(&cfg->owner_id, "000000000000");
+	cfg->import_dir = util_strdupf("%s/import", cfg->state_dir);
 	cfg->memory_overcommit = 1.5;
 	cfg->instance_limit = 32;
 	cfg->stop_timeout = 60;
@@ -135,6 +139,7 @@ void ec2_config_clear(struct ec2_config *cfg)
 	free(cfg->region);
 	free(cfg->availability_zone);
 	free(cfg->owner_id);
+	free(cfg->import_dir);
 	json_object_put(cfg->file);
 	memset(cfg, 0, sizeof(*cfg));
 }

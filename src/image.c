@@ -117,13 +117,14 @@ static int probe_disk(const char *path, char *format, size_t fsize,
 	return 0;
 }
 
-/* A copy that shares blocks where the filesystem can (reflink), else a sparse copy. */
+/* A copy that shares blocks where the filesystem can (reflink), else a sparse copy, readable by
+ * ec2-lite's user only (the caller makes it read-only). */
 static int copy_file(const char *src, const char *dst, struct ec2_error *err)
 {
 	int in = open(src, O_RDONLY | O_CLOEXEC), out, ok;
 
 	if (in >= 0) {
-		out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (out >= 0) {
 			ok = ioctl(out, FICLONE, in) == 0;
 			close(out);
@@ -135,7 +136,7 @@ static int copy_file(const char *src, const char *dst, struct ec2_error *err)
 			close(in);
 		}
 	}
-	return util_copy_sparse(src, dst, 0644, err);
+	return util_copy_sparse(src, dst, 0600, err);
 }
 
 static bool name_valid(const char *name)
@@ -359,16 +360,20 @@ json_object *image_complete(struct ec2_ctx *ctx, const char *id, const struct im
 		base = NULL;
 		goto out;
 	}
-	chmod(base, 0444); /* a read-only base: instances write to their overlays only */
+	/* A read-only base (instances write to their overlays only), not world-readable: QEMU
+	 * opens it as the backing file of an overlay, and libvirt hands the whole backing chain to
+	 * QEMU's user (chown) when a guest starts, as it does the overlay (its volumes are 0600).
+	 * The folders on the way stay traversable (0755) for that user. */
+	chmod(base, 0400);
 	if (src->kernel) {
 		kdir = util_strdupf("%s/%s", ctx->kernels_dir, id);
 		kcopy = util_strdupf("%s/vmlinuz", kdir);
 		if (util_mkdir_p(kdir, 0755, err) < 0 ||
-		    util_copy_sparse(src->kernel, kcopy, 0644, err) < 0)
+		    util_copy_sparse(src->kernel, kcopy, 0600, err) < 0) /* as the base */
 			goto undo;
 		if (src->initrd) {
 			icopy = util_strdupf("%s/initrd.img", kdir);
-			if (util_copy_sparse(src->initrd, icopy, 0644, err) < 0)
+			if (util_copy_sparse(src->initrd, icopy, 0600, err) < 0)
 				goto undo;
 		}
 		/* Once, here, not at every launch: the uncompressed kernel for PVH direct boot. */
@@ -546,7 +551,23 @@ json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec
 		.cmdline = req_string(req, "KernelArgs"),
 	};
 	const char *entry = req_string(req, "KernelEntry");
+	static const char *const paths[] = { "DiskPath", "KernelPath", "RamdiskPath" };
+	size_t i;
 
+	/* ec2-lite's own members name files of the host: the person at the keyboard may, a client
+	 * of the API may not (the server would copy any file it can read into the pool). To a
+	 * client they are unknown, as any member EC2 does not have; it imports with ImportImage. */
+	for (i = 0; ctx->remote && i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (req_string(req, paths[i])) {
+			ec2_error_set(err, EC2_ERR_UNKNOWN_PARAMETER, "The parameter %s is not "
+				      "recognized", paths[i]);
+			return NULL;
+		}
+	if (ctx->remote) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "RegisterImage takes no disk over the "
+			      "API: import one with ImportImage (Url=s3://BUCKET/KEY)");
+		return NULL;
+	}
 	if (entry && strcmp(entry, "auto") != 0 && strcasecmp(entry, "bzImage") != 0) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 			      "Invalid value '%s' for KernelEntry: auto or bzImage", entry);

@@ -1,20 +1,113 @@
-/* ImportImage: a local cloud image becomes one of your AMIs, after libguestfs has checked it
- * (its format is what the request says, it holds an operating system, for x86_64). EC2 runs
+/* ImportImage: a cloud image becomes one of your AMIs, after libguestfs has checked it (its
+ * format is what the request says, it holds an operating system, for x86_64). The image is an
+ * object in a bucket, as in EC2: s3://BUCKET/KEY is the file BUCKET/KEY of the import folder
+ * the operator configures ("import-dir"); the CLI also takes file://PATH, a client of the API
+ * never (it must not name host files the server, root, would copy into the pool). EC2 runs
  * imports as tasks; here the check and the copy run within the call, and the task is recorded
  * completed (DescribeImportImageTasks lists it). Failures use EC2's task messages
  * ("ClientError: Unknown OS / Missing OS files.") and register nothing. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ec2lite/gfs.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/image.h"
 #include "ec2lite/util.h"
+
+/* S3's rule for bucket names: 3-63 of a-z 0-9 . -, a letter or digit at each end, no "..". */
+static bool bucket_valid(const char *b, size_t n)
+{
+	size_t i;
+
+	if (n < 3 || n > 63 || !isalnum((unsigned char)b[0]) || !isalnum((unsigned char)b[n - 1]))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!(islower((unsigned char)b[i]) || isdigit((unsigned char)b[i]) || b[i] == '-' ||
+		      (b[i] == '.' && b[i + 1] != '.')))
+			return false;
+	return true;
+}
+
+/* The object: each component opened below the last with O_NOFOLLOW, so that neither a ".."
+ * (refused before) nor a symbolic link leads out of the import folder. What is checked is the
+ * path as it is now; the operator keeps the folder writable only by those allowed to offer
+ * images (whoever can replace a component by a link while an import runs is trusted). */
+static int object_check(const char *import_dir, char *parts, const char *url,
+			struct ec2_error *err)
+{
+	int fd = open(import_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), next, rc = -1;
+	char *part = parts, *slash;
+	struct stat st;
+
+	while (fd >= 0) {
+		slash = strchr(part, '/');
+		if (slash)
+			*slash = '\0';
+		next = openat(fd, part, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+			      (slash ? O_DIRECTORY : 0));
+		close(fd);
+		fd = next;
+		if (!slash)
+			break;
+		*slash = '/';
+		part = slash + 1;
+	}
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		rc = 0;
+	else
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "ClientError: The S3 object %s does "
+			      "not exist in the import folder (or is not a file)", url);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+char *ec2_import_resolve(const char *import_dir, const char *url, bool remote,
+			 struct ec2_error *err)
+{
+	const char *bucket, *key, *p;
+	size_t blen;
+	char *parts, *path;
+
+	if (url && !remote && strncmp(url, "file://", 7) == 0 && url[7])
+		return strdup(url + 7);
+	if (!url || strncmp(url, "s3://", 5) != 0) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "The disk container Url '%s' is not "
+			      "supported: use %ss3://BUCKET/KEY (an object in the import folder)",
+			      url ? url : "", remote ? "" : "file://PATH or ");
+		return NULL;
+	}
+	bucket = url + 5;
+	blen = strcspn(bucket, "/");
+	key = bucket[blen] ? bucket + blen + 1 : "";
+	for (p = key; *p; p += strcspn(p, "/"), p += *p == '/') {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			break;
+	}
+	if (!bucket_valid(bucket, blen) || !*key || *p || key[strlen(key) - 1] == '/') {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "The disk container Url '%s' is not "
+			      "an S3 object: s3://BUCKET/KEY, KEY without empty, '.' or '..' parts",
+			      url);
+		return NULL;
+	}
+	parts = util_strdupf("%.*s/%s", (int)blen, bucket, key);
+	if (object_check(import_dir, parts, url, err) < 0) {
+		free(parts);
+		return NULL;
+	}
+	path = util_strdupf("%s/%s", import_dir, parts);
+	free(parts);
+	return path;
+}
 
 /* Inspects path (format fmt): the OS's architecture and a description of it. */
 static int inspect(struct ec2_ctx *ctx, const char *path, const char *fmt, char *distro,
@@ -86,6 +179,7 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	char fmt[16], task_id[EC2_ID_MAX + 8], hex[EC2_ID_MAX], distro[128];
 	struct image_source src = { 0 };
 	struct stat st;
+	char *path = NULL;
 	size_t i;
 
 	if (!containers || json_object_array_length(containers) != 1) {
@@ -96,12 +190,6 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	c = json_object_array_get_idx(containers, 0);
 	url = req_string(c, "Url");
 	format = req_string(c, "Format");
-	if (!url || strncmp(url, "file://", 7) != 0) {
-		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
-			      "The disk container Url '%s' is not supported: use file://PATH",
-			      url ? url : "");
-		return NULL;
-	}
 	for (i = 0; format && format[i] && i + 1 < sizeof(fmt); i++)
 		fmt[i] = (char)tolower((unsigned char)format[i]);
 	fmt[format ? i : 0] = '\0';
@@ -111,26 +199,28 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 			      format ? format : "");
 		return NULL;
 	}
-	if (stat(url + 7, &st) < 0 || !S_ISREG(st.st_mode)) {
-		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
-			      "ClientError: Disk validation failed [%s is not a readable file]",
-			      url + 7);
+	path = ec2_import_resolve(ctx->cfg->import_dir, url, ctx->remote, err);
+	if (!path)
 		return NULL;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "ClientError: Disk validation failed [%s is not a readable file]", url);
+		goto out;
 	}
 	if (strcmp(fmt, "qcow2") == 0) {
 		/* A truncated or damaged qcow2 still opens; its metadata check does not pass. */
-		const char *argv[] = { "qemu-img", "check", "-q", "-f", "qcow2", url + 7, NULL };
+		const char *argv[] = { "qemu-img", "check", "-q", "-f", "qcow2", path, NULL };
 		struct ec2_error why = { 0 };
 
 		if (util_run(argv, NULL, NULL, &why) < 0) {
 			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 				      "ClientError: Disk validation failed [the qcow2 image is corrupt "
 				      "or not qcow2: %s]", why.message);
-			return NULL;
+			goto out;
 		}
 	}
-	if (inspect(ctx, url + 7, fmt, distro, sizeof(distro), err) < 0)
-		return NULL;
+	if (inspect(ctx, path, fmt, distro, sizeof(distro), err) < 0)
+		goto out;
 
 	ec2_id_new("import-ami", hex, NULL);
 	snprintf(task_id, sizeof(task_id), "%s", hex);
@@ -141,12 +231,12 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	json_object_array_add(extra, json_object_new_string(distro));
 	src.name = task_id; /* EC2 names imported AMIs after their task */
 	src.description = description ? description : distro;
-	src.disk = url + 7;
+	src.disk = path;
 	src.extra = extra;
 	img = image_add(ctx, &src, err);
 	json_object_put(extra);
 	if (!img)
-		return NULL;
+		goto out;
 
 	resp = json_object_new_object();
 	json_add_str(resp, "Architecture", "x86_64");
@@ -168,6 +258,8 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	json_add_str(resp, "StatusMessage", distro);
 	json_object_put(img);
 	store_update(ctx->store, add_task, resp, NULL);
+out:
+	free(path);
 	return resp;
 }
 

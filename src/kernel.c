@@ -211,7 +211,7 @@ int kernel_extract_vmlinux(const char *bzimage, const char *out, bool *pvh,
 		goto out;
 	}
 	*pvh = kernel_has_pvh_note(o.data, o.len);
-	rc = util_write_file_atomic(out, o.data, o.len, 0644, err);
+	rc = util_write_file_atomic(out, o.data, o.len, 0600, err); /* libvirt chowns it for QEMU */
 out:
 	free(k);
 	free(o.data);

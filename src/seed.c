@@ -116,7 +116,9 @@ int seed_write(const char *path, const char *user_data, size_t user_data_len,
 	}
 	if (n < 0)
 		goto fail;
-	rc = util_write_file_atomic(path, iso, len, 0644, err);
+	/* User data and keys: not world-readable. QEMU reads the seed as a disk, which libvirt
+	 * hands to QEMU's user (chown) when the guest starts. */
+	rc = util_write_file_atomic(path, iso, len, 0600, err);
 	goto out;
 fail:
 	ec2_error_set(err, EC2_ERR_INTERNAL, "cannot write the NoCloud seed '%s'", path);

@@ -52,7 +52,7 @@ void store_close(struct store *s)
 
 static int lock_file(const char *path, int how, struct ec2_error *err)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600); /* only ec2-lite's user locks */
 
 	if (fd < 0) {
 		ec2_error_set_errno(err, errno, "cannot open lock '%s'", path);
@@ -158,7 +158,8 @@ int store_update(struct store *s, store_update_fn fn, void *opaque, struct ec2_e
 	purge_expired(root);
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 						      JSON_C_TO_STRING_NOSLASHESCAPE);
-	rc = util_write_file_atomic(s->path, text, strlen(text), 0644, err);
+	/* The catalog, tags, key pairs: for ec2-lite's user only (QEMU never reads it). */
+	rc = util_write_file_atomic(s->path, text, strlen(text), 0600, err);
 out:
 	json_object_put(root);
 	close(fd);

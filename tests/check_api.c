@@ -2,9 +2,12 @@
  * structures, blobs, refusals), responses into EC2's XML, and Signature Version 4 (a signed
  * request passes; any change to it, a wrong key, a stale date, a foreign region fail). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api.h"
+#include "ec2lite/image.h"
 #include "ec2lite/util.h"
 #include "testutil.h"
 
@@ -105,6 +108,38 @@ START_TEST(bad_requests_are_refused)
 }
 END_TEST
 
+/* The server rebuilds the query string from libmicrohttpd's decoded arguments one by one: many
+ * of them, with every kind of byte, come back as they were, in order. */
+START_TEST(query_rebuilt_from_many_args)
+{
+	struct util_buf q = { 0 };
+	struct api_params p = { 0 };
+	struct ec2_error err = { 0 };
+	char key[64], value[64];
+	size_t i;
+
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "Filter.%zu.Name", i + 1);
+		snprintf(value, sizeof(value), "a b&c=d%%e+f/\xc3\xa9~%zu", i);
+		api_query_add(&q, key, value);
+	}
+	api_query_add(&q, "Empty", NULL);
+	ck_assert_int_eq(api_params_parse(&p, q.s, q.len, &err), 0);
+	ck_assert_uint_eq(p.n, 5001);
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "Filter.%zu.Name", i + 1);
+		snprintf(value, sizeof(value), "a b&c=d%%e+f/\xc3\xa9~%zu", i);
+		ck_assert_str_eq(p.keys[i], key);
+		ck_assert_str_eq(p.values[i], value);
+	}
+	ck_assert_str_eq(p.keys[5000], "Empty");
+	ck_assert_str_eq(p.values[5000], "");
+	ck_assert_ptr_nonnull(strstr(q.s, "Filter.1.Name=a%20b%26c%3Dd%25e%2Bf%2F%C3%A9~0&"));
+	api_params_free(&p);
+	free(q.s);
+}
+END_TEST
+
 START_TEST(responses_are_ec2_xml)
 {
 	json_object *resp = json_tokener_parse(
@@ -174,7 +209,7 @@ static void sign(struct signed_req *s, const char *amz_date, const struct api_ke
 				       "application/x-www-form-urlencoded; charset=utf-8" };
 	s->h[2] = (struct api_header){ "X-Amz-Date", amz_date };
 	s->r = (struct api_http_request){ "POST", "/", "", s->h, 3, body, strlen(body) };
-	s->auth = api_sigv4_sign(&s->r, k, region, amz_date, "content-type;host;x-amz-date");
+	s->auth = api_sigv4_sign(&s->r, k, region, "ec2", amz_date, "content-type;host;x-amz-date");
 	ck_assert_ptr_nonnull(s->auth);
 	s->h[3] = (struct api_header){ "Authorization", s->auth };
 	s->r.nheaders = 4;
@@ -195,7 +230,7 @@ static const char *check_code(struct signed_req *s, time_t now)
 	size_t who = 99;
 
 	memset(&err, 0, sizeof(err));
-	if (api_sigv4_check(&s->r, keys, 2, "us-east-1", now, &who, &err) == 0)
+	if (api_sigv4_check(&s->r, keys, 2, "us-east-1", "ec2", now, &who, &err) == 0)
 		return who == 0 ? "ok" : "ok-but-wrong-key";
 	return err.code;
 }
@@ -246,10 +281,190 @@ START_TEST(signatures_are_checked)
 	s.h[3].value = "AWS4-HMAC-SHA256 Credential=AKIDEC2LITE/20261202/us-east-1/ec2/aws4_request";
 	ck_assert_str_eq(check_code(&s, now), "IncompleteSignature");
 	free(s.auth);
+	/* Host must be signed: a header whose name merely contains "host" does not count. */
+	s.h[0] = (struct api_header){ "X-Hostile", "yes" };
+	s.h[1] = (struct api_header){ "X-Amz-Date", d };
+	s.r.nheaders = 2;
+	s.auth = api_sigv4_sign(&s.r, &keys[0], "us-east-1", "ec2", d, "x-hostile;x-amz-date");
+	ck_assert_ptr_nonnull(s.auth);
+	s.h[2] = (struct api_header){ "Authorization", s.auth };
+	s.r.nheaders = 3;
+	ck_assert_str_eq(check_code(&s, now), "IncompleteSignature");
+	free(s.auth);
 	/* The second key signs too. */
 	sign(&s, d, &keys[1], "us-east-1");
 	ck_assert_str_eq(check_code(&s, now), "ok-but-wrong-key");
 	free(s.auth);
+}
+END_TEST
+
+/* AWS's published test suite (tests/data/api/aws4_testsuite): each request signed by AWS's test
+ * key for the service "service" gives exactly the Authorization header AWS lists, and the check
+ * takes it. */
+static const char *const suite[] = {
+	"get-vanilla", "get-vanilla-query", "get-vanilla-empty-query-key",
+	"get-vanilla-query-order-key", "get-vanilla-query-order-key-case",
+	"get-vanilla-query-order-value", "get-vanilla-query-order-encoded",
+	"get-vanilla-query-unreserved", "get-vanilla-utf8-query", "get-header-key-duplicate",
+	"get-header-value-order", "get-header-value-trim", "post-vanilla", "post-vanilla-query",
+	"post-vanilla-empty-query-value", "post-header-key-case", "post-header-key-sort",
+	"post-header-value-case", "post-x-www-form-urlencoded",
+	"post-x-www-form-urlencoded-parameters",
+};
+
+static char *suite_file(const char *name, const char *ext)
+{
+	char *path = util_strdupf("%s/api/aws4_testsuite/%s.%s", test_data_dir(), name, ext);
+	struct ec2_error err = { 0 };
+	char *text = util_read_file(path, NULL, &err);
+
+	ck_assert_msg(text != NULL, "%s: %s", path, err.message);
+	free(path);
+	return text;
+}
+
+START_TEST(sigv4_test_suite)
+{
+	static const struct api_key aws = { "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+	const char *name = suite[_i];
+	char *req = suite_file(name, "req"), *authz = suite_file(name, "authz");
+	char *line, *next, *target, *sh, *sh_end, *got;
+	struct api_header h[16];
+	struct api_http_request r = { 0 };
+	struct ec2_error err = { 0 };
+	size_t n = 0;
+
+	authz[strcspn(authz, "\n")] = '\0';
+	/* "METHOD TARGET HTTP/1.1", then "Name:value" lines, an empty line and the body. */
+	next = strchr(req, '\n');
+	ck_assert_ptr_nonnull(next);
+	*next++ = '\0';
+	r.method = req;
+	target = strchr(req, ' ');
+	*target++ = '\0';
+	*strrchr(target, ' ') = '\0';
+	r.path = target;
+	r.query = "";
+	if (strchr(target, '?')) {
+		*strchr(target, '?') = '\0';
+		r.query = target + strlen(target) + 1;
+	}
+	r.body = "";
+	for (line = next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!*line)
+			break;
+		ck_assert_uint_lt(n, 15);
+		h[n].name = line;
+		*strchr(line, ':') = '\0';
+		h[n].value = line + strlen(line) + 1;
+		n++;
+	}
+	if (next && *next == '\n')
+		next++;
+	if (next)
+		r.body = next;
+	r.body_len = strlen(r.body);
+	r.headers = h;
+	r.nheaders = n;
+	sh = strstr(authz, "SignedHeaders=") + strlen("SignedHeaders=");
+	sh_end = strchr(sh, ',');
+	sh = strndup(sh, (size_t)(sh_end - sh));
+	got = api_sigv4_sign(&r, &aws, "us-east-1", "service", "20150830T123600Z", sh);
+	ck_assert_msg(got && strcmp(got, authz) == 0, "%s: signed\n%s\nnot\n%s", name, got, authz);
+	h[n] = (struct api_header){ "Authorization", authz };
+	r.nheaders = n + 1;
+	ck_assert_msg(api_sigv4_check(&r, &aws, 1, "us-east-1", "service", at("20150830T123600Z"),
+				      NULL, &err) == 0, "%s: %s %s", name, err.code, err.message);
+	/* The same signature is no good for another service. */
+	ck_assert_int_eq(api_sigv4_check(&r, &aws, 1, "us-east-1", "ec2", at("20150830T123600Z"),
+					 NULL, &err), -1);
+	ck_assert_str_eq(err.code, "AuthFailure");
+	free(got);
+	free(sh);
+	free(req);
+	free(authz);
+}
+END_TEST
+
+/* ---------- ImportImage's Url: the import folder, never a host path from a client ---------- */
+
+static const struct {
+	const char *url;
+	bool remote;
+	const char *want; /* the path below the import folder, "/..." as is, or NULL: refused */
+} import_urls[] = {
+	{ "s3://my-bucket/disks/a.raw", true, "my-bucket/disks/a.raw" },
+	{ "s3://my-bucket/disks/a.raw", false, "my-bucket/disks/a.raw" },
+	{ "s3://my.bucket-2/b.qcow2", true, "my.bucket-2/b.qcow2" },
+	{ "file:///etc/shadow", true, NULL },          /* a client never names a host path */
+	{ "file:///etc/shadow", false, "/etc/shadow" }, /* the person at the keyboard may */
+	{ "s3://my-bucket/../../etc/shadow", true, NULL },
+	{ "s3://my-bucket/disks/../disks/a.raw", true, NULL },
+	{ "s3://my-bucket/./disks/a.raw", true, NULL },
+	{ "s3://../etc/passwd", true, NULL },
+	{ "s3://..", true, NULL },
+	{ "s3:///etc/shadow", true, NULL },
+	{ "s3://my-bucket//etc/shadow", true, NULL },
+	{ "s3://my-bucket/", true, NULL },
+	{ "s3://my-bucket", true, NULL },
+	{ "s3://My_Bucket/a.raw", true, NULL },        /* not an S3 bucket name */
+	{ "s3://my-bucket/link.raw", true, NULL },     /* a symbolic link out of the folder */
+	{ "s3://my-bucket/ldir/passwd", true, NULL },  /* a linked folder */
+	{ "s3://evil/etc/passwd", true, NULL },        /* a linked bucket */
+	{ "s3://my-bucket/missing.raw", true, NULL },
+	{ "s3://my-bucket/disks", true, NULL },        /* a folder, not an object */
+	{ "http://example.com/a.raw", true, NULL },
+	{ "", true, NULL },
+};
+
+START_TEST(import_urls_resolve_inside_the_folder)
+{
+	char dir[] = "/tmp/check_api_import.XXXXXX", *p, *path;
+	struct ec2_error err = { 0 };
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	p = util_strdupf("%s/my-bucket/disks", dir);
+	ck_assert_int_eq(util_mkdir_p(p, 0700, NULL), 0);
+	free(p);
+	p = util_strdupf("%s/my.bucket-2", dir);
+	ck_assert_int_eq(util_mkdir_p(p, 0700, NULL), 0);
+	free(p);
+	p = util_strdupf("%s/my-bucket/disks/a.raw", dir);
+	ck_assert_ptr_nonnull(f = fopen(p, "w"));
+	fclose(f);
+	free(p);
+	p = util_strdupf("%s/my.bucket-2/b.qcow2", dir);
+	ck_assert_ptr_nonnull(f = fopen(p, "w"));
+	fclose(f);
+	free(p);
+	p = util_strdupf("%s/my-bucket/link.raw", dir);
+	ck_assert_int_eq(symlink("/etc/passwd", p), 0);
+	free(p);
+	p = util_strdupf("%s/my-bucket/ldir", dir);
+	ck_assert_int_eq(symlink("/etc", p), 0);
+	free(p);
+	p = util_strdupf("%s/evil", dir);
+	ck_assert_int_eq(symlink("/", p), 0);
+	free(p);
+
+	path = ec2_import_resolve(dir, import_urls[_i].url, import_urls[_i].remote, &err);
+	if (!import_urls[_i].want) {
+		ck_assert_msg(path == NULL, "%s was taken: %s", import_urls[_i].url, path);
+		ck_assert_str_eq(err.code, EC2_ERR_INVALID_PARAMETER);
+	} else {
+		char *want = import_urls[_i].want[0] == '/' ? strdup(import_urls[_i].want) :
+			     util_strdupf("%s/%s", dir, import_urls[_i].want);
+
+		ck_assert_msg(path != NULL, "%s: %s", import_urls[_i].url, err.message);
+		ck_assert_str_eq(path, want);
+		free(want);
+	}
+	free(path);
+	util_rm_rf(dir, NULL);
 }
 END_TEST
 
@@ -260,8 +475,12 @@ int main(void)
 
 	tcase_add_test(tc, requests_follow_the_input_shapes);
 	tcase_add_loop_test(tc, bad_requests_are_refused, 0, sizeof(refusals) / sizeof(refusals[0]));
+	tcase_add_test(tc, query_rebuilt_from_many_args);
 	tcase_add_test(tc, responses_are_ec2_xml);
 	tcase_add_test(tc, signatures_are_checked);
+	tcase_add_loop_test(tc, import_urls_resolve_inside_the_folder, 0,
+			    sizeof(import_urls) / sizeof(import_urls[0]));
+	tcase_add_loop_test(tc, sigv4_test_suite, 0, sizeof(suite) / sizeof(suite[0]));
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

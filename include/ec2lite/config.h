@@ -17,6 +17,8 @@ struct ec2_config {
 	char *region;          /* e.g. "us-east-1" */
 	char *availability_zone;
 	char *owner_id;        /* the 12-digit account id shown as OwnerId */
+	char *import_dir;      /* ImportImage's "S3": s3://BUCKET/KEY is <import_dir>/BUCKET/KEY
+				* (default <state-dir>/import) */
 	double memory_overcommit;  /* guest memory may total host memory times this */
 	int instance_limit;        /* non-terminated instances at most (InstanceLimitExceeded) */
 	int stop_timeout;          /* seconds from ACPI shutdown to forced power-off */

@@ -43,6 +43,9 @@ struct ec2_ctx {
 	char *instances_dir;  /* <state-dir>/instances/<id>: console log, seed */
 	char *kernels_dir;    /* <state-dir>/kernels/<ami>: kernel and initrd of kernel-boot AMIs */
 	bool events;          /* opened with EC2_CTX_EVENTS */
+	bool remote;          /* a client of the API asks (set by api_serve), not the person at
+			       * the keyboard: requests must not name host paths (RegisterImage's
+			       * DiskPath, ImportImage's file://), they name objects instead */
 	bool net_stale;       /* an instance stopped: its public IP and forwards are to go */
 	struct ec2_reboot_watch *reboots; /* ACPI reboots asked for by this process, not yet seen */
 	size_t nreboots;

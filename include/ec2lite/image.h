@@ -56,6 +56,15 @@ json_object *image_complete(struct ec2_ctx *ctx, const char *id, const struct im
  * it, and every file of it removed; with a NULL message the record goes too. */
 void image_fail(struct ec2_ctx *ctx, const char *id, const char *code, const char *message);
 
+/* ImportImage's disk container Url as a local path (caller frees), or NULL with err
+ * (InvalidParameterValue). s3://BUCKET/KEY is the file KEY in the folder BUCKET of import_dir
+ * (the operator's "import-dir"): BUCKET an S3 bucket name, KEY '/'-separated components none
+ * of which is empty, "." or "..", and no folder or file on the way a symbolic link, so that
+ * nothing outside import_dir can be named. file://PATH is PATH itself, and only when !remote:
+ * a client of the API never names a host path, the person at the keyboard may. */
+char *ec2_import_resolve(const char *import_dir, const char *url, bool remote,
+			 struct ec2_error *err);
+
 /* Progress of long work, for a front end to show; every member may be NULL. */
 struct ec2_progress {
 	void (*step)(void *opaque, int index, int total, const char *what);

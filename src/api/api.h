@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ec2lite/error.h"
+#include "ec2lite/util.h"
 
 #define API_VERSION "2016-11-15"
 #define API_XMLNS "http://ec2.amazonaws.com/doc/2016-11-15/"
@@ -69,6 +70,11 @@ void api_params_free(struct api_params *p);
 /* The last value of key, or NULL. */
 const char *api_params_get(const struct api_params *p, const char *key);
 
+/* Appends key=value (value NULL: empty) to the query string q, '&' first unless q is empty, each
+ * %-encoded as RFC 3986 says (only A-Z a-z 0-9 - _ . ~ as they are): the form both
+ * api_params_parse and SigV4's canonical query read. Amortised linear in what it adds. */
+void api_query_add(struct util_buf *q, const char *key, const char *value);
+
 /* The model's request for action a from the parameters (Action and Version skipped): nested by
  * the action's input shape, blobs decoded from base64. Unknown parameters are refused
  * (UnknownParameter), malformed lists too (InvalidQueryParameter: an index that is not a
@@ -109,20 +115,22 @@ struct api_key {
 	const char *id, *secret;
 };
 
-/* AWS Signature Version 4 of req, checked against keys for region and the service "ec2": the
+/* AWS Signature Version 4 of req, checked against keys for region and service ("ec2"): the
  * Authorization header's credential must name a known key, its scope today's date (per
  * X-Amz-Date), region and service, and its signature must be the one the secret gives; the
  * request's time must be within 15 minutes of now. Fails with EC2's codes:
  * MissingAuthenticationToken, IncompleteSignature, AuthFailure (unknown key, wrong scope),
  * SignatureDoesNotMatch, RequestExpired. On success *who gets the key's index. */
 int api_sigv4_check(const struct api_http_request *req, const struct api_key *keys,
-		    size_t nkeys, const char *region, time_t now, size_t *who,
+		    size_t nkeys, const char *region, const char *service, time_t now, size_t *who,
 		    struct ec2_error *err);
 
 /* The signature of req as a client computes it (for tests and the benchmark): the value of the
- * Authorization header for key, region and amz_date ("20261202T101500Z"), signing the headers
- * named in signed_headers (";"-separated, lower case, sorted). Caller frees. */
+ * Authorization header for key, region, service and amz_date ("20261202T101500Z"), signing the
+ * headers named in signed_headers (";"-separated, lower case, sorted). Caller frees; NULL when
+ * a header it names is not in req. */
 char *api_sigv4_sign(const struct api_http_request *req, const struct api_key *key,
-		     const char *region, const char *amz_date, const char *signed_headers);
+		     const char *region, const char *service, const char *amz_date,
+		     const char *signed_headers);
 
 #endif

@@ -68,6 +68,35 @@ static char *decode(const char *s, size_t len, size_t *out_len)
 	return out;
 }
 
+static void query_encode(struct util_buf *q, const char *s)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	size_t i, run;
+
+	for (i = 0; s[i]; i += run) {
+		unsigned char ch = (unsigned char)s[i];
+
+		/* Runs of characters that stay as they are go in one piece. */
+		run = strspn(s + i, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~");
+		if (run) {
+			util_buf_put(q, s + i, run);
+		} else {
+			char e[3] = { '%', digits[ch >> 4], digits[ch & 15] };
+
+			util_buf_put(q, e, 3);
+			run = 1;
+		}
+	}
+}
+
+void api_query_add(struct util_buf *q, const char *key, const char *value)
+{
+	util_buf_put(q, "&", q->len ? 1 : 0);
+	query_encode(q, key);
+	util_buf_put(q, "=", 1);
+	query_encode(q, value ? value : "");
+}
+
 int api_params_parse(struct api_params *p, const char *text, size_t len, struct ec2_error *err)
 {
 	size_t start = 0;

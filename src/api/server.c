@@ -96,39 +96,13 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 }
 
 /* The query string back from libmicrohttpd's decoded arguments (it keeps no raw copy): a form
- * the Query parser and SigV4's canonical query both read the same way. */
+ * the Query parser and SigV4's canonical query both read the same way. Appended to one buffer,
+ * so the whole rebuild is linear in the query's length. */
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				   const char *value)
 {
-	char **q = cls, *more;
-	static const char digits[] = "0123456789ABCDEF";
-	const char *parts[2] = { key, value ? value : "" };
-	size_t i, k;
-
 	(void)kind;
-	more = util_strdupf("%s%s", *q, **q ? "&" : "");
-	for (k = 0; k < 2; k++) {
-		for (i = 0; parts[k][i]; i++) {
-			unsigned char ch = (unsigned char)parts[k][i];
-			char *next;
-
-			if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			    (ch >= '0' && ch <= '9') || strchr("-_.~", ch))
-				next = util_strdupf("%s%c", more, ch);
-			else
-				next = util_strdupf("%s%%%c%c", more, digits[ch >> 4], digits[ch & 15]);
-			free(more);
-			more = next;
-		}
-		if (k == 0) {
-			char *next = util_strdupf("%s=", more);
-
-			free(more);
-			more = next;
-		}
-	}
-	free(*q);
-	*q = more;
+	api_query_add(cls, key, value);
 	return MHD_YES;
 }
 
@@ -176,15 +150,16 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	struct api_http_request hr;
 	const struct api_action *action;
 	const char *name, *version, *ctype;
-	char rid[37], *query = strdup(""), *xml;
+	struct util_buf q = { 0 };
+	const char *query;
+	char rid[37], *xml;
 	json_object *req = NULL, *resp = NULL;
 	enum MHD_Result rc;
 	ec2_action_fn fn;
 	size_t len;
 
 	request_id(rid);
-	if (!query)
-		abort();
+	util_buf_put(&q, "", 0);
 	if (r->too_large) {
 		rc = error(c, "RequestEntityTooLarge", "The request is larger than the 256 KiB the "
 			   "service takes", rid);
@@ -195,11 +170,12 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 		goto out;
 	}
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &headers);
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &query);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
+	query = q.s;
 	hr = (struct api_http_request){ method, url, query, headers.h, headers.n, r->body, r->len };
 	if (!s->opts->no_auth &&
-	    api_sigv4_check(&hr, s->opts->keys, s->opts->nkeys, s->ctx->cfg->region, time(NULL),
-			    NULL, &err) < 0) {
+	    api_sigv4_check(&hr, s->opts->keys, s->opts->nkeys, s->ctx->cfg->region, "ec2",
+			    time(NULL), NULL, &err) < 0) {
 		rc = error(c, err.code, err.message, rid);
 		goto out;
 	}
@@ -257,7 +233,7 @@ out:
 	json_object_put(resp);
 	api_params_free(&params);
 	free(headers.h);
-	free(query);
+	free(q.s);
 	return rc;
 }
 
@@ -270,15 +246,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)version;
 	if (!r) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
+		/* A body announced too large is answered before it is read: libmicrohttpd then
+		 * discards the rest and closes the connection once the answer is out. */
+		if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY) {
+			r->too_large = true;
+			return handle(s, c, method, url, r);
+		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		if (r->len + *upload_size > API_MAX_BODY) {
-			r->too_large = true;
+			/* A chunked body, whose length was not known: libmicrohttpd takes no answer
+			 * while it reads a body, so the connection is closed here rather than read to
+			 * its end. */
+			return MHD_NO;
 		} else {
 			r->body = realloc(r->body, r->len + *upload_size + 1);
 			if (!r->body)
@@ -366,12 +353,21 @@ int api_serve(struct ec2_ctx *ctx, const struct api_server_opts *opts, struct ec
 
 	if (parse_listen(opts->listen, &sa, err) < 0)
 		return -1;
+	/* Unsigned requests drive the host as the server's user (root): only from this host. */
+	if (opts->no_auth && (ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "--no-auth takes a loopback listen "
+			      "address (127.0.0.0/8), not '%s': anyone who reaches it could use the "
+			      "API unsigned", opts->listen);
+		return -1;
+	}
 	if (!opts->no_auth && opts->nkeys == 0) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "no access keys are configured: add "
 			      "\"access-keys\" to %s/config.json or set EC2_LITE_ACCESS_KEYS=ID:SECRET "
 			      "(or serve --no-auth to take unsigned requests)", ctx->cfg->state_dir);
 		return -1;
 	}
+	/* From here on requests come from clients, who name no host path (ec2_ctx.remote). */
+	ctx->remote = true;
 	pthread_mutex_init(&s.lock, NULL);
 	/* The signals that stop the server are taken by sigwait below, in every thread. */
 	sigemptyset(&set);

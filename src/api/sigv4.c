@@ -1,13 +1,14 @@
 /* AWS Signature Version 4, as the server checks it and as a client computes it: see api.h.
  *
  *   canonical request = METHOD \n PATH \n QUERY \n HEADERS \n SIGNED-HEADERS \n hex(sha256(body))
- *   string to sign    = "AWS4-HMAC-SHA256" \n AMZ-DATE \n DATE/REGION/ec2/aws4_request \n
+ *   string to sign    = "AWS4-HMAC-SHA256" \n AMZ-DATE \n DATE/REGION/SERVICE/aws4_request \n
  *                       hex(sha256(canonical request))
- *   signing key       = HMAC(HMAC(HMAC(HMAC("AWS4" secret, DATE), REGION), "ec2"), "aws4_request")
+ *   signing key       = HMAC(HMAC(HMAC(HMAC("AWS4" secret, DATE), REGION), SERVICE), "aws4_request")
  *   signature         = hex(HMAC(signing key, string to sign))
  * The query is canonical when sorted by key and each part is %-encoded as RFC 3986 says (only
  * A-Z a-z 0-9 - _ . ~ left as they are); headers when their names are lower case, their values
- * trimmed with inner runs of spaces made one. OpenSSL does the hashing. */
+ * trimmed with inner runs of spaces made one. SERVICE is the endpoint's ("ec2"; AWS's test suite
+ * uses "service"). OpenSSL does the hashing. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,6 @@
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define SKEW_SECONDS (15 * 60) /* RequestExpired beyond this, as AWS */
-#define SERVICE "ec2"
-
 
 static void hex(const unsigned char *d, size_t n, char *out)
 {
@@ -236,16 +235,16 @@ static char *canonical_request_hash(const struct api_http_request *req, const ch
 
 /* The hex signature for secret over the canonical request's hash. */
 static void signature(const char *secret, const char *date8, const char *region,
-		      const char *amz_date, const char *cr_hash, char out[65])
+		      const char *service, const char *amz_date, const char *cr_hash, char out[65])
 {
 	unsigned char k[32], k2[32];
 	char *key = util_strdupf("AWS4%s", secret);
-	char *sts = util_strdupf(ALGORITHM "\n%s\n%s/%s/" SERVICE "/aws4_request\n%s", amz_date,
-				 date8, region, cr_hash);
+	char *sts = util_strdupf(ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, date8,
+				 region, service, cr_hash);
 
 	hmac(key, strlen(key), date8, strlen(date8), k);
 	hmac(k, 32, region, strlen(region), k2);
-	hmac(k2, 32, SERVICE, strlen(SERVICE), k);
+	hmac(k2, 32, service, strlen(service), k);
 	hmac(k, 32, "aws4_request", 12, k2);
 	hmac(k2, 32, sts, strlen(sts), k);
 	hex(k, 32, out);
@@ -255,7 +254,8 @@ static void signature(const char *secret, const char *date8, const char *region,
 }
 
 char *api_sigv4_sign(const struct api_http_request *req, const struct api_key *key,
-		     const char *region, const char *amz_date, const char *signed_headers)
+		     const char *region, const char *service, const char *amz_date,
+		     const char *signed_headers)
 {
 	char date8[9], sig[65], *h = canonical_request_hash(req, signed_headers);
 	char *out;
@@ -263,11 +263,11 @@ char *api_sigv4_sign(const struct api_http_request *req, const struct api_key *k
 	if (!h)
 		return NULL;
 	snprintf(date8, sizeof(date8), "%.8s", amz_date);
-	signature(key->secret, date8, region, amz_date, h, sig);
+	signature(key->secret, date8, region, service, amz_date, h, sig);
 	free(h);
-	out = util_strdupf(ALGORITHM " Credential=%s/%s/%s/" SERVICE "/aws4_request, "
-			   "SignedHeaders=%s, Signature=%s", key->id, date8, region, signed_headers,
-			   sig);
+	out = util_strdupf(ALGORITHM " Credential=%s/%s/%s/%s/aws4_request, "
+			   "SignedHeaders=%s, Signature=%s", key->id, date8, region, service,
+			   signed_headers, sig);
 	return out;
 }
 
@@ -281,6 +281,23 @@ static time_t amz_time(const char *s)
 	if (!s || strlen(s) != 16 || !(end = strptime(s, "%Y%m%dT%H%M%SZ", &tm)) || *end)
 		return (time_t)-1;
 	return timegm(&tm);
+}
+
+/* Whether the ';'-separated list names holds exactly name (not merely a name containing it). */
+static bool list_has(const char *names, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (*names) {
+		size_t len = strcspn(names, ";");
+
+		if (len == n && strncmp(names, name, n) == 0)
+			return true;
+		names += len;
+		if (*names == ';')
+			names++;
+	}
+	return false;
 }
 
 /* The value of "Name=" in the Authorization header's list, copied into out. */
@@ -305,7 +322,7 @@ static bool auth_field(const char *auth, const char *name, char *out, size_t siz
 }
 
 int api_sigv4_check(const struct api_http_request *req, const struct api_key *keys,
-		    size_t nkeys, const char *region, time_t now, size_t *who,
+		    size_t nkeys, const char *region, const char *service, time_t now, size_t *who,
 		    struct ec2_error *err)
 {
 	char *auth = header_value(req, "authorization", 13), *date = NULL, *h = NULL;
@@ -341,7 +358,7 @@ int api_sigv4_check(const struct api_http_request *req, const struct api_key *ke
 			      "a valid 'X-Amz-Date' header (YYYYMMDDTHHMMSSZ)");
 		goto out;
 	}
-	if (!strstr(signed_headers, "host")) {
+	if (!list_has(signed_headers, "host")) {
 		ec2_error_set(err, "IncompleteSignature", "The Host header must be signed");
 		goto out;
 	}
@@ -363,10 +380,10 @@ int api_sigv4_check(const struct api_http_request *req, const struct api_key *ke
 			      "credentials");
 		goto out;
 	}
-	if (strncmp(d8, date, 8) != 0 || strcmp(svc, SERVICE) != 0 || strcmp(reg, region) != 0) {
+	if (strncmp(d8, date, 8) != 0 || strcmp(svc, service) != 0 || strcmp(reg, region) != 0) {
 		ec2_error_set(err, "AuthFailure", "Credential should be scoped to a valid region, "
-			      "this date and the service ec2 (%s/%.8s/" SERVICE "), not '%s/%s/%s'",
-			      region, date, reg, d8, svc);
+			      "this date and the service %s (%s/%.8s/%s), not '%s/%s/%s'", service,
+			      region, date, service, reg, d8, svc);
 		goto out;
 	}
 	h = canonical_request_hash(req, signed_headers);
@@ -374,7 +391,7 @@ int api_sigv4_check(const struct api_http_request *req, const struct api_key *ke
 		ec2_error_set(err, "IncompleteSignature", "A signed header is missing from the request");
 		goto out;
 	}
-	signature(keys[i].secret, d8, reg, date, h, want);
+	signature(keys[i].secret, d8, reg, service, date, h, want);
 	if (strlen(sig) != 64 || CRYPTO_memcmp(sig, want, 64) != 0) {
 		ec2_error_set(err, "SignatureDoesNotMatch", "The request signature we calculated does "
 			      "not match the signature you provided. Check your AWS Secret Access Key "

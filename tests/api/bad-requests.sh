@@ -1,7 +1,7 @@
 #!/bin/sh
 # Bad requests to `ec2-lite serve` (on libvirt's test driver, no VM): tests/api/bad_requests.py signs
 # them with botocore and checks EC2's error codes and HTTP statuses; afterwards nothing has
-# changed (no instance, no group but the default, no key pair).
+# changed (no instance, no group but the default, no key pair, no image, no import task).
 # Usage: bad-requests.sh PATH-TO-ec2-lite
 set -u
 bin=${1:?usage: bad-requests.sh PATH-TO-ec2-lite}
@@ -14,11 +14,39 @@ start_server AKIDEC2LITETEST ec2-lite-test-secret
 trap 'stop_server; rm -rf "$state"' EXIT
 /usr/bin/python3 "$here/bad_requests.py" "http://127.0.0.1:$port/" "$key_id" "$secret"
 rc=$?
-left="$(aws describe-instances | jq '.Reservations | length') $(aws describe-security-groups | jq '.SecurityGroups | length') $(aws describe-key-pairs | jq '.KeyPairs | length')"
-if [ "$left" = "0 1 0" ]; then
-	echo "ok   nothing changed: no instance, only the default group, no key pair"
+# --no-auth only on loopback: elsewhere anyone who reaches the port would drive the host. The
+# address is TEST-NET-1 (on no interface): the refusal must come before any attempt to listen.
+out=$(timeout 10 "$bin" serve --no-auth --listen "192.0.2.1:$port" 2>&1)
+got=$?
+if [ "$got" = 254 ] && printf '%s\n' "$out" | grep -q -- "--no-auth.*loopback"; then
+	echo "ok   serve --no-auth refuses a listen address that is not loopback"
 else
-	echo "FAIL something changed: instances, groups, key pairs = $left"
+	echo "FAIL serve --no-auth on 192.0.2.1: exit $got, output: $out"
+	rc=1
+fi
+left="$(aws describe-instances | jq '.Reservations | length') $(aws describe-security-groups | jq '.SecurityGroups | length') $(aws describe-key-pairs | jq '.KeyPairs | length') $(aws describe-images --owners self | jq '.Images | length') $(aws describe-import-image-tasks | jq '.ImportImageTasks | length')"
+if [ "$left" = "0 1 0 0 0" ]; then
+	echo "ok   nothing changed: no instance, only the default group, no key pair, no image, no import"
+else
+	echo "FAIL something changed: instances, groups, key pairs, images, imports = $left"
+	rc=1
+fi
+# The files ec2-lite writes are not world-readable (QEMU reaches disks, kernels and seeds
+# through libvirt, which hands them to its user when a guest starts): an image with a kernel and
+# an initrd, and an instance with user data, through the CLI on the test driver.
+head -c 1048576 /dev/zero > "$state/disk.raw"
+echo kernel > "$state/vmlinuz"
+echo initrd > "$state/initrd"
+ami=$("$bin" register-image --name modes --disk "$state/disk.raw" --kernel "$state/vmlinuz" \
+	--ramdisk "$state/initrd" | jq -r .ImageId)
+EC2_LITE_MEMORY_OVERCOMMIT=100 "$bin" run-instances --image-id "$ami" --count 1 --user-data secret > /dev/null
+modes=$(cd "$state" && stat -c '%a %n' state.json state.lock pool/ami-*.raw kernels/ami-*/vmlinuz \
+	kernels/ami-*/initrd.img instances/i-*/seed.iso instances/i-*/user-data | sed 's/\(ami\|i\)-[0-9a-f]*/\1/g' | tr '\n' ' ')
+want="600 state.json 600 state.lock 400 pool/ami.raw 600 kernels/ami/vmlinuz 600 kernels/ami/initrd.img 600 instances/i/seed.iso 600 instances/i/user-data "
+if [ "$modes" = "$want" ]; then
+	echo "ok   files ec2-lite writes are not world-readable: $modes"
+else
+	echo "FAIL file modes: $modes, not $want"
 	rc=1
 fi
 exit $rc

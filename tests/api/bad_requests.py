@@ -5,7 +5,9 @@ Prints one line per case and exits 1 when one failed.
 Usage: bad_requests.py ENDPOINT ACCESS-KEY SECRET
 """
 import datetime
+import socket
 import sys
+import urllib.parse
 import urllib.error
 import urllib.request
 from unittest import mock
@@ -46,9 +48,10 @@ def send(body, creds=(key_id, secret), when=None, region="us-east-1", method="PO
         return e.code, (doc.findtext("Errors/Error/Code"), doc.findtext("Errors/Error/Message"))
 
 
-def expect(name, got, status, code):
+def expect(name, got, status, code, message=""):
+    """got must be the error code with HTTP status, its message holding message."""
     global failed
-    ok = got[0] == status and isinstance(got[1], tuple) and got[1][0] == code
+    ok = got[0] == status and isinstance(got[1], tuple) and got[1][0] == code and message in got[1][1]
     print(("ok   " if ok else "FAIL ") + "%s: %s %s" % (name, got[0], got[1]), flush=True)
     failed += 0 if ok else 1
 
@@ -76,6 +79,78 @@ expect("user-data not base64", send("Action=RunInstances" + V + "&ImageId=ami-12
                                     "&MaxCount=1&UserData=***"), 400, "InvalidParameterValue")
 expect("oversize body", send("Action=DescribeInstances" + V + "&Filter.1.Name=x&Filter.1.Value.1="
                              + "a" * 300000), 413, "RequestEntityTooLarge")
+
+
+def oversize_raw(chunked):
+    """Sends a 10 MiB body (with its Content-Length, or chunked) as fast as the server takes it.
+    The server must answer RequestEntityTooLarge or close the connection once 256 KiB are passed,
+    not read (or buffer) the rest: returns (bytes of the body it took, first line of the answer)."""
+    host, port = urllib.parse.urlsplit(endpoint).netloc.split(":")
+    total = 10 * 1024 * 1024
+    s = socket.create_connection((host, int(port)), timeout=20)
+    head = "POST / HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/x-www-form-urlencoded\r\n" % (host, port)
+    head += "Transfer-Encoding: chunked\r\n\r\n" if chunked else "Content-Length: %d\r\n\r\n" % total
+    s.sendall(head.encode())
+    sent, piece = 0, b"a" * 65536
+    s.settimeout(0.5)
+    answer = b""
+    try:
+        while sent < total:
+            try:
+                r = s.recv(4096)
+                if not r:
+                    break
+                answer += r
+                break
+            except socket.timeout:
+                pass
+            s.settimeout(20)
+            s.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            sent += len(piece)
+            s.settimeout(0.01)
+        if sent >= total:
+            s.settimeout(20)
+            s.sendall(b"0\r\n\r\n" if chunked else b"")
+            answer += s.recv(4096)
+    except OSError:
+        pass
+    s.close()
+    return sent, answer.split(b"\r\n")[0].decode(errors="replace")
+
+
+def expect_cut(name, got, answer):
+    global failed
+    sent, line = got
+    ok = sent < 2 * 1024 * 1024 and (answer is None or line.startswith(answer))
+    print(("ok   " if ok else "FAIL ") + "%s: the server took %d bytes of 10 MiB, answered '%s'"
+          % (name, sent, line), flush=True)
+    failed += 0 if ok else 1
+
+
+expect_cut("10 MiB body with its Content-Length: answered at once", oversize_raw(False),
+           "HTTP/1.1 413")
+# A chunked body has no length to answer from before it is read; past the limit the server
+# closes the connection (libmicrohttpd cannot answer while it reads a body).
+expect_cut("10 MiB chunked body: cut off", oversize_raw(True), None)
+# A client never names a host path: ec2-lite's own RegisterImage members are unknown to it, and
+# ImportImage reads only objects of the import folder (s3://BUCKET/KEY), never file://.
+expect("RegisterImage with a host path", send("Action=RegisterImage" + V + "&Name=shadow&DiskPath=/etc/shadow"),
+       400, "UnknownParameter")
+expect("RegisterImage with a kernel path", send("Action=RegisterImage" + V + "&Name=xyz&KernelPath=/etc/shadow"),
+       400, "UnknownParameter")
+expect("RegisterImage without a disk", send("Action=RegisterImage" + V + "&Name=xyz"), 400,
+       "InvalidParameterValue")
+DC = "&DiskContainer.1.Format=RAW&DiskContainer.1.Url="
+expect("ImportImage from file://", send("Action=ImportImage" + V + DC + "file:///etc/shadow"), 400,
+       "InvalidParameterValue", "use s3://BUCKET/KEY")
+expect("ImportImage from s3:// with ..", send("Action=ImportImage" + V + DC + "s3://bucket/../../etc/shadow"),
+       400, "InvalidParameterValue", "not an S3 object")
+expect("ImportImage from s3:// with an absolute key", send("Action=ImportImage" + V + DC + "s3://bucket//etc/shadow"),
+       400, "InvalidParameterValue", "not an S3 object")
+expect("ImportImage from a bucket named ..", send("Action=ImportImage" + V + DC + "s3://../etc/shadow"),
+       400, "InvalidParameterValue", "not an S3 object")
+expect("ImportImage of an object not in the import folder", send("Action=ImportImage" + V + DC + "s3://bucket/disk.raw"),
+       400, "InvalidParameterValue", "does not exist in the import folder")
 expect("bad signature", send("Action=DescribeInstances" + V, creds=(key_id, "wrong")), 403,
        "SignatureDoesNotMatch")
 expect("unknown access key", send("Action=DescribeInstances" + V, creds=("AKIDNOBODY", secret)), 401,

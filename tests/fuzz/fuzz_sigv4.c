@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h[1] = (struct api_header){ "X-Amz-Date", part[1] };
 	h[2] = (struct api_header){ "Host", part[2] };
 	r = (struct api_http_request){ "POST", "/", part[3], h, 3, part[4], strlen(part[4]) };
-	if (api_sigv4_check(&r, keys, 1, "us-east-1", 1764670500, NULL, &err) == 0)
+	if (api_sigv4_check(&r, keys, 1, "us-east-1", "ec2", 1764670500, NULL, &err) == 0)
 		abort(); /* accepted a signature without the secret */
 	free(copy);
 	return 0;
