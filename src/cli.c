@@ -45,6 +45,14 @@ static const char *kind_hint(enum opt_kind k)
 	return "";
 }
 
+/* Every EC2 command (a table row with an action) takes DryRun, as the aws CLI's do: the model
+ * honours it (ec2_dry_run), so it is one option here rather than a row in each table. */
+static const struct cli_opt dry_run_opt = {
+	"dry-run", "DryRun", OPT_BOOL, false,
+	"check the request (parameters, existence, state, capacity) without doing it: answers "
+	"DryRunOperation, or the error it would have had; --no-dry-run does it"
+};
+
 void cli_usage(FILE *out, const struct command *cmd)
 {
 	const struct cli_opt *o;
@@ -61,6 +69,9 @@ void cli_usage(FILE *out, const struct command *cmd)
 	for (o = cmd->opts; o && o->flag; o++)
 		fprintf(out, "  --%s%s%s\n      %s\n", o->flag, kind_hint(o->kind),
 			o->required ? " (required)" : "", o->help);
+	if (cmd->action)
+		fprintf(out, "%s  --%s\n      %s\n", cmd->opts && cmd->opts->flag ? "" : "\noptions:\n",
+			dry_run_opt.flag, dry_run_opt.help);
 }
 
 void cli_usage_all(FILE *out)
@@ -83,6 +94,8 @@ static const struct cli_opt *find_opt(const struct command *cmd, const char *fla
 	for (o = cmd->opts; o && o->flag; o++)
 		if (strcmp(o->flag, flag) == 0)
 			return o;
+	if (cmd->action && strcmp(flag, dry_run_opt.flag) == 0)
+		return &dry_run_opt;
 	return NULL;
 }
 

@@ -217,39 +217,87 @@ void ec2_doms_free(struct ec2_dom *v, size_t n)
 	free(v);
 }
 
+bool ec2_dry_run(json_object *req, struct ec2_error *err)
+{
+	bool dry = false;
+
+	if (req_bool(req, "DryRun", &dry, err) < 0)
+		return true;
+	if (dry)
+		ec2_error_set(err, EC2_ERR_DRY_RUN, EC2_DRY_RUN_MESSAGE);
+	return dry;
+}
+
+/* A read-only action changes nothing, so its dry run is the action itself, its answer replaced
+ * by DryRunOperation: every check it makes is made (malformed ids, unknown ones, bad filters). */
+static json_object *read_only(ec2_action_fn fn, struct ec2_ctx *ctx, json_object *req,
+			      struct ec2_error *err)
+{
+	json_object *resp;
+	bool dry = false;
+
+	if (req_bool(req, "DryRun", &dry, err) < 0)
+		return NULL;
+	resp = fn(ctx, req, err);
+	if (resp && dry) {
+		json_object_put(resp);
+		ec2_dry_run(req, err);
+		return NULL;
+	}
+	return resp;
+}
+
+#define READ_ONLY(fn)                                                                      \
+	static json_object *read_only_##fn(struct ec2_ctx *ctx, json_object *req,          \
+					   struct ec2_error *err)                          \
+	{                                                                                  \
+		return read_only(fn, ctx, req, err);                                       \
+	}
+READ_ONLY(ec2_describe_instances)
+READ_ONLY(ec2_describe_instance_attribute)
+READ_ONLY(ec2_get_console_output)
+READ_ONLY(ec2_describe_instance_status)
+READ_ONLY(ec2_describe_instance_types)
+READ_ONLY(ec2_describe_images)
+READ_ONLY(ec2_describe_import_image_tasks)
+READ_ONLY(ec2_describe_security_groups)
+READ_ONLY(ec2_describe_key_pairs)
+READ_ONLY(ec2_describe_tags)
+
+/* Mutating actions honour DryRun themselves, at their own dry-run point (ec2_dry_run). */
 static const struct {
 	const char *action;
 	ec2_action_fn fn;
 } actions[] = {
 	{ "RunInstances", ec2_run_instances },
-	{ "DescribeInstances", ec2_describe_instances },
+	{ "DescribeInstances", read_only_ec2_describe_instances },
 	{ "StartInstances", ec2_start_instances },
 	{ "StopInstances", ec2_stop_instances },
 	{ "RebootInstances", ec2_reboot_instances },
 	{ "TerminateInstances", ec2_terminate_instances },
-	{ "DescribeInstanceAttribute", ec2_describe_instance_attribute },
-	{ "GetConsoleOutput", ec2_get_console_output },
-	{ "DescribeInstanceStatus", ec2_describe_instance_status },
-	{ "DescribeInstanceTypes", ec2_describe_instance_types },
+	{ "DescribeInstanceAttribute", read_only_ec2_describe_instance_attribute },
+	{ "GetConsoleOutput", read_only_ec2_get_console_output },
+	{ "DescribeInstanceStatus", read_only_ec2_describe_instance_status },
+	{ "DescribeInstanceTypes", read_only_ec2_describe_instance_types },
 	{ "RegisterImage", ec2_register_image },
-	{ "DescribeImages", ec2_describe_images },
+	{ "DescribeImages", read_only_ec2_describe_images },
 	{ "DeregisterImage", ec2_deregister_image },
 	{ "CreateImage", ec2_create_image },
 	{ "CopyImage", ec2_copy_image },
 	{ "ImportImage", ec2_import_image },
-	{ "DescribeImportImageTasks", ec2_describe_import_image_tasks },
+	{ "DescribeImportImageTasks", read_only_ec2_describe_import_image_tasks },
 	{ "CreateSecurityGroup", ec2_create_security_group },
-	{ "DescribeSecurityGroups", ec2_describe_security_groups },
+	{ "DescribeSecurityGroups", read_only_ec2_describe_security_groups },
 	{ "AuthorizeSecurityGroupIngress", ec2_authorize_security_group_ingress },
 	{ "RevokeSecurityGroupIngress", ec2_revoke_security_group_ingress },
 	{ "DeleteSecurityGroup", ec2_delete_security_group },
 	{ "CreateKeyPair", ec2_create_key_pair },
 	{ "ImportKeyPair", ec2_import_key_pair },
-	{ "DescribeKeyPairs", ec2_describe_key_pairs },
+	{ "DescribeKeyPairs", read_only_ec2_describe_key_pairs },
 	{ "DeleteKeyPair", ec2_delete_key_pair },
 	{ "CreateTags", ec2_create_tags },
 	{ "DeleteTags", ec2_delete_tags },
-	{ "DescribeTags", ec2_describe_tags },
+	{ "DescribeTags", read_only_ec2_describe_tags },
 };
 
 ec2_action_fn ec2_action(const char *action)

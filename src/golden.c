@@ -108,7 +108,7 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 {
 	const char *id = req_string(req, "InstanceId"), *name = req_string(req, "Name");
 	const char *desc = req_string(req, "Description"), *mode;
-	struct image_source src = { .name = name, .description = desc };
+	struct image_source src = { .name = name, .description = desc, .request = req };
 	struct ec2_meta m;
 	enum ec2_state state;
 	virDomainPtr dom = NULL;
@@ -722,7 +722,7 @@ json_object *ec2_copy_image(struct ec2_ctx *ctx, json_object *req, struct ec2_er
 	const char *from = req_string(req, "SourceImageId"), *region = req_string(req, "SourceRegion");
 	json_object *img;
 	struct image_source src = { .name = req_string(req, "Name"),
-				    .description = req_string(req, "Description") };
+				    .description = req_string(req, "Description"), .request = req };
 	json_object *resp;
 
 	if (!from) {

@@ -182,6 +182,8 @@ static int add_pending(json_object *root, void *opaque, struct ec2_error *err)
 			      r->src->name, id);
 		return -1;
 	}
+	if (ec2_dry_run(r->src->request, err))
+		return -1; /* nothing written: store_update keeps the store as it was */
 	json_object_object_add(images, req_string(r->image, "ImageId"), json_object_get(r->image));
 	return 0;
 }
@@ -349,6 +351,8 @@ json_object *image_complete(struct ec2_ctx *ctx, const char *id, const struct im
 			      src->initrd);
 		goto out;
 	}
+	if (ec2_dry_run(src->request, err))
+		goto out;
 	pool = ec2_pool(ctx, err);
 	if (!pool)
 		goto out;
@@ -529,6 +533,12 @@ json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
 	char id[EC2_ID_MAX];
 	json_object *resp;
 
+	if (ec2_dry_run(src->request, NULL)) {
+		/* Each half checks and stops at its dry-run point: nothing to undo. */
+		if (image_reserve(ctx, src, 0, NULL, id, err) < 0 && ec2_error_is(err, EC2_ERR_DRY_RUN))
+			image_complete(ctx, id, src, err);
+		return NULL;
+	}
 	if (image_reserve(ctx, src, 0, NULL, id, err) < 0) {
 		if (src->move)
 			unlink(src->disk);
@@ -549,6 +559,7 @@ json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec
 		.kernel = req_string(req, "KernelPath"),
 		.initrd = req_string(req, "RamdiskPath"),
 		.cmdline = req_string(req, "KernelArgs"),
+		.request = req,
 	};
 	const char *entry = req_string(req, "KernelEntry");
 	static const char *const paths[] = { "DiskPath", "KernelPath", "RamdiskPath" };
@@ -728,6 +739,15 @@ json_object *ec2_deregister_image(struct ec2_ctx *ctx, json_object *req, struct 
 	if (!ec2_id_valid("ami", id)) {
 		ec2_error_set(err, EC2_ERR_AMI_MALFORMED, "Invalid id: \"%s\" (expecting \"ami-...\")",
 			      id);
+		return NULL;
+	}
+	if (ec2_dry_run(req, NULL)) {
+		/* The check mark_deregistered makes, without the change. */
+		json_object *img = ec2_image_get(ctx, id, err);
+
+		if (img)
+			ec2_dry_run(req, err);
+		json_object_put(img);
 		return NULL;
 	}
 	if (store_update(ctx->store, mark_deregistered, (void *)id, err) < 0)

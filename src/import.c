@@ -233,6 +233,7 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	src.description = description ? description : distro;
 	src.disk = path;
 	src.extra = extra;
+	src.request = req;
 	img = image_add(ctx, &src, err);
 	json_object_put(extra);
 	if (!img)

@@ -1309,16 +1309,20 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 		json_object_array_add(lp.public_keys, json_object_new_string(line));
 		free(line);
 	}
-	lp.pool = ec2_pool(ctx, err);
-	if (!lp.pool)
-		goto out;
 
-	lock = store_lock(ctx->store, "launch", err);
-	if (lock < 0)
+	/* A dry run changes nothing, so it has nothing to serialise: it takes no lock (nor makes
+	 * its file). */
+	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "launch", err)) < 0)
 		goto out;
 	resp = scan_for_launch(ctx, lp.client_token, &live);
-	if (resp)
+	if (resp) {
+		/* A retry answers with the first launch; as a dry run, it would have succeeded. */
+		if (ec2_dry_run(req, err)) {
+			json_object_put(resp);
+			resp = NULL;
+		}
 		goto out;
+	}
 	if (live + min > ctx->cfg->instance_limit) {
 		ec2_error_set(err, EC2_ERR_INSTANCE_LIMIT,
 			      "You have requested more instances (%lld) than your current instance "
@@ -1330,6 +1334,11 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 		max = ctx->cfg->instance_limit - live;
 	count = (long)max;
 	if (fits(ctx, lp.type, (long)min, &count, err) < 0)
+		goto out;
+	if (ec2_dry_run(req, err))
+		goto out;
+	lp.pool = ec2_pool(ctx, err);
+	if (!lp.pool)
 		goto out;
 	if (ec2_id_new("r", rid, err) < 0)
 		goto out;
@@ -1425,9 +1434,8 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	bool started = false;
 	json_object *started_ids = json_object_new_array(); /* [id, time, id, time...] */
 
-	lock = store_lock(ctx->store, "launch", err);
-	if (lock < 0)
-		return NULL;
+	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "launch", err)) < 0)
+		goto out;
 	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -1462,6 +1470,8 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 			goto out;
 		}
 	}
+	if (ec2_dry_run(req, err))
+		goto out;
 	list = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		enum ec2_state prev = v[i].state;
@@ -1535,6 +1545,8 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 			goto out;
 		}
 	}
+	if (ec2_dry_run(req, err))
+		goto out;
 	list = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		struct inst *in = &v[i];
@@ -1598,6 +1610,8 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 			goto out;
 		}
 	}
+	if (ec2_dry_run(req, err))
+		goto out;
 	for (i = 0; i < n; i++) {
 		struct ec2_reboot_watch *w;
 
@@ -1650,6 +1664,10 @@ json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
 
 	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
 		return NULL;
+	if (ec2_dry_run(req, err)) {
+		insts_free(v, n);
+		return NULL;
+	}
 	list = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		enum ec2_state prev = v[i].state;

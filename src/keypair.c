@@ -224,6 +224,8 @@ static int kp_add(json_object *root, void *opaque, struct ec2_error *err)
 		ec2_error_set(err, "InvalidKeyPair.Duplicate", "The keypair '%s' already exists.", name);
 		return -1;
 	}
+	if (ec2_dry_run(op->req, err))
+		return -1; /* nothing written: store_update keeps the store as it was */
 	json_object_object_add(keys, name, json_object_get(op->record));
 	return 0;
 }
@@ -474,7 +476,8 @@ static int kp_delete(json_object *root, void *opaque, struct ec2_error *err)
 	const char *name = req_string(op->req, "KeyName");
 	json_object *k;
 
-	(void)err;
+	if (ec2_dry_run(op->req, err))
+		return -1; /* EC2 deletes an unknown key pair "successfully": nothing else to check */
 	op->resp = json_object_new_object();
 	json_add_bool(op->resp, "Return", true);
 	if (name && json_object_object_get_ex(store_section(root, "key_pairs"), name, &k)) {

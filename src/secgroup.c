@@ -198,6 +198,8 @@ static int sg_create(json_object *root, void *opaque, struct ec2_error *err)
 			      req_str0(root, "DefaultVpcId"));
 		return -1;
 	}
+	if (ec2_dry_run(op->req, err))
+		return -1; /* nothing written: store_update keeps the store as it was */
 	ec2_id_new("sg", id, NULL);
 	g = json_object_new_object();
 	json_add_str(g, "GroupId", id);
@@ -397,6 +399,10 @@ static int sg_authorize(json_object *root, void *opaque, struct ec2_error *err)
 				json_object_put(add);
 				return -1;
 			}
+	if (ec2_dry_run(op->req, err)) {
+		json_object_put(add);
+		return -1;
+	}
 	out = json_object_new_array();
 	for (i = 0; i < json_object_array_length(add); i++) {
 		json_object *r = json_object_array_get_idx(add, i), *shown;
@@ -456,6 +462,10 @@ static int sg_revoke(json_object *root, void *opaque, struct ec2_error *err)
 			json_object_put(gone);
 			return -1;
 		}
+	}
+	if (ec2_dry_run(op->req, err)) {
+		json_object_put(gone);
+		return -1;
 	}
 	kept = json_object_new_array();
 	for (j = 0; j < json_object_array_length(rules); j++) {
@@ -597,6 +607,8 @@ static int sg_delete(json_object *root, void *opaque, struct ec2_error *err)
 			      who);
 		return -1;
 	}
+	if (ec2_dry_run(op->req, err))
+		return -1;
 	json_object_object_del(store_section(root, "security_groups"), gid);
 	op->resp = json_object_new_object();
 	json_add_bool(op->resp, "Return", true);

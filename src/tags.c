@@ -141,6 +141,7 @@ struct change {
 	json_object *ids;  /* the store's resources (AMIs, groups) */
 	json_object *tags;
 	bool create;
+	json_object *req;  /* for its DryRun */
 };
 
 static int change_stored(json_object *root, void *opaque, struct ec2_error *err)
@@ -168,7 +169,8 @@ static int change_stored(json_object *root, void *opaque, struct ec2_error *err)
 		if (apply(list, c->tags, c->create, err) < 0)
 			return -1;
 	}
-	return 0;
+	/* A dry run: every tag applied (and its limit checked), nothing written. */
+	return ec2_dry_run(c->req, err) ? -1 : 0;
 }
 
 /* The live instance domain id of this state folder, or NULL. */
@@ -187,7 +189,7 @@ static json_object *change_tags(struct ec2_ctx *ctx, json_object *req, bool crea
 {
 	json_object *ids = req_list(req, "Resources"), *tags = req_list(req, "Tags");
 	json_object *in_store = json_object_new_array(), *resp = NULL, *root = NULL;
-	struct change c = { in_store, tags, create };
+	struct change c = { in_store, tags, create, req };
 	struct ec2_dom *doms = NULL;
 	size_t n = 0, i;
 
@@ -241,6 +243,8 @@ static json_object *change_tags(struct ec2_ctx *ctx, json_object *req, bool crea
 			json_object_array_del_idx(d->meta.tags, 0, json_object_array_length(d->meta.tags));
 		else if (apply(d->meta.tags, tags, create, err) < 0)
 			goto out;
+		if (ec2_dry_run(req, NULL))
+			continue; /* checked, not saved (the dry-run point is below) */
 		if (ec2_meta_save(d->dom, &d->meta, err) < 0)
 			goto out;
 	}
@@ -277,6 +281,8 @@ static json_object *change_tags(struct ec2_ctx *ctx, json_object *req, bool crea
 		   store_update(ctx->store, change_stored, &c, err) < 0) {
 		goto out;
 	}
+	if (ec2_dry_run(req, err))
+		goto out;
 	resp = json_object_new_object();
 out:
 	ec2_doms_free(doms, n);

@@ -1,6 +1,7 @@
 /* The instance lifecycle library, in-process against libvirt's test:///default driver: every
  * EC2 action, its responses and its errors, with no VM. (The test driver starts empty on every
  * connection, so each test opens its own context.) */
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "ec2lite/journal.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/filter.h"
+#include "ec2lite/tags.h"
 #include "ec2lite/util.h"
 #include "testutil.h"
 
@@ -697,6 +699,167 @@ START_TEST(interrupted_terminate_is_finished)
 }
 END_TEST
 
+/* The state folder as a text: each entry's path, type, inode, size, mode and change time (a
+ * rewrite, even with the same content, is a new inode). */
+static char *fingerprint_text;
+
+static int fingerprint_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	char *line = util_strdupf("%s%s %d %llu %lld %o %lld.%09ld\n", fingerprint_text, path, type,
+				  (unsigned long long)st->st_ino, (long long)st->st_size,
+				  (unsigned)st->st_mode, (long long)st->st_mtim.tv_sec,
+				  st->st_mtim.tv_nsec);
+
+	(void)f;
+	free(fingerprint_text);
+	fingerprint_text = line;
+	return 0;
+}
+
+/* Everything a dry run must leave alone: the state folder's files, libvirt's domains (their
+ * whole XML, metadata included) and volumes, and this process's reboot watches. */
+static char *fingerprint(void)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(ctx.conn, &doms, 0), i;
+	char *all, *xml, *p;
+
+	fingerprint_text = strdup("");
+	ck_assert_int_eq(nftw(dir, fingerprint_entry, 16, FTW_PHYS), 0);
+	for (i = 0; i < n; i++) {
+		xml = virDomainGetXMLDesc(doms[i], 0);
+		for (p = xml; *p; p++)
+			*p = *p == '\n' ? ' ' : *p; /* one line each, for Check's message */
+		all = util_strdupf("%s%s\n", fingerprint_text, xml);
+		free(xml);
+		free(fingerprint_text);
+		fingerprint_text = all;
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	all = util_strdupf("%sdomains %d volumes %d watches %zu\n", fingerprint_text, count_domains(),
+			   count_volumes(), ctx.nreboots);
+	free(fingerprint_text);
+	return all;
+}
+
+/* Calls an action with DryRun: it must fail with code and change nothing. */
+static void dry(json_object *(*fn)(struct ec2_ctx *, json_object *, struct ec2_error *),
+		json_object *req, const char *code)
+{
+	char *before = fingerprint(), *after;
+
+	json_object_object_add(req, "DryRun", json_object_new_boolean(1));
+	fails(fn, req, code);
+	after = fingerprint();
+	if (strcmp(before, after) != 0) {
+		size_t k = 0;
+
+		while (before[k] == after[k])
+			k++;
+		k = k > 200 ? k - 200 : 0; /* Check's messages are short: where they differ */
+		ck_abort_msg("the dry run changed something: before \"%.400s\", after \"%.400s\"",
+			     before + k, after + k);
+	}
+	free(before);
+	free(after);
+}
+
+START_TEST(dry_run_changes_nothing)
+{
+	char ids[2][32], gone[1][32], *lock = util_strdupf("%s/launch.lock", dir), sg[32];
+	json_object *r, *req;
+
+	/* The default VPC and group come into being at the first read of them, as if they had
+	 * always been there (EC2's are); a dry run is such a read. */
+	r = ok(ec2_describe_security_groups, J("{}"));
+	json_object_put(r);
+	/* Before any launch: a dry run takes no lock, so not even the lock's file appears. */
+	dry(ec2_run_instances, J("{\"ImageId\": \"%s\"}", ami), "DryRunOperation");
+	ck_assert(!util_file_exists(lock));
+	free(lock);
+	ck_assert_int_eq(count_domains(), 0);
+
+	r = run(2, ", \"ClientToken\": \"tok\"", ids);
+	json_object_put(r);
+	r = run(1, NULL, gone);
+	json_object_put(r);
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\"]}", gone[0]));
+	json_object_put(r);
+	r = ok(ec2_stop_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[1]));
+	json_object_put(r);
+	r = ok(ec2_create_security_group, J("{\"GroupName\": \"g\", \"Description\": \"d\"}"));
+	snprintf(sg, sizeof(sg), "%s", str(r, "GroupId"));
+	json_object_put(r);
+	/* Settled: the stop is done, the next describes change nothing. */
+	ck_assert_str_eq(state_of(ids[0]), "running");
+	ck_assert_str_eq(state_of(ids[1]), "stopped");
+	ck_assert_str_eq(state_of(gone[0]), "terminated");
+
+	dry(ec2_run_instances, J("{\"ImageId\": \"%s\", \"InstanceType\": \"t2.nano\", \"MinCount\": 1, "
+				 "\"MaxCount\": 3, \"SecurityGroupIds\": [\"%s\"]}", ami, sg),
+	    "DryRunOperation");
+	/* A retry of a launch (its ClientToken) would have succeeded too. */
+	dry(ec2_run_instances, J("{\"ImageId\": \"%s\", \"ClientToken\": \"tok\"}", ami),
+	    "DryRunOperation");
+	dry(ec2_run_instances, J("{\"ImageId\": \"%s\", \"MinCount\": 40, \"MaxCount\": 40}", ami),
+	    "InstanceLimitExceeded");
+	dry(ec2_run_instances, J("{\"ImageId\": \"ami-0123456789abcdef0\"}"), "InvalidAMIID.NotFound");
+	cfg.memory_overcommit = 1.0;
+	dry(ec2_run_instances, J("{\"ImageId\": \"%s\", \"InstanceType\": \"r5.24xlarge\"}", ami),
+	    "InsufficientInstanceCapacity");
+	cfg.memory_overcommit = 100;
+
+	dry(ec2_start_instances, J("{\"InstanceIds\": [\"%s\", \"%s\"]}", ids[0], ids[1]),
+	    "DryRunOperation");
+	dry(ec2_start_instances, J("{\"InstanceIds\": [\"%s\"]}", gone[0]), "IncorrectInstanceState");
+	dry(ec2_stop_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]), "DryRunOperation");
+	dry(ec2_stop_instances, J("{\"InstanceIds\": [\"%s\"], \"Force\": true}", ids[0]),
+	    "DryRunOperation");
+	dry(ec2_stop_instances, J("{\"InstanceIds\": [\"%s\"]}", gone[0]), "IncorrectInstanceState");
+	dry(ec2_reboot_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]), "DryRunOperation");
+	dry(ec2_reboot_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[1]), "IncorrectInstanceState");
+	dry(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\", \"%s\", \"%s\"]}", ids[0],
+				       ids[1], gone[0]), "DryRunOperation");
+	dry(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\", \"i-0123456789abcdef0\"]}", ids[0]),
+	    "InvalidInstanceID.NotFound");
+	dry(ec2_create_image, J("{\"InstanceId\": \"%s\", \"Name\": \"golden\"}", ids[0]),
+	    "DryRunOperation");
+	dry(ec2_create_image, J("{\"InstanceId\": \"%s\", \"Name\": \"test-ami\"}", ids[1]),
+	    "InvalidAMIName.Duplicate");
+	dry(ec2_copy_image, J("{\"SourceImageId\": \"%s\", \"Name\": \"copy\"}", ami), "DryRunOperation");
+	dry(ec2_register_image, J("{\"Name\": \"again\", \"DiskPath\": \"%s/disk.raw\"}", dir),
+	    "DryRunOperation");
+	dry(ec2_register_image, J("{\"Name\": \"again\", \"DiskPath\": \"/nonexistent\"}"),
+	    "InvalidParameterValue");
+	dry(ec2_deregister_image, J("{\"ImageId\": \"%s\"}", ami), "DryRunOperation");
+	dry(ec2_create_tags, J("{\"Resources\": [\"%s\", \"%s\", \"%s\"], \"Tags\": [{\"Key\": \"k\", "
+			       "\"Value\": \"v\"}]}", ids[0], ami, sg), "DryRunOperation");
+	dry(ec2_delete_tags, J("{\"Resources\": [\"%s\"]}", ids[0]), "DryRunOperation");
+	dry(ec2_delete_security_group, J("{\"GroupId\": \"%s\"}", sg), "DryRunOperation");
+	dry(ec2_create_key_pair, J("{\"KeyName\": \"k\", \"KeyType\": \"ed25519\"}"), "DryRunOperation");
+	dry(ec2_delete_key_pair, J("{\"KeyName\": \"k\"}"), "DryRunOperation");
+	/* Read-only actions, through the map the front ends use. */
+	dry(ec2_action("DescribeInstances"), J("{}"), "DryRunOperation");
+	dry(ec2_action("DescribeInstances"), J("{\"InstanceIds\": [\"i-0123456789abcdef0\"]}"),
+	    "InvalidInstanceID.NotFound");
+	dry(ec2_action("GetConsoleOutput"), J("{\"InstanceId\": \"%s\"}", ids[0]), "DryRunOperation");
+	dry(ec2_action("DescribeImages"), J("{}"), "DryRunOperation");
+	/* DryRun must be a boolean; false is an ordinary request. */
+	req = J("{\"InstanceIds\": [\"%s\"], \"DryRun\": \"maybe\"}", ids[0]);
+	fails(ec2_terminate_instances, req, "InvalidParameterValue");
+	fails(ec2_action("DescribeInstances"), J("{\"DryRun\": \"maybe\"}"), "InvalidParameterValue");
+	r = ok(ec2_action("DescribeInstances"), J("{\"DryRun\": \"false\"}"));
+	json_object_put(r);
+	ck_assert_str_eq(state_of(ids[0]), "running");
+	ck_assert_str_eq(state_of(ids[1]), "stopped");
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\", \"%s\"], \"DryRun\": false}",
+					  ids[0], ids[1]));
+	json_object_put(r);
+	ck_assert_int_eq(count_domains(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -718,6 +881,7 @@ int main(void)
 	tcase_add_test(tc, instance_status);
 	tcase_add_test(tc, dead_launcher_is_finished_or_undone);
 	tcase_add_test(tc, interrupted_terminate_is_finished);
+	tcase_add_test(tc, dry_run_changes_nothing);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

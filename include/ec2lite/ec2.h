@@ -69,8 +69,19 @@ void ec2_ctx_close(struct ec2_ctx *ctx);
 typedef json_object *(*ec2_action_fn)(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 
 /* The model function of an EC2 action by its name ("DescribeInstances"), or NULL when ec2-lite
- * has no such action: the one map the CLI's command table and the API server both use. */
+ * has no such action: the one map the CLI's command table and the API server both use. The
+ * functions it gives for read-only actions (Describe*, GetConsoleOutput) honour DryRun: they
+ * check the request as always (a describe's reconcile pass included) and then answer
+ * DryRunOperation instead of the response. */
 ec2_action_fn ec2_action(const char *action);
+
+/* DryRun, a parameter of every EC2 action: true when req asks for a dry run, with err set to
+ * DryRunOperation (EC2_DRY_RUN_MESSAGE), or when its DryRun is not a boolean, with err set to
+ * InvalidParameterValue; false (err untouched) otherwise, req NULL included. A mutating action
+ * makes all its checks (parameters, existence, state, capacity) and calls it once, at the point
+ * just before its first change, so that a dry run changes nothing: no domain, volume, file,
+ * store entry, lock file or process. With err NULL it only asks (to skip a lock, say). */
+bool ec2_dry_run(json_object *req, struct ec2_error *err);
 
 /* Instances (src/instance.c). */
 json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);

@@ -29,6 +29,9 @@
 #define EC2_ERR_HIBERNATION_UNSUPPORTED "UnsupportedHibernationConfiguration"
 #define EC2_ERR_UNSUPPORTED_OPERATION "UnsupportedOperation"
 #define EC2_ERR_INVALID_FILTER "InvalidFilter"
+/* A request with DryRun=true that would have succeeded (ec2_dry_run); HTTP 412 over the API. */
+#define EC2_ERR_DRY_RUN "DryRunOperation"
+#define EC2_DRY_RUN_MESSAGE "Request would have succeeded, but DryRun flag is set"
 #define EC2_ERR_WAITER "WaiterFailed" /* not EC2's: a waiter gave up (the CLI's exit 255) */
 
 struct ec2_error {

@@ -24,6 +24,7 @@ struct image_source {
 	const char *recipe_hash;  /* what a rebuild compares */
 	const char *consistency;  /* how a CreateImage copy was taken (the ec2-lite:consistency tag) */
 	json_object *extra;       /* more private facts: [key, value, key, value ...] or NULL */
+	json_object *request;     /* the EC2 request, whose DryRun is honoured (ec2_dry_run), or NULL */
 };
 
 /* The record of an AMI whatever its state, deregistered too (new reference), or NULL: none, or
@@ -38,14 +39,18 @@ const char *image_private(json_object *image, const char *key);
 int image_name_check(const char *name, struct ec2_error *err);
 
 /* Takes src into the pool and the catalog at once (image_reserve, then image_complete);
- * {"ImageId": ...} or NULL. On failure nothing of it is left (a moved disk is removed). */
+ * {"ImageId": ...} or NULL. On failure nothing of it is left (a moved disk is removed).
+ * For a dry run of src->request, both halves make their checks and stop at their first change:
+ * NULL with DryRunOperation, or with the error it would have had. */
 json_object *image_add(struct ec2_ctx *ctx, const struct image_source *src,
 		       struct ec2_error *err);
 
 /* The two halves of image_add, for images made in the background (CreateImage): a pending
  * record named src->name (unique among the owner's images unless src->replace) with a new id in
  * id; shown holds more members clients see (Tags, SourceInstanceId; borrowed, may be NULL);
- * vsize is the disk's size to be (0: not known yet). */
+ * vsize is the disk's size to be (0: not known yet). A dry run of src->request checks the name
+ * and fails with DryRunOperation, recording nothing; so does image_complete after its checks of
+ * the disk, kernel and ramdisk. */
 int image_reserve(struct ec2_ctx *ctx, const struct image_source *src, unsigned long long vsize,
 		  json_object *shown, char id[EC2_ID_MAX], struct ec2_error *err);
 /* Takes src's disk (and kernel) into the pool for the pending image id and makes it available;

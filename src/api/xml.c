@@ -164,6 +164,7 @@ int api_error_status(const char *code)
 		{ "InvalidClientTokenId", 403 },
 		{ "UnauthorizedOperation", 403 },
 		{ "MalformedQueryString", 404 },
+		{ EC2_ERR_DRY_RUN, 412 }, /* EC2's "Precondition Failed" for a dry run that passed */
 		{ "RequestEntityTooLarge", 413 },
 		{ "InternalError", 500 },
 		{ "InternalFailure", 500 },

@@ -5,6 +5,7 @@ Prints one line per case and exits 1 when one failed.
 Usage: bad_requests.py ENDPOINT ACCESS-KEY SECRET
 """
 import datetime
+import os
 import socket
 import sys
 import urllib.parse
@@ -169,6 +170,42 @@ got = send("Action=DescribeInstances" + V, method="GET")
 ok = got == (200, "{http://ec2.amazonaws.com/doc/2016-11-15/}DescribeInstancesResponse")
 print(("ok   " if ok else "FAIL ") + "a signed GET is served: %s %s" % got, flush=True)
 failed += 0 if ok else 1
+
+
+def dry_run_cases():
+    """DryRun=true: HTTP 412 DryRunOperation where the request would have succeeded, else the error
+    it would have had; nothing changes (bad-requests.sh counts instances, groups, key pairs)."""
+    global failed
+    ami = os.environ["EC2_LITE_TEST_AMI"]
+    dry = "&DryRun=true"
+    run = "Action=RunInstances" + V + "&MinCount=1&MaxCount=1&InstanceType=t2.nano"
+    got = send(run + "&ImageId=" + ami + dry)
+    expect("dry RunInstances", got, 412, "DryRunOperation")
+    ok = got[1][1] == "Request would have succeeded, but DryRun flag is set"
+    print(("ok   " if ok else "FAIL ") + "dry run message: %s" % (got[1],), flush=True)
+    failed += 0 if ok else 1
+    expect("dry RunInstances, unknown AMI", send(run + "&ImageId=ami-0123456789abcdef0" + dry), 400,
+           "InvalidAMIID.NotFound")
+    expect("dry RunInstances, too big", send("Action=RunInstances" + V + "&MinCount=1&MaxCount=1"
+                                             "&InstanceType=m5.24xlarge&ImageId=" + ami + dry),
+           400, "InsufficientInstanceCapacity")
+    expect("dry TerminateInstances, unknown id",
+           send("Action=TerminateInstances" + V + "&InstanceId.1=i-0123456789abcdef0" + dry), 400,
+           "InvalidInstanceID.NotFound")
+    expect("dry CreateSecurityGroup", send("Action=CreateSecurityGroup" + V + "&GroupName=dry"
+                                           "&GroupDescription=d" + dry), 412, "DryRunOperation")
+    expect("dry CreateKeyPair", send("Action=CreateKeyPair" + V + "&KeyName=dry" + dry), 412,
+           "DryRunOperation")
+    expect("dry DescribeInstances", send("Action=DescribeInstances" + V + dry), 412, "DryRunOperation")
+    expect("DryRun not a boolean", send("Action=DescribeInstances" + V + "&DryRun=maybe"), 400,
+           "InvalidParameterValue")
+    got = send("Action=DescribeInstances" + V + "&DryRun=false")
+    ok = got == (200, "{http://ec2.amazonaws.com/doc/2016-11-15/}DescribeInstancesResponse")
+    print(("ok   " if ok else "FAIL ") + "DryRun=false is an ordinary request: %s %s" % got, flush=True)
+    failed += 0 if ok else 1
+
+
+dry_run_cases()
 # Nothing above changed anything: no instance, no group besides the default.
 got = send("Action=DescribeInstances" + V)
 ok = got[0] == 200

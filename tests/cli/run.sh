@@ -194,6 +194,113 @@ expect "wait bad id" 254 "\(InvalidInstanceID.Malformed\)" -- "$bin" wait instan
 EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=2 \
 	expect "waiter gives up" 255 "Waiter InstanceRunning failed: Max attempts exceeded" -- "$bin" wait instance-running --instance-ids i-0123456789abcdef0
 
+# DryRun (--dry-run, every EC2 command): the request is checked completely and answered with
+# DryRunOperation, or with the error it would have had; nothing changes, ever. Instances live
+# in a test-driver node file (re-read by every process), one running and one stopped, carrying
+# this state folder's metadata; "unchanged" is every file of the state folder (name, type,
+# size, mode, inode, time, content) before and after.
+pool=$("$bin" doctor | sed -n "s/.*pool '\([^']*\)'.*/\1/p")
+node="$state/node.xml"
+cat > "$node" <<EOF
+<node>
+  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+    <name>i-0123456789abcdef0</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
+    <metadata><ec2lite:instance xmlns:ec2lite="http://ec2-lite.org/xmlns/instance/1"><pool>$pool</pool><instance-type>t2.nano</instance-type><reservation-id>r-0123456789abcdef0</reservation-id><transition-reason>x</transition-reason></ec2lite:instance></metadata>
+  </domain>
+  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+    <name>i-0123456789abcdef1</name><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>
+    <metadata><ec2lite:instance xmlns:ec2lite="http://ec2-lite.org/xmlns/instance/1"><pool>$pool</pool><instance-type>t2.nano</instance-type><reservation-id>r-0123456789abcdef1</reservation-id><transition-reason>x</transition-reason></ec2lite:instance></metadata>
+    <test:runstate>5</test:runstate>
+  </domain>
+</node>
+EOF
+on_node() { EC2_LITE_CONNECT="test://$node" "$bin" "$@"; }
+snapshot() {
+	(cd "$state" && find . -print0 | sort -z | xargs -0 stat -c '%n %F %s %a %i %y' &&
+		find . -type f -print0 | sort -z | xargs -0 sha256sum)
+}
+# dry NAME PATTERN -- COMMAND...: COMMAND exits 254 with PATTERN and the state folder is as it was.
+dry() {
+	dry_name=$1 dry_pattern=$2
+	shift 2
+	dry_before=$(snapshot)
+	expect "$dry_name" 254 "$dry_pattern" "$@"
+	if [ "$dry_before" = "$(snapshot)" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		printf 'FAIL %s changed the state folder:\n' "$dry_name"
+		printf '%s\n' "$dry_before" | diff - "$(printf '%s\n' "$(snapshot)" > "$state.after" && echo "$state.after")"
+		rm -f "$state.after"
+	fi
+}
+dami=$("$bin" register-image --name dry-ami --disk "$state/disk.raw" --output text)
+dsg=$("$bin" create-security-group --group-name dry-web --description "dry runs" --output text)
+"$bin" authorize-security-group-ingress --group-id "$dsg" --protocol tcp --port 22 --cidr 0.0.0.0/0 > /dev/null
+expect "the node's instances are seen" 0 "^running stopped$" -- sh -c "EC2_LITE_CONNECT='test://$node' '$bin' describe-instances --instance-ids i-0123456789abcdef0 i-0123456789abcdef1 | jq -r '[.Reservations[].Instances[].State.Name] | join(\" \")'"
+expect "help shows --dry-run" 0 "^  --dry-run" -- "$bin" terminate-instances --help
+ok="Request would have succeeded, but DryRun flag is set"
+# (test:///default's own domain holds all its memory: launches are checked beside the node's)
+dry "dry run-instances" "^An error occurred \(DryRunOperation\) when calling the RunInstances operation: $ok$" -- on_node run-instances --image-id "$dami" --dry-run
+dry "dry run-instances, all options" "\(DryRunOperation\)" -- on_node run-instances --image-id "$dami" --count 1:3 --security-group-ids "$dsg" --key-name ed-key --client-token t1 --tag-specifications 'ResourceType=instance,Tags=[{Key=a,Value=b}]' --dry-run
+dry "dry run-instances, the node full" "\(InsufficientInstanceCapacity\)" -- on_node run-instances --image-id "$dami" --count 5 --dry-run
+dry "dry run-instances, too big" "\(InsufficientInstanceCapacity\).*m5.24xlarge" -- "$bin" run-instances --image-id "$dami" --instance-type m5.24xlarge --dry-run
+dry "dry run-instances, over the limit" "\(InstanceLimitExceeded\)" -- "$bin" run-instances --image-id "$dami" --count 40 --dry-run
+dry "dry run-instances, unknown AMI" "\(InvalidAMIID.NotFound\)" -- "$bin" run-instances --image-id ami-0123456789abcdef0 --dry-run
+dry "dry run-instances, unknown key" "\(InvalidKeyPair.NotFound\)" -- "$bin" run-instances --image-id "$dami" --key-name nosuch --dry-run
+dry "dry run-instances, unknown group" "\(InvalidGroup.NotFound\)" -- "$bin" run-instances --image-id "$dami" --security-group-ids sg-0123456789abcdef0 --dry-run
+dry "dry start-instances" "\(DryRunOperation\) when calling the StartInstances operation: $ok" -- on_node start-instances --instance-ids i-0123456789abcdef1 --dry-run
+dry "dry stop-instances" "\(DryRunOperation\) when calling the StopInstances operation: $ok" -- on_node stop-instances --instance-ids i-0123456789abcdef0 --dry-run
+dry "dry stop-instances --force" "\(DryRunOperation\)" -- on_node stop-instances --instance-ids i-0123456789abcdef0 --force --dry-run
+dry "dry stop-instances, no hibernation" "\(UnsupportedHibernationConfiguration\)" -- on_node stop-instances --instance-ids i-0123456789abcdef0 --hibernate --dry-run
+dry "dry reboot-instances" "\(DryRunOperation\) when calling the RebootInstances operation: $ok" -- on_node reboot-instances --instance-ids i-0123456789abcdef0 --dry-run
+dry "dry reboot-instances, stopped" "\(IncorrectInstanceState\)" -- on_node reboot-instances --instance-ids i-0123456789abcdef1 --dry-run
+dry "dry terminate-instances" "\(DryRunOperation\) when calling the TerminateInstances operation: $ok" -- on_node terminate-instances --instance-ids i-0123456789abcdef0 i-0123456789abcdef1 --dry-run
+dry "dry terminate-instances, one unknown" "\(InvalidInstanceID.NotFound\).*i-0123456789abcdef2" -- on_node terminate-instances --instance-ids i-0123456789abcdef0 i-0123456789abcdef2 --dry-run
+dry "dry stop-instances, unknown" "\(InvalidInstanceID.NotFound\)" -- "$bin" stop-instances --instance-ids i-0123456789abcdef0 --dry-run
+dry "dry create-image" "\(DryRunOperation\) when calling the CreateImage operation: $ok" -- on_node create-image --instance-id i-0123456789abcdef0 --name dry-image --dry-run
+dry "dry create-image, name in use" "\(InvalidAMIName.Duplicate\)" -- on_node create-image --instance-id i-0123456789abcdef1 --name dry-ami --dry-run
+dry "dry register-image" "\(DryRunOperation\) when calling the RegisterImage operation: $ok" -- "$bin" register-image --name dry-two --disk "$state/disk.raw" --dry-run
+dry "dry register-image, name in use" "\(InvalidAMIName.Duplicate\)" -- "$bin" register-image --name dry-ami --disk "$state/disk.raw" --dry-run
+dry "dry register-image, no disk" "\(InvalidParameterValue\).*cannot be opened" -- "$bin" register-image --name dry-two --disk /nonexistent.img --dry-run
+dry "dry deregister-image" "\(DryRunOperation\) when calling the DeregisterImage operation: $ok" -- "$bin" deregister-image --image-id "$dami" --dry-run
+dry "dry deregister-image, unknown" "\(InvalidAMIID.NotFound\)" -- "$bin" deregister-image --image-id ami-0123456789abcdef0 --dry-run
+dry "dry copy-image" "\(DryRunOperation\) when calling the CopyImage operation: $ok" -- "$bin" copy-image --source-image-id "$dami" --source-region us-east-1 --name dry-copy --dry-run
+dry "dry copy-image, name in use" "\(InvalidAMIName.Duplicate\)" -- "$bin" copy-image --source-image-id "$dami" --source-region us-east-1 --name dry-ami --dry-run
+dry "dry import-image, no file" "\(InvalidParameterValue\).*is not a readable file" -- "$bin" import-image --disk-containers Format=raw,Url=file:///nonexistent.raw --dry-run
+dry "dry create-security-group" "\(DryRunOperation\) when calling the CreateSecurityGroup operation: $ok" -- "$bin" create-security-group --group-name dry-db --description x --dry-run
+dry "dry create-security-group, name in use" "\(InvalidGroup.Duplicate\)" -- "$bin" create-security-group --group-name dry-web --description x --dry-run
+dry "dry authorize" "\(DryRunOperation\) when calling the AuthorizeSecurityGroupIngress operation: $ok" -- "$bin" authorize-security-group-ingress --group-id "$dsg" --protocol tcp --port 80 --cidr 0.0.0.0/0 --dry-run
+dry "dry authorize, duplicate" "\(InvalidPermission.Duplicate\)" -- "$bin" authorize-security-group-ingress --group-id "$dsg" --protocol tcp --port 22 --cidr 0.0.0.0/0 --dry-run
+dry "dry revoke" "\(DryRunOperation\) when calling the RevokeSecurityGroupIngress operation: $ok" -- "$bin" revoke-security-group-ingress --group-id "$dsg" --protocol tcp --port 22 --cidr 0.0.0.0/0 --dry-run
+dry "dry revoke, no such rule" "\(InvalidPermission.NotFound\)" -- "$bin" revoke-security-group-ingress --group-id "$dsg" --protocol tcp --port 80 --cidr 0.0.0.0/0 --dry-run
+dry "dry delete-security-group" "\(DryRunOperation\) when calling the DeleteSecurityGroup operation: $ok" -- "$bin" delete-security-group --group-id "$dsg" --dry-run
+dry "dry delete-security-group, default" "\(CannotDelete\)" -- "$bin" delete-security-group --group-name default --dry-run
+dry "dry create-key-pair" "\(DryRunOperation\) when calling the CreateKeyPair operation: $ok" -- "$bin" create-key-pair --key-name dry-key --dry-run
+dry "dry create-key-pair, name in use" "\(InvalidKeyPair.Duplicate\)" -- "$bin" create-key-pair --key-name ed-key --key-type ed25519 --dry-run
+dry "dry import-key-pair" "\(DryRunOperation\) when calling the ImportKeyPair operation: $ok" -- "$bin" import-key-pair --key-name dry-key --public-key-material "fileb://$state/mine.pub" --dry-run
+dry "dry import-key-pair, bad key" "\(InvalidKey.Format\)" -- "$bin" import-key-pair --key-name dry-key --public-key-material "ssh-rsa !!!" --dry-run
+dry "dry delete-key-pair" "\(DryRunOperation\) when calling the DeleteKeyPair operation: $ok" -- "$bin" delete-key-pair --key-name ed-key --dry-run
+dry "dry create-tags" "\(DryRunOperation\) when calling the CreateTags operation: $ok" -- "$bin" create-tags --resources "$dami" "$dsg" --tags Key=a,Value=b --dry-run
+dry "dry create-tags, an instance" "\(DryRunOperation\)" -- on_node create-tags --resources i-0123456789abcdef0 "$dami" --tags Key=a,Value=b --dry-run
+dry "dry create-tags, unknown AMI" "\(InvalidAMIID.NotFound\)" -- "$bin" create-tags --resources ami-0123456789abcdef0 --tags Key=a,Value=b --dry-run
+dry "dry delete-tags" "\(DryRunOperation\) when calling the DeleteTags operation: $ok" -- on_node delete-tags --resources i-0123456789abcdef0 "$dami" --dry-run
+# Read-only actions answer DryRunOperation too, after their own checks.
+dry "dry describe-instances" "\(DryRunOperation\) when calling the DescribeInstances operation: $ok" -- on_node describe-instances --dry-run
+dry "dry describe-instances, bad filter" "\(InvalidParameterValue\).*colour" -- "$bin" describe-instances --filters Name=colour,Values=red --dry-run
+dry "dry describe-images" "\(DryRunOperation\)" -- "$bin" describe-images --image-ids "$dami" --dry-run
+dry "dry describe-images, unknown" "\(InvalidAMIID.NotFound\)" -- "$bin" describe-images --image-ids ami-0123456789abcdef0 --dry-run
+dry "dry describe-security-groups" "\(DryRunOperation\)" -- "$bin" describe-security-groups --dry-run
+dry "dry describe-key-pairs" "\(DryRunOperation\)" -- "$bin" describe-key-pairs --dry-run
+dry "dry describe-tags" "\(DryRunOperation\)" -- "$bin" describe-tags --dry-run
+dry "dry describe-instance-types" "\(DryRunOperation\)" -- "$bin" describe-instance-types --dry-run
+dry "dry describe-instance-status" "\(DryRunOperation\)" -- on_node describe-instance-status --dry-run
+dry "dry describe-instance-attribute" "\(DryRunOperation\)" -- on_node describe-instance-attribute --instance-id i-0123456789abcdef0 --attribute instanceType --dry-run
+dry "dry get-console-output, unknown" "\(InvalidInstanceID.NotFound\)" -- "$bin" get-console-output --instance-id i-0123456789abcdef0 --dry-run
+dry "dry describe-import-image-tasks" "\(DryRunOperation\)" -- "$bin" describe-import-image-tasks --dry-run
+expect "--no-dry-run runs" 0 '"InstanceTypes"' -- "$bin" describe-instance-types --instance-types t2.nano --no-dry-run
+expect "the dry runs left all as it was" 0 "^dry-ami 1 dry-web 1 ed-key$" -- sh -c "printf '%s %s %s %s %s\n' \"\$('$bin' describe-images --owners self | jq -r '[.Images[].Name] | join(\",\")')\" \"\$('$bin' describe-images --owners self | jq '.Images[0].Tags | length')\" \"\$('$bin' describe-security-groups --group-ids $dsg | jq -r '.SecurityGroups[0].GroupName')\" \"\$('$bin' describe-security-groups --group-ids $dsg | jq '.SecurityGroups[0].IpPermissions | length')\" \"\$('$bin' describe-key-pairs --key-names ed-key | jq -r '.KeyPairs[0].KeyName')\""
+
 # A whole launch in one process is possible with the test driver only through the library
 # (see check_lifecycle); here: nothing was left in the state folder by any of the above.
 if [ -f "$state/state.json" ] && grep -q '"terminated": {[^}]' "$state/state.json"; then
