@@ -14,6 +14,13 @@
 
 static char *dir, *in_path, *out_path;
 
+static void cleanup(void)
+{
+	unlink(in_path);
+	unlink(out_path);
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char tmpl[] = "/dev/shm/fuzz_kernel.XXXXXX";
@@ -25,6 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	dir = strdup(tmpl);
 	in_path = util_strdupf("%s/bzImage", dir);
 	out_path = util_strdupf("%s/vmlinux", dir);
+	atexit(cleanup);
 	return 0;
 }
 

@@ -15,6 +15,12 @@
 
 static char *dir, *path;
 
+static void cleanup(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char tmpl[] = "/dev/shm/fuzz_seed.XXXXXX";
@@ -25,6 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	dir = strdup(tmpl);
 	path = util_strdupf("%s/seed.iso", dir);
+	atexit(cleanup);
 	return 0;
 }
 
