@@ -43,6 +43,40 @@ static json_object *read_json(const char *state_dir, const char *name)
 	return o;
 }
 
+struct portfwd_forward *portfwd_table_parse(json_object *table, long long *version, size_t *n)
+{
+	json_object *fw = NULL;
+	struct portfwd_forward *out;
+	size_t i;
+
+	*version = 0;
+	*n = 0;
+	if (!json_object_is_type(table, json_type_object))
+		return NULL;
+	req_int(table, "Version", version, NULL);
+	if (!json_object_object_get_ex(table, "Forwards", &fw) ||
+	    !json_object_is_type(fw, json_type_array) || json_object_array_length(fw) == 0)
+		return NULL;
+	out = calloc(json_object_array_length(fw), sizeof(*out));
+	if (!out)
+		abort();
+	for (i = 0; i < json_object_array_length(fw); i++) {
+		json_object *f = json_object_array_get_idx(fw, i);
+		long long port = -1, tport = -1;
+
+		snprintf(out[i].listen, sizeof(out[i].listen), "%s", req_str0(f, "Listen"));
+		snprintf(out[i].target, sizeof(out[i].target), "%s", req_str0(f, "Target"));
+		if (req_int(f, "Port", &port, NULL) != 1 || port < 1 || port > 65535)
+			port = -1;
+		if (req_int(f, "TargetPort", &tport, NULL) != 1 || tport < 1 || tport > 65535)
+			tport = -1;
+		out[i].port = (int)port;
+		out[i].target_port = (int)tport;
+	}
+	*n = i;
+	return out;
+}
+
 static int try_lock(const char *path, int *fd_out)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -160,12 +194,14 @@ int portfwd_wait(const char *state_dir, long long version, struct ec2_error *err
 json_object *portfwd_status(const char *state_dir)
 {
 	json_object *t = read_json(state_dir, TABLE), *st = read_json(state_dir, STATUS);
-	json_object *out = json_object_new_object(), *fw = NULL, *errors = NULL;
+	json_object *out = json_object_new_object(), *errors = NULL;
 	bool running = portfwd_running(state_dir);
+	long long version;
+	size_t n;
 
+	free(portfwd_table_parse(t, &version, &n));
 	json_add_bool(out, "Running", running);
-	json_add_int(out, "Forwards", t && json_object_object_get_ex(t, "Forwards", &fw) ?
-		     (int64_t)json_object_array_length(fw) : 0);
+	json_add_int(out, "Forwards", (int64_t)n);
 	json_object_object_add(out, "Errors", running && st &&
 			       json_object_object_get_ex(st, "Errors", &errors) ?
 			       json_object_get(errors) : json_object_new_array());
@@ -176,11 +212,14 @@ json_object *portfwd_status(const char *state_dir)
 
 void portfwd_heal(const char *state_dir)
 {
-	json_object *t = read_json(state_dir, TABLE), *fw = NULL;
+	json_object *t = read_json(state_dir, TABLE);
 	char *lock_path;
 	int lock_fd = -1;
+	long long version;
+	size_t n;
 
-	if (t && json_object_object_get_ex(t, "Forwards", &fw) && json_object_array_length(fw) > 0) {
+	free(portfwd_table_parse(t, &version, &n));
+	if (n > 0) {
 		lock_path = util_strdupf("%s/%s", state_dir, LOCK);
 		if (try_lock(lock_path, &lock_fd) == 1) {
 			spawn(state_dir, lock_fd, NULL);
@@ -240,7 +279,11 @@ static int sockaddr_of(const char *ip, int port, struct sockaddr_in *sa)
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, ip, &sa->sin_addr) == 1 ? 0 : -1;
+	if (port < 1 || port > 65535 || inet_pton(AF_INET, ip, &sa->sin_addr) != 1) {
+		errno = EINVAL; /* what the status's Errors says */
+		return -1;
+	}
+	return 0;
 }
 
 /* Ends c: its sockets close (and so leave the epoll set) at once, but the memory waits for the end
@@ -450,33 +493,24 @@ static int listen_on(const char *ip, int port)
  * forwards in the table. */
 static size_t apply_table(struct daemon *d)
 {
-	json_object *t = read_json(d->dir, TABLE), *fw = NULL, *st, *errors;
+	json_object *t = read_json(d->dir, TABLE), *st, *errors;
 	struct listener **lp, *l;
 	long long version = 0;
 	size_t i, n;
+	struct portfwd_forward *fw = portfwd_table_parse(t, &version, &n);
 	char *path;
 	const char *text;
 
-	if (t) {
-		req_int(t, "Version", &version, NULL);
-		json_object_object_get_ex(t, "Forwards", &fw);
-	}
-	n = fw ? json_object_array_length(fw) : 0;
 	d->nforwards = n;
 	/* Close what the table no longer has (connections already relayed stay, as EC2's tracked
 	 * connections outlive a revoked rule). */
 	for (lp = &d->listeners; (l = *lp);) {
 		bool keep = false;
 
-		for (i = 0; i < n && !keep; i++) {
-			json_object *f = json_object_array_get_idx(fw, i);
-			long long port = 0, tport = 0;
-
-			req_int(f, "Port", &port, NULL);
-			req_int(f, "TargetPort", &tport, NULL);
-			keep = strcmp(req_str0(f, "Listen"), l->listen) == 0 && port == l->port &&
-			       strcmp(req_str0(f, "Target"), l->target) == 0 && tport == l->target_port;
-		}
+		for (i = 0; i < n && !keep; i++)
+			keep = strcmp(fw[i].listen, l->listen) == 0 && fw[i].port == l->port &&
+			       strcmp(fw[i].target, l->target) == 0 &&
+			       fw[i].target_port == l->target_port;
 		if (keep) {
 			lp = &l->next;
 			continue;
@@ -487,24 +521,20 @@ static size_t apply_table(struct daemon *d)
 	}
 	errors = json_object_new_array();
 	for (i = 0; i < n; i++) {
-		json_object *f = json_object_array_get_idx(fw, i);
-		long long port = 0, tport = 0;
 		bool have = false;
 		struct epoll_event e = { 0 };
 
-		req_int(f, "Port", &port, NULL);
-		req_int(f, "TargetPort", &tport, NULL);
 		for (l = d->listeners; l && !have; l = l->next)
-			have = strcmp(req_str0(f, "Listen"), l->listen) == 0 && port == l->port;
+			have = strcmp(fw[i].listen, l->listen) == 0 && fw[i].port == l->port;
 		if (have)
 			continue;
 		l = calloc(1, sizeof(*l));
 		if (!l)
 			abort();
-		snprintf(l->listen, sizeof(l->listen), "%s", req_str0(f, "Listen"));
-		snprintf(l->target, sizeof(l->target), "%s", req_str0(f, "Target"));
-		l->port = (int)port;
-		l->target_port = (int)tport;
+		memcpy(l->listen, fw[i].listen, sizeof(l->listen));
+		memcpy(l->target, fw[i].target, sizeof(l->target));
+		l->port = fw[i].port;
+		l->target_port = fw[i].target_port;
 		l->fd = listen_on(l->listen, l->port);
 		if (l->fd < 0) {
 			char *what = util_strdupf("%s:%d (%s)", l->listen, l->port, strerror(errno));
@@ -532,6 +562,7 @@ static size_t apply_table(struct daemon *d)
 	free(path);
 	json_object_put(st);
 	json_object_put(t);
+	free(fw);
 	return n;
 }
 

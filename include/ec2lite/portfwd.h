@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ec2lite/error.h"
 
@@ -44,6 +45,20 @@ json_object *portfwd_status(const char *state_dir);
 /* Starts the daemon again when its table has entries and none runs (after a crash or a reboot
  * of the host); a no-op otherwise. */
 void portfwd_heal(const char *state_dir);
+
+/* One forward of a table, as the daemon reads it. */
+struct portfwd_forward {
+	char listen[16]; /* an IPv4 address (INET_ADDRSTRLEN); longer text is cut, then refused */
+	int port;        /* 1-65535; -1 when the table's is missing or out of range */
+	char target[16];
+	int target_port;
+};
+
+/* Reads a table (forwarder.json as JSON, borrowed; NULL reads as empty): *version (0 when absent)
+ * and a new array of its *n forwards (free it; NULL when *n is 0). Any JSON is safe: what is not
+ * a table reads as an empty one, an entry that is not a well-formed forward as one that the daemon
+ * cannot listen on (and reports). Public for the fuzzer (tests/fuzz/fuzz_portfwd.c). */
+struct portfwd_forward *portfwd_table_parse(json_object *table, long long *version, size_t *n);
 
 /* The daemon's loop, for a process that has become the daemon (portfwd_publish forks one);
  * lock_fd holds forwarder.lock. Returns when it is done. */

@@ -148,6 +148,14 @@ expect "delete key" 0 '"Return": true' -- "$bin" delete-key-pair --key-name mine
 expect "deleting again is fine (EC2's rule)" 0 '"Return": true' -- "$bin" delete-key-pair --key-name mine
 expect "three keys were made, two remain" 0 "^2$" -- sh -c "'$bin' describe-key-pairs | jq '.KeyPairs | length'"
 
+# A forwarder table that is not one (its Forwards not an array) reads as empty: describe (which
+# heals the forwarder) goes on.
+odd=$(mktemp -d)
+printf '{"Version": 4, "Forwards": {"Listen": "127.0.0.2"}}' > "$odd/forwarder.json"
+expect "describe with an odd forwarder table" 0 '"Reservations"' -- \
+	env EC2_LITE_STATE_DIR="$odd" "$bin" describe-instances
+rm -rf "$odd"
+
 # CreateImage's refusals (the work itself needs real guests: tests/vm/golden.sh).
 expect "create-image needs a name" 252 "required: --name" -- "$bin" create-image --instance-id i-0123456789abcdef0
 expect "create-image malformed id" 254 "\(InvalidInstanceID.Malformed\) when calling the CreateImage operation" -- "$bin" create-image --instance-id i-zz --name good-name
