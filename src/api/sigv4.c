@@ -143,7 +143,8 @@ static void canonical_query(struct util_buf *out, const char *query)
 		if (*p == '&')
 			p++;
 	}
-	qsort(pairs, n, sizeof(*pairs), pair_cmp);
+	if (n)
+		qsort(pairs, n, sizeof(*pairs), pair_cmp);
 	for (i = 0; i < n; i++) {
 		if (i)
 			util_buf_puts(out, "&");
