@@ -92,6 +92,8 @@ fail:
 void ec2_ctx_close(struct ec2_ctx *ctx)
 {
 	if (ctx->conn)
+		ec2_reboot_watches_clear(ctx);
+	if (ctx->conn)
 		virConnectClose(ctx->conn);
 	store_close(ctx->store);
 	type_table_free(ctx->types);

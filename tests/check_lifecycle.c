@@ -284,6 +284,54 @@ START_TEST(stop_start_and_state_errors)
 }
 END_TEST
 
+/* The reboot-event registrations RebootInstances made (the test driver emits no reboot events, so
+ * the test delivers them). */
+static struct {
+	virConnectDomainEventGenericCallback cb;
+	void *opaque;
+} registered[8];
+static int nregistered;
+
+static void record_registration(virConnectDomainEventGenericCallback cb, void *opaque)
+{
+	ck_assert_int_lt(nregistered, 8);
+	registered[nregistered].cb = cb;
+	registered[nregistered].opaque = opaque;
+	nregistered++;
+}
+
+/* Rebooting several instances in one call: each reboot event reaches a watch that is still
+ * there (before, the opaque pointer of the first pointed into an array that the next watch's
+ * realloc had moved: a write to freed memory, and that guest was hard-reset although it had
+ * rebooted), so every reboot is seen and none is left for the hard reset. */
+START_TEST(reboot_several_in_one_call)
+{
+	char ids[3][32];
+	json_object *r = run(3, NULL, ids);
+	struct ec2_error err = { 0 };
+	int i;
+
+	json_object_put(r);
+	cfg.reboot_timeout = 3600; /* a watch not seen stays pending: no deadline passes */
+	nregistered = 0;
+	ec2_test_reboot_registered = record_registration;
+	r = ok(ec2_reboot_instances, J("{\"InstanceIds\": [\"%s\", \"%s\", \"%s\"]}", ids[0],
+				       ids[1], ids[2]));
+	ec2_test_reboot_registered = NULL;
+	json_object_put(r);
+	ck_assert_int_eq(nregistered, 3);
+	ck_assert(ec2_has_watches(&ctx));
+	for (i = 0; i < nregistered; i++)
+		registered[i].cb(ctx.conn, NULL, registered[i].opaque);
+	ck_assert_msg(!ec2_has_watches(&ctx), "a reboot that happened was not seen");
+	ck_assert_int_eq(ec2_reconcile(&ctx, NULL, false, &err), 0);
+	ck_assert_str_eq(state_of(ids[0]), "running");
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\", \"%s\", \"%s\"]}", ids[0],
+					  ids[1], ids[2]));
+	json_object_put(r);
+}
+END_TEST
+
 START_TEST(hibernate_and_resume)
 {
 	char ids[1][32];
@@ -575,6 +623,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, run_describe_terminate);
 	tcase_add_test(tc, stop_start_and_state_errors);
+	tcase_add_test(tc, reboot_several_in_one_call);
 	tcase_add_test(tc, hibernate_and_resume);
 	tcase_add_test(tc, guest_initiated_shutdown);
 	tcase_add_test(tc, failed_launch_leaves_nothing);

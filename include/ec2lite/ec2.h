@@ -44,7 +44,7 @@ struct ec2_ctx {
 	char *kernels_dir;    /* <state-dir>/kernels/<ami>: kernel and initrd of kernel-boot AMIs */
 	bool events;          /* opened with EC2_CTX_EVENTS */
 	bool net_stale;       /* an instance stopped: its public IP and forwards are to go */
-	struct ec2_reboot_watch *reboots; /* ACPI reboots asked for by this process, not yet seen */
+	struct ec2_reboot_watch **reboots; /* ACPI reboots asked for by this process, not yet seen */
 	size_t nreboots;
 };
 
@@ -96,6 +96,8 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
  * hard-reset deadline it must enforce): a front end then keeps ec2_reconcile(wait=true) running,
  * in the background if it wants to return to its user. */
 bool ec2_has_watches(const struct ec2_ctx *ctx);
+/* Drops every watch (seen or not) and its libvirt registration; ec2_ctx_close calls it. */
+void ec2_reboot_watches_clear(struct ec2_ctx *ctx);
 
 /* For other modules: instance id's domain (new reference, caller frees), metadata (cleared with
  * ec2_meta_clear) and EC2 state, after one reconcile step; err InvalidInstanceID.* when it is
@@ -128,6 +130,10 @@ json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,
 /* For tests: when >= 0, the launch of the instance with this launch index fails after its
  * volume and domain were made, so that the undo of a partial launch can be checked. */
 extern int ec2_test_fail_launch_index;
+/* For tests: libvirt's test driver emits no reboot events; when set, RebootInstances calls it
+ * with each reboot-event callback and opaque pointer it registered, so that a test can deliver
+ * the event as libvirt would (the opaque pointer is valid until the watch is seen and cleared). */
+extern void (*ec2_test_reboot_registered)(virConnectDomainEventGenericCallback cb, void *opaque);
 
 /* For the model's own modules: the instance domains libvirt holds, with their metadata. */
 struct ec2_dom {
