@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ec2lite/error.h"
 
@@ -44,6 +45,13 @@ json_object *portfwd_status(const char *state_dir);
 /* Starts the daemon again when its table has entries and none runs (after a crash or a reboot
  * of the host); a no-op otherwise. */
 void portfwd_heal(const char *state_dir);
+
+/* The most connections the daemon relays at once (each holds two descriptors and two 64 KiB
+ * buffers). At the cap, or when it runs out of descriptors or memory, the daemon stops accepting
+ * (clients wait in the listen queue) until a connection ends; it never spins on a listener it
+ * cannot serve. A variable so that tests can lower it. */
+#define PORTFWD_MAX_CONNS 512
+extern size_t portfwd_max_conns;
 
 /* The daemon's loop, for a process that has become the daemon (portfwd_publish forks one);
  * lock_fd holds forwarder.lock. Returns when it is done. */
