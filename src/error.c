@@ -6,10 +6,26 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ec2lite/util.h"
+
+/* Messages often repeat a value from the request; one holding characters XML cannot carry
+ * would make the API's error response itself unparseable, so such characters (and, in text
+ * that is not valid UTF-8, every non-ASCII byte) become '?'. */
+static void sanitize(char *s)
+{
+	bool utf8 = util_text_valid(s, NULL);
+	unsigned char *p;
+
+	for (p = (unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\t' && *p != '\n') || (!utf8 && *p >= 0x80))
+			*p = '?';
+}
+
 static void vset(struct ec2_error *err, const char *code, int errnum, const char *fmt, va_list ap)
 {
 	snprintf(err->code, sizeof(err->code), "%s", code);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	sanitize(err->message);
 	err->errnum = errnum;
 }
 

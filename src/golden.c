@@ -128,11 +128,8 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	}
 	if (image_name_check(name, err) < 0 || req_bool(req, "NoReboot", &no_reboot, err) < 0)
 		return NULL;
-	if (desc && strlen(desc) > 255) {
-		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
-			      "The description must be at most 255 characters long");
+	if (req_text_check("Description", desc, 255, err) < 0)
 		return NULL;
-	}
 	{
 		static const char *const also[] = { "snapshot", NULL };
 

@@ -478,6 +478,73 @@ int req_page_into(json_object *req, long min, long max, json_object *list, json_
 	return 0;
 }
 
+bool util_text_valid(const char *s, size_t *nchars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	while (*p) {
+		uint32_t c;
+		int more, i;
+
+		if (*p < 0x80) {
+			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+				return false;
+			p++;
+			n++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			c = *p & 0x1f;
+			more = 1;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			c = *p & 0x0f;
+			more = 2;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			c = *p & 0x07;
+			more = 3;
+		} else {
+			return false;
+		}
+		for (i = 1; i <= more; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			c = c << 6 | (p[i] & 0x3f);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF, and the two non-characters XML
+		 * excludes. */
+		if ((more == 2 && c < 0x800) || (more == 3 && c < 0x10000) || c > 0x10ffff ||
+		    (c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
+			return false;
+		p += more + 1;
+		n++;
+	}
+	if (nchars)
+		*nchars = n;
+	return true;
+}
+
+int req_text_check(const char *param, const char *s, size_t max, struct ec2_error *err)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	if (!util_text_valid(s, &n)) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "Value for parameter %s is invalid: it holds control characters or is not "
+			      "valid UTF-8", param);
+		return -1;
+	}
+	if (n > max) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "Value for parameter %s is invalid: it is longer than %zu characters",
+			      param, max);
+		return -1;
+	}
+	return 0;
+}
+
 const char *req_string(json_object *req, const char *key)
 {
 	json_object *v;

@@ -70,6 +70,17 @@ void util_sha256_hex(const void *data, size_t len, char out[65]);
 /* Standard base64 of len bytes (caller frees). */
 char *util_base64(const void *data, size_t len);
 
+/* Whether s is text every front end can carry: valid UTF-8 with none of the characters XML 1.0
+ * cannot hold (controls U+0000-U+001F other than tab, newline and carriage return; U+FFFE and
+ * U+FFFF). *nchars (when not NULL) gets its length in characters, which is what EC2's length
+ * limits count. */
+bool util_text_valid(const char *s, size_t *nchars);
+
+/* Checks the request value s of EC2 parameter param (NULL passes): util_text_valid and at most
+ * max characters. InvalidParameterValue naming param otherwise (the message never repeats the
+ * value, which may be what makes it invalid). */
+int req_text_check(const char *param, const char *s, size_t max, struct ec2_error *err);
+
 /* Reading EC2 request objects (json-c, with EC2's parameter names as keys). Values may be given as
  * JSON types or as strings (shorthand syntax and the Query protocol carry everything as strings).
  * The returned strings and objects are borrowed from req. */
