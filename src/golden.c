@@ -21,10 +21,12 @@
 #include <stdarg.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -68,19 +70,79 @@ static void private_fact(struct ec2_ctx *ctx, const char *id, const char *key, j
 	json_object_put(value);
 }
 
+/* A worker's life is told by a lock, not by its pid (which another process may have by now): it
+ * holds an flock on <state-dir>/jobs/<ami>.lock from ec2_image_job_claim to its end, and the
+ * kernel drops the lock when the process dies, however it dies. */
+static char *job_lock_path(struct ec2_ctx *ctx, const char *image_id)
+{
+	return util_strdupf("%s/jobs/%s.lock", ctx->cfg->state_dir, image_id);
+}
+
+/* 1 when path is a lock file some process holds, 0 when it is free, -1 when there is none. */
+static int lock_held(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), held;
+
+	if (fd < 0)
+		return -1;
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+int ec2_image_job_claim(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err)
+{
+	char *dir = util_strdupf("%s/jobs", ctx->cfg->state_dir), *path = job_lock_path(ctx, image_id);
+	char *tmp = util_strdupf("%s/.%s.%d", dir, image_id, (int)getpid());
+	int fd = -1, tries;
+
+	if (util_mkdir_p(dir, 0755, err) < 0)
+		goto out;
+	/* Locked before it has its name, so nobody sees it unlocked; link() will not replace the
+	 * lock of another live worker. */
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ec2_error_set_errno(err, errno, "cannot make the lock '%s'", tmp);
+		goto fail;
+	}
+	for (tries = 0; link(tmp, path) < 0; tries++) {
+		if (errno != EEXIST || tries > 0 || lock_held(path) == 1) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE,
+				      "another process is making the image '%s'", image_id);
+			goto fail;
+		}
+		unlink(path); /* the lock of a worker that died */
+	}
+	unlink(tmp);
+	goto out;
+fail:
+	if (fd >= 0) {
+		unlink(tmp);
+		close(fd);
+	}
+	fd = -1;
+out:
+	free(dir);
+	free(path);
+	free(tmp);
+	return fd;
+}
+
 bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id)
 {
 	json_object *img = image_any(ctx, image_id, NULL);
-	const char *worker = img ? image_private(img, "Worker") : NULL;
 	time_t created = img ? util_parse_iso8601(req_str0(img, "CreationDate")) : (time_t)-1;
+	char *path = job_lock_path(ctx, image_id);
 	bool alive;
+	int held;
 
 	if (!img || strcmp(req_str0(img, "State"), "pending") != 0)
 		alive = false;
-	else if (worker && (kill((pid_t)atoll(worker), 0) == 0 || errno == EPERM))
-		alive = true;
-	else /* a worker may take a moment to take over from the process that asked */
+	else if ((held = lock_held(path)) >= 0)
+		alive = held == 1;
+	else /* no worker yet: it may take a moment to take over from the process that asked */
 		alive = created != (time_t)-1 && time(NULL) - created < 60;
+	free(path);
 	json_object_put(img);
 	return alive;
 }
@@ -665,7 +727,8 @@ int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_e
 	struct job j = { .ctx = ctx, .ami = image_id };
 	struct ec2_error e = { 0 };
 	const char *source;
-	int rc = -1;
+	int rc = -1, lock_fd;
+	char *lock_path;
 
 	if (!err)
 		err = &e;
@@ -675,6 +738,11 @@ int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_e
 	    !(source = image_private(j.image, "Source"))) {
 		ec2_error_set(err, EC2_ERR_AMI_NOT_FOUND, "The image '%s' is not one being made",
 			      image_id);
+		json_object_put(j.image);
+		return -1;
+	}
+	lock_fd = ec2_image_job_claim(ctx, image_id, err);
+	if (lock_fd < 0) {
 		json_object_put(j.image);
 		return -1;
 	}
@@ -707,6 +775,11 @@ out:
 	json_object_put(j.source);
 	free(j.overlay);
 	free(j.partial);
+	/* The image is available or failed now: the lock has nothing more to say. */
+	lock_path = job_lock_path(ctx, image_id);
+	unlink(lock_path);
+	free(lock_path);
+	close(lock_fd);
 	return rc;
 }
 

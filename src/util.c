@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -337,7 +338,7 @@ int util_run(const char *const argv[], void (*on_line)(void *opaque, const char 
 	     void *opaque, struct ec2_error *err)
 {
 	int fds[2], status = 0;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	FILE *out;
 	char line[4096], last[512] = "";
 
@@ -355,6 +356,11 @@ int util_run(const char *const argv[], void (*on_line)(void *opaque, const char 
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
 
+		/* The program dies with the thread that runs it (which waits for it): a worker
+		 * killed does not leave its qemu-img behind. The parent may be gone already. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		if (devnull >= 0)
 			dup2(devnull, 0);
 		dup2(fds[1], 1);

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ec2lite/ec2.h"
@@ -332,6 +335,114 @@ START_TEST(reboot_several_in_one_call)
 }
 END_TEST
 
+/* The state of one AMI, through DescribeImages. */
+static const char *image_state_of(const char *id)
+{
+	static char name[32];
+	json_object *r = ok(ec2_describe_images, J("{\"ImageIds\": [\"%s\"]}", id)), *imgs;
+
+	json_object_object_get_ex(r, "Images", &imgs);
+	ck_assert_int_eq(json_object_array_length(imgs), 1);
+	snprintf(name, sizeof(name), "%s", str(json_object_array_get_idx(imgs, 0), "State"));
+	json_object_put(r);
+	return name;
+}
+
+/* CreateImage's worker is known alive by the lock it holds, not by a pid: killed, it is seen at
+ * once (no grace period), although the pid the image records (this process's: the one that
+ * asked) belongs to a live process. */
+START_TEST(image_worker_death_is_seen_at_once)
+{
+	char ids[1][32], image[32], ready;
+	json_object *r = run(1, NULL, ids);
+	int p[2];
+	pid_t worker;
+
+	json_object_put(r);
+	r = ok(ec2_create_image, J("{\"InstanceId\": \"%s\", \"Name\": \"worker-test\", "
+				   "\"NoReboot\": true}", ids[0]));
+	snprintf(image, sizeof(image), "%s", str(r, "ImageId"));
+	json_object_put(r);
+	ck_assert_str_eq(image_state_of(image), "pending"); /* no worker yet: it may be starting */
+	ck_assert_int_eq(pipe(p), 0);
+	worker = fork();
+	ck_assert_int_ge(worker, 0);
+	if (worker == 0) {
+		struct ec2_error err = { 0 };
+
+		if (ec2_image_job_claim(&ctx, image, &err) < 0)
+			_exit(1);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &ready, 1), 1);
+	close(p[0]);
+	ck_assert_str_eq(image_state_of(image), "pending");
+	kill(worker, SIGKILL);
+	waitpid(worker, NULL, 0);
+	ck_assert_str_eq(image_state_of(image), "failed");
+	ck_assert_str_eq(state_of(ids[0]), "running"); /* the instance is given back */
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]));
+	json_object_put(r);
+}
+END_TEST
+
+/* Whether pid is gone (or a zombie nobody reaped yet). */
+static bool process_gone(pid_t pid)
+{
+	char *path = util_strdupf("/proc/%d/stat", (int)pid), *text = util_read_file(path, NULL, NULL);
+	const char *p = text ? strrchr(text, ')') : NULL;
+	bool gone = !p || p[2] == 'Z' || p[2] == 'X';
+
+	free(text);
+	free(path);
+	return gone;
+}
+
+static void send_pid(void *opaque, const char *line)
+{
+	int fd = *(int *)opaque;
+
+	if (write(fd, line, strlen(line) + 1) < 0)
+		_exit(1);
+}
+
+/* A program util_run started (qemu-img for a worker) dies with the process that ran it. */
+START_TEST(util_run_children_die_with_their_parent)
+{
+	static const char *const argv[] = { "sh", "-c", "echo $$; exec sleep 60", NULL };
+	char buf[32] = "";
+	int p[2], i;
+	pid_t parent, child;
+
+	ck_assert_int_eq(pipe(p), 0);
+	parent = fork();
+	ck_assert_int_ge(parent, 0);
+	if (parent == 0) {
+		close(p[0]);
+		util_run(argv, send_pid, &p[1], NULL);
+		_exit(0);
+	}
+	close(p[1]);
+	for (i = 0; i < (int)sizeof(buf) - 1 && read(p[0], buf + i, 1) == 1 && buf[i]; i++)
+		;
+	close(p[0]);
+	child = (pid_t)atoi(buf);
+	ck_assert_int_gt(child, 0);
+	ck_assert(!process_gone(child));
+	kill(parent, SIGKILL);
+	waitpid(parent, NULL, 0);
+	for (i = 0; i < 100 && !process_gone(child); i++)
+		util_sleep_ms(20);
+	if (!process_gone(child))
+		kill(child, SIGKILL);
+	ck_assert_msg(i < 100, "the program outlived the process that ran it");
+}
+END_TEST
+
 START_TEST(hibernate_and_resume)
 {
 	char ids[1][32];
@@ -624,6 +735,8 @@ int main(void)
 	tcase_add_test(tc, run_describe_terminate);
 	tcase_add_test(tc, stop_start_and_state_errors);
 	tcase_add_test(tc, reboot_several_in_one_call);
+	tcase_add_test(tc, image_worker_death_is_seen_at_once);
+	tcase_add_test(tc, util_run_children_die_with_their_parent);
 	tcase_add_test(tc, hibernate_and_resume);
 	tcase_add_test(tc, guest_initiated_shutdown);
 	tcase_add_test(tc, failed_launch_leaves_nothing);

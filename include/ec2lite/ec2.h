@@ -111,9 +111,15 @@ int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, str
 json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
 json_object *ec2_copy_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-/* Whether the work on image_id still goes on: the image is pending and its worker process lives
- * (or the image is less than a minute old, its worker maybe still starting). */
+/* Whether the work on image_id still goes on: the image is pending and its worker holds the
+ * job's lock (or no worker has claimed it yet and the image is less than a minute old, its worker
+ * maybe still starting). A worker that died, however, is seen at once; a pid is never trusted. */
 bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id);
+/* Claims the work on image_id for this process: an flock'd <state-dir>/jobs/<ami>.lock, held for
+ * as long as the returned descriptor stays open (the kernel drops it when the process dies).
+ * ec2_create_image_run claims for itself; exposed for tests. -1 with err (IncorrectInstanceState)
+ * when a live worker holds it already. */
+int ec2_image_job_claim(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
 
 /* Images (src/image.c). */
 json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
