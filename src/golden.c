@@ -62,12 +62,17 @@ static int set_private_fact(json_object *root, void *opaque, struct ec2_error *e
 	return 0;
 }
 
-static void private_fact(struct ec2_ctx *ctx, const char *id, const char *key, json_object *value)
+/* Records a fact about the image (takes value's reference). The worker's measurements (FrozenMs,
+ * StoredBytes, ...) are informative and may be lost; what the work needs (Source, Mode) is
+ * checked by the caller. */
+static int private_fact(struct ec2_ctx *ctx, const char *id, const char *key, json_object *value,
+			struct ec2_error *err)
 {
 	struct set_private s = { id, key, value };
+	int rc = store_update(ctx->store, set_private_fact, &s, err);
 
-	store_update(ctx->store, set_private_fact, &s, NULL);
 	json_object_put(value);
+	return rc;
 }
 
 /* A worker's life is told by a lock, not by its pid (which another process may have by now): it
@@ -215,8 +220,11 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 		json_object_object_add(shown, "Tags", json_object_get(tags));
 	if (image_reserve(ctx, &src, root_size(ctx, &m), shown, ami, err) < 0)
 		goto out;
-	private_fact(ctx, ami, "Source", json_object_new_string(id));
-	private_fact(ctx, ami, "Mode", json_object_new_string(mode));
+	if (private_fact(ctx, ami, "Source", json_object_new_string(id), err) < 0 ||
+	    private_fact(ctx, ami, "Mode", json_object_new_string(mode), err) < 0) {
+		image_fail(ctx, ami, NULL, NULL); /* a full disk: nothing is left of the request */
+		goto out;
+	}
 	/* The instance is marked, so that it is not started, stopped or imaged meanwhile. */
 	snprintf(m.pending_op, sizeof(m.pending_op), "%s", mode);
 	snprintf(m.pending_image, sizeof(m.pending_image), "%s", ami);
@@ -419,7 +427,7 @@ static int copy_live(struct job *j, struct ec2_error *err)
 		snprintf(j->consistency, sizeof(j->consistency), "live, crash-consistent (no guest "
 			 "agent to freeze the filesystems)");
 	private_fact(j->ctx, j->ami, "FrozenMs",
-		     json_object_new_int64((int64_t)((thawed_at - frozen_at) * 1000)));
+		     json_object_new_int64((int64_t)((thawed_at - frozen_at) * 1000)), NULL);
 	return 0;
 }
 
@@ -465,7 +473,8 @@ static int copy_rebooting(struct job *j, struct ec2_error *err)
 	down = util_monotonic() - t0;
 	snprintf(j->consistency, sizeof(j->consistency), "shut down cleanly for the copy (%.1f s "
 		 "down)", down);
-	private_fact(j->ctx, j->ami, "DowntimeMs", json_object_new_int64((int64_t)(down * 1000)));
+	private_fact(j->ctx, j->ami, "DowntimeMs", json_object_new_int64((int64_t)(down * 1000)),
+		     NULL);
 	return rc;
 }
 
@@ -636,7 +645,7 @@ static int sysprep(struct job *j, struct ec2_error *err)
 		gfs_fail(g, "cannot write the cleaned copy", err);
 		goto out;
 	}
-	private_fact(j->ctx, j->ami, "SysprepRemoved", json_object_new_int(removed));
+	private_fact(j->ctx, j->ami, "SysprepRemoved", json_object_new_int(removed), NULL);
 	rc = 0;
 out:
 	guestfs_close(g);
@@ -682,7 +691,8 @@ static int run(struct job *j, struct ec2_error *err)
 		free(packed);
 	}
 	if (stat(j->partial, &st) == 0)
-		private_fact(j->ctx, j->ami, "StoredBytes", json_object_new_int64((int64_t)st.st_blocks * 512));
+		private_fact(j->ctx, j->ami, "StoredBytes",
+			     json_object_new_int64((int64_t)st.st_blocks * 512), NULL);
 	/* Boots as its source AMI did: the same kernel for kernel-boot AMIs, copied so that the new
 	 * one does not depend on the old. */
 	if (j->source && image_private(j->source, "Kernel")) {
@@ -750,7 +760,7 @@ int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_e
 		char pid[24];
 
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		private_fact(ctx, image_id, "Worker", json_object_new_string(pid));
+		private_fact(ctx, image_id, "Worker", json_object_new_string(pid), NULL);
 	}
 	j.partial = util_strdupf("%s/%s.partial.qcow2", ctx->pool_dir, image_id);
 	j.dom = virDomainLookupByName(ctx->conn, source);

@@ -14,6 +14,7 @@
 #include "ec2lite/ids.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/filter.h"
+#include "ec2lite/store.h"
 #include "ec2lite/util.h"
 #include "testutil.h"
 
@@ -443,6 +444,48 @@ START_TEST(util_run_children_die_with_their_parent)
 }
 END_TEST
 
+/* A store that cannot be written (a full disk) fails the action, and nothing is left half-done:
+ * CreateImage's second commit (the image's source) failing leaves no image and the instance
+ * free to be imaged; RegisterImage's failing leaves no image. */
+START_TEST(store_write_failure_fails_the_action)
+{
+	char ids[1][32];
+	json_object *r = run(1, NULL, ids);
+	struct ec2_error err = { 0 };
+	json_object *req;
+
+	json_object_put(r);
+	req = J("{\"InstanceId\": \"%s\", \"Name\": \"full-disk\", \"NoReboot\": true}", ids[0]);
+	store_fail_commit(ctx.store, 2);
+	r = ec2_create_image(&ctx, req, &err);
+	store_fail_commit(ctx.store, 0);
+	ck_assert_msg(r == NULL, "CreateImage succeeded with a store that cannot be written");
+	ck_assert_str_eq(err.code, "InternalError");
+	ck_assert_ptr_nonnull(strstr(err.message, "No space left"));
+	r = ok(ec2_describe_images, J("{\"Filters\": [{\"Name\": \"name\", \"Values\": "
+				      "[\"full-disk\"]}]}"));
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(r, "Images")), 0);
+	json_object_put(r);
+	r = ec2_create_image(&ctx, req, &err); /* the instance was not left marked */
+	ck_assert_msg(r != NULL, "%s", err.message);
+	json_object_put(r);
+	json_object_put(req);
+
+	req = J("{\"Name\": \"full-disk-2\", \"DiskPath\": \"%s/disk.raw\"}", dir);
+	store_fail_commit(ctx.store, 2);
+	r = ec2_register_image(&ctx, req, &err);
+	store_fail_commit(ctx.store, 0);
+	ck_assert(r == NULL);
+	json_object_put(req);
+	r = ok(ec2_describe_images, J("{\"Filters\": [{\"Name\": \"name\", \"Values\": "
+				      "[\"full-disk-2\"]}]}"));
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(r, "Images")), 0);
+	json_object_put(r);
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]));
+	json_object_put(r);
+}
+END_TEST
+
 START_TEST(hibernate_and_resume)
 {
 	char ids[1][32];
@@ -737,6 +780,7 @@ int main(void)
 	tcase_add_test(tc, reboot_several_in_one_call);
 	tcase_add_test(tc, image_worker_death_is_seen_at_once);
 	tcase_add_test(tc, util_run_children_die_with_their_parent);
+	tcase_add_test(tc, store_write_failure_fails_the_action);
 	tcase_add_test(tc, hibernate_and_resume);
 	tcase_add_test(tc, guest_initiated_shutdown);
 	tcase_add_test(tc, failed_launch_leaves_nothing);
