@@ -17,11 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *util_read_file(const char *path, size_t *len, struct ec2_error *err)
+char *util_read_file_max(const char *path, size_t max, size_t *len, struct ec2_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
-	size_t cap = 0, used = 0;
+	size_t cap = 0, used = 0, limit = max == SIZE_MAX ? SIZE_MAX : max + 1;
 
 	if (!f) {
 		ec2_error_set_errno(err, errno, "cannot open '%s'", path);
@@ -30,15 +30,17 @@ char *util_read_file(const char *path, size_t *len, struct ec2_error *err)
 	for (;;) {
 		size_t n;
 
-		if (cap - used < 4096) {
+		if (cap - used < 4096 && cap < limit) {
 			cap = cap ? cap * 2 : 8192;
+			if (cap > limit)
+				cap = limit;
 			buf = realloc(buf, cap + 1);
 			if (!buf)
 				abort();
 		}
 		n = fread(buf + used, 1, cap - used, f);
 		used += n;
-		if (n == 0)
+		if (n == 0 || used >= limit)
 			break;
 	}
 	if (ferror(f)) {
@@ -52,6 +54,11 @@ char *util_read_file(const char *path, size_t *len, struct ec2_error *err)
 	if (len)
 		*len = used;
 	return buf;
+}
+
+char *util_read_file(const char *path, size_t *len, struct ec2_error *err)
+{
+	return util_read_file_max(path, SIZE_MAX, len, err);
 }
 
 static int fsync_dir_of(const char *path)

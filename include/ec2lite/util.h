@@ -15,6 +15,10 @@
  * length. NULL on failure. */
 char *util_read_file(const char *path, size_t *len, struct ec2_error *err);
 
+/* As util_read_file, but it reads at most max + 1 bytes: *len > max says that the file is larger
+ * than max (the rest is never read, so /dev/zero or a pipe that never ends costs nothing). */
+char *util_read_file_max(const char *path, size_t max, size_t *len, struct ec2_error *err);
+
 /* Writes data to path atomically: a temporary file beside it, fsync, rename, fsync of the folder.
  * mode is the new file's permission bits. */
 int util_write_file_atomic(const char *path, const void *data, size_t len, int mode,

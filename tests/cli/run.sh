@@ -197,6 +197,11 @@ expect "create-image description with a control character" 254 "\(InvalidParamet
 expect "key name with a control character" 254 "\(InvalidParameterValue\).*KeyName" -- "$bin" create-key-pair --key-name "$ctl"
 expect "an error message repeats no control character" 254 "\(InvalidID\).*'vpc-a\?b'" -- "$bin" create-tags --resources "vpc-$ctl" --tags Key=a,Value=b
 expect "no image was made" 0 '"Images": \[\]' -- "$bin" describe-images --filters Name=name,Values=ctl-ami,ctl-copy
+# file:// and fileb:// reads stop one byte past their limit: an endless file fails at once.
+expect "user-data from an endless file" 254 "\(InvalidParameterValue\).*User data is limited to 16384 bytes" -- timeout 5 "$bin" run-instances --image-id "$ami" --user-data file:///dev/zero
+expect "fileb user-data from an endless file" 254 "\(InvalidParameterValue\).*User data is limited" -- timeout 5 "$bin" run-instances --image-id "$ami" --user-data fileb:///dev/zero
+expect "key material from an endless file" 252 "larger than 262144 bytes" -- timeout 5 "$bin" import-key-pair --key-name endless --public-key-material fileb:///dev/zero
+expect "filters from an endless file" 252 "larger than" -- timeout 5 "$bin" describe-instances --filters file:///dev/zero
 expect "tag an unknown AMI" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" create-tags --resources ami-0123456789abcdef0 --tags Key=a,Value=b
 expect "tag an unknown kind of id" 254 "\(InvalidID\)" -- "$bin" create-tags --resources vpc-12345678 --tags Key=a,Value=b
 expect "a bad token" 254 "\(InvalidNextToken\)" -- "$bin" describe-images --max-results 1 --next-token bogus
