@@ -59,6 +59,28 @@ void ec2_error_set_errno(struct ec2_error *err, int errnum, const char *fmt, ...
 	append(err, strerror(errnum));
 }
 
+void ec2_error_start_failure(struct ec2_error *err, const char *id, const char *why)
+{
+	/* What QEMU and libvirt say when the memory is not there: mmap's ENOMEM through
+	 * strerror, hugepage preallocation, libvirt's own allocation. */
+	static const char *const oom[] = { "Cannot allocate memory", "Insufficient free host memory",
+					   "Unable to allocate memory", "Out of memory" };
+	size_t i;
+
+	if (!why)
+		why = virGetLastErrorMessage();
+	for (i = 0; why && i < sizeof(oom) / sizeof(oom[0]); i++) {
+		if (strcasestr(why, oom[i])) {
+			ec2_error_set(err, EC2_ERR_INSUFFICIENT_CAPACITY,
+				      "We currently do not have sufficient capacity to start '%s': "
+				      "the host could not give it its memory (%s)", id, oom[i]);
+			return;
+		}
+	}
+	ec2_error_set(err, EC2_ERR_INTERNAL, "cannot start '%s'%s%s", id, why && *why ? ": " : "",
+		      why ? why : "");
+}
+
 void ec2_error_set_libvirt(struct ec2_error *err, const char *fmt, ...)
 {
 	va_list ap;

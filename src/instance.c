@@ -1052,7 +1052,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		goto out;
 	}
 	if (virDomainCreate(c->dom) < 0) {
-		ec2_error_set_libvirt(err, "cannot start '%s'", c->id);
+		ec2_error_start_failure(err, c->id, NULL);
 		goto out;
 	}
 	c->started_at = wall_now();
@@ -1418,7 +1418,7 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 				goto out;
 			}
 			if (virDomainCreate(v[i].dom) < 0) {
-				ec2_error_set_libvirt(err, "cannot start '%s'", v[i].id);
+				ec2_error_start_failure(err, v[i].id, NULL);
 				json_object_put(list);
 				list = NULL;
 				goto out;

@@ -486,6 +486,81 @@ START_TEST(store_write_failure_fails_the_action)
 }
 END_TEST
 
+/* Pools of ec2-lite state folders that are gone: listed, and removed on request; pools of
+ * folders that exist, and pools not named ec2-lite-*, are left alone. */
+START_TEST(stale_pools_are_found_and_removed)
+{
+	static const char *const xml[] = {
+		"<pool type='dir'><name>ec2-lite-0badf00d</name>"
+		"<target><path>/nonexistent/ec2-lite-test/pool</path></target></pool>",
+		"<pool type='dir'><name>someone-elses</name>"
+		"<target><path>/nonexistent/other/pool</path></target></pool>",
+	};
+	struct ec2_error err = { 0 };
+	json_object *stale = NULL;
+	virStoragePoolPtr p;
+	size_t i;
+
+	virStoragePoolFree(ec2_pool(&ctx, &err)); /* this state folder's own */
+	for (i = 0; i < 2; i++) {
+		p = virStoragePoolDefineXML(ctx.conn, xml[i], 0);
+		ck_assert_ptr_nonnull(p);
+		virStoragePoolFree(p);
+	}
+	ck_assert_int_eq(ec2_stale_pools(&ctx, false, &stale, &err), 0);
+	ck_assert_int_eq(json_object_array_length(stale), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(stale, 0)),
+			 "ec2-lite-0badf00d (/nonexistent/ec2-lite-test/pool)");
+	json_object_put(stale);
+	p = virStoragePoolLookupByName(ctx.conn, "ec2-lite-0badf00d");
+	ck_assert_ptr_nonnull(p); /* only listed */
+	virStoragePoolFree(p);
+	ck_assert_int_eq(ec2_stale_pools(&ctx, true, &stale, &err), 0);
+	ck_assert_int_eq(json_object_array_length(stale), 1);
+	json_object_put(stale);
+	ck_assert_ptr_null(virStoragePoolLookupByName(ctx.conn, "ec2-lite-0badf00d"));
+	p = virStoragePoolLookupByName(ctx.conn, "someone-elses");
+	ck_assert_ptr_nonnull(p);
+	virStoragePoolUndefine(p);
+	virStoragePoolFree(p);
+	p = virStoragePoolLookupByName(ctx.conn, ctx.pool_name);
+	ck_assert_ptr_nonnull(p);
+	virStoragePoolFree(p);
+}
+END_TEST
+
+/* QEMU's failures to get the guest's memory are EC2's InsufficientInstanceCapacity; other start
+ * failures stay InternalError. */
+START_TEST(start_failures_out_of_memory_are_capacity)
+{
+	static const struct {
+		const char *libvirt;
+		const char *code;
+	} cases[] = {
+		{ "internal error: process exited while connecting to monitor: "
+		  "qemu-system-x86_64: cannot set up guest memory 'pc.ram': Cannot allocate memory",
+		  "InsufficientInstanceCapacity" },
+		{ "internal error: qemu unexpectedly closed the monitor: "
+		  "os_mem_prealloc: Insufficient free host memory pages available to allocate guest RAM",
+		  "InsufficientInstanceCapacity" },
+		{ "Unable to allocate memory", "InsufficientInstanceCapacity" },
+		{ "internal error: process exited while connecting to monitor: "
+		  "qemu-system-x86_64: -drive file=x: Could not open 'x': No such file or directory",
+		  "InternalError" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ec2_error err = { 0 };
+
+		ec2_error_start_failure(&err, "i-0123456789abcdef0", cases[i].libvirt);
+		ck_assert_msg(strcmp(err.code, cases[i].code) == 0, "%s: %s", cases[i].libvirt,
+			      err.code);
+		ck_assert(err.message[0] != '\0');
+	}
+}
+END_TEST
+
 START_TEST(hibernate_and_resume)
 {
 	char ids[1][32];
@@ -781,6 +856,8 @@ int main(void)
 	tcase_add_test(tc, image_worker_death_is_seen_at_once);
 	tcase_add_test(tc, util_run_children_die_with_their_parent);
 	tcase_add_test(tc, store_write_failure_fails_the_action);
+	tcase_add_test(tc, stale_pools_are_found_and_removed);
+	tcase_add_test(tc, start_failures_out_of_memory_are_capacity);
 	tcase_add_test(tc, hibernate_and_resume);
 	tcase_add_test(tc, guest_initiated_shutdown);
 	tcase_add_test(tc, failed_launch_leaves_nothing);

@@ -166,4 +166,10 @@ virStoragePoolPtr ec2_pool(struct ec2_ctx *ctx, struct ec2_error *err);
 json_object *ec2_image_get(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
 void ec2_image_collect(struct ec2_ctx *ctx);
 
+/* The storage pools of ec2-lite state folders that are gone (named ec2-lite-*, their folder
+ * missing; this context's own is never one), as "NAME (PATH)" strings in *stale (new array);
+ * with remove, each is also stopped and undefined (ec2_pool makes a pool again for a folder
+ * that is used again). Other pools are never touched. */
+int ec2_stale_pools(struct ec2_ctx *ctx, bool remove, json_object **stale, struct ec2_error *err);
+
 #endif

@@ -62,6 +62,14 @@ expect "type filters" 0 '"c5.large"' -- "$bin" describe-instance-types --filters
 expect "empty describe" 0 '"Reservations": \[\]' -- "$bin" describe-instances
 expect "doctor" 0 "accelerator +tcg" -- "$bin" doctor
 expect "doctor json" 0 '"Name": "tcg"' -- "$bin" doctor --output json
+# A corrupt store is a failed check, not "all is ok" (another state folder, not to harm this one).
+corrupt=$(mktemp -d)
+printf '{"Version": 1, "images": {' >"$corrupt/state.json"
+EC2_LITE_STATE_DIR="$corrupt" expect "doctor sees a corrupt store" 1 "^FAIL +store +.*not valid JSON" -- "$bin" doctor
+EC2_LITE_STATE_DIR="$corrupt" expect "doctor --fix leaves a corrupt store alone" 1 "^FAIL +store" -- "$bin" doctor --fix
+expect "the corrupt store is as it was" 0 '^\{"Version": 1, "images": \{$' -- cat "$corrupt/state.json"
+rm -rf "$corrupt"
+expect "doctor's store check" 0 "^ok +store " -- "$bin" doctor
 
 # EC2 errors: the aws CLI's form, exit status 254.
 e="An error occurred"
