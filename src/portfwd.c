@@ -564,8 +564,10 @@ static size_t apply_table(struct daemon *d)
 		if (have)
 			continue;
 		l = calloc(1, sizeof(*l));
-		if (!l)
-			abort();
+		if (!l) {
+			json_object_array_add(errors, json_object_new_string("out of memory"));
+			continue;
+		}
 		snprintf(l->listen, sizeof(l->listen), "%s", req_str0(f, "Listen"));
 		snprintf(l->target, sizeof(l->target), "%s", req_str0(f, "Target"));
 		l->port = (int)port;

@@ -53,6 +53,10 @@ struct util_buf {
 void util_buf_put(struct util_buf *b, const char *s, size_t n);
 void util_buf_puts(struct util_buf *b, const char *s);
 
+/* Out of memory (docs/ARCHITECTURE.md, "Running out of memory"): allocations of sizes the code
+ * chooses abort, as json-c does; a size that comes from input is bounded first, and its failure
+ * is an error for that request, never an abort. */
+
 /* printf into a new string the caller frees; never NULL (aborts on out-of-memory, as json-c does). */
 char *util_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
