@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ec2lite/seed.h"
 #include "ec2lite/shorthand.h"
 #include "ec2lite/util.h"
 
@@ -116,12 +117,35 @@ static int usage_error(const struct command *cmd, const char *fmt, ...)
 	return -1;
 }
 
+/* The most a file:// or fileb:// value is read for (one byte more is read, to tell): user data
+ * has EC2's limit, which the action reports in EC2's words; anything else is refused here. */
+#define FILE_PARAM_MAX (256 * 1024)
+
+/* A file:// or fileb:// value's contents (path: what follows the scheme); NULL with err (cannot
+ * read, or larger than FILE_PARAM_MAX) otherwise. */
+static char *param_file(const char *path, const char *param, size_t *len, struct ec2_error *err)
+{
+	bool user_data = strcmp(param, "UserData") == 0;
+	char *text = util_read_file_max(path, user_data ? EC2_USER_DATA_MAX : FILE_PARAM_MAX, len,
+					err);
+
+	if (text && !user_data && *len > FILE_PARAM_MAX) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "'%s' is larger than %d bytes", path,
+			      FILE_PARAM_MAX);
+		free(text);
+		return NULL;
+	}
+	/* Oversized user data goes on, cut one byte past the limit: RunInstances refuses it. */
+	return text;
+}
+
 static json_object *structured(const char *value, struct ec2_error *err)
 {
 	json_object *v;
 
 	if (strncmp(value, "file://", 7) == 0) {
-		char *text = util_read_file(value + 7, NULL, err);
+		size_t len;
+		char *text = param_file(value + 7, "", &len, err);
 
 		if (!text)
 			return NULL;
@@ -142,7 +166,7 @@ static int set_value(const struct command *cmd, const struct cli_opt *o, json_ob
 	case OPT_TEXT:
 		if (strncmp(value, "file://", 7) == 0 || strncmp(value, "fileb://", 8) == 0) {
 			size_t len;
-			char *text = util_read_file(strchr(value, ':') + 3, &len, &err);
+			char *text = param_file(strchr(value, ':') + 3, o->param, &len, &err);
 
 			if (!text)
 				return usage_error(cmd, "%s", err.message);

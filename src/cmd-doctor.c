@@ -1,6 +1,8 @@
 /* doctor: checks what ec2-lite needs and says which accelerator runs the guests. Not an EC2
  * action. Prints one line per check ("ok", "FAIL" or "info") and exits 1 when a check failed;
- * with --output json it prints the same as {"Checks": [...], "Accelerator": {...}}. */
+ * with --output json it prints the same as {"Checks": [...], "Accelerator": {...}}. It reads the
+ * store (a corrupt state.json fails) and lists the storage pools of state folders that are gone,
+ * which --fix removes (it repairs nothing else: a corrupt store is for a person to look at). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,12 +54,12 @@ int cmd_doctor(struct cli *cli, json_object *req, const char *positional)
 {
 	struct ec2_error err = { 0 };
 	json_object *report = json_object_new_object(), *checks = json_object_new_array(), *acc;
-	bool failed = false, is_test;
+	bool failed = false, is_test, fix = false;
 	char detail[1200];
 	int rc;
 
-	(void)req;
 	(void)positional;
+	req_bool(req, "Fix", &fix, NULL);
 	json_object_object_add(report, "Checks", checks);
 	is_test = strncmp(cli->cfg.connect_uri, "test:", 5) == 0;
 	if (!is_test && strncmp(cli->cfg.connect_uri, "qemu:///system", 14) == 0) {
@@ -86,6 +88,24 @@ int cmd_doctor(struct cli *cli, json_object *req, const char *positional)
 		snprintf(detail, sizeof(detail), "%d instance types from %s/instance-types",
 			 cli->ctx.types->count, cli->cfg.data_dir);
 		check(checks, "instance-types", "ok", detail);
+		{
+			json_object *root = store_read(cli->ctx.store, &err), *stale = NULL;
+
+			check(checks, "store", root ? "ok" : "FAIL", root ? "state.json reads" :
+			      err.message);
+			failed |= !root;
+			json_object_put(root);
+			if (ec2_stale_pools(&cli->ctx, fix, &stale, &err) == 0 &&
+			    json_object_array_length(stale) > 0) {
+				snprintf(detail, sizeof(detail), "%s: %zu pool(s) of state folders that "
+					 "are gone, e.g. %s", fix ? "removed" : "'doctor --fix' removes",
+					 json_object_array_length(stale),
+					 json_object_get_string(json_object_array_get_idx(stale, 0)));
+				check(checks, "stale-pools", fix ? "ok" : "FAIL", detail);
+				failed |= !fix;
+			}
+			json_object_put(stale);
+		}
 		pool = ec2_pool(&cli->ctx, &err);
 		if (pool) {
 			snprintf(detail, sizeof(detail), "pool '%s' at %s", cli->ctx.pool_name,

@@ -157,6 +157,12 @@ static const struct cli_opt serve_opts[] = {
 	END,
 };
 
+static const struct cli_opt doctor_opts[] = {
+	{ "fix", "Fix", OPT_BOOL, false,
+	  "remove the libvirt storage pools of ec2-lite state folders that are gone" },
+	END,
+};
+
 static const struct cli_opt deregister_image_opts[] = {
 	{ "image-id", "ImageId", OPT_STRING, true, "the AMI" },
 	END,
@@ -261,8 +267,6 @@ static const struct cli_opt build_ami_opts[] = {
 	END,
 };
 
-static const struct cli_opt no_opts[] = { END };
-
 const struct command commands[] = {
 	{ "run-instances", "RunInstances", "launch instances from an AMI", run_instances_opts,
 	  NULL, NULL, NULL, CMD_NEEDS_CTX },
@@ -348,6 +352,6 @@ const struct command commands[] = {
 	  "serve the EC2 Query API, so that the aws CLI and SDKs drive ec2-lite (--endpoint-url)",
 	  serve_opts, NULL, NULL, cmd_serve, 0 },
 	{ "doctor", NULL, "check the daemons, the accelerator in use and the state folder",
-	  no_opts, NULL, NULL, cmd_doctor, 0 },
+	  doctor_opts, NULL, NULL, cmd_doctor, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
 };

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ec2lite/domxml.h"
 #include "ec2lite/util.h"
 
 static void quiet(void *opaque, virErrorPtr e)
@@ -80,16 +81,19 @@ static double time_boot(const char *qemu, const char *disk, const char *accel)
 	/* KVM domains run with the host CPU model, so the probe does too (on some nested KVMs
 	 * that alone makes QEMU abort: then the probe fails and TCG is chosen). */
 	const char *cpu = strcmp(accel, "kvm") == 0 ? "host" : "qemu64";
-	char machine[64], drive[512];
+	char machine[64], *drive;
 	double start = util_monotonic();
 	pid_t pid;
 	int status = 0;
 
 	snprintf(machine, sizeof(machine), "pc,accel=%s", accel);
-	snprintf(drive, sizeof(drive), "file=%s,format=raw,if=ide", disk);
+	/* The state folder's path may hold a comma, which QEMU would read as a new option. */
+	drive = domxml_qemu_drive(disk, "format=raw,if=ide");
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		free(drive);
 		return -1;
+	}
 	if (pid == 0) {
 		const char *argv[] = { qemu, "-machine", machine, "-cpu", cpu, "-m", "16", "-nodefaults",
 				       "-no-user-config", "-display", "none", "-serial", "none",
@@ -113,10 +117,12 @@ static double time_boot(const char *qemu, const char *disk, const char *accel)
 		if (r < 0 || util_monotonic() - start > 20) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
+			free(drive);
 			return -1;
 		}
 		util_sleep_ms(20);
 	}
+	free(drive);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != PROBE_EXIT_STATUS)
 		return -1;
 	return util_monotonic() - start;

@@ -401,6 +401,19 @@ static char *dump_doc(xmlDocPtr doc, struct ec2_error *err)
 	return result;
 }
 
+char *domxml_qemu_drive(const char *path, const char *opts)
+{
+	struct util_buf b = { 0 };
+	const char *p;
+
+	util_buf_puts(&b, "file=");
+	for (p = path; *p; p++)
+		util_buf_put(&b, *p == ',' ? ",," : p, *p == ',' ? 2 : 1);
+	util_buf_puts(&b, ",");
+	util_buf_puts(&b, opts);
+	return b.s;
+}
+
 char *domxml_pool(const char *name, const char *path, struct ec2_error *err)
 {
 	xmlDocPtr doc = xmlNewDoc(X("1.0"));

@@ -2,6 +2,8 @@
 #include "ec2lite/ec2.h"
 
 #include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +94,8 @@ fail:
 void ec2_ctx_close(struct ec2_ctx *ctx)
 {
 	if (ctx->conn)
+		ec2_reboot_watches_clear(ctx);
+	if (ctx->conn)
 		virConnectClose(ctx->conn);
 	store_close(ctx->store);
 	type_table_free(ctx->types);
@@ -99,6 +103,64 @@ void ec2_ctx_close(struct ec2_ctx *ctx)
 	free(ctx->instances_dir);
 	free(ctx->kernels_dir);
 	memset(ctx, 0, sizeof(*ctx));
+}
+
+/* The target path of a pool (caller frees), or NULL. */
+static char *pool_path(virStoragePoolPtr pool)
+{
+	char *xml = virStoragePoolGetXMLDesc(pool, 0), *path = NULL;
+	xmlDocPtr doc = xml ? xmlReadMemory(xml, (int)strlen(xml), NULL, NULL, XML_PARSE_NONET) : NULL;
+	xmlNodePtr n, t;
+
+	for (n = doc ? xmlDocGetRootElement(doc)->children : NULL; n && !path; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || xmlStrcmp(n->name, BAD_CAST "target") != 0)
+			continue;
+		for (t = n->children; t && !path; t = t->next) {
+			if (t->type == XML_ELEMENT_NODE && xmlStrcmp(t->name, BAD_CAST "path") == 0) {
+				xmlChar *text = xmlNodeGetContent(t);
+
+				path = text ? strdup((const char *)text) : NULL;
+				xmlFree(text);
+			}
+		}
+	}
+	xmlFreeDoc(doc);
+	free(xml);
+	return path;
+}
+
+int ec2_stale_pools(struct ec2_ctx *ctx, bool remove, json_object **stale, struct ec2_error *err)
+{
+	virStoragePoolPtr *pools = NULL;
+	int n = virConnectListAllStoragePools(ctx->conn, &pools, 0), i;
+
+	*stale = NULL;
+	if (n < 0) {
+		ec2_error_set_libvirt(err, "cannot list the storage pools");
+		return -1;
+	}
+	*stale = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		const char *name = virStoragePoolGetName(pools[i]);
+		char *path = NULL;
+
+		if (strncmp(name, "ec2-lite-", 9) == 0 && strcmp(name, ctx->pool_name) != 0 &&
+		    (path = pool_path(pools[i])) && !util_file_exists(path)) {
+			char *what = util_strdupf("%s (%s)", name, path);
+
+			json_object_array_add(*stale, json_object_new_string(what));
+			free(what);
+			if (remove) {
+				if (virStoragePoolIsActive(pools[i]) == 1)
+					virStoragePoolDestroy(pools[i]);
+				virStoragePoolUndefine(pools[i]);
+			}
+		}
+		free(path);
+		virStoragePoolFree(pools[i]);
+	}
+	free(pools);
+	return 0;
 }
 
 virStoragePoolPtr ec2_pool(struct ec2_ctx *ctx, struct ec2_error *err)

@@ -21,10 +21,12 @@
 #include <stdarg.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -60,27 +62,92 @@ static int set_private_fact(json_object *root, void *opaque, struct ec2_error *e
 	return 0;
 }
 
-static void private_fact(struct ec2_ctx *ctx, const char *id, const char *key, json_object *value)
+/* Records a fact about the image (takes value's reference). The worker's measurements (FrozenMs,
+ * StoredBytes, ...) are informative and may be lost; what the work needs (Source, Mode) is
+ * checked by the caller. */
+static int private_fact(struct ec2_ctx *ctx, const char *id, const char *key, json_object *value,
+			struct ec2_error *err)
 {
 	struct set_private s = { id, key, value };
+	int rc = store_update(ctx->store, set_private_fact, &s, err);
 
-	store_update(ctx->store, set_private_fact, &s, NULL);
 	json_object_put(value);
+	return rc;
+}
+
+/* A worker's life is told by a lock, not by its pid (which another process may have by now): it
+ * holds an flock on <state-dir>/jobs/<ami>.lock from ec2_image_job_claim to its end, and the
+ * kernel drops the lock when the process dies, however it dies. */
+static char *job_lock_path(struct ec2_ctx *ctx, const char *image_id)
+{
+	return util_strdupf("%s/jobs/%s.lock", ctx->cfg->state_dir, image_id);
+}
+
+/* 1 when path is a lock file some process holds, 0 when it is free, -1 when there is none. */
+static int lock_held(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), held;
+
+	if (fd < 0)
+		return -1;
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+int ec2_image_job_claim(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err)
+{
+	char *dir = util_strdupf("%s/jobs", ctx->cfg->state_dir), *path = job_lock_path(ctx, image_id);
+	char *tmp = util_strdupf("%s/.%s.%d", dir, image_id, (int)getpid());
+	int fd = -1, tries;
+
+	if (util_mkdir_p(dir, 0755, err) < 0)
+		goto out;
+	/* Locked before it has its name, so nobody sees it unlocked; link() will not replace the
+	 * lock of another live worker. */
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ec2_error_set_errno(err, errno, "cannot make the lock '%s'", tmp);
+		goto fail;
+	}
+	for (tries = 0; link(tmp, path) < 0; tries++) {
+		if (errno != EEXIST || tries > 0 || lock_held(path) == 1) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE,
+				      "another process is making the image '%s'", image_id);
+			goto fail;
+		}
+		unlink(path); /* the lock of a worker that died */
+	}
+	unlink(tmp);
+	goto out;
+fail:
+	if (fd >= 0) {
+		unlink(tmp);
+		close(fd);
+	}
+	fd = -1;
+out:
+	free(dir);
+	free(path);
+	free(tmp);
+	return fd;
 }
 
 bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id)
 {
 	json_object *img = image_any(ctx, image_id, NULL);
-	const char *worker = img ? image_private(img, "Worker") : NULL;
 	time_t created = img ? util_parse_iso8601(req_str0(img, "CreationDate")) : (time_t)-1;
+	char *path = job_lock_path(ctx, image_id);
 	bool alive;
+	int held;
 
 	if (!img || strcmp(req_str0(img, "State"), "pending") != 0)
 		alive = false;
-	else if (worker && (kill((pid_t)atoll(worker), 0) == 0 || errno == EPERM))
-		alive = true;
-	else /* a worker may take a moment to take over from the process that asked */
+	else if ((held = lock_held(path)) >= 0)
+		alive = held == 1;
+	else /* no worker yet: it may take a moment to take over from the process that asked */
 		alive = created != (time_t)-1 && time(NULL) - created < 60;
+	free(path);
 	json_object_put(img);
 	return alive;
 }
@@ -128,11 +195,8 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	}
 	if (image_name_check(name, err) < 0 || req_bool(req, "NoReboot", &no_reboot, err) < 0)
 		return NULL;
-	if (desc && strlen(desc) > 255) {
-		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
-			      "The description must be at most 255 characters long");
+	if (req_text_check("Description", desc, 255, err) < 0)
 		return NULL;
-	}
 	{
 		static const char *const also[] = { "snapshot", NULL };
 
@@ -156,8 +220,11 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 		json_object_object_add(shown, "Tags", json_object_get(tags));
 	if (image_reserve(ctx, &src, root_size(ctx, &m), shown, ami, err) < 0)
 		goto out;
-	private_fact(ctx, ami, "Source", json_object_new_string(id));
-	private_fact(ctx, ami, "Mode", json_object_new_string(mode));
+	if (private_fact(ctx, ami, "Source", json_object_new_string(id), err) < 0 ||
+	    private_fact(ctx, ami, "Mode", json_object_new_string(mode), err) < 0) {
+		image_fail(ctx, ami, NULL, NULL); /* a full disk: nothing is left of the request */
+		goto out;
+	}
 	/* The instance is marked, so that it is not started, stopped or imaged meanwhile. */
 	snprintf(m.pending_op, sizeof(m.pending_op), "%s", mode);
 	snprintf(m.pending_image, sizeof(m.pending_image), "%s", ami);
@@ -360,7 +427,7 @@ static int copy_live(struct job *j, struct ec2_error *err)
 		snprintf(j->consistency, sizeof(j->consistency), "live, crash-consistent (no guest "
 			 "agent to freeze the filesystems)");
 	private_fact(j->ctx, j->ami, "FrozenMs",
-		     json_object_new_int64((int64_t)((thawed_at - frozen_at) * 1000)));
+		     json_object_new_int64((int64_t)((thawed_at - frozen_at) * 1000)), NULL);
 	return 0;
 }
 
@@ -406,7 +473,8 @@ static int copy_rebooting(struct job *j, struct ec2_error *err)
 	down = util_monotonic() - t0;
 	snprintf(j->consistency, sizeof(j->consistency), "shut down cleanly for the copy (%.1f s "
 		 "down)", down);
-	private_fact(j->ctx, j->ami, "DowntimeMs", json_object_new_int64((int64_t)(down * 1000)));
+	private_fact(j->ctx, j->ami, "DowntimeMs", json_object_new_int64((int64_t)(down * 1000)),
+		     NULL);
 	return rc;
 }
 
@@ -577,7 +645,7 @@ static int sysprep(struct job *j, struct ec2_error *err)
 		gfs_fail(g, "cannot write the cleaned copy", err);
 		goto out;
 	}
-	private_fact(j->ctx, j->ami, "SysprepRemoved", json_object_new_int(removed));
+	private_fact(j->ctx, j->ami, "SysprepRemoved", json_object_new_int(removed), NULL);
 	rc = 0;
 out:
 	guestfs_close(g);
@@ -623,7 +691,8 @@ static int run(struct job *j, struct ec2_error *err)
 		free(packed);
 	}
 	if (stat(j->partial, &st) == 0)
-		private_fact(j->ctx, j->ami, "StoredBytes", json_object_new_int64((int64_t)st.st_blocks * 512));
+		private_fact(j->ctx, j->ami, "StoredBytes",
+			     json_object_new_int64((int64_t)st.st_blocks * 512), NULL);
 	/* Boots as its source AMI did: the same kernel for kernel-boot AMIs, copied so that the new
 	 * one does not depend on the old. */
 	if (j->source && image_private(j->source, "Kernel")) {
@@ -668,7 +737,8 @@ int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_e
 	struct job j = { .ctx = ctx, .ami = image_id };
 	struct ec2_error e = { 0 };
 	const char *source;
-	int rc = -1;
+	int rc = -1, lock_fd;
+	char *lock_path;
 
 	if (!err)
 		err = &e;
@@ -681,11 +751,16 @@ int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_e
 		json_object_put(j.image);
 		return -1;
 	}
+	lock_fd = ec2_image_job_claim(ctx, image_id, err);
+	if (lock_fd < 0) {
+		json_object_put(j.image);
+		return -1;
+	}
 	{
 		char pid[24];
 
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		private_fact(ctx, image_id, "Worker", json_object_new_string(pid));
+		private_fact(ctx, image_id, "Worker", json_object_new_string(pid), NULL);
 	}
 	j.partial = util_strdupf("%s/%s.partial.qcow2", ctx->pool_dir, image_id);
 	j.dom = virDomainLookupByName(ctx->conn, source);
@@ -710,6 +785,11 @@ out:
 	json_object_put(j.source);
 	free(j.overlay);
 	free(j.partial);
+	/* The image is available or failed now: the lock has nothing more to say. */
+	lock_path = job_lock_path(ctx, image_id);
+	unlink(lock_path);
+	free(lock_path);
+	close(lock_fd);
 	return rc;
 }
 

@@ -260,7 +260,9 @@ int image_reserve(struct ec2_ctx *ctx, const struct image_source *src, unsigned 
 	struct reserve_ctx r = { .src = src, .owner = ctx->cfg->owner_id };
 	int rc;
 
-	if (image_name_check(src->name, err) < 0 || ec2_id_new("ami", id, err) < 0)
+	if (image_name_check(src->name, err) < 0 ||
+	    req_text_check("Description", src->description, 255, err) < 0 ||
+	    ec2_id_new("ami", id, err) < 0)
 		return -1;
 	r.image = image_record(ctx, id, src, vsize, "pending");
 	if (shown) {

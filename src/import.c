@@ -257,8 +257,13 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	json_object_object_add(resp, "SnapshotDetails", snaps);
 	json_add_str(resp, "Status", "completed");
 	json_add_str(resp, "StatusMessage", distro);
+	/* Without its task the import is not done: the image goes too. */
+	if (store_update(ctx->store, add_task, resp, err) < 0) {
+		image_fail(ctx, req_string(img, "ImageId"), NULL, NULL);
+		json_object_put(resp);
+		resp = NULL;
+	}
 	json_object_put(img);
-	store_update(ctx->store, add_task, resp, NULL);
 out:
 	free(path);
 	return resp;

@@ -8,6 +8,7 @@
  * RunInstances and StartInstances answer pending (0) and TerminateInstances shutting-down (32), as
  * EC2 does; those states last only as long as the call. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +42,22 @@ static double wall_now(void)
 }
 
 
+/* One ACPI reboot asked for and not yet seen. Each watch is allocated on its own: its address is
+ * the opaque pointer libvirt hands back to reboot_event, so it must not move when another watch
+ * is added. In `serve` libvirt's event thread calls reboot_event without the model lock, so
+ * `seen` is atomic, and the watch is reference-counted: one reference for ctx->reboots, one for
+ * libvirt's registration, dropped by libvirt (reboot_watch_unref as the registration's free
+ * callback) only once no dispatch of the event can still be running. */
 struct ec2_reboot_watch {
 	char id[EC2_ID_MAX];
 	virDomainPtr dom;
 	int callback;
 	double deadline; /* util_monotonic() time of the hard reset */
-	bool seen;
+	atomic_bool seen;
+	atomic_int refs;
 };
+
+void (*ec2_test_reboot_registered)(virConnectDomainEventGenericCallback cb, void *opaque);
 
 struct inst {
 	char id[EC2_ID_MAX];
@@ -678,7 +688,18 @@ static void reboot_event(virConnectPtr conn, virDomainPtr dom, void *opaque)
 
 	(void)conn;
 	(void)dom;
-	w->seen = true;
+	atomic_store(&w->seen, true);
+}
+
+static void reboot_watch_unref(void *opaque)
+{
+	struct ec2_reboot_watch *w = opaque;
+
+	if (atomic_fetch_sub(&w->refs, 1) != 1)
+		return;
+	if (w->dom)
+		virDomainFree(w->dom);
+	free(w);
 }
 
 bool ec2_has_watches(const struct ec2_ctx *ctx)
@@ -686,19 +707,21 @@ bool ec2_has_watches(const struct ec2_ctx *ctx)
 	size_t i;
 
 	for (i = 0; i < ctx->nreboots; i++)
-		if (!ctx->reboots[i].seen)
+		if (!atomic_load(&ctx->reboots[i]->seen))
 			return true;
 	return false;
 }
 
-static void reboot_watches_clear(struct ec2_ctx *ctx)
+void ec2_reboot_watches_clear(struct ec2_ctx *ctx)
 {
 	size_t i;
 
 	for (i = 0; i < ctx->nreboots; i++) {
-		if (ctx->reboots[i].callback >= 0)
-			virConnectDomainEventDeregisterAny(ctx->conn, ctx->reboots[i].callback);
-		virDomainFree(ctx->reboots[i].dom);
+		/* libvirt drops its reference through reboot_watch_unref, at once or, when the
+		 * event is being dispatched in another thread, after that dispatch. */
+		if (ctx->reboots[i]->callback >= 0)
+			virConnectDomainEventDeregisterAny(ctx->conn, ctx->reboots[i]->callback);
+		reboot_watch_unref(ctx->reboots[i]);
 	}
 	free(ctx->reboots);
 	ctx->reboots = NULL;
@@ -746,14 +769,14 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
 		}
 		insts_free(v, n);
 		for (i = 0; i < ctx->nreboots; i++) {
-			struct ec2_reboot_watch *w = &ctx->reboots[i];
+			struct ec2_reboot_watch *w = ctx->reboots[i];
 
-			if (w->seen)
+			if (atomic_load(&w->seen))
 				continue;
 			if (util_monotonic() >= w->deadline) {
 				/* The guest ignored the ACPI reboot: reset it, as EC2 does. */
 				virDomainReset(w->dom, 0);
-				w->seen = true;
+				atomic_store(&w->seen, true);
 			} else {
 				pending = true;
 			}
@@ -766,7 +789,7 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
 			util_sleep_ms(500);
 	}
 	if (!ec2_has_watches(ctx))
-		reboot_watches_clear(ctx);
+		ec2_reboot_watches_clear(ctx);
 	net_settle(ctx);
 	portfwd_heal(ctx->cfg->state_dir);
 	return pending ? 1 : 0;
@@ -1086,7 +1109,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		goto out;
 	}
 	if (virDomainCreate(c->dom) < 0) {
-		ec2_error_set_libvirt(err, "cannot start '%s'", c->id);
+		ec2_error_start_failure(err, c->id, NULL);
 		goto out;
 	}
 	c->started_at = wall_now();
@@ -1489,7 +1512,7 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 				goto out;
 			}
 			if (virDomainCreate(v[i].dom) < 0) {
-				ec2_error_set_libvirt(err, "cannot start '%s'", v[i].id);
+				ec2_error_start_failure(err, v[i].id, NULL);
 				json_object_put(list);
 				list = NULL;
 				goto out;
@@ -1613,13 +1636,20 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 	if (ec2_dry_run(req, err))
 		goto out;
 	for (i = 0; i < n; i++) {
-		struct ec2_reboot_watch *w;
+		struct ec2_reboot_watch *w, **grown;
 
-		ctx->reboots = realloc(ctx->reboots, (ctx->nreboots + 1) * sizeof(*ctx->reboots));
-		if (!ctx->reboots)
-			abort();
-		w = &ctx->reboots[ctx->nreboots++];
-		memset(w, 0, sizeof(*w));
+		w = calloc(1, sizeof(*w));
+		grown = realloc(ctx->reboots, (ctx->nreboots + 1) * sizeof(*ctx->reboots));
+		if (grown)
+			ctx->reboots = grown;
+		if (!w || !grown) {
+			free(w);
+			ec2_error_set(err, EC2_ERR_INTERNAL, "out of memory");
+			goto out;
+		}
+		ctx->reboots[ctx->nreboots++] = w;
+		atomic_init(&w->seen, false);
+		atomic_init(&w->refs, 1);
 		snprintf(w->id, sizeof(w->id), "%s", v[i].id);
 		w->dom = v[i].dom;
 		virDomainRef(w->dom);
@@ -1630,7 +1660,14 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 		w->callback = !ctx->events ? -1 : virConnectDomainEventRegisterAny(ctx->conn, w->dom,
 							       VIR_DOMAIN_EVENT_ID_REBOOT,
 							       VIR_DOMAIN_EVENT_CALLBACK(reboot_event),
-							       w, NULL);
+							       w, reboot_watch_unref);
+		/* libvirt's reference: its free callback runs only after deregistration, which is
+		 * ours to do, so counting it after the registration cannot race. */
+		if (w->callback >= 0) {
+			atomic_fetch_add(&w->refs, 1);
+			if (ec2_test_reboot_registered)
+				ec2_test_reboot_registered(VIR_DOMAIN_EVENT_CALLBACK(reboot_event), w);
+		}
 		watch_boot(ctx, v[i].id, wall_now());
 		/* libvirt's default: the guest agent where one answers, else ACPI. */
 		if (virDomainReboot(v[i].dom, 0) < 0) {
@@ -1639,18 +1676,18 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 				ec2_error_set_libvirt(err, "cannot reboot '%s'", v[i].id);
 				goto out;
 			}
-			w->seen = true;
+			atomic_store(&w->seen, true);
 		}
 		/* Without the event there is no telling when the guest rebooted, so no deadline
 		 * can be enforced: the ACPI request stands on its own. */
 		if (w->callback < 0)
-			w->seen = true;
+			atomic_store(&w->seen, true);
 	}
 	resp = json_object_new_object();
 out:
 	insts_free(v, n);
 	if (!ec2_has_watches(ctx))
-		reboot_watches_clear(ctx);
+		ec2_reboot_watches_clear(ctx);
 	return resp;
 }
 

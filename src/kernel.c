@@ -45,12 +45,14 @@ bool kernel_has_pvh_note(const unsigned char *elf, size_t len)
 	phoff = le64(elf + 32);
 	phentsize = le16(elf + 54);
 	phnum = le16(elf + 56);
+	/* The whole table must lie inside the image; no sum below can wrap (phnum * phentsize is
+	 * below 2^32, phoff at most len). */
+	if (phentsize < 56 || phoff > len || (uint64_t)phnum * phentsize > len - phoff)
+		return false;
 	for (i = 0; i < phnum; i++) {
 		const unsigned char *ph = elf + phoff + (uint64_t)i * phentsize;
 		uint64_t off, size, pos;
 
-		if (phoff + (uint64_t)(i + 1) * phentsize > len || phentsize < 56)
-			return false;
 		if (le32(ph) != 4 /* PT_NOTE */)
 			continue;
 		off = le64(ph + 8);
@@ -75,21 +77,37 @@ bool kernel_has_pvh_note(const unsigned char *elf, size_t len)
 	return false;
 }
 
-/* A growing output buffer for the decoders. */
+/* A growing output buffer for the decoders, which never grows past KERNEL_VMLINUX_MAX: a payload
+ * that decodes to more is refused (full), so a small file cannot make ec2-lite allocate without
+ * end. */
 struct out {
 	unsigned char *data;
 	size_t len, cap;
+	bool full;
 };
 
+/* Room for the decoder's next output, or NULL (o->full) at the limit or when memory runs out. */
 static unsigned char *room(struct out *o, size_t *avail)
 {
-	if (o->cap - o->len < (1 << 20)) {
-		o->cap = o->cap ? o->cap * 2 : (64 << 20);
-		o->data = realloc(o->data, o->cap);
-		if (!o->data)
-			abort();
+	if (o->cap - o->len < (1 << 20) && o->cap < KERNEL_VMLINUX_MAX) {
+		size_t cap = o->cap ? o->cap * 2 : (64 << 20);
+		unsigned char *grown;
+
+		if (cap > KERNEL_VMLINUX_MAX)
+			cap = KERNEL_VMLINUX_MAX;
+		grown = realloc(o->data, cap);
+		if (!grown) {
+			o->full = true;
+			return NULL;
+		}
+		o->data = grown;
+		o->cap = cap;
 	}
 	*avail = o->cap - o->len;
+	if (*avail == 0) {
+		o->full = true;
+		return NULL;
+	}
 	return o->data + o->len;
 }
 
@@ -98,7 +116,9 @@ static int unxz(const unsigned char *in, size_t len, struct out *o)
 	lzma_stream s = LZMA_STREAM_INIT;
 	lzma_ret r;
 
-	if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
+	/* The kernel's own xz decoder takes dictionaries up to a few MiB; the limit keeps a crafted
+	 * header from making liblzma allocate gigabytes. */
+	if (lzma_stream_decoder(&s, KERNEL_VMLINUX_MAX / 2, 0) != LZMA_OK)
 		return -1;
 	s.next_in = in;
 	s.avail_in = len;
@@ -106,6 +126,8 @@ static int unxz(const unsigned char *in, size_t len, struct out *o)
 		size_t avail;
 
 		s.next_out = room(o, &avail);
+		if (!s.next_out)
+			break;
 		s.avail_out = avail;
 		r = lzma_code(&s, LZMA_FINISH);
 		o->len += avail - s.avail_out;
@@ -128,6 +150,8 @@ static int unzstd(const unsigned char *in, size_t len, struct out *o)
 		ZSTD_outBuffer ob;
 
 		ob.dst = room(o, &avail);
+		if (!ob.dst)
+			break;
 		ob.size = avail;
 		ob.pos = 0;
 		r = ZSTD_decompressStream(d, &ob, &ib);
@@ -153,6 +177,8 @@ static int gunzip(const unsigned char *in, size_t len, struct out *o)
 		size_t avail;
 
 		z.next_out = room(o, &avail);
+		if (!z.next_out)
+			break;
 		z.avail_out = (uInt)(avail > UINT32_MAX ? UINT32_MAX : avail);
 		avail = z.avail_out;
 		r = inflate(&z, Z_NO_FLUSH);
@@ -202,6 +228,13 @@ int kernel_extract_vmlinux(const char *bzimage, const char *out, bool *pvh,
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 			      "'%s': the payload is compressed in a way ec2-lite does not decode "
 			      "(not xz, zstd or gzip)", bzimage);
+		goto out;
+	}
+	if (o.full) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "'%s': the %s payload decodes to more than %d MiB, more than any kernel",
+			      bzimage, codec, KERNEL_VMLINUX_MAX >> 20);
+		rc = -1;
 		goto out;
 	}
 	if (rc < 0 || o.len < 64 || memcmp(o.data, "\177ELF", 4) != 0) {

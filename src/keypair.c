@@ -255,6 +255,8 @@ static int check_name(const char *name, struct ec2_error *err)
 			      "The request must contain the parameter KeyName");
 		return -1;
 	}
+	if (req_text_check("KeyName", name, 255, err) < 0)
+		return -1;
 	if (!*name || strlen(name) > 255) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 			      "Invalid value '%s' for keyName: 1 to 255 characters", name);

@@ -240,6 +240,33 @@ json_object *net_open_ports(json_object *root, json_object *groups)
 
 /* ---------- QEMU's host forwards ---------- */
 
+/* A dotted IPv4 address in its one plain form, in 127.77.0.0/16 or 127.78.0.0/16. */
+static bool forward_address(const char *addr)
+{
+	struct in_addr a;
+	char back[INET_ADDRSTRLEN];
+	uint32_t h;
+
+	if (!addr || inet_pton(AF_INET, addr, &a) != 1 || !inet_ntop(AF_INET, &a, back, sizeof(back)) ||
+	    strcmp(back, addr) != 0)
+		return false;
+	h = ntohl(a.s_addr);
+	return (h >> 16) == (127u << 8 | 77) || (h >> 16) == (127u << 8 | 78);
+}
+
+char *net_hostfwd_cmd(bool add, const char *proto, const char *addr, long long port,
+		      long long guest_port)
+{
+	if (!proto || (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0) ||
+	    !forward_address(addr) || port < 1 || port > 65535 ||
+	    (add && (guest_port < 1 || guest_port > 65535)))
+		return NULL;
+	if (add)
+		return util_strdupf("hostfwd_add " NETDEV_ID " %s:%s:%lld-:%lld", proto, addr, port,
+				    guest_port);
+	return util_strdupf("hostfwd_remove " NETDEV_ID " %s:%s:%lld", proto, addr, port);
+}
+
 static char *hmp(virDomainPtr dom, const char *cmd)
 {
 	char *out = NULL;
@@ -282,9 +309,12 @@ static void sync_instance(virDomainPtr dom, const struct ec2_meta *m, json_objec
 	json_object *have = current_forwards(dom), *want = json_object_new_array();
 	char back[16];
 	size_t i;
+	/* The public IP comes back from the domain's metadata, which is only as trustworthy as
+	 * whoever can edit the domain: an address that is not one of ours forwards nothing. */
+	bool ours = forward_address(m->public_ip);
 
 	backend_ip(m->private_ip, back);
-	for (i = 0; i < json_object_array_length(ports); i++) {
+	for (i = 0; ours && i < json_object_array_length(ports); i++) {
 		json_object *p = json_object_array_get_idx(ports, i);
 		const char *proto = req_str0(p, "Protocol");
 		long long port = 0;
@@ -307,20 +337,27 @@ static void sync_instance(virDomainPtr dom, const struct ec2_meta *m, json_objec
 		}
 		json_object_array_add(want, json_object_new_string(key));
 		if (have && !in_list(have, key)) {
-			cmd = util_strdupf("hostfwd_add " NETDEV_ID " %s-:%lld", key, port);
-			free(hmp(dom, cmd));
+			cmd = port < 1024 ?
+			      net_hostfwd_cmd(true, "tcp", back, port + EC2_NET_LOW_PORT_OFFSET, port) :
+			      net_hostfwd_cmd(true, proto, m->public_ip, port, port);
+			if (cmd)
+				free(hmp(dom, cmd));
 			free(cmd);
 		}
 	}
 	for (i = 0; have && i < json_object_array_length(have); i++) {
 		const char *key = json_object_get_string(json_object_array_get_idx(have, i));
+		char proto[4], addr[16], *cmd;
+		long long port;
 
-		if (!in_list(want, key)) {
-			char *cmd = util_strdupf("hostfwd_remove " NETDEV_ID " %s", key);
-
+		/* The key as current_forwards made it from QEMU's answer: PROTO:ADDR:PORT. */
+		if (in_list(want, key) ||
+		    sscanf(key, "%3[a-z]:%15[0-9.]:%lld", proto, addr, &port) != 3)
+			continue;
+		cmd = net_hostfwd_cmd(false, proto, addr, port, 0);
+		if (cmd)
 			free(hmp(dom, cmd));
-			free(cmd);
-		}
+		free(cmd);
 	}
 	json_object_put(have);
 	json_object_put(want);

@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -31,6 +32,8 @@
 #define LOCK "forwarder.lock"
 #define NET_LOCK "net.lock" /* the store's "net" lock (store_lock) */
 #define BUF_SIZE (64 * 1024)
+
+size_t portfwd_max_conns = PORTFWD_MAX_CONNS;
 
 /* ---------- the table, as the front half (ec2-lite) writes it ---------- */
 
@@ -272,7 +275,13 @@ struct daemon {
 	struct conn *dead; /* closed in this batch of events */
 	size_t nconns;
 	size_t nforwards; /* in the table (some may have failed to listen) */
+	bool paused;      /* listeners out of the epoll set: at the cap or out of resources */
+	double paused_at; /* util_monotonic() time of the pause */
 };
+
+/* How long a pause lasts at most when no connection ends (descriptors may have been short for
+ * reasons of the whole host, ENFILE): then accepting is tried again. */
+#define PAUSE_RETRY_MS 1000
 
 static int sockaddr_of(const char *ip, int port, struct sockaddr_in *sa)
 {
@@ -284,6 +293,26 @@ static int sockaddr_of(const char *ip, int port, struct sockaddr_in *sa)
 		return -1;
 	}
 	return 0;
+}
+
+/* Listeners stay level-triggered while clients wait in their queues: a daemon that cannot take a
+ * connection (the cap reached, no descriptor or memory left) takes them out of the epoll set, or
+ * it would be woken for them at once, for ever. A connection that ends, or PAUSE_RETRY_MS,
+ * brings them back. */
+static void listeners_watch(struct daemon *d, bool on)
+{
+	struct listener *l;
+
+	for (l = d->listeners; l; l = l->next) {
+		struct epoll_event e = { 0 };
+
+		e.events = on ? EPOLLIN : 0;
+		e.data.ptr = &l->ev;
+		epoll_ctl(d->ep, EPOLL_CTL_MOD, l->fd, &e);
+	}
+	d->paused = !on;
+	if (!on)
+		d->paused_at = util_monotonic();
 }
 
 /* Ends c: its sockets close (and so leave the epoll set) at once, but the memory waits for the end
@@ -313,6 +342,8 @@ static void conn_close(struct daemon *d, struct conn *c)
 
 static void conns_reap(struct daemon *d)
 {
+	bool freed = d->dead != NULL;
+
 	while (d->dead) {
 		struct conn *c = d->dead;
 
@@ -321,6 +352,9 @@ static void conns_reap(struct daemon *d)
 		free(c->buf[1]);
 		free(c);
 	}
+	if (d->paused && ((freed && d->nconns < portfwd_max_conns) ||
+			  util_monotonic() - d->paused_at >= PAUSE_RETRY_MS / 1000.0))
+		listeners_watch(d, true);
 }
 
 /* What each side of c waits for now: read while its buffer has room and no EOF came, write while
@@ -423,51 +457,82 @@ static void on_side(struct daemon *d, struct ev *ev, uint32_t events)
 	conn_arm(d, c);
 }
 
+/* A new connection: its two sockets and buffers, or -1 (nothing kept, fd closed) when the
+ * descriptors or memory for it are missing. */
+static int conn_open(struct daemon *d, struct listener *l, int fd)
+{
+	struct sockaddr_in sa;
+	struct conn *c = calloc(1, sizeof(*c));
+	int one = 1, i;
+
+	if (!c) {
+		close(fd);
+		return -1;
+	}
+	c->fd[0] = fd;
+	c->fd[1] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->buf[0] = malloc(BUF_SIZE);
+	c->buf[1] = malloc(BUF_SIZE);
+	if (c->fd[1] < 0 || !c->buf[0] || !c->buf[1] ||
+	    sockaddr_of(l->target, l->target_port, &sa) < 0 ||
+	    (connect(c->fd[1], (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS)) {
+		int saved = errno;
+
+		close(fd);
+		if (c->fd[1] >= 0)
+			close(c->fd[1]);
+		free(c->buf[0]);
+		free(c->buf[1]);
+		free(c);
+		errno = saved;
+		return -1;
+	}
+	c->connecting = true;
+	for (i = 0; i < 2; i++) {
+		struct epoll_event e = { 0 };
+
+		setsockopt(c->fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c->ev[i].kind = EV_SIDE;
+		c->ev[i].owner = c;
+		c->ev[i].side = i;
+		e.data.ptr = &c->ev[i];
+		epoll_ctl(d->ep, EPOLL_CTL_ADD, c->fd[i], &e);
+	}
+	c->next = d->conns;
+	if (d->conns)
+		d->conns->prev = c;
+	d->conns = c;
+	d->nconns++;
+	conn_arm(d, c);
+	return 0;
+}
+
+static bool out_of_resources(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
 static void on_accept(struct daemon *d, struct listener *l)
 {
 	for (;;) {
-		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1, i;
-		struct sockaddr_in sa;
-		struct conn *c;
+		int fd;
 
-		if (fd < 0)
-			return;
-		c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(fd);
+		if (d->nconns >= portfwd_max_conns) {
+			listeners_watch(d, false);
 			return;
 		}
-		c->fd[0] = fd;
-		c->fd[1] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (c->fd[1] < 0 || sockaddr_of(l->target, l->target_port, &sa) < 0 ||
-		    (connect(c->fd[1], (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
-		     errno != EINPROGRESS)) {
-			close(fd);
-			if (c->fd[1] >= 0)
-				close(c->fd[1]);
-			free(c);
-			continue;
+		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (out_of_resources(errno))
+				listeners_watch(d, false);
+			return;
 		}
-		c->connecting = true;
-		for (i = 0; i < 2; i++) {
-			struct epoll_event e = { 0 };
-
-			setsockopt(c->fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			c->buf[i] = malloc(BUF_SIZE);
-			if (!c->buf[i])
-				abort();
-			c->ev[i].kind = EV_SIDE;
-			c->ev[i].owner = c;
-			c->ev[i].side = i;
-			e.data.ptr = &c->ev[i];
-			epoll_ctl(d->ep, EPOLL_CTL_ADD, c->fd[i], &e);
+		/* Without the resources for it the client is shed (its socket closes) and the
+		 * daemon pauses; a backend that refuses ends only this connection. */
+		if (conn_open(d, l, fd) < 0 && out_of_resources(errno)) {
+			listeners_watch(d, false);
+			return;
 		}
-		c->next = d->conns;
-		if (d->conns)
-			d->conns->prev = c;
-		d->conns = c;
-		d->nconns++;
-		conn_arm(d, c);
 	}
 }
 
@@ -529,8 +594,10 @@ static size_t apply_table(struct daemon *d)
 		if (have)
 			continue;
 		l = calloc(1, sizeof(*l));
-		if (!l)
-			abort();
+		if (!l) {
+			json_object_array_add(errors, json_object_new_string("out of memory"));
+			continue;
+		}
 		memcpy(l->listen, fw[i].listen, sizeof(l->listen));
 		memcpy(l->target, fw[i].target, sizeof(l->target));
 		l->port = fw[i].port;
@@ -546,7 +613,7 @@ static size_t apply_table(struct daemon *d)
 		}
 		l->ev.kind = EV_LISTENER;
 		l->ev.owner = l;
-		e.events = EPOLLIN;
+		e.events = d->paused ? 0 : EPOLLIN;
 		e.data.ptr = &l->ev;
 		epoll_ctl(d->ep, EPOLL_CTL_ADD, l->fd, &e);
 		l->next = d->listeners;
@@ -591,7 +658,14 @@ void portfwd_serve(const char *state_dir, int lock_fd)
 	struct epoll_event e = { 0 }, events[64];
 	bool gone = false;
 
+	struct rlimit rl;
+
 	(void)lock_fd; /* held until the process ends */
+	/* Room for the connection cap: two descriptors a connection (the soft limit is often 1024). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	d.ep = epoll_create1(EPOLL_CLOEXEC);
 	d.ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (d.ep < 0 || d.ino < 0 ||
@@ -603,7 +677,8 @@ void portfwd_serve(const char *state_dir, int lock_fd)
 	epoll_ctl(d.ep, EPOLL_CTL_ADD, d.ino, &e);
 	apply_table(&d);
 	while (!gone) {
-		int n = epoll_wait(d.ep, events, 64, d.nforwards || d.nconns ? -1 : 0), i;
+		int n = epoll_wait(d.ep, events, 64, d.paused ? PAUSE_RETRY_MS :
+				   d.nforwards || d.nconns ? -1 : 0), i;
 		bool reload = false;
 
 		if (n < 0 && errno != EINTR)

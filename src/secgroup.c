@@ -186,6 +186,10 @@ static int sg_create(json_object *root, void *opaque, struct ec2_error *err)
 			      !name ? "GroupName" : "GroupDescription");
 		return -1;
 	}
+	/* Checked first: the message below repeats the name. */
+	if (req_text_check("GroupName", name, 255, err) < 0 ||
+	    req_text_check("GroupDescription", desc, 255, err) < 0)
+		return -1;
 	if (!*name || strlen(name) > 255 || strncasecmp(name, "sg-", 3) == 0 || strlen(desc) > 255) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 			      "Invalid value '%s' for groupName: 1 to 255 characters, not starting "
@@ -330,6 +334,9 @@ static json_object *req_rules(json_object *req, struct ec2_error *err)
 			json_object *rg = json_object_array_get_idx(ranges, j), *r;
 			const char *cidr = req_string(rg, "CidrIp");
 
+			if (req_text_check("CidrIp", cidr, 64, err) < 0 ||
+			    req_text_check("Description", req_string(rg, "Description"), 255, err) < 0)
+				goto fail;
 			if (!valid_cidr(cidr)) {
 				ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 					      "CIDR block %s is malformed", cidr && *cidr ? cidr : "(none)");

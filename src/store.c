@@ -14,7 +14,13 @@ struct store {
 	char *path;
 	char *dir;
 	char *lock_path;
+	int fail_in; /* store_fail_commit: commits until the injected failure, 0 for none */
 };
+
+void store_fail_commit(struct store *s, int nth)
+{
+	s->fail_in = nth;
+}
 
 static time_t real_now(void)
 {
@@ -159,7 +165,10 @@ int store_update(struct store *s, store_update_fn fn, void *opaque, struct ec2_e
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 						      JSON_C_TO_STRING_NOSLASHESCAPE);
 	/* The catalog, tags, key pairs: for ec2-lite's user only (QEMU never reads it). */
-	rc = util_write_file_atomic(s->path, text, strlen(text), 0600, err);
+	if (s->fail_in > 0 && --s->fail_in == 0)
+		ec2_error_set_errno(err, ENOSPC, "cannot write '%s'", s->path);
+	else
+		rc = util_write_file_atomic(s->path, text, strlen(text), 0600, err);
 out:
 	json_object_put(root);
 	close(fd);

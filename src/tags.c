@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ec2lite/filter.h"
 #include "ec2lite/ids.h"
@@ -11,12 +12,23 @@
 
 int tag_check(const char *key, const char *value, struct ec2_error *err)
 {
-	if (!key || !*key || strlen(key) > 128 || (value && strlen(value) > 256)) {
+	size_t nkey = 0, nvalue = 0;
+
+	/* Characters XML cannot carry would make every later response about the resource
+	 * unparseable. */
+	if ((key && !util_text_valid(key, &nkey)) || (value && !util_text_valid(value, &nvalue))) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "Value for parameter Tag.%s is invalid: it holds control characters or "
+			      "is not valid UTF-8", key && !util_text_valid(key, NULL) ? "Key" : "Value");
+		return -1;
+	}
+	/* EC2 counts characters, not bytes. */
+	if (!key || !*key || nkey > 128 || nvalue > 256) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 			      "Tag keys must be 1 to 128 characters and values at most 256");
 		return -1;
 	}
-	if (strncmp(key, "aws:", 4) == 0 || strncmp(key, "ec2-lite:", 9) == 0) {
+	if (strncasecmp(key, "aws:", 4) == 0 || strncmp(key, "ec2-lite:", 9) == 0) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 			      "Tag keys starting with '%.*s' are reserved for system use",
 			      (int)(strchr(key, ':') - key + 1), key);

@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,11 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *util_read_file(const char *path, size_t *len, struct ec2_error *err)
+char *util_read_file_max(const char *path, size_t max, size_t *len, struct ec2_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
-	size_t cap = 0, used = 0;
+	size_t cap = 0, used = 0, limit = max == SIZE_MAX ? SIZE_MAX : max + 1;
 
 	if (!f) {
 		ec2_error_set_errno(err, errno, "cannot open '%s'", path);
@@ -29,15 +30,17 @@ char *util_read_file(const char *path, size_t *len, struct ec2_error *err)
 	for (;;) {
 		size_t n;
 
-		if (cap - used < 4096) {
+		if (cap - used < 4096 && cap < limit) {
 			cap = cap ? cap * 2 : 8192;
+			if (cap > limit)
+				cap = limit;
 			buf = realloc(buf, cap + 1);
 			if (!buf)
 				abort();
 		}
 		n = fread(buf + used, 1, cap - used, f);
 		used += n;
-		if (n == 0)
+		if (n == 0 || used >= limit)
 			break;
 	}
 	if (ferror(f)) {
@@ -51,6 +54,11 @@ char *util_read_file(const char *path, size_t *len, struct ec2_error *err)
 	if (len)
 		*len = used;
 	return buf;
+}
+
+char *util_read_file(const char *path, size_t *len, struct ec2_error *err)
+{
+	return util_read_file_max(path, SIZE_MAX, len, err);
 }
 
 static int fsync_dir_of(const char *path)
@@ -337,7 +345,7 @@ int util_run(const char *const argv[], void (*on_line)(void *opaque, const char 
 	     void *opaque, struct ec2_error *err)
 {
 	int fds[2], status = 0;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	FILE *out;
 	char line[4096], last[512] = "";
 
@@ -355,6 +363,11 @@ int util_run(const char *const argv[], void (*on_line)(void *opaque, const char 
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
 
+		/* The program dies with the thread that runs it (which waits for it): a worker
+		 * killed does not leave its qemu-img behind. The parent may be gone already. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		if (devnull >= 0)
 			dup2(devnull, 0);
 		dup2(fds[1], 1);
@@ -475,6 +488,73 @@ int req_page_into(json_object *req, long min, long max, json_object *list, json_
 	if (next)
 		json_add_str(resp, "NextToken", next);
 	free(next);
+	return 0;
+}
+
+bool util_text_valid(const char *s, size_t *nchars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	while (*p) {
+		uint32_t c;
+		int more, i;
+
+		if (*p < 0x80) {
+			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+				return false;
+			p++;
+			n++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			c = *p & 0x1f;
+			more = 1;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			c = *p & 0x0f;
+			more = 2;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			c = *p & 0x07;
+			more = 3;
+		} else {
+			return false;
+		}
+		for (i = 1; i <= more; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			c = c << 6 | (p[i] & 0x3f);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF, and the two non-characters XML
+		 * excludes. */
+		if ((more == 2 && c < 0x800) || (more == 3 && c < 0x10000) || c > 0x10ffff ||
+		    (c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
+			return false;
+		p += more + 1;
+		n++;
+	}
+	if (nchars)
+		*nchars = n;
+	return true;
+}
+
+int req_text_check(const char *param, const char *s, size_t max, struct ec2_error *err)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	if (!util_text_valid(s, &n)) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "Value for parameter %s is invalid: it holds control characters or is not "
+			      "valid UTF-8", param);
+		return -1;
+	}
+	if (n > max) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+			      "Value for parameter %s is invalid: it is longer than %zu characters",
+			      param, max);
+		return -1;
+	}
 	return 0;
 }
 

@@ -135,6 +135,20 @@ START_TEST(pool_and_volume_xml_escape_paths)
 }
 END_TEST
 
+/* A path in a QEMU option value: a comma would end the value and start an option of the
+ * caller's choosing (",readonly=off,..."), so each is doubled, QEMU's escape. */
+START_TEST(qemu_option_values_escape_commas)
+{
+	char *v = domxml_qemu_drive("/srv/st,ate,,x/accel-probe.img", "format=raw,if=ide");
+
+	ck_assert_str_eq(v, "file=/srv/st,,ate,,,,x/accel-probe.img,format=raw,if=ide");
+	free(v);
+	v = domxml_qemu_drive("/srv/plain.img", "format=raw");
+	ck_assert_str_eq(v, "file=/srv/plain.img,format=raw");
+	free(v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("domxml");
@@ -144,6 +158,7 @@ int main(void)
 	tcase_add_test(tc, metadata_round_trip);
 	tcase_add_test(tc, metadata_rejects_foreign_xml);
 	tcase_add_test(tc, pool_and_volume_xml_escape_paths);
+	tcase_add_test(tc, qemu_option_values_escape_commas);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

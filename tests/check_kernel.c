@@ -2,8 +2,12 @@
  * the real case; synthetic bzImages carry gzip and zstd payloads, and ELF images with and without
  * the note check the detection. */
 #include <dirent.h>
+#include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -44,6 +48,8 @@ static char *fake_bzimage(const char *dir, const char *name, const void *payload
 	img[0x207] = 0x02; /* boot protocol 2.15 */
 	img[0x24c] = (unsigned char)(len & 0xff);
 	img[0x24d] = (unsigned char)(len >> 8 & 0xff);
+	img[0x24e] = (unsigned char)(len >> 16 & 0xff);
+	img[0x24f] = (unsigned char)(len >> 24 & 0xff);
 	memcpy(img + 5 * 512, payload, len);
 	ck_assert_int_eq(util_write_file_atomic(path, img, total, 0644, NULL), 0);
 	free(img);
@@ -121,6 +127,152 @@ START_TEST(not_a_bzimage)
 }
 END_TEST
 
+/* Crafted program-header tables: offsets and sizes chosen so that a sum wraps around 2^64 and
+ * lands inside the buffer, or runs past it. The image sits right after a page that cannot be read,
+ * so a read before it faults even without AddressSanitizer. */
+START_TEST(crafted_program_headers)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *elf;
+	static const struct {
+		uint64_t phoff;
+		uint16_t phentsize, phnum;
+	} cases[] = {
+		{ UINT64_MAX - 7, 56, 1 },       /* phoff + 56 wraps to 48: ph would be elf - 8 */
+		{ UINT64_MAX - 55, 56, 2 },      /* wraps on the second entry */
+		{ UINT64_MAX, 0xffff, 0xffff },
+		{ 64, 0xffff, 0xffff },          /* entries far past the end */
+		{ 64, 56, 0xffff },
+		{ 1ULL << 63, 56, 1 },
+		{ 200, 56, 1 },                  /* the one entry runs past the end */
+	};
+	size_t i;
+	int b;
+
+	ck_assert(map != MAP_FAILED);
+	ck_assert_int_eq(mprotect(map, (size_t)page, PROT_NONE), 0);
+	elf = map + page;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_elf(elf, 18);
+		for (b = 0; b < 8; b++)
+			elf[32 + b] = (unsigned char)(cases[i].phoff >> (8 * b));
+		elf[54] = (unsigned char)cases[i].phentsize;
+		elf[55] = (unsigned char)(cases[i].phentsize >> 8);
+		elf[56] = (unsigned char)cases[i].phnum;
+		elf[57] = (unsigned char)(cases[i].phnum >> 8);
+		ck_assert_msg(!kernel_has_pvh_note(elf, 256), "case %zu", i);
+	}
+	munmap(map, (size_t)page * 2);
+}
+END_TEST
+
+/* A bomb: an ELF header, then `zeros` zero bytes, compressed with codec ("gz", "xz", "zstd")
+ * without ever holding the whole in memory. Returns the compressed bytes (caller frees). */
+static unsigned char *bomb(const char *codec, size_t zeros, size_t *outlen)
+{
+	static unsigned char chunk[1 << 20];
+	size_t cap = 4 << 20, len = 0, done = 0;
+	unsigned char *out = malloc(cap);
+
+	memset(chunk, 0, sizeof(chunk));
+	memcpy(chunk, "\177ELF\002\001", 6);
+	if (strcmp(codec, "gz") == 0) {
+		z_stream z;
+
+		memset(&z, 0, sizeof(z));
+		ck_assert_int_eq(deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 8,
+					      Z_DEFAULT_STRATEGY), Z_OK);
+		z.next_out = out;
+		z.avail_out = (uInt)cap;
+		while (done < zeros) {
+			z.next_in = chunk;
+			z.avail_in = sizeof(chunk);
+			done += sizeof(chunk);
+			ck_assert_int_eq(deflate(&z, done < zeros ? Z_NO_FLUSH : Z_FINISH),
+					 done < zeros ? Z_OK : Z_STREAM_END);
+			memset(chunk, 0, 8);
+		}
+		len = cap - z.avail_out;
+		deflateEnd(&z);
+	} else if (strcmp(codec, "xz") == 0) {
+		lzma_stream x = LZMA_STREAM_INIT;
+		lzma_ret r;
+
+		ck_assert_int_eq(lzma_easy_encoder(&x, 0, LZMA_CHECK_CRC32), LZMA_OK);
+		x.next_out = out;
+		x.avail_out = cap;
+		while (done < zeros) {
+			x.next_in = chunk;
+			x.avail_in = sizeof(chunk);
+			done += sizeof(chunk);
+			do
+				r = lzma_code(&x, done < zeros ? LZMA_RUN : LZMA_FINISH);
+			while (r == LZMA_OK && x.avail_in > 0);
+			memset(chunk, 0, 8);
+		}
+		while (r == LZMA_OK)
+			r = lzma_code(&x, LZMA_FINISH);
+		ck_assert_int_eq(r, LZMA_STREAM_END);
+		len = cap - x.avail_out;
+		lzma_end(&x);
+	} else {
+		ZSTD_CCtx *c = ZSTD_createCCtx();
+		ZSTD_outBuffer ob = { out, cap, 0 };
+		size_t left;
+
+		while (done < zeros) {
+			ZSTD_inBuffer ib = { chunk, sizeof(chunk), 0 };
+
+			done += sizeof(chunk);
+			do
+				left = ZSTD_compressStream2(c, &ob, &ib, done < zeros ? ZSTD_e_continue
+										  : ZSTD_e_end);
+			while (!ZSTD_isError(left) && (ib.pos < ib.size || (done >= zeros && left)));
+			ck_assert(!ZSTD_isError(left));
+			memset(chunk, 0, 8);
+		}
+		len = ob.pos;
+		ZSTD_freeCCtx(c);
+	}
+	*outlen = len;
+	return out;
+}
+
+static long max_rss_mib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024;
+}
+
+/* Payloads that decode to 400 MiB (more than any vmlinux): refused with an EC2 error once the
+ * output passes the limit, not decoded to the end (Check runs each test in a process of its
+ * own, so the peak resident size is this test's). */
+START_TEST(decompression_bombs)
+{
+	static const char *codecs[] = { "gz", "xz", "zstd" };
+	char *dir = test_tmpdir(), *out = util_strdupf("%s/vmlinux", dir), *path;
+	struct ec2_error err = { 0 };
+	unsigned char *payload;
+	size_t len;
+	bool pvh;
+
+	payload = bomb(codecs[_i], (size_t)400 << 20, &len);
+	path = fake_bzimage(dir, "bomb.bzImage", payload, len);
+	free(payload);
+	ck_assert_int_eq(kernel_extract_vmlinux(path, out, &pvh, &err), -1);
+	ck_assert_str_eq(err.code, "InvalidParameterValue");
+	ck_assert_msg(strstr(err.message, "more than") != NULL, "%s", err.message);
+	ck_assert(!util_file_exists(out));
+	ck_assert_int_lt(max_rss_mib(), 300);
+	free(path);
+	free(out);
+	test_rmdir(dir);
+}
+END_TEST
+
 /* Debian's own kernel: an xz payload whose vmlinux has the PVH note (CONFIG_PVH=y). */
 START_TEST(debian_kernel)
 {
@@ -158,6 +310,8 @@ int main(void)
 	tcase_add_test(tc, pvh_note_detection);
 	tcase_add_test(tc, gzip_and_zstd_payloads);
 	tcase_add_test(tc, not_a_bzimage);
+	tcase_add_test(tc, crafted_program_headers);
+	tcase_add_loop_test(tc, decompression_bombs, 0, 3);
 	tcase_add_test(tc, debian_kernel);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include "ec2lite/secgroup.h"
 #include "ec2lite/filter.h"
 #include "ec2lite/tags.h"
+#include "ec2lite/store.h"
 #include "ec2lite/util.h"
 #include "testutil.h"
 
@@ -286,6 +289,279 @@ START_TEST(stop_start_and_state_errors)
 	fails(ec2_reboot_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]), "IncorrectInstanceState");
 	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\", \"%s\"]}", ids[0], ids[1]));
 	json_object_put(r);
+}
+END_TEST
+
+/* The reboot-event registrations RebootInstances made (the test driver emits no reboot events, so
+ * the test delivers them). */
+static struct {
+	virConnectDomainEventGenericCallback cb;
+	void *opaque;
+} registered[8];
+static int nregistered;
+
+static void record_registration(virConnectDomainEventGenericCallback cb, void *opaque)
+{
+	ck_assert_int_lt(nregistered, 8);
+	registered[nregistered].cb = cb;
+	registered[nregistered].opaque = opaque;
+	nregistered++;
+}
+
+/* Rebooting several instances in one call: each reboot event reaches a watch that is still
+ * there (before, the opaque pointer of the first pointed into an array that the next watch's
+ * realloc had moved: a write to freed memory, and that guest was hard-reset although it had
+ * rebooted), so every reboot is seen and none is left for the hard reset. */
+START_TEST(reboot_several_in_one_call)
+{
+	char ids[3][32];
+	json_object *r = run(3, NULL, ids);
+	struct ec2_error err = { 0 };
+	int i;
+
+	json_object_put(r);
+	cfg.reboot_timeout = 3600; /* a watch not seen stays pending: no deadline passes */
+	nregistered = 0;
+	ec2_test_reboot_registered = record_registration;
+	r = ok(ec2_reboot_instances, J("{\"InstanceIds\": [\"%s\", \"%s\", \"%s\"]}", ids[0],
+				       ids[1], ids[2]));
+	ec2_test_reboot_registered = NULL;
+	json_object_put(r);
+	ck_assert_int_eq(nregistered, 3);
+	ck_assert(ec2_has_watches(&ctx));
+	for (i = 0; i < nregistered; i++)
+		registered[i].cb(ctx.conn, NULL, registered[i].opaque);
+	ck_assert_msg(!ec2_has_watches(&ctx), "a reboot that happened was not seen");
+	ck_assert_int_eq(ec2_reconcile(&ctx, NULL, false, &err), 0);
+	ck_assert_str_eq(state_of(ids[0]), "running");
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\", \"%s\", \"%s\"]}", ids[0],
+					  ids[1], ids[2]));
+	json_object_put(r);
+}
+END_TEST
+
+/* The state of one AMI, through DescribeImages. */
+static const char *image_state_of(const char *id)
+{
+	static char name[32];
+	json_object *r = ok(ec2_describe_images, J("{\"ImageIds\": [\"%s\"]}", id)), *imgs;
+
+	json_object_object_get_ex(r, "Images", &imgs);
+	ck_assert_int_eq(json_object_array_length(imgs), 1);
+	snprintf(name, sizeof(name), "%s", str(json_object_array_get_idx(imgs, 0), "State"));
+	json_object_put(r);
+	return name;
+}
+
+/* CreateImage's worker is known alive by the lock it holds, not by a pid: killed, it is seen at
+ * once (no grace period), although the pid the image records (this process's: the one that
+ * asked) belongs to a live process. */
+START_TEST(image_worker_death_is_seen_at_once)
+{
+	char ids[1][32], image[32], ready;
+	json_object *r = run(1, NULL, ids);
+	int p[2];
+	pid_t worker;
+
+	json_object_put(r);
+	r = ok(ec2_create_image, J("{\"InstanceId\": \"%s\", \"Name\": \"worker-test\", "
+				   "\"NoReboot\": true}", ids[0]));
+	snprintf(image, sizeof(image), "%s", str(r, "ImageId"));
+	json_object_put(r);
+	ck_assert_str_eq(image_state_of(image), "pending"); /* no worker yet: it may be starting */
+	ck_assert_int_eq(pipe(p), 0);
+	worker = fork();
+	ck_assert_int_ge(worker, 0);
+	if (worker == 0) {
+		struct ec2_error err = { 0 };
+
+		if (ec2_image_job_claim(&ctx, image, &err) < 0)
+			_exit(1);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &ready, 1), 1);
+	close(p[0]);
+	ck_assert_str_eq(image_state_of(image), "pending");
+	kill(worker, SIGKILL);
+	waitpid(worker, NULL, 0);
+	ck_assert_str_eq(image_state_of(image), "failed");
+	ck_assert_str_eq(state_of(ids[0]), "running"); /* the instance is given back */
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]));
+	json_object_put(r);
+}
+END_TEST
+
+/* Whether pid is gone (or a zombie nobody reaped yet). */
+static bool process_gone(pid_t pid)
+{
+	char *path = util_strdupf("/proc/%d/stat", (int)pid), *text = util_read_file(path, NULL, NULL);
+	const char *p = text ? strrchr(text, ')') : NULL;
+	bool gone = !p || p[2] == 'Z' || p[2] == 'X';
+
+	free(text);
+	free(path);
+	return gone;
+}
+
+static void send_pid(void *opaque, const char *line)
+{
+	int fd = *(int *)opaque;
+
+	if (write(fd, line, strlen(line) + 1) < 0)
+		_exit(1);
+}
+
+/* A program util_run started (qemu-img for a worker) dies with the process that ran it. */
+START_TEST(util_run_children_die_with_their_parent)
+{
+	static const char *const argv[] = { "sh", "-c", "echo $$; exec sleep 60", NULL };
+	char buf[32] = "";
+	int p[2], i;
+	pid_t parent, child;
+
+	ck_assert_int_eq(pipe(p), 0);
+	parent = fork();
+	ck_assert_int_ge(parent, 0);
+	if (parent == 0) {
+		close(p[0]);
+		util_run(argv, send_pid, &p[1], NULL);
+		_exit(0);
+	}
+	close(p[1]);
+	for (i = 0; i < (int)sizeof(buf) - 1 && read(p[0], buf + i, 1) == 1 && buf[i]; i++)
+		;
+	close(p[0]);
+	child = (pid_t)atoi(buf);
+	ck_assert_int_gt(child, 0);
+	ck_assert(!process_gone(child));
+	kill(parent, SIGKILL);
+	waitpid(parent, NULL, 0);
+	for (i = 0; i < 100 && !process_gone(child); i++)
+		util_sleep_ms(20);
+	if (!process_gone(child))
+		kill(child, SIGKILL);
+	ck_assert_msg(i < 100, "the program outlived the process that ran it");
+}
+END_TEST
+
+/* A store that cannot be written (a full disk) fails the action, and nothing is left half-done:
+ * CreateImage's second commit (the image's source) failing leaves no image and the instance
+ * free to be imaged; RegisterImage's failing leaves no image. */
+START_TEST(store_write_failure_fails_the_action)
+{
+	char ids[1][32];
+	json_object *r = run(1, NULL, ids);
+	struct ec2_error err = { 0 };
+	json_object *req;
+
+	json_object_put(r);
+	req = J("{\"InstanceId\": \"%s\", \"Name\": \"full-disk\", \"NoReboot\": true}", ids[0]);
+	store_fail_commit(ctx.store, 2);
+	r = ec2_create_image(&ctx, req, &err);
+	store_fail_commit(ctx.store, 0);
+	ck_assert_msg(r == NULL, "CreateImage succeeded with a store that cannot be written");
+	ck_assert_str_eq(err.code, "InternalError");
+	ck_assert_ptr_nonnull(strstr(err.message, "No space left"));
+	r = ok(ec2_describe_images, J("{\"Filters\": [{\"Name\": \"name\", \"Values\": "
+				      "[\"full-disk\"]}]}"));
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(r, "Images")), 0);
+	json_object_put(r);
+	r = ec2_create_image(&ctx, req, &err); /* the instance was not left marked */
+	ck_assert_msg(r != NULL, "%s", err.message);
+	json_object_put(r);
+	json_object_put(req);
+
+	req = J("{\"Name\": \"full-disk-2\", \"DiskPath\": \"%s/disk.raw\"}", dir);
+	store_fail_commit(ctx.store, 2);
+	r = ec2_register_image(&ctx, req, &err);
+	store_fail_commit(ctx.store, 0);
+	ck_assert(r == NULL);
+	json_object_put(req);
+	r = ok(ec2_describe_images, J("{\"Filters\": [{\"Name\": \"name\", \"Values\": "
+				      "[\"full-disk-2\"]}]}"));
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(r, "Images")), 0);
+	json_object_put(r);
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]));
+	json_object_put(r);
+}
+END_TEST
+
+/* Pools of ec2-lite state folders that are gone: listed, and removed on request; pools of
+ * folders that exist, and pools not named ec2-lite-*, are left alone. */
+START_TEST(stale_pools_are_found_and_removed)
+{
+	static const char *const xml[] = {
+		"<pool type='dir'><name>ec2-lite-0badf00d</name>"
+		"<target><path>/nonexistent/ec2-lite-test/pool</path></target></pool>",
+		"<pool type='dir'><name>someone-elses</name>"
+		"<target><path>/nonexistent/other/pool</path></target></pool>",
+	};
+	struct ec2_error err = { 0 };
+	json_object *stale = NULL;
+	virStoragePoolPtr p;
+	size_t i;
+
+	virStoragePoolFree(ec2_pool(&ctx, &err)); /* this state folder's own */
+	for (i = 0; i < 2; i++) {
+		p = virStoragePoolDefineXML(ctx.conn, xml[i], 0);
+		ck_assert_ptr_nonnull(p);
+		virStoragePoolFree(p);
+	}
+	ck_assert_int_eq(ec2_stale_pools(&ctx, false, &stale, &err), 0);
+	ck_assert_int_eq(json_object_array_length(stale), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(stale, 0)),
+			 "ec2-lite-0badf00d (/nonexistent/ec2-lite-test/pool)");
+	json_object_put(stale);
+	p = virStoragePoolLookupByName(ctx.conn, "ec2-lite-0badf00d");
+	ck_assert_ptr_nonnull(p); /* only listed */
+	virStoragePoolFree(p);
+	ck_assert_int_eq(ec2_stale_pools(&ctx, true, &stale, &err), 0);
+	ck_assert_int_eq(json_object_array_length(stale), 1);
+	json_object_put(stale);
+	ck_assert_ptr_null(virStoragePoolLookupByName(ctx.conn, "ec2-lite-0badf00d"));
+	p = virStoragePoolLookupByName(ctx.conn, "someone-elses");
+	ck_assert_ptr_nonnull(p);
+	virStoragePoolUndefine(p);
+	virStoragePoolFree(p);
+	p = virStoragePoolLookupByName(ctx.conn, ctx.pool_name);
+	ck_assert_ptr_nonnull(p);
+	virStoragePoolFree(p);
+}
+END_TEST
+
+/* QEMU's failures to get the guest's memory are EC2's InsufficientInstanceCapacity; other start
+ * failures stay InternalError. */
+START_TEST(start_failures_out_of_memory_are_capacity)
+{
+	static const struct {
+		const char *libvirt;
+		const char *code;
+	} cases[] = {
+		{ "internal error: process exited while connecting to monitor: "
+		  "qemu-system-x86_64: cannot set up guest memory 'pc.ram': Cannot allocate memory",
+		  "InsufficientInstanceCapacity" },
+		{ "internal error: qemu unexpectedly closed the monitor: "
+		  "os_mem_prealloc: Insufficient free host memory pages available to allocate guest RAM",
+		  "InsufficientInstanceCapacity" },
+		{ "Unable to allocate memory", "InsufficientInstanceCapacity" },
+		{ "internal error: process exited while connecting to monitor: "
+		  "qemu-system-x86_64: -drive file=x: Could not open 'x': No such file or directory",
+		  "InternalError" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ec2_error err = { 0 };
+
+		ec2_error_start_failure(&err, "i-0123456789abcdef0", cases[i].libvirt);
+		ck_assert_msg(strcmp(err.code, cases[i].code) == 0, "%s: %s", cases[i].libvirt,
+			      err.code);
+		ck_assert(err.message[0] != '\0');
+	}
 }
 END_TEST
 
@@ -869,6 +1145,12 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, run_describe_terminate);
 	tcase_add_test(tc, stop_start_and_state_errors);
+	tcase_add_test(tc, reboot_several_in_one_call);
+	tcase_add_test(tc, image_worker_death_is_seen_at_once);
+	tcase_add_test(tc, util_run_children_die_with_their_parent);
+	tcase_add_test(tc, store_write_failure_fails_the_action);
+	tcase_add_test(tc, stale_pools_are_found_and_removed);
+	tcase_add_test(tc, start_failures_out_of_memory_are_capacity);
 	tcase_add_test(tc, hibernate_and_resume);
 	tcase_add_test(tc, guest_initiated_shutdown);
 	tcase_add_test(tc, failed_launch_leaves_nothing);

@@ -128,6 +128,35 @@ START_TEST(names_and_qemu_arguments)
 }
 END_TEST
 
+/* The monitor commands for host forwards take only what they should: an address that is not a
+ * plain IPv4 address of the instance ranges (a public IP read back from metadata that someone
+ * edited) gives no command at all, so nothing can be appended to one. */
+START_TEST(hostfwd_commands_take_only_addresses)
+{
+	static const char *const bad[] = {
+		"127.77.0.5:1-:22", "127.77.0.5 ", "127.77.0.5,x", "10.0.0.1", "127.1.0.1", "",
+		"127.77.0.256", "127.77.0.05x", "0x7f.77.0.5", "127.77.1",
+	};
+	char *cmd;
+	size_t i;
+
+	cmd = net_hostfwd_cmd(true, "tcp", "127.77.0.5", 8080, 8080);
+	ck_assert_str_eq(cmd, "hostfwd_add ec2net0 tcp:127.77.0.5:8080-:8080");
+	free(cmd);
+	cmd = net_hostfwd_cmd(true, "tcp", "127.78.5.9", 40022, 22);
+	ck_assert_str_eq(cmd, "hostfwd_add ec2net0 tcp:127.78.5.9:40022-:22");
+	free(cmd);
+	cmd = net_hostfwd_cmd(false, "udp", "127.77.3.4", 53, 0);
+	ck_assert_str_eq(cmd, "hostfwd_remove ec2net0 udp:127.77.3.4:53");
+	free(cmd);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(net_hostfwd_cmd(true, "tcp", bad[i], 80, 80) == NULL, "%s", bad[i]);
+	ck_assert_ptr_null(net_hostfwd_cmd(true, "tcp:x", "127.77.0.5", 80, 80));
+	ck_assert_ptr_null(net_hostfwd_cmd(true, "tcp", "127.77.0.5", 0, 80));
+	ck_assert_ptr_null(net_hostfwd_cmd(true, "tcp", "127.77.0.5", 80, 65536));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("net");
@@ -136,6 +165,7 @@ int main(void)
 	tcase_add_loop_test(tc, open_ports_per_rules, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, open_ports_are_capped);
 	tcase_add_test(tc, names_and_qemu_arguments);
+	tcase_add_test(tc, hostfwd_commands_take_only_addresses);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

@@ -77,6 +77,10 @@ struct domspec {
 /* The whole domain XML for spec (caller frees). */
 char *domxml_build(const struct domspec *spec, struct ec2_error *err);
 
+/* QEMU's -drive value "file=PATH,opts" with each comma of path doubled (QEMU's escape in option
+ * values), so that a path with a comma cannot add options of its own (caller frees). */
+char *domxml_qemu_drive(const char *path, const char *opts);
+
 /* A libvirt dir storage pool named name at path (caller frees). */
 char *domxml_pool(const char *name, const char *path, struct ec2_error *err);
 

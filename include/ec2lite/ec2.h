@@ -47,7 +47,7 @@ struct ec2_ctx {
 			       * the keyboard: requests must not name host paths (RegisterImage's
 			       * DiskPath, ImportImage's file://), they name objects instead */
 	bool net_stale;       /* an instance stopped: its public IP and forwards are to go */
-	struct ec2_reboot_watch *reboots; /* ACPI reboots asked for by this process, not yet seen */
+	struct ec2_reboot_watch **reboots; /* ACPI reboots asked for by this process, not yet seen */
 	size_t nreboots;
 };
 
@@ -110,6 +110,8 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
  * hard-reset deadline it must enforce): a front end then keeps ec2_reconcile(wait=true) running,
  * in the background if it wants to return to its user. */
 bool ec2_has_watches(const struct ec2_ctx *ctx);
+/* Drops every watch (seen or not) and its libvirt registration; ec2_ctx_close calls it. */
+void ec2_reboot_watches_clear(struct ec2_ctx *ctx);
 
 /* For other modules: instance id's domain (new reference, caller frees), metadata (cleared with
  * ec2_meta_clear) and EC2 state, after one reconcile step; err InvalidInstanceID.* when it is
@@ -123,9 +125,15 @@ int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, str
 json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
 json_object *ec2_copy_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-/* Whether the work on image_id still goes on: the image is pending and its worker process lives
- * (or the image is less than a minute old, its worker maybe still starting). */
+/* Whether the work on image_id still goes on: the image is pending and its worker holds the
+ * job's lock (or no worker has claimed it yet and the image is less than a minute old, its worker
+ * maybe still starting). A worker that died, however, is seen at once; a pid is never trusted. */
 bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id);
+/* Claims the work on image_id for this process: an flock'd <state-dir>/jobs/<ami>.lock, held for
+ * as long as the returned descriptor stays open (the kernel drops it when the process dies).
+ * ec2_create_image_run claims for itself; exposed for tests. -1 with err (IncorrectInstanceState)
+ * when a live worker holds it already. */
+int ec2_image_job_claim(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
 
 /* Images (src/image.c). */
 json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
@@ -142,6 +150,10 @@ json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,
 /* For tests: when >= 0, the launch of the instance with this launch index fails after its
  * volume and domain were made, so that the undo of a partial launch can be checked. */
 extern int ec2_test_fail_launch_index;
+/* For tests: libvirt's test driver emits no reboot events; when set, RebootInstances calls it
+ * with each reboot-event callback and opaque pointer it registered, so that a test can deliver
+ * the event as libvirt would (the opaque pointer is valid until the watch is seen and cleared). */
+extern void (*ec2_test_reboot_registered)(virConnectDomainEventGenericCallback cb, void *opaque);
 
 /* For the model's own modules: the instance domains libvirt holds, with their metadata. */
 struct ec2_dom {
@@ -167,5 +179,11 @@ int ec2_meta_save(virDomainPtr dom, const struct ec2_meta *m, struct ec2_error *
 virStoragePoolPtr ec2_pool(struct ec2_ctx *ctx, struct ec2_error *err);
 json_object *ec2_image_get(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
 void ec2_image_collect(struct ec2_ctx *ctx);
+
+/* The storage pools of ec2-lite state folders that are gone (named ec2-lite-*, their folder
+ * missing; this context's own is never one), as "NAME (PATH)" strings in *stale (new array);
+ * with remove, each is also stopped and undefined (ec2_pool makes a pool again for a folder
+ * that is used again). Other pools are never touched. */
+int ec2_stale_pools(struct ec2_ctx *ctx, bool remove, json_object **stale, struct ec2_error *err);
 
 #endif

@@ -52,6 +52,12 @@ void ec2_error_set_errno(struct ec2_error *err, int errnum, const char *fmt, ...
 void ec2_error_set_libvirt(struct ec2_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* For a domain that would not start (why: the failure's message; NULL: libvirt's last error):
+ * QEMU that cannot get the guest's memory is EC2's InsufficientInstanceCapacity (the capacity
+ * check passed, but the host's free memory is not what it was); anything else is InternalError
+ * with why appended. */
+void ec2_error_start_failure(struct ec2_error *err, const char *id, const char *why);
+
 /* True when err holds the given code. */
 bool ec2_error_is(const struct ec2_error *err, const char *code);
 

@@ -38,6 +38,15 @@ void net_mac(const char *private_ip, char out[18]);
 /* QEMU's -netdev and -device values for the NIC of an instance (caller frees both). */
 void net_qemu_args(const char *private_ip, char **netdev, char **nic);
 
+/* The QEMU monitor (HMP) command that adds a host forward, "hostfwd_add ec2net0
+ * PROTO:ADDR:PORT-:GUEST_PORT", or (add false) removes one, "hostfwd_remove ec2net0
+ * PROTO:ADDR:PORT". NULL when proto is not tcp or udp, addr is not a dotted IPv4 address of the
+ * public (127.77.0.0/16) or backend (127.78.0.0/16) range in its plain form, or a port is outside
+ * 1-65535 (guest_port only counts for an add): such values, read back from metadata or QEMU,
+ * never reach the monitor. Caller frees. */
+char *net_hostfwd_cmd(bool add, const char *proto, const char *addr, long long port,
+		      long long guest_port);
+
 /* The ports that groups (an instance's [{"GroupId"}]) open, per the store's security groups
  * (root is a store snapshot): an array of {"Protocol": "tcp"|"udp", "Port": N}, sorted, at most
  * EC2_NET_MAX_FORWARDS (new reference). */

@@ -60,6 +60,13 @@ struct portfwd_forward {
  * cannot listen on (and reports). Public for the fuzzer (tests/fuzz/fuzz_portfwd.c). */
 struct portfwd_forward *portfwd_table_parse(json_object *table, long long *version, size_t *n);
 
+/* The most connections the daemon relays at once (each holds two descriptors and two 64 KiB
+ * buffers). At the cap, or when it runs out of descriptors or memory, the daemon stops accepting
+ * (clients wait in the listen queue) until a connection ends; it never spins on a listener it
+ * cannot serve. A variable so that tests can lower it. */
+#define PORTFWD_MAX_CONNS 512
+extern size_t portfwd_max_conns;
+
 /* The daemon's loop, for a process that has become the daemon (portfwd_publish forks one);
  * lock_fd holds forwarder.lock. Returns when it is done. */
 void portfwd_serve(const char *state_dir, int lock_fd);

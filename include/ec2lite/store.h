@@ -33,6 +33,10 @@ json_object *store_read(struct store *s, struct ec2_error *err);
 typedef int (*store_update_fn)(json_object *root, void *opaque, struct ec2_error *err);
 int store_update(struct store *s, store_update_fn fn, void *opaque, struct ec2_error *err);
 
+/* For tests: the nth commit from now (1: the next) fails as on a full disk (ENOSPC), leaving
+ * the store as it was; 0 cancels. Per store handle, so per context. */
+void store_fail_commit(struct store *s, int nth);
+
 /* A named exclusive lock beside the store (<state-dir>/<name>.lock), for work longer than one
  * update: "launch" is held across a whole launch (capacity check to domains defined) so that two
  * launches cannot both take the last capacity; "net" across a change of an instance's forwards.

@@ -15,6 +15,10 @@
  * length. NULL on failure. */
 char *util_read_file(const char *path, size_t *len, struct ec2_error *err);
 
+/* As util_read_file, but it reads at most max + 1 bytes: *len > max says that the file is larger
+ * than max (the rest is never read, so /dev/zero or a pipe that never ends costs nothing). */
+char *util_read_file_max(const char *path, size_t max, size_t *len, struct ec2_error *err);
+
 /* Writes data to path atomically: a temporary file beside it, fsync, rename, fsync of the folder.
  * mode is the new file's permission bits. */
 int util_write_file_atomic(const char *path, const void *data, size_t len, int mode,
@@ -49,6 +53,10 @@ struct util_buf {
 void util_buf_put(struct util_buf *b, const char *s, size_t n);
 void util_buf_puts(struct util_buf *b, const char *s);
 
+/* Out of memory (docs/ARCHITECTURE.md, "Running out of memory"): allocations of sizes the code
+ * chooses abort, as json-c does; a size that comes from input is bounded first, and its failure
+ * is an error for that request, never an abort. */
+
 /* printf into a new string the caller frees; never NULL (aborts on out-of-memory, as json-c does). */
 char *util_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -69,6 +77,17 @@ void util_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* Standard base64 of len bytes (caller frees). */
 char *util_base64(const void *data, size_t len);
+
+/* Whether s is text every front end can carry: valid UTF-8 with none of the characters XML 1.0
+ * cannot hold (controls U+0000-U+001F other than tab, newline and carriage return; U+FFFE and
+ * U+FFFF). *nchars (when not NULL) gets its length in characters, which is what EC2's length
+ * limits count. */
+bool util_text_valid(const char *s, size_t *nchars);
+
+/* Checks the request value s of EC2 parameter param (NULL passes): util_text_valid and at most
+ * max characters. InvalidParameterValue naming param otherwise (the message never repeats the
+ * value, which may be what makes it invalid). */
+int req_text_check(const char *param, const char *s, size_t max, struct ec2_error *err);
 
 /* Reading EC2 request objects (json-c, with EC2's parameter names as keys). Values may be given as
  * JSON types or as strings (shorthand syntax and the Query protocol carry everything as strings).

@@ -62,6 +62,14 @@ expect "type filters" 0 '"c5.large"' -- "$bin" describe-instance-types --filters
 expect "empty describe" 0 '"Reservations": \[\]' -- "$bin" describe-instances
 expect "doctor" 0 "accelerator +tcg" -- "$bin" doctor
 expect "doctor json" 0 '"Name": "tcg"' -- "$bin" doctor --output json
+# A corrupt store is a failed check, not "all is ok" (another state folder, not to harm this one).
+corrupt=$(mktemp -d)
+printf '{"Version": 1, "images": {' >"$corrupt/state.json"
+EC2_LITE_STATE_DIR="$corrupt" expect "doctor sees a corrupt store" 1 "^FAIL +store +.*not valid JSON" -- "$bin" doctor
+EC2_LITE_STATE_DIR="$corrupt" expect "doctor --fix leaves a corrupt store alone" 1 "^FAIL +store" -- "$bin" doctor --fix
+expect "the corrupt store is as it was" 0 '^\{"Version": 1, "images": \{$' -- cat "$corrupt/state.json"
+rm -rf "$corrupt"
+expect "doctor's store check" 0 "^ok +store " -- "$bin" doctor
 
 # EC2 errors: the aws CLI's form, exit status 254.
 e="An error occurred"
@@ -183,6 +191,33 @@ expect "tags shown on the AMI" 0 '"Key": "team"' -- "$bin" describe-images --ima
 expect "delete-tags" 0 "^$" -- "$bin" delete-tags --resources "$ami" --tags Key=team
 expect "the tag is gone" 0 '"Tags": \[\]' -- "$bin" describe-tags --filters Name=key,Values=team
 expect "system tags are not yours" 254 "\(InvalidParameterValue\).*reserved" -- "$bin" create-tags --resources "$ami" --tags Key=ec2-lite:x,Value=y
+# Text that XML cannot carry (control characters, bytes that are not UTF-8) is refused as EC2
+# refuses a bad value, before it reaches the store and every later response; lengths count
+# characters, not bytes.
+ctl=$(printf 'a\001b') esc=$(printf 'c\033x') notutf8=$(printf 'a\377b')
+expect "tag key with a control character" 254 "\(InvalidParameterValue\).*Tag.Key" -- "$bin" create-tags --resources "$ami" --tags "Key=$ctl,Value=y"
+expect "tag value with a control character" 254 "\(InvalidParameterValue\).*Tag.Value" -- "$bin" create-tags --resources "$ami" --tags "Key=k,Value=$esc"
+expect "tag value not UTF-8" 254 "\(InvalidParameterValue\).*Tag.Value" -- "$bin" create-tags --resources "$ami" --tags "Key=k,Value=$notutf8"
+expect "none of them was kept" 0 '"Tags": \[\]' -- "$bin" describe-tags --filters Name=key,Values=k
+long=$(printf '%0256d' 0 | sed 's/0/é/g')
+expect "a 256-character value of 2-byte characters" 0 "^$" -- "$bin" create-tags --resources "$ami" --tags "Key=k,Value=$long"
+expect "a 257-character value" 254 "\(InvalidParameterValue\).*256" -- "$bin" create-tags --resources "$ami" --tags "Key=k,Value=${long}x"
+expect "a 129-character key" 254 "\(InvalidParameterValue\).*128" -- "$bin" create-tags --resources "$ami" --tags "Key=$(printf '%0129d' 0),Value=v"
+expect "delete the long tag" 0 "^$" -- "$bin" delete-tags --resources "$ami" --tags Key=k
+expect "group description with a control character" 254 "\(InvalidParameterValue\).*GroupDescription" -- "$bin" create-security-group --group-name ctl-group --description "$ctl"
+expect "the group was not made" 254 "\(InvalidGroup.NotFound\)" -- "$bin" describe-security-groups --group-names ctl-group
+expect "rule description with a control character" 254 "\(InvalidParameterValue\).*Description" -- "$bin" authorize-security-group-ingress --group-name default --ip-permissions "IpProtocol=tcp,FromPort=22,ToPort=22,IpRanges=[{CidrIp=0.0.0.0/0,Description=$ctl}]"
+expect "image description with a control character" 254 "\(InvalidParameterValue\).*Description" -- "$bin" register-image --name ctl-ami --disk "$state/disk.raw" --description "$ctl"
+expect "copy description with a control character" 254 "\(InvalidParameterValue\).*Description" -- "$bin" copy-image --source-image-id "$ami" --source-region us-east-1 --name ctl-copy --description "$ctl"
+expect "create-image description with a control character" 254 "\(InvalidParameterValue\).*Description" -- "$bin" create-image --instance-id i-0123456789abcdef0 --name good-name --description "$ctl"
+expect "key name with a control character" 254 "\(InvalidParameterValue\).*KeyName" -- "$bin" create-key-pair --key-name "$ctl"
+expect "an error message repeats no control character" 254 "\(InvalidID\).*'vpc-a\?b'" -- "$bin" create-tags --resources "vpc-$ctl" --tags Key=a,Value=b
+expect "no image was made" 0 '"Images": \[\]' -- "$bin" describe-images --filters Name=name,Values=ctl-ami,ctl-copy
+# file:// and fileb:// reads stop one byte past their limit: an endless file fails at once.
+expect "user-data from an endless file" 254 "\(InvalidParameterValue\).*User data is limited to 16384 bytes" -- timeout 5 "$bin" run-instances --image-id "$ami" --user-data file:///dev/zero
+expect "fileb user-data from an endless file" 254 "\(InvalidParameterValue\).*User data is limited" -- timeout 5 "$bin" run-instances --image-id "$ami" --user-data fileb:///dev/zero
+expect "key material from an endless file" 252 "larger than 262144 bytes" -- timeout 5 "$bin" import-key-pair --key-name endless --public-key-material fileb:///dev/zero
+expect "filters from an endless file" 252 "larger than" -- timeout 5 "$bin" describe-instances --filters file:///dev/zero
 expect "tag an unknown AMI" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" create-tags --resources ami-0123456789abcdef0 --tags Key=a,Value=b
 expect "tag an unknown kind of id" 254 "\(InvalidID\)" -- "$bin" create-tags --resources vpc-12345678 --tags Key=a,Value=b
 expect "a bad token" 254 "\(InvalidNextToken\)" -- "$bin" describe-images --max-results 1 --next-token bogus
