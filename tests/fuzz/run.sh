@@ -15,7 +15,7 @@ out=$2/fuzz
 seconds=${3:-30}
 shift 2
 [ $# -gt 0 ] && shift
-targets=${*:-query sigv4 shorthand portfwd seed}
+targets=${*:-query sigv4 kernel shorthand portfwd seed}
 mkdir -p "$out"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11"
 libs=$(pkg-config --cflags --libs json-c libxml-2.0 libcrypto libvirt)
