@@ -4,6 +4,7 @@
  * when it failed (describe-images gives the reason). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ec2lite/util.h"
@@ -11,6 +12,7 @@
 struct job {
 	const struct ec2_config *cfg;
 	char ami[64];
+	int claim; /* the job's claim in the worker (descriptor 3), or -1 */
 };
 
 static void work(void *arg)
@@ -20,7 +22,7 @@ static void work(void *arg)
 	struct ec2_ctx ctx;
 
 	if (ec2_ctx_open(&ctx, j->cfg, 0, &err) == 0) {
-		ec2_create_image_run(&ctx, j->ami, &err);
+		ec2_create_image_run(&ctx, j->ami, j->claim, &err);
 		ec2_ctx_close(&ctx);
 	}
 }
@@ -30,6 +32,7 @@ int cmd_create_image(struct cli *cli, json_object *req, const char *positional)
 	struct ec2_error err = { 0 };
 	struct job j = { .cfg = &cli->cfg };
 	json_object *resp;
+	int claim;
 
 	(void)positional;
 	resp = ec2_create_image(&cli->ctx, req, &err);
@@ -38,7 +41,12 @@ int cmd_create_image(struct cli *cli, json_object *req, const char *positional)
 	snprintf(j.ami, sizeof(j.ami), "%s", req_str0(resp, "ImageId"));
 	cli_print(cli, resp);
 	json_object_put(resp);
-	/* Without a worker the image fails when it is next described (its worker is gone). */
-	util_detach(work, &j, -1, NULL);
+	/* The worker holds the job's claim from here on (util_detach puts it on descriptor 3);
+	 * without a worker the claim goes with this process and the image is seen failed. */
+	claim = ec2_image_job_take(&cli->ctx);
+	j.claim = claim >= 0 ? 3 : -1;
+	util_detach(work, &j, claim, NULL);
+	if (claim >= 0)
+		close(claim);
 	return 0;
 }

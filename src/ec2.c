@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ec2lite/domxml.h"
 #include "ec2lite/ids.h"
@@ -63,6 +64,7 @@ int ec2_ctx_open(struct ec2_ctx *ctx, const struct ec2_config *cfg, unsigned fla
 		 struct ec2_error *err)
 {
 	memset(ctx, 0, sizeof(*ctx));
+	ctx->image_job_fd = -1;
 	ctx->cfg = cfg;
 	pool_name_for(cfg->state_dir, ctx->pool_name, sizeof(ctx->pool_name));
 	ctx->pool_dir = util_strdupf("%s/pool", cfg->state_dir);
@@ -93,6 +95,8 @@ fail:
 
 void ec2_ctx_close(struct ec2_ctx *ctx)
 {
+	if (ctx->store && ctx->image_job_fd >= 0)
+		close(ctx->image_job_fd);
 	if (ctx->conn)
 		ec2_reboot_watches_clear(ctx);
 	if (ctx->conn)

@@ -180,8 +180,9 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	enum ec2_state state;
 	virDomainPtr dom = NULL;
 	json_object *tags = NULL, *shown = NULL, *resp = NULL;
-	char ami[EC2_ID_MAX];
+	char ami[EC2_ID_MAX], chosen[EC2_ID_MAX];
 	bool no_reboot = false;
+	int job = -1;
 
 	memset(&m, 0, sizeof(m));
 	if (!id || !name) {
@@ -218,6 +219,15 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	json_add_str(shown, "SourceInstanceId", id);
 	if (json_object_array_length(tags) > 0)
 		json_object_object_add(shown, "Tags", json_object_get(tags));
+	/* The job is claimed before its image is written: from the first moment anyone can see the
+	 * pending image, its lock is held (by this process, then by the worker a front end hands the
+	 * claim to), so the death of either is seen at once. A dry run stops in image_reserve. */
+	if (!ec2_dry_run(req, NULL)) {
+		if (ec2_id_new("ami", chosen, err) < 0 ||
+		    (job = ec2_image_job_claim(ctx, chosen, err)) < 0)
+			goto out;
+		src.id = chosen;
+	}
 	if (image_reserve(ctx, &src, root_size(ctx, &m), shown, ami, err) < 0)
 		goto out;
 	if (private_fact(ctx, ami, "Source", json_object_new_string(id), err) < 0 ||
@@ -235,7 +245,18 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	}
 	resp = json_object_new_object();
 	json_add_str(resp, "ImageId", ami);
+	if (ctx->image_job_fd >= 0)
+		close(ctx->image_job_fd); /* a claim no front end took: that job is over */
+	ctx->image_job_fd = job;
+	job = -1;
 out:
+	if (job >= 0) {
+		char *path = job_lock_path(ctx, chosen);
+
+		unlink(path);
+		free(path);
+		close(job);
+	}
 	if (dom)
 		virDomainFree(dom);
 	ec2_meta_clear(&m);
@@ -732,7 +753,16 @@ static void release_instance(struct job *j)
 	ec2_meta_clear(&m);
 }
 
-int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err)
+int ec2_image_job_take(struct ec2_ctx *ctx)
+{
+	int fd = ctx->image_job_fd;
+
+	ctx->image_job_fd = -1;
+	return fd;
+}
+
+int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, int job_fd,
+			 struct ec2_error *err)
 {
 	struct job j = { .ctx = ctx, .ami = image_id };
 	struct ec2_error e = { 0 };
@@ -749,18 +779,14 @@ int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_e
 		ec2_error_set(err, EC2_ERR_AMI_NOT_FOUND, "The image '%s' is not one being made",
 			      image_id);
 		json_object_put(j.image);
+		if (job_fd >= 0)
+			close(job_fd);
 		return -1;
 	}
-	lock_fd = ec2_image_job_claim(ctx, image_id, err);
+	lock_fd = job_fd >= 0 ? job_fd : ec2_image_job_claim(ctx, image_id, err);
 	if (lock_fd < 0) {
 		json_object_put(j.image);
 		return -1;
-	}
-	{
-		char pid[24];
-
-		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		private_fact(ctx, image_id, "Worker", json_object_new_string(pid), NULL);
 	}
 	j.partial = util_strdupf("%s/%s.partial.qcow2", ctx->pool_dir, image_id);
 	j.dom = virDomainLookupByName(ctx->conn, source);

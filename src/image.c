@@ -261,23 +261,18 @@ int image_reserve(struct ec2_ctx *ctx, const struct image_source *src, unsigned 
 	int rc;
 
 	if (image_name_check(src->name, err) < 0 ||
-	    req_text_check("Description", src->description, 255, err) < 0 ||
-	    ec2_id_new("ami", id, err) < 0)
+	    req_text_check("Description", src->description, 255, err) < 0)
+		return -1;
+	if (src->id)
+		snprintf(id, EC2_ID_MAX, "%s", src->id);
+	else if (ec2_id_new("ami", id, err) < 0)
 		return -1;
 	r.image = image_record(ctx, id, src, vsize, "pending");
 	if (shown) {
 		json_object_object_foreach(shown, key, value)
 			json_object_object_add(r.image, key, json_object_get(value));
 	}
-	{
-		/* Who makes it: a pending image whose worker is gone failed (images_settle). */
-		json_object *priv = json_object_new_object();
-		char pid[24];
-
-		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		json_add_str(priv, "Worker", pid);
-		json_object_object_add(r.image, PRIVATE_KEY, priv);
-	}
+	json_object_object_add(r.image, PRIVATE_KEY, json_object_new_object());
 	rc = store_update(ctx->store, add_pending, &r, err);
 	json_object_put(r.image);
 	return rc;

@@ -358,9 +358,9 @@ static const char *image_state_of(const char *id)
  * asked) belongs to a live process. */
 START_TEST(image_worker_death_is_seen_at_once)
 {
-	char ids[1][32], image[32], ready;
-	json_object *r = run(1, NULL, ids);
-	int p[2];
+	char ids[2][32], image[32], ready;
+	json_object *r = run(2, NULL, ids);
+	int p[2], claim;
 	pid_t worker;
 
 	json_object_put(r);
@@ -368,20 +368,21 @@ START_TEST(image_worker_death_is_seen_at_once)
 				   "\"NoReboot\": true}", ids[0]));
 	snprintf(image, sizeof(image), "%s", str(r, "ImageId"));
 	json_object_put(r);
-	ck_assert_str_eq(image_state_of(image), "pending"); /* no worker yet: it may be starting */
+	/* The front end holds the job's claim from the start, and hands it to its worker. */
+	ck_assert_str_eq(image_state_of(image), "pending");
+	claim = ec2_image_job_take(&ctx);
+	ck_assert_int_ge(claim, 0);
+	ck_assert_int_eq(ec2_image_job_take(&ctx), -1);
 	ck_assert_int_eq(pipe(p), 0);
 	worker = fork();
 	ck_assert_int_ge(worker, 0);
 	if (worker == 0) {
-		struct ec2_error err = { 0 };
-
-		if (ec2_image_job_claim(&ctx, image, &err) < 0)
-			_exit(1);
 		if (write(p[1], "x", 1) != 1)
 			_exit(1);
 		pause();
 		_exit(0);
 	}
+	close(claim); /* the worker has it now */
 	close(p[1]);
 	ck_assert_int_eq(read(p[0], &ready, 1), 1);
 	close(p[0]);
@@ -390,7 +391,17 @@ START_TEST(image_worker_death_is_seen_at_once)
 	waitpid(worker, NULL, 0);
 	ck_assert_str_eq(image_state_of(image), "failed");
 	ck_assert_str_eq(state_of(ids[0]), "running"); /* the instance is given back */
-	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]));
+
+	/* A front end that dies before any worker ran: the image is failed at once, not after a
+	 * grace period. */
+	r = ok(ec2_create_image, J("{\"InstanceId\": \"%s\", \"Name\": \"no-worker\", "
+				   "\"NoReboot\": true}", ids[1]));
+	snprintf(image, sizeof(image), "%s", str(r, "ImageId"));
+	json_object_put(r);
+	close(ec2_image_job_take(&ctx));
+	ck_assert_str_eq(image_state_of(image), "failed");
+	ck_assert_str_eq(state_of(ids[1]), "running");
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\", \"%s\"]}", ids[0], ids[1]));
 	json_object_put(r);
 }
 END_TEST

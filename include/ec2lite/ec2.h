@@ -49,6 +49,8 @@ struct ec2_ctx {
 	bool net_stale;       /* an instance stopped: its public IP and forwards are to go */
 	struct ec2_reboot_watch **reboots; /* ACPI reboots asked for by this process, not yet seen */
 	size_t nreboots;
+	int image_job_fd;     /* the claim of the image job ec2_create_image began, until a front end
+			       * takes it (ec2_image_job_take); -1 when none */
 };
 
 /* ec2_ctx_open flags. */
@@ -123,11 +125,20 @@ int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, str
  * (copy, clean-up, registration) is ec2_create_image_run's, which a front end runs in the
  * background: the image turns available, or failed with a reason and no files left. */
 json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
+/* The claim of the job that the last successful ec2_create_image began (a descriptor the caller
+ * now owns: the worker holds it for its life; closing it lets the job be seen dead), or -1. The
+ * claim is taken before the pending image is written, so no process ever sees a job that nobody
+ * holds: a front end that dies before its worker runs leaves an image that is failed at once. */
+int ec2_image_job_take(struct ec2_ctx *ctx);
+/* The work on image_id. job_fd is the job's claim (from ec2_image_job_take; it is closed when the
+ * work ends), or -1 to claim it here. */
+int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, int job_fd,
+			 struct ec2_error *err);
 json_object *ec2_copy_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-/* Whether the work on image_id still goes on: the image is pending and its worker holds the
- * job's lock (or no worker has claimed it yet and the image is less than a minute old, its worker
- * maybe still starting). A worker that died, however, is seen at once; a pid is never trusted. */
+/* Whether the work on image_id still goes on: the image is pending and its job's lock is held
+ * (by the front end that asked, then by its worker). A worker that died is seen at once; a pid is
+ * never trusted. An image whose lock was never made (written by an older ec2-lite) counts as
+ * alive for a minute after its creation. */
 bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id);
 /* Claims the work on image_id for this process: an flock'd <state-dir>/jobs/<ami>.lock, held for
  * as long as the returned descriptor stays open (the kernel drops it when the process dies).

@@ -25,6 +25,7 @@ struct image_source {
 	const char *consistency;  /* how a CreateImage copy was taken (the ec2-lite:consistency tag) */
 	json_object *extra;       /* more private facts: [key, value, key, value ...] or NULL */
 	json_object *request;     /* the EC2 request, whose DryRun is honoured (ec2_dry_run), or NULL */
+	const char *id;           /* image_reserve: the id chosen already (a claimed job's), or NULL */
 };
 
 /* The record of an AMI whatever its state, deregistered too (new reference), or NULL: none, or

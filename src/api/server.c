@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "api.h"
@@ -110,6 +111,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 struct image_job {
 	struct server *s;
 	char ami[EC2_ID_MAX];
+	int claim; /* the job's claim (ec2_image_job_take), held by this thread until the work ends */
 };
 
 static void *image_worker(void *opaque)
@@ -119,14 +121,16 @@ static void *image_worker(void *opaque)
 	struct ec2_error err = { 0 };
 
 	if (ec2_ctx_open(&ctx, job->s->ctx->cfg, 0, &err) == 0) {
-		ec2_create_image_run(&ctx, job->ami, &err);
+		ec2_create_image_run(&ctx, job->ami, job->claim, &err);
 		ec2_ctx_close(&ctx);
+	} else if (job->claim >= 0) {
+		close(job->claim); /* the image is seen failed */
 	}
 	free(job);
 	return NULL;
 }
 
-static void start_image_job(struct server *s, const char *ami)
+static void start_image_job(struct server *s, const char *ami, int claim)
 {
 	struct image_job *job = calloc(1, sizeof(*job));
 	pthread_t t;
@@ -135,10 +139,14 @@ static void start_image_job(struct server *s, const char *ami)
 		abort();
 	job->s = s;
 	snprintf(job->ami, sizeof(job->ami), "%s", ami);
-	if (pthread_create(&t, NULL, image_worker, job) == 0)
+	job->claim = claim;
+	if (pthread_create(&t, NULL, image_worker, job) == 0) {
 		pthread_detach(t);
-	else
-		free(job); /* the image fails when describe-images sees no work on it */
+	} else {
+		if (claim >= 0)
+			close(claim); /* the image is seen failed: nobody works on it */
+		free(job);
+	}
 }
 
 static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const char *method,
@@ -157,6 +165,7 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	enum MHD_Result rc;
 	ec2_action_fn fn;
 	size_t len;
+	int claim;
 
 	request_id(rid);
 	util_buf_put(&q, "", 0);
@@ -218,14 +227,15 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	}
 	pthread_mutex_lock(&s->lock);
 	resp = fn(s->ctx, req, &err);
+	claim = ec2_image_job_take(s->ctx); /* CreateImage's job, for its worker thread */
 	s->requests++;
 	pthread_mutex_unlock(&s->lock);
 	if (!resp) {
 		rc = error(c, err.code, err.message, rid);
 		goto out;
 	}
-	if (strcmp(name, "CreateImage") == 0)
-		start_image_job(s, req_str0(resp, "ImageId"));
+	if (claim >= 0)
+		start_image_job(s, req_str0(resp, "ImageId"), claim);
 	xml = api_response_xml(action, resp, rid, &len);
 	rc = answer(c, 200, xml, len, rid);
 out:
