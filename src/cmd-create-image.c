@@ -2,6 +2,7 @@
  * at once with the new image, pending; a detached worker of this process (on a libvirt connection
  * of its own) then makes it, and `wait image-available` waits for it to be available, or fails
  * when it failed (describe-images gives the reason). */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -21,6 +22,9 @@ static void work(void *arg)
 	struct ec2_error err = { 0 };
 	struct ec2_ctx ctx;
 
+	/* Programs the worker runs must not hold the claim: it is to go with the worker. */
+	if (j->claim >= 0)
+		fcntl(j->claim, F_SETFD, FD_CLOEXEC);
 	if (ec2_ctx_open(&ctx, j->cfg, 0, &err) == 0) {
 		ec2_create_image_run(&ctx, j->ami, j->claim, &err);
 		ec2_ctx_close(&ctx);

@@ -251,10 +251,7 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	job = -1;
 out:
 	if (job >= 0) {
-		char *path = job_lock_path(ctx, chosen);
-
-		unlink(path);
-		free(path);
+		ec2_image_job_end(ctx, chosen);
 		close(job);
 	}
 	if (dom)
@@ -753,6 +750,15 @@ static void release_instance(struct job *j)
 	ec2_meta_clear(&m);
 }
 
+void ec2_image_job_end(struct ec2_ctx *ctx, const char *image_id)
+{
+	char *path = job_lock_path(ctx, image_id);
+
+	/* The image is available or failed now: the lock has nothing more to say. */
+	unlink(path);
+	free(path);
+}
+
 int ec2_image_job_take(struct ec2_ctx *ctx)
 {
 	int fd = ctx->image_job_fd;
@@ -768,7 +774,6 @@ int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, int job_fd,
 	struct ec2_error e = { 0 };
 	const char *source;
 	int rc = -1, lock_fd;
-	char *lock_path;
 
 	if (!err)
 		err = &e;
@@ -811,10 +816,7 @@ out:
 	json_object_put(j.source);
 	free(j.overlay);
 	free(j.partial);
-	/* The image is available or failed now: the lock has nothing more to say. */
-	lock_path = job_lock_path(ctx, image_id);
-	unlink(lock_path);
-	free(lock_path);
+	ec2_image_job_end(ctx, image_id);
 	close(lock_fd);
 	return rc;
 }

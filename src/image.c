@@ -521,6 +521,7 @@ void image_fail(struct ec2_ctx *ctx, const char *id, const char *code, const cha
 	struct fail_ctx f = { id, code, message };
 
 	remove_image_files(ctx, id);
+	ec2_image_job_end(ctx, id);
 	store_update(ctx->store, mark_failed, &f, NULL);
 }
 

@@ -617,6 +617,9 @@ static void settle_image_op(struct ec2_ctx *ctx, struct inst *in)
 		return;
 	if (strcmp(in->meta.pending_op, "image-reboot") == 0 && virDomainIsActive(in->dom) != 1)
 		virDomainCreate(in->dom);
+	/* A live copy's worker that died leaves its block job mirroring into a file that is gone. */
+	if (strcmp(in->meta.pending_op, "image-live") == 0 && virDomainIsActive(in->dom) == 1)
+		virDomainBlockJobAbort(in->dom, "vda", 0);
 	in->meta.pending_op[0] = '\0';
 	in->meta.pending_image[0] = '\0';
 	in->meta.pending_since = 0;

@@ -145,6 +145,8 @@ bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id);
  * ec2_create_image_run claims for itself; exposed for tests. -1 with err (IncorrectInstanceState)
  * when a live worker holds it already. */
 int ec2_image_job_claim(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
+/* The job of image_id is over (the image is available or failed): its lock file goes. */
+void ec2_image_job_end(struct ec2_ctx *ctx, const char *image_id);
 
 /* Images (src/image.c). */
 json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);

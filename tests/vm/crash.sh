@@ -94,6 +94,34 @@ for delay in 0.02 0.1 0.3; do
 	"$bin" wait instance-running --instance-ids "$id" > /dev/null
 done
 
+# --- the create-image worker killed mid-copy: the image fails at once with nothing left, the
+# instance is given back running, and the worker's children go with it ---
+image_state() { "$bin" describe-images --image-ids "$1" | jq -r '.Images[0].State'; }
+# wait_image_state AMI STATE SECONDS: the kernel lets go of a dead worker's lock at once; its
+# children (qemu-img, libguestfs) die with it and let go within a moment.
+wait_image_state() {
+	i=0
+	while [ $i -lt "$3" ]; do
+		[ "$(image_state "$1")" = "$2" ] && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "  $1 is $(image_state "$1"), not $2, after $3 s" >&2
+	return 1
+}
+img_id=$("$bin" create-image --instance-id "$id" --name crash-image --no-reboot | jq -r .ImageId)
+check "create-image answers pending" [ "$(image_state "$img_id")" = pending ]
+worker=$(pgrep -f "create-image --instance-id $id" | head -n 1)
+check "its worker runs" [ -n "$worker" ]
+sleep 1 # the kill point: the copy has begun
+kill -9 $worker
+check "worker killed: the image is failed" wait_image_state "$img_id" failed 10
+check "worker killed: the instance is given back, running" "$bin" wait instance-running --instance-ids "$id"
+check "worker killed: no partial copy left" sh -c "! ls '$state/pool' | grep -q '^$img_id'"
+check "worker killed: its children are gone" sh -c "! pgrep -f '$img_id' > /dev/null"
+check "worker killed: no block job left on the instance" sh -c "! virsh -q blockjob '$id' vda 2>&1 | grep -qi 'copy\|mirror'"
+check "worker killed: converges" converged "image worker killed"
+
 # --- the guest's QEMU killed on the host: a server-side failure, not the guest's shutdown ---
 check "running again" [ "$(state_of "$id")" = running ]
 qpid=$(cat "/run/libvirt/qemu/$id.pid" 2> /dev/null)
