@@ -149,6 +149,42 @@ static void start_image_job(struct server *s, const char *ami, int claim)
 	}
 }
 
+/* Actions that can take long (ImportImage's inspection boots a libguestfs appliance, CopyImage
+ * copies a disk, RunInstances makes a volume, seed and domain per instance) run on a context of
+ * their own, outside the server's lock, as a CLI process beside the server would: the store's file
+ * locks and the launch lock keep them and everyone else apart, and other clients and the
+ * reconciler go on meanwhile. On libvirt's test driver every connection is a world of its own, so
+ * there everything shares the server's context. */
+static bool runs_apart(struct server *s, const char *action)
+{
+	static const char *const long_actions[] = { "ImportImage", "CopyImage", "RunInstances", NULL };
+	size_t i;
+
+	if (ec2_conn_is_test(s->ctx->conn))
+		return false;
+	for (i = 0; long_actions[i]; i++)
+		if (strcmp(long_actions[i], action) == 0)
+			return true;
+	return false;
+}
+
+static json_object *call_apart(struct server *s, ec2_action_fn fn, json_object *req,
+			       struct ec2_error *err)
+{
+	struct ec2_ctx ctx;
+	json_object *resp = NULL;
+
+	if (ec2_ctx_open(&ctx, s->ctx->cfg, 0, err) == 0) {
+		ctx.remote = s->ctx->remote;
+		resp = fn(&ctx, req, err);
+		ec2_ctx_close(&ctx);
+	}
+	pthread_mutex_lock(&s->lock);
+	s->requests++;
+	pthread_mutex_unlock(&s->lock);
+	return resp;
+}
+
 static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const char *method,
 			      const char *url, struct request *r)
 {
@@ -225,11 +261,16 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 		rc = error(c, err.code, err.message, rid);
 		goto out;
 	}
-	pthread_mutex_lock(&s->lock);
-	resp = fn(s->ctx, req, &err);
-	claim = ec2_image_job_take(s->ctx); /* CreateImage's job, for its worker thread */
-	s->requests++;
-	pthread_mutex_unlock(&s->lock);
+	if (runs_apart(s, name)) {
+		resp = call_apart(s, fn, req, &err);
+		claim = -1;
+	} else {
+		pthread_mutex_lock(&s->lock);
+		resp = fn(s->ctx, req, &err);
+		claim = ec2_image_job_take(s->ctx); /* CreateImage's job, for its worker thread */
+		s->requests++;
+		pthread_mutex_unlock(&s->lock);
+	}
 	if (!resp) {
 		rc = error(c, err.code, err.message, rid);
 		goto out;
