@@ -153,7 +153,8 @@ static const struct cli_opt timeline_opts[] = {
 static const struct cli_opt serve_opts[] = {
 	{ "listen", "Listen", OPT_STRING, false, "ADDRESS:PORT to listen on (default 127.0.0.1:8773)" },
 	{ "no-auth", "NoAuth", OPT_BOOL, false,
-	  "take unsigned requests (by default each must be signed with a configured access key)" },
+	  "take unsigned requests, on a loopback address only (by default each must be signed with "
+	  "a configured access key)" },
 	END,
 };
 
@@ -190,7 +191,8 @@ static const struct cli_opt copy_image_opts[] = {
 
 static const struct cli_opt import_image_opts[] = {
 	{ "disk-containers", "DiskContainers", OPT_STRUCT_LIST, true,
-	  "Format=raw|qcow2,Url=file://PATH: a local cloud image, checked with libguestfs" },
+	  "Format=raw|qcow2,Url=s3://BUCKET/KEY (in the import folder) or file://PATH: a cloud "
+	  "image, checked with libguestfs" },
 	{ "description", "Description", OPT_STRING, false, "free text" },
 	END,
 };
@@ -307,7 +309,7 @@ const struct command commands[] = {
 	{ "copy-image", "CopyImage", "copy an AMI under a new name", copy_image_opts, NULL,
 	  NULL, NULL, CMD_NEEDS_CTX },
 	{ "import-image", "ImportImage",
-	  "import a local cloud image as one of your AMIs (checked: an OS, x86_64, its format)",
+	  "import a cloud image as one of your AMIs (checked: an OS, x86_64, its format)",
 	  import_image_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
 	{ "describe-import-image-tasks", "DescribeImportImageTasks", "describe image imports",
 	  import_tasks_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
