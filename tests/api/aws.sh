@@ -117,7 +117,7 @@ same "describe-instances of a stopped one" describe-instances --instance-ids "$a
 
 # Golden image through the API.
 ami=$(aws create-image --instance-id "$a" --name api-golden --description "made through the API" | jq -r .ImageId)
-check "create-image ($ami)" [ -n "$ami" ] && [ "$ami" != null ]
+check "create-image ($ami)" '[ -n "$ami" ] && [ "$ami" != null ]'
 check "aws ec2 wait image-available" aws wait image-available --image-ids "$ami"
 same "describe-images of the new AMI" describe-images --image-ids "$ami"
 check "start-instances" aws start-instances --instance-ids "$a"
@@ -139,7 +139,7 @@ done
 wait $pids
 check "four concurrent launches with one token made one instance" [ "$(cat "$work"/par-*.json | jq -r '.Instances[].InstanceId' 2> /dev/null | sort -u | wc -l)" -eq 1 ]
 check "and libvirt has just that one more" [ "$("$bin" describe-instances --filters Name=client-token,Values=api-token-2-$run | jq '[.Reservations[].Instances[]] | length')" -eq 1 ]
-check "four concurrent creates of one group made one" [ "$(grep -l '"GroupId"' "$work"/sg-*.json | wc -l)" -eq 1 ] && [ "$(grep -l InvalidGroup.Duplicate "$work"/sg-*.json | wc -l)" -eq 3 ]
+check "four concurrent creates of one group made one" '[ "$(grep -l "\"GroupId\"" "$work"/sg-*.json | wc -l)" -eq 1 ] && [ "$(grep -l InvalidGroup.Duplicate "$work"/sg-*.json | wc -l)" -eq 3 ]'
 check "eight concurrent describes all answered" [ "$(cat "$work"/d-*.json | jq -s 'map(select(.Reservations)) | length')" -eq 8 ]
 
 # Terminate all and clean up.

@@ -21,7 +21,7 @@ mine() { "$bin" describe-images --owners self | jq '.Images | length'; }
 partial_files() { ls "$state/pool" | grep -c 'partial' ; }
 
 tiny=$("$bin" build-ami tiny | jq -r .ImageId)
-check "tiny is there" [ -n "$tiny" ] && [ "$tiny" != null ]
+check "tiny is there" '[ -n "$tiny" ] && [ "$tiny" != null ]'
 token=golden-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 cat > "$work/source.sh" <<UD
 #!/bin/sh
@@ -41,7 +41,7 @@ before=$(boots "$src")
 t=$(now)
 live=$("$bin" create-image --instance-id "$src" --name "live-$token" --no-reboot \
 	--tag-specifications 'ResourceType=image,Tags=[{Key=team,Value=web}]' | jq -r .ImageId)
-check "create-image --no-reboot answers with an image ($live)" [ -n "$live" ] && [ "$live" != null ]
+check "create-image --no-reboot answers with an image ($live)" '[ -n "$live" ] && [ "$live" != null ]'
 check "wait image-available" "$bin" wait image-available --image-ids "$live"
 echo "  create-image --no-reboot of tiny: $(since "$t") s"
 check "the source kept running, no reboot" [ "$(state_of "$src")/$(boots "$src")" = "running/$before" ]

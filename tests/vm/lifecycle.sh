@@ -23,7 +23,7 @@ reg() {
 ami=$(reg lifecycle-test "")
 ami_deaf=$(reg ignores-acpi "ec2lite.ignore_acpi")
 ami_off=$(reg powers-off "ec2lite.poweroff_after=4")
-check "three AMIs registered" [ -n "$ami" ] && [ -n "$ami_deaf" ] && [ -n "$ami_off" ]
+check "three AMIs registered" '[ -n "$ami" ] && [ -n "$ami_deaf" ] && [ -n "$ami_off" ]'
 
 # --- the whole lifecycle of one instance ---
 t0=$(date +%s.%N)
