@@ -196,7 +196,7 @@ EC2_LITE_WAITER_DELAY=1 EC2_LITE_WAITER_MAX_ATTEMPTS=2 \
 
 # A whole launch in one process is possible with the test driver only through the library
 # (see check_lifecycle); here: nothing was left in the state folder by any of the above.
-if [ -f "$state/state.json" ] && grep -q '"terminated": {[^}]' "$state/state.json"; then
+if ! jq -e '.terminated | length == 0' "$state/state.json" > /dev/null || ls "$state/pool" "$state/instances" 2> /dev/null | grep -q '^i-'; then
 	failed=$((failed + 1)); echo "FAIL the errors above left instances in the store"
 else
 	passed=$((passed + 1))
