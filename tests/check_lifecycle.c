@@ -183,7 +183,7 @@ START_TEST(run_describe_terminate)
 	char ids[3][32];
 	json_object *r = run(3, ", \"TagSpecifications\": [{\"ResourceType\": \"instance\", "
 			     "\"Tags\": [{\"Key\": \"Name\", \"Value\": \"web\"}]}]", ids);
-	json_object *first = json_object_array_get_idx(instances_of(r), 0), *d, *res, *t;
+	json_object *first = json_object_array_get_idx(instances_of(r), 0), *d, *res, *t, *bdm;
 	int i;
 
 	ck_assert_str_eq(str(r, "OwnerId"), "000000000000");
@@ -212,7 +212,17 @@ START_TEST(run_describe_terminate)
 			 "[{\"Key\":\"Name\",\"Value\":\"web\"},"
 			 "{\"Key\":\"ec2-lite:accelerator\",\"Value\":\"tcg\"},"
 			 "{\"Key\":\"ec2-lite:kernel-entry\",\"Value\":\"bios\"}]");
-	ck_assert_str_eq(str(first, "BlockDeviceMappings"), str(first, "BlockDeviceMappings"));
+	/* The root volume, attached as EC2 shows it: one mapping, /dev/xvda, a vol- id of its own,
+	 * attached at launch, deleted on termination. */
+	json_object_object_get_ex(first, "BlockDeviceMappings", &t);
+	ck_assert_int_eq(json_object_array_length(t), 1);
+	bdm = json_object_array_get_idx(t, 0);
+	ck_assert_str_eq(str(bdm, "DeviceName"), "/dev/xvda");
+	ck_assert_str_eq(str(bdm, "DeviceName"), str(first, "RootDeviceName"));
+	ck_assert_str_eq(str(bdm, "Ebs.Status"), "attached");
+	ck_assert_str_eq(str(bdm, "Ebs.DeleteOnTermination"), "true");
+	ck_assert(ec2_id_valid("vol", str(bdm, "Ebs.VolumeId")));
+	ck_assert_str_eq(str(bdm, "Ebs.AttachTime"), str(first, "LaunchTime"));
 	json_object_put(d);
 
 	/* One unknown id: nothing is terminated (EC2's all-or-nothing rule). */

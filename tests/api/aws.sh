@@ -22,31 +22,59 @@ start_server AKIDEC2LITETEST ec2-lite-test-secret
 trap 'stop_server; shared_state_cleanup' EXIT
 check "the server answers signed requests" aws describe-key-pairs
 
-# same NAME ARGS...: `aws ec2 ARGS` and `ec2-lite ARGS` print the same JSON: everything the aws
-# CLI shows (it drops what botocore's model of 2016-11-15 does not know) is the CLI's too.
-same() {
-	name=$1
-	shift
-	aws "$@" > "$work/a.json" 2> "$work/a.err"
-	"$bin" "$@" > "$work/c.json" 2> "$work/c.err"
-	if jq -e -n --slurpfile a "$work/a.json" --slurpfile c "$work/c.json" '
-		def sub($x; $y): if ($x | type) == "object" then
-				($y | type) == "object" and all($x | keys[]; . as $k | ($y | has($k)) and sub($x[$k]; $y[$k]))
-			elif ($x | type) == "array" then
-				($y | type) == "array" and ($x | length) == ($y | length) and
-				all(range(0; $x | length); . as $i | sub($x[$i]; $y[$i]))
-			else $x == $y end;
-		($a | length) == 1 and ($c | length) == 1 and sub($a[0]; $c[0])' > /dev/null; then
-		extra=$(jq -r -n --slurpfile a "$work/a.json" --slurpfile c "$work/c.json" '
-			[($c[0] | paths | map(tostring) | join(".")) as $p | $p] - [($a[0] | paths | map(tostring) | join("."))]
-			| map(gsub("\\.[0-9]+"; "[]")) | unique | join(" ")')
-		ok "same through the API and the CLI: $name${extra:+ (only the CLI shows: $extra)}"
+# What the aws CLI through the server and ec2-lite's CLI print must be the same JSON, both ways:
+# every key path of one is in the other and every value equal, save for these known differences,
+# each "ACTION PATH" ([] standing for any index). All are keys that only ec2-lite's CLI shows,
+# because the aws CLI 2.9.19 (Debian's) parses the server's XML with botocore's model of EC2 as
+# of its release, which drops what it does not know:
+only_cli="
+describe-images Images[].SourceInstanceId
+describe-instances Reservations[].Instances[].CurrentInstanceBootMode
+delete-security-group Return
+delete-security-group GroupId
+"
+# - Image.SourceInstanceId (create-image's source) and Instance.CurrentInstanceBootMode came to
+#   EC2 after that model.
+# - DeleteSecurityGroup has no output at all in that model (today's EC2 answers Return and
+#   GroupId, as ec2-lite does), so the aws CLI prints nothing.
+# Nothing shows only through the aws CLI: that list is empty.
+only_aws=""
+
+# differ NAME ACTION: compares $work/a.json (the aws CLI's) with $work/c.json (ec2-lite's), as
+# above; both commands must have succeeded ($work/a.rc, $work/c.rc).
+differ() {
+	name=$1 action=$2
+	if [ "$(cat "$work/a.rc")/$(cat "$work/c.rc")" = 0/0 ] &&
+		jq -e -n --slurpfile a "$work/a.json" --slurpfile c "$work/c.json" \
+			--arg action "$action" --arg only_cli "$only_cli" --arg only_aws "$only_aws" '
+		def pats($list): $list | split("\n") | map(split(" ") | select(.[0] == $action) | .[1]);
+		def pstr: reduce .[] as $p (""; if ($p | type) == "number" then . + "[]"
+			elif . == "" then $p else . + "." + $p end);
+		def drop($pats): delpaths([paths | select(pstr as $s | any($pats[]; . == $s))]);
+		($a | length) <= 1 and ($c | length) == 1 and
+		(($a[0] // {}) | drop(pats($only_aws))) == ($c[0] | drop(pats($only_cli)))' > /dev/null; then
+		allowed=$(jq -r -n --slurpfile a "$work/a.json" --slurpfile c "$work/c.json" '
+			def pstr: reduce .[] as $p (""; if ($p | type) == "number" then . + "[]"
+				elif . == "" then $p else . + "." + $p end);
+			([$c[0] | paths | pstr] - [($a[0] // {}) | paths | pstr]) | unique | join(" ")')
+		ok "same through the API and the CLI: $name${allowed:+ (only the CLI shows, as allowed: $allowed)}"
 	else
-		bad "same through the API and the CLI: $name"
+		bad "same through the API and the CLI: $name (exit statuses $(cat "$work/a.rc") and $(cat "$work/c.rc"))"
+		cat "$work/a.err" "$work/c.err" | head -n 5 | sed 's/^/  /' >&2
 		jq -S . "$work/a.json" > "$work/a.sorted" 2>&1 || cat "$work/a.err" > "$work/a.sorted"
 		jq -S . "$work/c.json" > "$work/c.sorted" 2>&1 || cat "$work/c.err" > "$work/c.sorted"
 		diff "$work/a.sorted" "$work/c.sorted" | head -n 20 | sed 's/^/  /' >&2
 	fi
+}
+# same NAME ACTION ARGS...: `aws ec2 ACTION ARGS` and `ec2-lite ACTION ARGS` print the same JSON.
+same() {
+	name=$1
+	shift
+	aws "$@" > "$work/a.json" 2> "$work/a.err"
+	echo $? > "$work/a.rc"
+	"$bin" "$@" > "$work/c.json" 2> "$work/c.err"
+	echo $? > "$work/c.rc"
+	differ "$name" "$1"
 }
 
 tiny=$("$bin" build-ami tiny | jq -r .ImageId)
@@ -65,7 +93,13 @@ check "authorize-security-group-ingress" aws authorize-security-group-ingress --
 same "describe-security-groups" describe-security-groups --group-ids "$sg"
 
 # Launch: pending at once, a reservation of two, tags, hibernation, user-data, a client token.
-printf '#!/bin/sh\necho "api user-data on $(cat /var/lib/ec2-lite/instance-id)"\n' > "$work/ud.sh"
+# The user-data leaves a ticker in RAM: resumed from hibernation it counts on; a new boot would not
+# start it again (tiny runs user-data on the first boot only).
+cat > "$work/ud.sh" <<'UD'
+#!/bin/sh
+echo "api user-data on $(cat /var/lib/ec2-lite/instance-id)"
+( n=0; while :; do n=$((n + 1)); echo "api tick $n."; sleep 1; done ) &
+UD
 launch=$(aws run-instances --image-id "$tiny" --instance-type t2.nano --count 2 --key-name api-key \
 	--security-group-ids "$sg" --hibernation-options Configured=true --client-token api-token-1-$run \
 	--tag-specifications "ResourceType=instance,Tags=[{Key=Name,Value=api-$run},{Key=team,Value=web-$run}]" \
@@ -106,10 +140,12 @@ check "the guest rebooted" sh -c "i=0; until [ \$(cat '$state/instances/$a/conso
 check "stop-instances --hibernate" aws stop-instances --instance-ids "$b" --hibernate
 check "aws ec2 wait instance-stopped" aws wait instance-stopped --instance-ids "$b"
 boots=$(console "$b" | grep -ac 'ec2-lite tiny: init started')
+tick=$(console "$b" | sed -n 's/.*api tick \([0-9]*\)\..*/\1/p' | tail -n 1)
+check "the ticker ran before hibernation (tick ${tick:-none})" '[ "${tick:-0}" -gt 0 ]'
 check "start-instances (resume)" aws start-instances --instance-ids "$b"
 check "running again" aws wait instance-running --instance-ids "$b"
-sleep 3
-check "resumed, not booted again" [ "$(console "$b" | grep -ac 'ec2-lite tiny: init started')" -eq "$boots" ]
+check "resumed: the ticker in its RAM counts on" wait_console "$b" "api tick $((${tick:-0} + 2))\." 60
+check "not booted again" '[ "$(console "$b" | grep -ac "ec2-lite tiny: init started")" -eq "$boots" ]'
 check "terminate one" aws terminate-instances --instance-ids "$b" # at most two guests at once
 check "stop-instances" aws stop-instances --instance-ids "$a"
 check "stopped" aws wait instance-stopped --instance-ids "$a"
@@ -117,7 +153,7 @@ same "describe-instances of a stopped one" describe-instances --instance-ids "$a
 
 # Golden image through the API.
 ami=$(aws create-image --instance-id "$a" --name api-golden --description "made through the API" | jq -r .ImageId)
-check "create-image ($ami)" [ -n "$ami" ] && [ "$ami" != null ]
+check "create-image ($ami)" '[ -n "$ami" ] && [ "$ami" != null ]'
 check "aws ec2 wait image-available" aws wait image-available --image-ids "$ami"
 same "describe-images of the new AMI" describe-images --image-ids "$ami"
 check "start-instances" aws start-instances --instance-ids "$a"
@@ -139,7 +175,7 @@ done
 wait $pids
 check "four concurrent launches with one token made one instance" [ "$(cat "$work"/par-*.json | jq -r '.Instances[].InstanceId' 2> /dev/null | sort -u | wc -l)" -eq 1 ]
 check "and libvirt has just that one more" [ "$("$bin" describe-instances --filters Name=client-token,Values=api-token-2-$run | jq '[.Reservations[].Instances[]] | length')" -eq 1 ]
-check "four concurrent creates of one group made one" [ "$(grep -l '"GroupId"' "$work"/sg-*.json | wc -l)" -eq 1 ] && [ "$(grep -l InvalidGroup.Duplicate "$work"/sg-*.json | wc -l)" -eq 3 ]
+check "four concurrent creates of one group made one" '[ "$(grep -l "\"GroupId\"" "$work"/sg-*.json | wc -l)" -eq 1 ] && [ "$(grep -l InvalidGroup.Duplicate "$work"/sg-*.json | wc -l)" -eq 3 ]'
 check "eight concurrent describes all answered" [ "$(cat "$work"/d-*.json | jq -s 'map(select(.Reservations)) | length')" -eq 8 ]
 
 # Terminate all and clean up.
@@ -149,6 +185,14 @@ check "aws ec2 wait instance-terminated" aws wait instance-terminated --instance
 same "describe-instances of terminated ones" describe-instances --instance-ids $ids
 check "deregister-image" aws deregister-image --image-id "$ami"
 check "delete-security-group" aws delete-security-group --group-id "$sg"
+# The differential of a deletion: the race's group through the aws CLI, one more through ec2-lite.
+race_sg=$(jq -r .GroupId "$(grep -l '"GroupId"' "$work"/sg-*.json | head -n 1)")
+diff_sg=$("$bin" create-security-group --group-name api-diff --description "deleted by ec2-lite" | jq -r .GroupId)
+aws delete-security-group --group-id "$race_sg" > "$work/a.json" 2> "$work/a.err"
+echo $? > "$work/a.rc"
+"$bin" delete-security-group --group-id "$diff_sg" > "$work/c.json" 2> "$work/c.err"
+echo $? > "$work/c.rc"
+differ "delete-security-group" delete-security-group
 check "delete-key-pair" aws delete-key-pair --key-name api-key
 check "the server logged no error of its own" sh -c "! grep -qi 'error' '$work/serve.log'"
 

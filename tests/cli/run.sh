@@ -346,7 +346,7 @@ expect "the dry runs left all as it was" 0 "^dry-ami 1 dry-web 1 ed-key$" -- sh 
 
 # A whole launch in one process is possible with the test driver only through the library
 # (see check_lifecycle); here: nothing was left in the state folder by any of the above.
-if [ -f "$state/state.json" ] && grep -q '"terminated": {[^}]' "$state/state.json"; then
+if ! jq -e '.terminated | length == 0' "$state/state.json" > /dev/null || ls "$state/pool" "$state/instances" 2> /dev/null | grep -q '^i-'; then
 	failed=$((failed + 1)); echo "FAIL the errors above left instances in the store"
 else
 	passed=$((passed + 1))

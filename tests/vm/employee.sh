@@ -35,7 +35,7 @@ guest_ssh() {
 }
 
 ami=$("$bin" build-ami debian-12 | jq -r .ImageId)
-check "debian-12 is there" [ -n "$ami" ] && [ "$ami" != null ]
+check "debian-12 is there" '[ -n "$ami" ] && [ "$ami" != null ]'
 base=$(ls "$state/pool/$ami".*)
 sum_before=$(sha256sum "$base" | cut -d' ' -f1)
 "$bin" create-key-pair --key-name directory-key | jq -r .KeyMaterial > "$work/key.pem"
@@ -100,7 +100,7 @@ kill "$poller"
 wait "$poller" 2> /dev/null
 answered=$(grep -c ' 200$' "$work/poll.log")
 missed=$(grep -vc ' 200$' "$work/poll.log")
-check "the app answered all through the copy ($answered answers, $missed misses)" [ "$missed" -eq 0 ] && [ "$answered" -gt 10 ]
+check "the app answered all through the copy ($answered answers, $missed misses)" '[ "$missed" -eq 0 ] && [ "$answered" -gt 10 ]'
 consistency=$("$bin" describe-images --image-ids "$golden" | jq -r '.Images[0].Tags[] | select(.Key == "ec2-lite:consistency") | .Value')
 check "its filesystems were frozen for a moment only ($consistency)" sh -c "echo '$consistency' | grep -q 'frozen through the guest agent for [0-9]* ms'"
 check "the source is still running" [ "$(desc "$id" State.Name)" = running ]
@@ -154,8 +154,8 @@ echo "  three copies to HTTP 200: $(since "$t") s"
 sed 's/^/  | /' "$work/identities"
 for col in 2 3 4 5; do
 	what=$(echo "private-IP public-IP machine-id host-key" | cut -d' ' -f$((col - 1)))
-	check "each copy has its own $what" [ "$(cut -d' ' -f$col "$work/identities" | grep -c .)" -eq 3 ] && \
-		[ "$(cut -d' ' -f$col "$work/identities" | sort -u | wc -l)" -eq 3 ]
+	check "each copy has its own $what" '[ "$(cut -d" " -f$col "$work/identities" | grep -c .)" -eq 3 ] &&
+		[ "$(cut -d" " -f$col "$work/identities" | sort -u | wc -l)" -eq 3 ]'
 done
 check "none has the source's machine-id" sh -c "! grep -q '$src_machine_id' '$work/identities'"
 first=$(echo $copies | cut -d' ' -f1)

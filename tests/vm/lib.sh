@@ -13,7 +13,18 @@ failed=0
 
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; }
-check() { name=$1; shift; if "$@" > /dev/null; then ok "$name"; else bad "$name"; fi; }
+# check NAME COMMAND [ARG...]: the one simple command COMMAND (its output dropped) must succeed.
+# check NAME 'CONDITION': a condition given as ONE string is evaluated whole, in a subshell, with
+# this shell's variables and functions: check NAME '[ "$a" = x ] && [ "$b" = y ]' asserts both.
+# Never write check NAME [ a ] && [ b ]: the shell hands check only [ a ], and b then decides
+# nothing (tests/lint-tests.sh fails on that shape).
+check() {
+	name=$1
+	shift
+	if [ $# -eq 1 ]; then
+		if (eval "$1") > /dev/null; then ok "$name"; else bad "$name"; fi
+	elif "$@" > /dev/null; then ok "$name"; else bad "$name"; fi
+}
 # check_fails NAME CODE COMMAND...: COMMAND must fail with EC2 error CODE.
 check_fails() {
 	name=$1 code=$2

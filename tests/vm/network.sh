@@ -30,6 +30,10 @@ until ip -4 addr show eth0 | grep -q inet || [ \$i -ge 20 ]; do sleep 0.5; i=\$(
 echo "NET routes: \$(ip route | tr '\n' ';')"
 nc -w 2 198.51.100.1 80 < /dev/null 2>&1 | sed 's/^/NET outbound: /'
 $(sed 1d "$web")
+httpd -p 8080 -h /var/www
+i=0
+until wget -q -O /dev/null http://127.0.0.1/ || [ \$i -ge 20 ]; do sleep 0.5; i=\$((i + 1)); done
+[ \$i -lt 20 ] && echo "NET self: port 80 answers"
 UD
 t=$(now)
 open_id=$("$bin" run-instances --image-id "$tiny" --instance-type t2.nano --security-group-ids "$web_sg" --user-data "file://$work/ud.sh" | jq -r '.Instances[0].InstanceId')
@@ -52,10 +56,48 @@ check "the guest cannot reach outside" sh -c "'$bin' get-console-output --instan
 served_by=$(curl -s "http://$open_ip/" | sed -n 's/.*Served by <b>\([^<]*\)<.*/\1/p')
 check "its hostname is EC2's ($served_by)" [ "$served_by" = "ip-$(echo "$open_priv" | tr . -)" ]
 
-# The closed group: refused until allowed, at once both ways.
-wait_console "$closed_id" "web-server: serving" 90 > /dev/null
-check "a port the group does not allow is refused" [ "$(http_code "http://$closed_ip/")" = 000 ]
-check "nor does anything listen on the instance's other ports" [ "$(http_code "http://$closed_ip:8080/")" = 000 ]
+# A port from 1024 up is QEMU's own host forward, not the forwarder's.
+check "authorize 8080 in the web group" "$bin" authorize-security-group-ingress --group-id "$web_sg" --protocol tcp --port 8080 --cidr 0.0.0.0/0
+check "port 8080 answers on the public IP" wait_http "http://$open_ip:8080/" 30 "$open_id"
+check "the same page" sh -c "curl -s http://$open_ip:8080/ | grep -q 'Hello from $open_id'"
+check "not through the forwarder (its table has port 80 only)" \
+	'[ "$(jq -c "[.Forwards[]? | select(.Listen == \"$open_ip\") | .Port] | sort" "$state/forwarder.json")" = "[80]" ]'
+
+# Any describe-instances starts the forwarder again should it have died.
+fpid=$(jq -r '.Pid' "$state/forwarder-status.json")
+check "the forwarder runs ($fpid)" kill -0 "$fpid"
+kill -9 "$fpid"
+check "killed, port 80 is refused" \
+	'i=0; until [ "$(http_code "http://$open_ip/")" = 000 ]; do [ $i -lt 20 ] || exit 1; sleep 0.5; i=$((i + 1)); done'
+check "while port 8080 answers still" '[ "$(http_code "http://$open_ip:8080/")" = 200 ]'
+check "describe-instances" "$bin" describe-instances --instance-ids "$open_id"
+check "starts it again: port 80 answers" wait_http "http://$open_ip/" 10 "$open_id"
+npid=$(jq -r '.Pid' "$state/forwarder-status.json")
+check "a new forwarder ($npid)" '[ "$npid" != "$fpid" ] && kill -0 "$npid"'
+
+# get-console-output --latest: the last 64 KB, as always here.
+check "get-console-output --latest gives the boot messages" sh -c "'$bin' get-console-output --instance-id $open_id --latest | jq -r .Output | grep -aq 'ec2-lite tiny: init started'"
+check "the same output as without --latest" \
+	'[ "$("$bin" get-console-output --instance-id "$open_id" --latest | jq -r .Output)" = "$("$bin" get-console-output --instance-id "$open_id" | jq -r .Output)" ]'
+
+# The boot timeline of a real guest: each phase tiny's console shows (its kernel is quiet), in
+# boot order, and port 80's first answer.
+timeline() { "$bin" describe-boot-timeline --instance-ids "$open_id" | jq -c '.BootTimelines[0]'; }
+check "describe-boot-timeline completes" \
+	'i=0; until [ "$(timeline | jq -r .Complete)" = true ]; do [ $i -lt 60 ] || exit 1; sleep 1; i=$((i + 1)); done'
+phases=$(timeline | jq -r '[.Phases[] | "\(.Phase)=\(.Seconds * 10 | floor / 10)"] | join(" ")')
+check "with the phases of tiny's boot in order ($phases)" \
+	'timeline | jq -e "[.Phases[] | {key: .Phase, value: .Seconds}] | from_entries as \$s |
+		[\"init\", \"user-data\", \"user-data-done\", \"login\"] | map(\$s[.]) |
+		all(. != null) and . == sort and .[0] >= 0 and \$s[\"port-80-answers\"] > \$s[\"user-data\"]"'
+
+# The closed group: refused until allowed, at once both ways. Refused counts only once the
+# guest serves port 80 (it answered the guest's own request), or a guest that never serves
+# would pass.
+check "the closed group's guest serves port 80 (inside)" wait_console "$closed_id" "NET self: port 80 answers" 120
+check "a port the group does not allow is refused, though the guest serves it" \
+	'wait_console "$closed_id" "NET self: port 80 answers" 1 && [ "$(http_code "http://$closed_ip/")" = 000 ]'
+check "nor is a port the guest serves but the group does not allow (8080)" [ "$(http_code "http://$closed_ip:8080/")" = 000 ]
 check "authorize on the running instance" "$bin" authorize-security-group-ingress --group-id "$closed_sg" --protocol tcp --port 80 --cidr 127.0.0.1/32
 check "opens the port at once" [ "$(http_code "http://$closed_ip/")" = 200 ]
 check "revoke" "$bin" revoke-security-group-ingress --group-id "$closed_sg" --protocol tcp --port 80 --cidr 127.0.0.1/32

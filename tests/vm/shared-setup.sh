@@ -14,9 +14,9 @@ require_libvirtd
 
 t=$(now)
 tiny=$("$bin" build-ami tiny | jq -r .ImageId)
-check "tiny built ($(since "$t") s)" [ -n "$tiny" ] && [ "$tiny" != null ]
+check "tiny built ($(since "$t") s)" '[ -n "$tiny" ] && [ "$tiny" != null ]'
 t=$(now)
 debian=$("$bin" build-ami debian-12 | jq -r .ImageId)
-check "debian-12 built ($(since "$t") s)" [ -n "$debian" ] && [ "$debian" != null ]
+check "debian-12 built ($(since "$t") s)" '[ -n "$debian" ] && [ "$debian" != null ]'
 check "both available" [ "$("$bin" describe-images --owners amazon --filters Name=state,Values=available | jq '.Images | length')" -eq 2 ]
 finish
