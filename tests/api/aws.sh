@@ -178,6 +178,29 @@ check "and libvirt has just that one more" [ "$("$bin" describe-instances --filt
 check "four concurrent creates of one group made one" '[ "$(grep -l "\"GroupId\"" "$work"/sg-*.json | wc -l)" -eq 1 ] && [ "$(grep -l InvalidGroup.Duplicate "$work"/sg-*.json | wc -l)" -eq 3 ]'
 check "eight concurrent describes all answered" [ "$(cat "$work"/d-*.json | jq -s 'map(select(.Reservations)) | length')" -eq 8 ]
 
+# A long action does not hold up the others: ImportImage's inspection boots a libguestfs
+# appliance (seconds to tens of seconds) on a connection of its own, outside the server's lock.
+# Once the appliance runs, a DescribeInstances (signed by curl, which starts in milliseconds) is
+# answered while the import still waits for its own answer. The disk holds no OS, so the import
+# is refused in the end, with nothing registered.
+mkdir -p "$state/import/api-bucket"
+truncate -s 64M "$state/import/api-bucket/no-os.raw"
+aws import-image --disk-containers Format=raw,Url=s3://api-bucket/no-os.raw > "$work/import.json" 2>&1 &
+import=$!
+i=0
+until pgrep -P "$server" -f guestfs > /dev/null || [ $i -ge 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "the import's inspection runs" pgrep -P "$server" -f guestfs
+curl -s -m 60 --aws-sigv4 "aws:amz:us-east-1:ec2" --user "$key_id:$secret" \
+	-d "Action=DescribeInstances&Version=2016-11-15" "http://127.0.0.1:$port/" > "$work/during.xml"
+check "a describe is answered while the import runs" kill -0 "$import"
+check "and it is a whole answer" grep -q "</DescribeInstancesResponse>" "$work/during.xml"
+wait "$import"
+check "the import of a disk without an OS is refused" grep -q "ClientError\|error" "$work/import.json"
+rm -rf "$state/import/api-bucket"
+
 # Terminate all and clean up.
 all=$("$bin" describe-instances --filters Name=instance-state-name,Values=pending,running,stopping,stopped | jq -r '.Reservations[].Instances[].InstanceId' | tr '\n' ' ')
 check "terminate-instances" aws terminate-instances --instance-ids $all
