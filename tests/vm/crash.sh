@@ -118,7 +118,9 @@ kill -9 $worker
 check "worker killed: the image is failed" wait_image_state "$img_id" failed 10
 check "worker killed: the instance is given back, running" "$bin" wait instance-running --instance-ids "$id"
 check "worker killed: no partial copy left" sh -c "! ls '$state/pool' | grep -q '^$img_id'"
-check "worker killed: its children are gone" sh -c "! pgrep -f '$img_id' > /dev/null"
+# (a function, not sh -c: the shell's own command line would name the image)
+no_process_names() { ! pgrep -f "$1" > /dev/null; }
+check "worker killed: its children are gone" no_process_names "$img_id"
 check "worker killed: no block job left on the instance" sh -c "! virsh -q blockjob '$id' vda 2>&1 | grep -qi 'copy\|mirror'"
 check "worker killed: converges" converged "image worker killed"
 
