@@ -104,8 +104,7 @@ wait_console "$victim" "blob written" 120 > /dev/null
 # A create-image worker that dies (a crash, a reboot of the host): its AMI is failed when next
 # described, and its instance given back. The worker and what it started (libguestfs's appliance)
 # carry a marker in their environment, by which they are found (and only they are killed). The
-# victim is stopped for this one: killed in a live copy, the worker leaves libvirt's block job
-# behind today, and the instance cannot be imaged again.
+# victim is stopped for this one (a worker killed in a live copy is tests/vm/crash.sh's case).
 "$bin" stop-instances --instance-ids "$victim" > /dev/null
 "$bin" wait instance-stopped --instance-ids "$victim" > /dev/null
 marker=golden-worker-$token
@@ -121,8 +120,14 @@ check "deregister it" "$bin" deregister-image --image-id "$dead"
 check "its instance is given back: it starts" sh -c "'$bin' start-instances --instance-ids $victim > /dev/null && '$bin' wait instance-running --instance-ids $victim"
 wait_console "$victim" "user-data already ran" 120 > /dev/null
 doomed=$(EC2_LITE_IMAGE_COPY_BANDWIDTH=1 "$bin" create-image --instance-id "$victim" --name "doomed-$token" --no-reboot | jq -r .ImageId)
-sleep 5
-check "the copy is under way (pending)" [ "$(image "$doomed" State)" = pending ]
+# The copy is under way once its partial copy is in the pool (a signal, not a sleep).
+copying() { [ "$(image "$1" State)" = pending ] && [ -s "$state/pool/$1.partial.qcow2" ]; }
+i=0
+until copying "$doomed" || [ $i -ge 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "the copy is under way (pending, its partial copy in the pool)" copying "$doomed"
 check_fails "a second image of it meanwhile is refused" IncorrectInstanceState "$bin" create-image --instance-id "$victim" --name "again-$token"
 "$bin" terminate-instances --instance-ids "$victim" > /dev/null
 EC2_LITE_WAITER_MAX_ATTEMPTS=120 "$bin" wait image-available --image-ids "$doomed" > "$work/waiter.out" 2>&1
