@@ -118,9 +118,22 @@ kill -9 $worker
 check "worker killed: the image is failed" wait_image_state "$img_id" failed 10
 check "worker killed: the instance is given back, running" "$bin" wait instance-running --instance-ids "$id"
 check "worker killed: no partial copy left" sh -c "! ls '$state/pool' | grep -q '^$img_id'"
-# (a function, not sh -c: the shell's own command line would name the image)
-no_process_names() { ! pgrep -f "$1" > /dev/null; }
-check "worker killed: its children are gone" no_process_names "$img_id"
+# no_process_names TEXT SECONDS: until no process names TEXT on its command line (a function, not
+# sh -c, whose own command line would name it). libguestfs's appliance goes when its recovery
+# process sees the worker gone (it looks every couple of seconds).
+no_process_names() {
+	i=0
+	while pgrep -f "$1" > /dev/null; do
+		if [ $i -ge "$2" ]; then
+			echo "  still there after $2 s:" >&2
+			pgrep -af "$1" | sed 's/^/  | /' >&2
+			return 1
+		fi
+		sleep 1
+		i=$((i + 1))
+	done
+}
+check "worker killed: its children are gone" no_process_names "$img_id" 15
 check "worker killed: no block job left on the instance" sh -c "! virsh -q blockjob '$id' vda 2>&1 | grep -qi 'copy\|mirror'"
 check "worker killed: converges" converged "image worker killed"
 
