@@ -89,7 +89,7 @@ static int lock_held(const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC), held;
 
 	if (fd < 0)
-		return -1;
+		return errno == ENOENT ? -1 : 1; /* cannot tell: the worker may live */
 	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	close(fd);
 	return held;
@@ -784,8 +784,10 @@ int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, int job_fd,
 		ec2_error_set(err, EC2_ERR_AMI_NOT_FOUND, "The image '%s' is not one being made",
 			      image_id);
 		json_object_put(j.image);
-		if (job_fd >= 0)
+		if (job_fd >= 0) {
+			ec2_image_job_end(ctx, image_id);
 			close(job_fd);
+		}
 		return -1;
 	}
 	lock_fd = job_fd >= 0 ? job_fd : ec2_image_job_claim(ctx, image_id, err);

@@ -69,10 +69,10 @@ json_object *ec2_image_get(struct ec2_ctx *ctx, const char *image_id, struct ec2
 }
 
 /* Reads the first bytes of path to tell qcow2 from raw, and the disk's virtual size. */
-static int probe_disk(const char *path, char *format, size_t fsize,
-		      unsigned long long *vsize, struct ec2_error *err)
+int image_probe_disk(const char *path, char *format, size_t fsize, unsigned long long *vsize,
+		     struct ec2_error *err)
 {
-	unsigned char h[32];
+	unsigned char h[80];
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -90,13 +90,24 @@ static int probe_disk(const char *path, char *format, size_t fsize,
 	}
 	n = read(fd, h, sizeof(h));
 	close(fd);
-	if (n == (ssize_t)sizeof(h) && memcmp(h, "QFI\xfb", 4) == 0) {
-		unsigned long long backing = 0, size = 0;
+	if (n >= 32 && memcmp(h, "QFI\xfb", 4) == 0) {
+		unsigned long long backing = 0, size = 0, incompatible = 0;
+		unsigned version = (unsigned)h[4] << 24 | (unsigned)h[5] << 16 | (unsigned)h[6] << 8 | h[7];
 		int i;
 
 		for (i = 0; i < 8; i++) {
 			backing = backing << 8 | h[8 + i];
 			size = size << 8 | h[24 + i];
+			if (n >= 80)
+				incompatible = incompatible << 8 | h[72 + i];
+		}
+		/* Version 3's incompatible feature bit 2: the data lives in an external file, which
+		 * the image names (a host path). */
+		if (version >= 3 && (n < 80 || (incompatible & 0x4))) {
+			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+				      "The disk '%s' keeps its data in an external file: an AMI must "
+				      "be standalone", path);
+			return -1;
 		}
 		if (backing) {
 			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
@@ -339,7 +350,7 @@ json_object *image_complete(struct ec2_ctx *ctx, const char *id, const struct im
 		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "A ramdisk is only used with a kernel");
 		goto out;
 	}
-	if (probe_disk(src->disk, format, sizeof(format), &vsize, err) < 0)
+	if (image_probe_disk(src->disk, format, sizeof(format), &vsize, err) < 0)
 		goto out;
 	if ((src->kernel && !util_file_exists(src->kernel)) ||
 	    (src->initrd && !util_file_exists(src->initrd))) {

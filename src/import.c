@@ -207,6 +207,15 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 			      "ClientError: Disk validation failed [%s is not a readable file]", url);
 		goto out;
 	}
+	{
+		/* Before any tool opens it (qemu-img, libguestfs: as root), the header must say a
+		 * standalone disk: a backing or data file would make them read another host file. */
+		char probed[16];
+		unsigned long long vsize;
+
+		if (image_probe_disk(path, probed, sizeof(probed), &vsize, err) < 0)
+			goto out;
+	}
 	if (strcmp(fmt, "qcow2") == 0) {
 		/* A truncated or damaged qcow2 still opens; its metadata check does not pass. */
 		const char *argv[] = { "qemu-img", "check", "-q", "-f", "qcow2", path, NULL };

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libvirt/virterror.h>
+
 #include "ec2lite/domxml.h"
 #include "ec2lite/ec2.h"
 #include "ec2lite/filter.h"
@@ -519,6 +521,16 @@ static long long console_size(struct ec2_ctx *ctx, const char *id)
 	return size;
 }
 
+/* After a failed libvirt call of a teardown: whether what it was to remove is gone already (another
+ * process, or a describe's pass, finished the same teardown meanwhile), which is no failure. */
+static bool already_gone(void)
+{
+	int code = virGetLastErrorCode();
+
+	return code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID ||
+	       code == VIR_ERR_NO_STORAGE_VOL;
+}
+
 /* Removes everything a live instance has: domain (and managed-save image), root overlay,
  * per-instance folder. Carries on past failures so that as much as possible is gone. The domain's
  * definition goes last: until then the instance is still found, so that a process killed midway
@@ -530,7 +542,7 @@ static int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr d
 	char *dir = instance_dir(ctx, id);
 	int rc = 0;
 
-	if (dom && virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
+	if (dom && virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0 && !already_gone()) {
 		ec2_error_set_libvirt(err, "cannot stop the domain of '%s'", id);
 		rc = -1;
 	}
@@ -538,7 +550,7 @@ static int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr d
 		virStorageVolPtr vol = virStorageVolLookupByName(pool, volume);
 
 		if (vol) {
-			if (virStorageVolDelete(vol, 0) < 0) {
+			if (virStorageVolDelete(vol, 0) < 0 && !already_gone()) {
 				ec2_error_set_libvirt(err, "cannot remove the volume '%s'", volume);
 				rc = -1;
 			}
@@ -550,7 +562,7 @@ static int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr d
 		rc = -1;
 	free(dir);
 	if (dom && virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-					  VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) < 0) {
+					  VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) < 0 && !already_gone()) {
 		ec2_error_set_libvirt(err, "cannot remove the domain of '%s'", id);
 		rc = -1;
 	}
@@ -665,6 +677,11 @@ static void settle(struct ec2_ctx *ctx, struct inst *in)
 		in->meta.pending_op[0] = '\0';
 		in->meta.pending_since = 0;
 		ec2_meta_save(in->dom, &in->meta, NULL);
+	} else if (!in->meta.transition_reason[0] && store_lock_busy(ctx->store, "launch")) {
+		/* A launch or start is under way (it holds the launch lock): a domain defined but
+		 * not started yet, or a stopped one about to start, is not a guest that shut itself
+		 * down. The next pass decides. */
+		return;
 	} else if (!in->meta.transition_reason[0] && qemu_died(in->dom)) {
 		/* The VM process died (killed on the host, crashed): EC2's side failed, not the
 		 * guest's. */
@@ -731,22 +748,49 @@ void ec2_reboot_watches_clear(struct ec2_ctx *ctx)
 	ctx->nreboots = 0;
 }
 
-/* A launch whose process died (see journal.h): a defined domain is started (its definition is
- * whole: metadata, disk, seed); an instance that has no domain yet loses its volume and folder;
- * when the launcher was undoing, everything goes. */
-static void recover_launch(void *opaque, const char *id, const char *volume, bool undo)
+/* A launch whose process died (see journal.h): when at least its MinCount instances were defined,
+ * each defined domain is started (its definition is whole: metadata, disk, seed) and an instance
+ * that has no domain yet loses its volume and folder; with fewer, or when the launcher was
+ * undoing, everything goes, as a failed RunInstances leaves nothing. */
+static void recover_launch(void *opaque, json_object *journal)
 {
 	struct ec2_ctx *ctx = opaque;
-	struct inst in;
+	json_object *list = json_path(journal, "Instances");
+	json_object *undo = json_path(journal, "Undo");
+	size_t i, n = list ? json_object_array_length(list) : 0;
+	long long min = 1, defined = 0;
+	bool finish;
 
-	if (load_live(ctx, id, &in) == 1 && !undo) {
-		if (virDomainIsActive(in.dom) != 1)
-			virDomainCreate(in.dom);
-		ctx->net_stale = true;
-	} else {
-		destroy_resources(ctx, id, in.dom, volume, NULL);
+	req_int(journal, "MinCount", &min, NULL);
+	for (i = 0; i < n; i++) {
+		struct inst in;
+		const char *id = req_str0(json_object_array_get_idx(list, i), "InstanceId");
+
+		if (!ec2_id_valid("i", id))
+			continue;
+		defined += load_live(ctx, id, &in) == 1;
+		inst_clear(&in);
 	}
-	inst_clear(&in);
+	finish = !json_object_get_boolean(undo) && defined >= min;
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(list, i);
+		const char *id = req_str0(e, "InstanceId"), *volume = req_str0(e, "Volume");
+		char want[64];
+		struct inst in;
+
+		/* A damaged journal names nothing of anybody else's. */
+		snprintf(want, sizeof(want), "%s-root.qcow2", id);
+		if (!ec2_id_valid("i", id) || (volume[0] && strcmp(volume, want) != 0))
+			continue;
+		if (load_live(ctx, id, &in) == 1 && finish) {
+			if (virDomainIsActive(in.dom) != 1)
+				virDomainCreate(in.dom);
+			ctx->net_stale = true;
+		} else {
+			destroy_resources(ctx, id, in.dom, volume, NULL);
+		}
+		inst_clear(&in);
+	}
 }
 
 int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_error *err)
@@ -1390,7 +1434,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 		json_add_str(e, "Volume", made[i].volume);
 		json_object_array_add(planned, e);
 	}
-	if (journal_begin(ctx->cfg->state_dir, rid, planned, &journal, err) < 0) {
+	if (journal_begin(ctx->cfg->state_dir, rid, planned, (long)min, &journal, err) < 0) {
 		json_object_put(planned);
 		memset(made, 0, (size_t)count * sizeof(*made));
 		goto out;

@@ -18,7 +18,7 @@ static int write_doc(struct journal *j, struct ec2_error *err)
 	return util_write_file_atomic(j->json_path, text, strlen(text), 0600, err);
 }
 
-int journal_begin(const char *state_dir, const char *rid, json_object *instances,
+int journal_begin(const char *state_dir, const char *rid, json_object *instances, long min_count,
 		  struct journal *j, struct ec2_error *err)
 {
 	char *dir = util_strdupf("%s/launches", state_dir);
@@ -42,6 +42,7 @@ int journal_begin(const char *state_dir, const char *rid, json_object *instances
 	}
 	j->doc = json_object_new_object();
 	json_add_str(j->doc, "ReservationId", rid);
+	json_add_int(j->doc, "MinCount", min_count);
 	json_add_bool(j->doc, "Undo", false);
 	json_object_deep_copy(instances, &copy, NULL);
 	json_object_object_add(j->doc, "Instances", copy);
@@ -82,15 +83,16 @@ static int recover_one(const char *dir, const char *name, journal_recover_fn fn,
 {
 	size_t len = strlen(name);
 	char *json_path, *lock_path;
-	json_object *doc, *list = NULL, *undo = NULL;
+	json_object *doc;
 	int fd, rc = 0;
-	size_t i;
 
 	if (len <= 5 || strcmp(name + len - 5, ".json") != 0)
 		return 0;
 	json_path = util_strdupf("%s/%s", dir, name);
 	lock_path = util_strdupf("%s/%.*s.lock", dir, (int)(len - 5), name);
 	fd = open(lock_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		goto out; /* cannot tell (out of descriptors, say): the launcher may live */
 	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd); /* its launcher lives */
 		goto out;
@@ -99,14 +101,7 @@ static int recover_one(const char *dir, const char *name, journal_recover_fn fn,
 	 * means it did not end well. */
 	doc = json_object_from_file(json_path);
 	if (doc) {
-		json_object_object_get_ex(doc, "Instances", &list);
-		json_object_object_get_ex(doc, "Undo", &undo);
-		for (i = 0; list && i < json_object_array_length(list); i++) {
-			json_object *e = json_object_array_get_idx(list, i);
-
-			fn(opaque, req_str0(e, "InstanceId"), req_str0(e, "Volume"),
-			   json_object_get_boolean(undo));
-		}
+		fn(opaque, doc);
 		json_object_put(doc);
 		rc = 1;
 	}

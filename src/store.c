@@ -184,6 +184,20 @@ int store_lock(struct store *s, const char *name, struct ec2_error *err)
 	return fd;
 }
 
+bool store_lock_busy(struct store *s, const char *name)
+{
+	char *path = util_strdupf("%s/%s.lock", s->dir, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool busy;
+
+	free(path);
+	if (fd < 0)
+		return errno != ENOENT;
+	busy = flock(fd, LOCK_EX | LOCK_NB) < 0;
+	close(fd); /* lets go of it, if it was taken */
+	return busy;
+}
+
 void store_unlock(int fd)
 {
 	if (fd >= 0)

@@ -570,6 +570,55 @@ START_TEST(import_urls_resolve_inside_the_folder)
 }
 END_TEST
 
+/* A disk to import is checked before any tool opens it: a qcow2 that names a backing file or keeps
+ * its data in an external file (both host paths) is refused; raw and standalone qcow2 pass. */
+static char *qcow2_header(const char *dir, const char *name, unsigned version,
+			  unsigned long long backing_offset, unsigned long long incompatible)
+{
+	unsigned char h[104] = { 'Q', 'F', 'I', 0xfb };
+	char *path = util_strdupf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	int i;
+
+	for (i = 0; i < 4; i++)
+		h[4 + i] = (unsigned char)(version >> (24 - 8 * i));
+	for (i = 0; i < 8; i++) {
+		h[8 + i] = (unsigned char)(backing_offset >> (56 - 8 * i));
+		h[24 + i] = (unsigned char)((1ULL << 30) >> (56 - 8 * i));
+		h[72 + i] = (unsigned char)(incompatible >> (56 - 8 * i));
+	}
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fwrite(h, sizeof(h), 1, f), 1);
+	fclose(f);
+	return path;
+}
+
+START_TEST(import_disk_headers_are_checked_first)
+{
+	char *dir = test_tmpdir(), *p, fmt[16];
+	unsigned long long vsize = 0;
+	struct ec2_error err = { 0 };
+
+	p = qcow2_header(dir, "standalone.qcow2", 3, 0, 0);
+	ck_assert_int_eq(image_probe_disk(p, fmt, sizeof(fmt), &vsize, &err), 0);
+	ck_assert_str_eq(fmt, "qcow2");
+	ck_assert_uint_eq(vsize, 1ULL << 30);
+	free(p);
+	p = qcow2_header(dir, "overlay.qcow2", 3, 512, 0);
+	ck_assert_int_eq(image_probe_disk(p, fmt, sizeof(fmt), &vsize, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "overlay"));
+	free(p);
+	p = qcow2_header(dir, "data-file.qcow2", 3, 0, 0x4);
+	ck_assert_int_eq(image_probe_disk(p, fmt, sizeof(fmt), &vsize, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "external file"));
+	free(p);
+	p = qcow2_header(dir, "v2.qcow2", 2, 0, 0x4); /* version 2 has no feature bits */
+	ck_assert_int_eq(image_probe_disk(p, fmt, sizeof(fmt), &vsize, &err), 0);
+	free(p);
+	test_rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api");
@@ -580,6 +629,7 @@ int main(void)
 	tcase_add_test(tc, query_rebuilt_from_many_args);
 	tcase_add_test(tc, responses_are_ec2_xml);
 	tcase_add_test(tc, signatures_are_checked);
+	tcase_add_test(tc, import_disk_headers_are_checked_first);
 	tcase_add_loop_test(tc, import_urls_resolve_inside_the_folder, 0,
 			    sizeof(import_urls) / sizeof(import_urls[0]));
 	tcase_add_loop_test(tc, sigv4_test_suite, 0, sizeof(suite) / sizeof(suite[0]));

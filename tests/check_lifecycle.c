@@ -934,13 +934,13 @@ START_TEST(dead_launcher_is_finished_or_undone)
 	if (pid == 0) {
 		struct journal j;
 
-		_exit(journal_begin(cfg.state_dir, "r-0000000000000dead", list, &j, NULL) == 0 ? 0 : 1);
+		_exit(journal_begin(cfg.state_dir, "r-0000000000000dead", list, 1, &j, NULL) == 0 ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	json_object_put(list);
 	list = journal_entries(1, live);
-	ck_assert_int_eq(journal_begin(cfg.state_dir, "r-00000000000000a1", list, &mine, NULL), 0);
+	ck_assert_int_eq(journal_begin(cfg.state_dir, "r-00000000000000a1", list, 1, &mine, NULL), 0);
 	json_object_put(list);
 
 	ck_assert_int_eq(count_volumes(), 3);
@@ -1157,6 +1157,95 @@ START_TEST(dry_run_changes_nothing)
 }
 END_TEST
 
+/* A journal written by a launcher that dies at once, in a child (its lock goes with it). */
+static void dead_journal(const char *rid, json_object *list, long min_count)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct journal j;
+
+		_exit(journal_begin(cfg.state_dir, rid, list, min_count, &j, NULL) == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* A launch of MinCount 2 that died with one instance defined is undone whole, as a failed
+ * RunInstances leaves nothing; a damaged journal's entries name nothing of anybody's. */
+START_TEST(dead_launcher_below_min_count_is_undone)
+{
+	char ids[1][32];
+	const char *never = "i-0000000000000000d";
+	json_object *r = run(1, NULL, ids), *list, *e;
+	virDomainPtr dom;
+	char *folder = util_strdupf("%s/%s", ctx.instances_dir, never);
+
+	json_object_put(r);
+	dom = virDomainLookupByName(ctx.conn, ids[0]);
+	ck_assert_int_eq(virDomainDestroy(dom), 0);
+	virDomainFree(dom);
+	make_volume_and_folder(never);
+	list = journal_entries(2, ids[0], never);
+	dead_journal("r-00000000000000b2", list, 2);
+	json_object_put(list);
+	ck_assert_int_ge(ec2_reconcile(&ctx, NULL, false, NULL), 0);
+	ck_assert_int_eq(count_domains(), 0);
+	ck_assert_int_eq(count_volumes(), 0);
+	ck_assert(!util_file_exists(folder));
+	free(folder);
+
+	/* Entries without a valid id, or with another volume than the id's, are passed over. */
+	r = run(1, NULL, ids);
+	json_object_put(r);
+	list = json_object_new_array();
+	e = json_object_new_object();
+	json_add_str(e, "InstanceId", "");
+	json_add_str(e, "Volume", "");
+	json_object_array_add(list, e);
+	e = json_object_new_object();
+	json_add_str(e, "InstanceId", "i-0000000000000000e");
+	json_add_str(e, "Volume", "ami-0000000000000000f.qcow2");
+	json_object_array_add(list, e);
+	dead_journal("r-00000000000000b3", list, 1);
+	json_object_put(list);
+	ck_assert_int_ge(ec2_reconcile(&ctx, NULL, false, NULL), 0);
+	ck_assert_str_eq(state_of(ids[0]), "running");
+	ck_assert_int_eq(count_volumes(), 1);
+	folder = util_strdupf("%s/%s", ctx.instances_dir, ids[0]);
+	ck_assert(util_file_exists(folder));
+	free(folder);
+	r = ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\"]}", ids[0]));
+	json_object_put(r);
+}
+END_TEST
+
+/* While a launch or start holds the launch lock, a shut-off domain without a reason is one that is
+ * about to start, not a guest that shut itself down: it is not terminated (its shutdown
+ * behaviour) nor given a reason; once the lock is free, the next pass decides. */
+START_TEST(stopped_domain_during_a_launch_is_left_alone)
+{
+	char ids[1][32];
+	json_object *r = run(1, ", \"InstanceInitiatedShutdownBehavior\": \"terminate\"", ids);
+	virDomainPtr dom;
+	int lock;
+
+	json_object_put(r);
+	dom = virDomainLookupByName(ctx.conn, ids[0]);
+	ck_assert_int_eq(virDomainDestroy(dom), 0);
+	virDomainFree(dom);
+	lock = store_lock(ctx.store, "launch", NULL);
+	ck_assert_int_ge(lock, 0);
+	ck_assert_int_ge(ec2_reconcile(&ctx, NULL, false, NULL), 0);
+	ck_assert_int_eq(count_domains(), 1);
+	store_unlock(lock);
+	ck_assert_str_eq(state_of(ids[0]), "terminated");
+	ck_assert_int_eq(count_domains(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -1184,6 +1273,8 @@ int main(void)
 	tcase_add_test(tc, instance_status);
 	tcase_add_test(tc, dead_launcher_is_finished_or_undone);
 	tcase_add_test(tc, interrupted_terminate_is_finished);
+	tcase_add_test(tc, dead_launcher_below_min_count_is_undone);
+	tcase_add_test(tc, stopped_domain_during_a_launch_is_left_alone);
 	tcase_add_test(tc, dry_run_changes_nothing);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;

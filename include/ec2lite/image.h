@@ -36,6 +36,12 @@ json_object *image_any(struct ec2_ctx *ctx, const char *id, struct ec2_error *er
  * NULL. */
 const char *image_private(json_object *image, const char *key);
 
+/* Reads the header of a disk that is to become an AMI: a regular file, raw or a standalone qcow2
+ * (no backing file, no external data file: either would name another host file). format gets
+ * "raw" or "qcow2", vsize the virtual size. Nothing else opens the file before this passed. */
+int image_probe_disk(const char *path, char *format, size_t fsize, unsigned long long *vsize,
+		     struct ec2_error *err);
+
 /* Checks an AMI name (3-128 characters of EC2's set). */
 int image_name_check(const char *name, struct ec2_error *err);
 

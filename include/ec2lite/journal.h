@@ -6,8 +6,9 @@
  * volume, before it makes any of them, and holds an flock on <reservation-id>.lock for its whole
  * life; the kernel lets go of that lock when the process dies. ec2_reconcile (every describe, the
  * API server's reconciler) looks for journals whose lock it can take: their launcher is gone, and
- * what the journal lists is finished (a defined domain is started) or undone (volume and folder
- * of an instance that has no domain are removed; all of them when the launcher was undoing). */
+ * what the journal lists is finished (a defined domain is started, an instance that has no
+ * domain loses its volume and folder) or, when fewer than the launch's MinCount were defined or
+ * the launcher was undoing, undone whole. */
 #ifndef EC2LITE_JOURNAL_H
 #define EC2LITE_JOURNAL_H
 
@@ -20,12 +21,14 @@ struct journal {
 	int lock_fd;       /* -1 when not begun */
 	char *json_path;   /* <state-dir>/launches/<rid>.json */
 	char *lock_path;   /* <state-dir>/launches/<rid>.lock */
-	json_object *doc;  /* {"ReservationId", "Undo": bool, "Instances": [{"InstanceId", "Volume"}]} */
+	json_object *doc;  /* {"ReservationId", "MinCount", "Undo": bool,
+			    *  "Instances": [{"InstanceId", "Volume"}]} */
 };
 
 /* Takes the lock and writes the journal of reservation rid listing instances, an array of
- * {"InstanceId", "Volume"} (borrowed; copied). On failure nothing is left behind. */
-int journal_begin(const char *state_dir, const char *rid, json_object *instances,
+ * {"InstanceId", "Volume"} (borrowed; copied), of which at least min_count must run for the
+ * launch to count. On failure nothing is left behind. */
+int journal_begin(const char *state_dir, const char *rid, json_object *instances, long min_count,
 		  struct journal *j, struct ec2_error *err);
 
 /* Marks the journal as undoing (the launch failed and is removing what it made), so that if the
@@ -36,10 +39,9 @@ int journal_mark_undo(struct journal *j, struct ec2_error *err);
  * fine. */
 void journal_end(struct journal *j);
 
-/* Calls fn for each instance of each journal whose launcher is gone (undo: that launcher was
- * undoing its launch), then removes that journal. Returns how many journals were recovered. */
-typedef void (*journal_recover_fn)(void *opaque, const char *instance_id, const char *volume,
-				   bool undo);
+/* Calls fn with each journal (borrowed) whose launcher is gone, then removes that journal. Returns
+ * how many journals were recovered. */
+typedef void (*journal_recover_fn)(void *opaque, json_object *journal);
 int journal_recover(const char *state_dir, journal_recover_fn fn, void *opaque);
 
 #endif

@@ -11,6 +11,7 @@
 #define EC2LITE_STORE_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "ec2lite/error.h"
@@ -43,6 +44,9 @@ void store_fail_commit(struct store *s, int nth);
  * Returns a descriptor for store_unlock, or -1. */
 int store_lock(struct store *s, const char *name, struct ec2_error *err);
 void store_unlock(int fd);
+/* Whether some process (this one too, through another store_lock) holds the named lock now. When
+ * that cannot be told (the lock file cannot be opened), true: the caller waits for another time. */
+bool store_lock_busy(struct store *s, const char *name);
 
 /* The sub-object root[key], created empty if missing (borrowed). */
 json_object *store_section(json_object *root, const char *key);
