@@ -98,6 +98,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (ec2_config_load(&cli.cfg, find_state_dir(argc, argv), &err) < 0) {
 		fprintf(stderr, "ec2-lite: error: %s\n", err.message);
+		free(rest);
 		return EXIT_OTHER;
 	}
 	for (i = 1; i < argc; i++) {
