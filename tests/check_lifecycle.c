@@ -908,6 +908,22 @@ static json_object *journal_entries(int n, ...)
 	return a;
 }
 
+/* A journal written by a launcher that dies at once, in a child (its lock goes with it). */
+static void dead_journal(const char *rid, json_object *list, long min_count)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct journal j;
+
+		_exit(journal_begin(cfg.state_dir, rid, list, min_count, &j, NULL) == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* A launcher killed mid-launch: what it defined is finished (started), what it only began (a
  * volume, a folder) is removed; a launch whose process lives is left alone. */
 START_TEST(dead_launcher_is_finished_or_undone)
@@ -918,8 +934,6 @@ START_TEST(dead_launcher_is_finished_or_undone)
 	struct journal mine;
 	virDomainPtr dom;
 	char *half_dir = util_strdupf("%s/%s", ctx.instances_dir, half), *journal_dir;
-	pid_t pid;
-	int status;
 
 	json_object_put(r);
 	/* The first instance was defined but not yet started when its launcher died. */
@@ -929,15 +943,7 @@ START_TEST(dead_launcher_is_finished_or_undone)
 	make_volume_and_folder(half);
 	make_volume_and_folder(live);
 	list = journal_entries(2, ids[0], half);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct journal j;
-
-		_exit(journal_begin(cfg.state_dir, "r-0000000000000dead", list, 1, &j, NULL) == 0 ? 0 : 1);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	dead_journal("r-0000000000000dead", list, 1);
 	json_object_put(list);
 	list = journal_entries(1, live);
 	ck_assert_int_eq(journal_begin(cfg.state_dir, "r-00000000000000a1", list, 1, &mine, NULL), 0);
@@ -1156,22 +1162,6 @@ START_TEST(dry_run_changes_nothing)
 	ck_assert_int_eq(count_domains(), 0);
 }
 END_TEST
-
-/* A journal written by a launcher that dies at once, in a child (its lock goes with it). */
-static void dead_journal(const char *rid, json_object *list, long min_count)
-{
-	pid_t pid = fork();
-	int status;
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct journal j;
-
-		_exit(journal_begin(cfg.state_dir, rid, list, min_count, &j, NULL) == 0 ? 0 : 1);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
 
 /* A launch of MinCount 2 that died with one instance defined is undone whole, as a failed
  * RunInstances leaves nothing; a damaged journal's entries name nothing of anybody's. */
