@@ -162,28 +162,29 @@ static bool covers_localhost(const char *cidr)
 }
 
 /* The ports a wide TCP rule (All traffic, 0-65535, ...) opens: QEMU listens on each forwarded
- * port, so a whole range cannot be; these are the ports servers commonly use. A wide UDP range
- * opens nothing. */
+ * port, so a whole range cannot be; these are the ports servers commonly use.
+ *
+ * UDP rules open nothing: QEMU's user-mode network runs with restrict=on (the guest has no
+ * route out), and libslirp then drops every datagram the guest sends except DHCP and TFTP,
+ * answers to a host forward included (udp_input: "if (slirp->restricted) goto bad"). A UDP
+ * forward would take datagrams in and never give an answer back, so none is made. */
 static const int common_ports[] = { 22, 80, 443, 3000, 3306, 5000, 5432, 6379, 8000, 8080, 8443,
 				    8888, 9000, 27017 };
 
-static void open_port(char *open, int proto, long long port, size_t *count)
+static void open_port(char *open, long long port, size_t *count)
 {
-	size_t at = (size_t)proto * 65536 + (size_t)port;
-
-	if (port < 1 || port > 65535 || open[at] || *count >= EC2_NET_MAX_FORWARDS)
+	if (port < 1 || port > 65535 || open[port] || *count >= EC2_NET_MAX_FORWARDS)
 		return;
-	open[at] = 1;
+	open[port] = 1;
 	(*count)++;
 }
 
 json_object *net_open_ports(json_object *root, json_object *groups)
 {
 	json_object *sgs = NULL, *out = json_object_new_array();
-	char *open = calloc(2 * 65536, 1); /* [0]: tcp, [1]: udp */
-	size_t i, j, count = 0;
+	char *open = calloc(65536, 1); /* TCP only: see above */
+	size_t i, j, k, count = 0;
 	long long p;
-	int proto;
 
 	if (!open)
 		abort();
@@ -204,36 +205,30 @@ json_object *net_open_ports(json_object *root, json_object *groups)
 				continue;
 			req_int(r, "FromPort", &from, NULL);
 			req_int(r, "ToPort", &to, NULL);
-			for (proto = 0; proto < 2; proto++) {
-				if (strcmp(ip_proto, "-1") != 0 &&
-				    strcmp(ip_proto, proto == 0 ? "tcp" : "udp") != 0)
-					continue;
-				if (strcmp(ip_proto, "-1") == 0) {
-					from = 0;
-					to = 65535;
-				}
-				if (to - from + 1 <= EC2_NET_WIDE_RANGE) {
-					for (p = from; p <= to; p++)
-						open_port(open, proto, p, &count);
-				} else if (proto == 0) {
-					size_t k;
-
-					for (k = 0; k < sizeof(common_ports) / sizeof(common_ports[0]); k++)
-						if (common_ports[k] >= from && common_ports[k] <= to)
-							open_port(open, proto, common_ports[k], &count);
-				}
+			if (strcmp(ip_proto, "-1") == 0) {
+				from = 0;
+				to = 65535;
+			} else if (strcmp(ip_proto, "tcp") != 0) {
+				continue;
 			}
+			if (to - from + 1 <= EC2_NET_WIDE_RANGE) {
+				for (p = from; p <= to; p++)
+					open_port(open, p, &count);
+				continue;
+			}
+			for (k = 0; k < sizeof(common_ports) / sizeof(common_ports[0]); k++)
+				if (common_ports[k] >= from && common_ports[k] <= to)
+					open_port(open, common_ports[k], &count);
 		}
 	}
-	for (proto = 0; proto < 2; proto++)
-		for (p = 1; p <= 65535; p++)
-			if (open[(size_t)proto * 65536 + (size_t)p]) {
-				json_object *o = json_object_new_object();
+	for (p = 1; p <= 65535; p++)
+		if (open[p]) {
+			json_object *o = json_object_new_object();
 
-				json_add_str(o, "Protocol", proto == 0 ? "tcp" : "udp");
-				json_add_int(o, "Port", p);
-				json_object_array_add(out, o);
-			}
+			json_add_str(o, "Protocol", "tcp");
+			json_add_int(o, "Port", p);
+			json_object_array_add(out, o);
+		}
 	free(open);
 	return out;
 }
@@ -321,8 +316,8 @@ static void sync_instance(virDomainPtr dom, const struct ec2_meta *m, json_objec
 		char key[128], *cmd;
 
 		req_int(p, "Port", &port, NULL);
-		if (port < 1024 && strcmp(proto, "udp") == 0)
-			continue; /* the forwarder relays TCP only */
+		if (strcmp(proto, "tcp") != 0)
+			continue; /* TCP only (see net_open_ports) */
 		if (port < 1024) {
 			json_object *f = json_object_new_object();
 

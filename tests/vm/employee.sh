@@ -77,36 +77,14 @@ check "the page is refused" [ "$(http_code "http://$ip/")" = 000 ]
 check "authorize HTTP again" "$bin" authorize-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --cidr 0.0.0.0/0
 check "the page is back at once" [ "$(http_code "http://$ip/")" = 200 ]
 
-# UDP forwards: a rule for a UDP port opens it on the public IP at once, an echo server in the
-# guest answers datagrams sent from the host, and a revoke closes it again.
-cat > "$work/echo.py" <<'PY'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 5005))
-while True:
-    data, peer = s.recvfrom(100)
-    s.sendto(data.upper(), peer)
-PY
-# udp_echo IP PORT: the answer to "ping", or nothing after 10 tries of a second each.
-udp_echo() {
-	/usr/bin/python3 - "$1" "$2" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(1)
-for _ in range(10):
-    try:
-        s.sendto(b"ping", (sys.argv[1], int(sys.argv[2])))
-        print(s.recvfrom(100)[0].decode())
-        break
-    except OSError:  # no answer in time, or refused
-        pass
-PY
-}
-guest_ssh "$ip" 'cat > /tmp/echo.py; nohup python3 /tmp/echo.py > /dev/null 2>&1 < /dev/null &' < "$work/echo.py"
+# UDP rules are EC2 state and open nothing here: under restrict=on libslirp drops every datagram
+# the guest sends but DHCP and TFTP, so a UDP forward could never answer (README, Security
+# groups). The rule is kept and described; no host socket is bound for it.
 check "authorize UDP 5005" "$bin" authorize-security-group-ingress --group-id "$sg" --protocol udp --port 5005 --cidr 0.0.0.0/0
-check "a datagram to the public IP's UDP port gets the guest's answer" [ "$(udp_echo "$ip" 5005)" = PING ]
+check "the UDP rule is described" '[ "$("$bin" describe-security-groups --group-ids "$sg" | jq "[.SecurityGroups[0].IpPermissions[] | select(.IpProtocol == \"udp\" and .FromPort == 5005)] | length")" = 1 ]'
+check "TCP 80 still listens on the public IP" '[ -n "$(ss -Htln "src $ip:80")" ]'
+check "no UDP socket is bound on the public IP for it" '[ -z "$(ss -Huln "src $ip")" ]'
 check "revoke UDP 5005" "$bin" revoke-security-group-ingress --group-id "$sg" --protocol udp --port 5005 --cidr 0.0.0.0/0
-check "then no answer comes" [ -z "$(udp_echo "$ip" 5005)" ]
 
 check "stop" "$bin" stop-instances --instance-ids "$id"
 check "stopped" "$bin" wait instance-stopped --instance-ids "$id"
