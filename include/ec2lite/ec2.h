@@ -85,7 +85,7 @@ ec2_action_fn ec2_action(const char *action);
  * store entry, lock file or process. With err NULL it only asks (to skip a lock, say). */
 bool ec2_dry_run(json_object *req, struct ec2_error *err);
 
-/* Instances (src/instance.c). */
+/* Instances (src/model/instance.c). */
 json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
@@ -121,7 +121,7 @@ void ec2_reboot_watches_clear(struct ec2_ctx *ctx);
 int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, struct ec2_meta *m,
 		     enum ec2_state *state, struct ec2_error *err);
 
-/* Golden images (src/golden.c). CreateImage answers at once with the pending image; the work
+/* Golden images (src/model/golden.c). CreateImage answers at once with the pending image; the work
  * (copy, clean-up, registration) is ec2_create_image_run's, which a front end runs in the
  * background: the image turns available, or failed with a reason and no files left. */
 json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
@@ -148,7 +148,7 @@ int ec2_image_job_claim(struct ec2_ctx *ctx, const char *image_id, struct ec2_er
 /* The job of image_id is over (the image is available or failed): its lock file goes. */
 void ec2_image_job_end(struct ec2_ctx *ctx, const char *image_id);
 
-/* Images (src/image.c). */
+/* Images (src/model/image.c). */
 json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 json_object *ec2_deregister_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
@@ -156,7 +156,7 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 json_object *ec2_describe_import_image_tasks(struct ec2_ctx *ctx, json_object *req,
 					     struct ec2_error *err);
 
-/* Instance types (src/types.c holds the table). */
+/* Instance types (src/model/types.c holds the table). */
 json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,
 					 struct ec2_error *err);
 

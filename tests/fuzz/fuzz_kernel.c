@@ -1,4 +1,4 @@
-/* libFuzzer target: the kernel image parser (src/kernel.c). Every input is read as an ELF image
+/* libFuzzer target: the kernel image parser (src/host/kernel.c). Every input is read as an ELF image
  * (kernel_has_pvh_note) and, written to a file, as a bzImage (kernel_extract_vmlinux: the setup
  * header, the payload's place, its xz, zstd or gzip stream and the ELF it decodes to). Whatever
  * the bytes, neither may crash, leak, read out of bounds or take memory without bound (libFuzzer's

@@ -1,4 +1,4 @@
-/* libFuzzer target: the NoCloud seed writer's inputs (src/seed.c). The first byte gives the number
+/* libFuzzer target: the NoCloud seed writer's inputs (src/host/seed.c). The first byte gives the number
  * of public keys (0-3); then come NUL-terminated strings: the instance id, the hostname and the
  * keys; the rest (at most EC2's 16 KiB) is the user-data. seed_meta_data must give one line per
  * item (a key's newlines never start a line of its own), and seed_write must write an ISO that

@@ -1,4 +1,4 @@
-/* libFuzzer target: the aws CLI shorthand parser (src/shorthand.c) and its JSON form. Whatever the
+/* libFuzzer target: the aws CLI shorthand parser (src/cli/shorthand.c) and its JSON form. Whatever the
  * text, parsing must not crash, leak or read out of bounds; it gives an object or (JSON only) an
  * array, or fails with InvalidParameterValue. */
 #include <stdint.h>

@@ -19,14 +19,14 @@ targets=${*:-query sigv4 kernel shorthand portfwd seed}
 mkdir -p "$out"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11"
 libs=$(pkg-config --cflags --libs json-c libxml-2.0 libcrypto libvirt)
-common="$src/src/util.c $src/src/error.c"
+common="$src/src/common/util.c $src/src/common/error.c"
 for t in $targets; do
 	case $t in
 	query | sigv4) more="$src/src/api/query.c $src/src/api/sigv4.c $src/src/api/shapes.c" ;;
-	shorthand) more="$src/src/shorthand.c" ;;
-	portfwd) more="$src/src/portfwd.c" ;;
-	seed) more="$src/src/seed.c $(pkg-config --cflags --libs libisofs-1)" ;;
-	kernel) more="$src/src/kernel.c $(pkg-config --cflags --libs liblzma libzstd zlib)" ;;
+	shorthand) more="$src/src/cli/shorthand.c" ;;
+	portfwd) more="$src/src/host/portfwd.c" ;;
+	seed) more="$src/src/host/seed.c $(pkg-config --cflags --libs libisofs-1)" ;;
+	kernel) more="$src/src/host/kernel.c $(pkg-config --cflags --libs liblzma libzstd zlib)" ;;
 	*) echo "run.sh: no fuzz target '$t'" >&2; exit 2 ;;
 	esac
 	# shellcheck disable=SC2086

@@ -83,7 +83,7 @@ void cli_print(struct cli *cli, json_object *resp);
  * non-EC2 failures). */
 int cli_error(const struct cli *cli, const struct ec2_error *err);
 
-/* Command handlers with behaviour of their own (src/cmd-*.c). */
+/* Command handlers with behaviour of their own (src/cli/cmd-*.c). */
 int cmd_wait(struct cli *cli, json_object *req, const char *waiter);
 int cmd_doctor(struct cli *cli, json_object *req, const char *positional);
 int cmd_reconcile(struct cli *cli, json_object *req, const char *positional);

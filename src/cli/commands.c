@@ -2,7 +2,7 @@
  * generated from it, so they cannot drift from the code. Names and flags are the aws ec2 CLI's;
  * each option maps to the EC2 parameter the model reads. A command that only parses, calls its
  * model action and prints has no file of its own; one with behaviour of its own has a
- * src/cmd-<name>.c. */
+ * src/cli/cmd-<name>.c. */
 #include "cli.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/tags.h"
