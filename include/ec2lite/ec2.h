@@ -85,7 +85,7 @@ ec2_action_fn ec2_action(const char *action);
  * store entry, lock file or process. With err NULL it only asks (to skip a lock, say). */
 bool ec2_dry_run(json_object *req, struct ec2_error *err);
 
-/* Instances (src/model/instance.c). */
+/* Instances (src/model/instance-*.c). */
 json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);

@@ -1,0 +1,304 @@
+/* Instances, the actions that change an instance's state: Start, Stop, Reboot and
+ * TerminateInstances. Each answers at once, as EC2 does; what EC2 finishes in the background is
+ * finished by ec2_reconcile (instance-reconcile.c). */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ec2lite/net.h"
+#include "ec2lite/timeline.h"
+#include "ec2lite/util.h"
+
+#include "instance-internal.h"
+
+void (*ec2_test_reboot_registered)(virConnectDomainEventGenericCallback cb, void *opaque);
+
+static json_object *changes_response(const char *key, json_object *list)
+{
+	json_object *resp = json_object_new_object();
+
+	json_object_object_add(resp, key, list);
+	return resp;
+}
+
+json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	json_object *list = NULL;
+	long need = 0;
+	int lock = -1;
+	bool started = false;
+	json_object *started_ids = json_object_new_array(); /* [id, time, id, time...] */
+
+	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "launch", err)) < 0)
+		goto out;
+	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		settle(ctx, &v[i]);
+		if (v[i].state == EC2_STOPPED) {
+			const struct instance_type *t = type_lookup(ctx->types, v[i].meta.instance_type,
+								    NULL);
+			need += t ? t->memory_mib : 0;
+		} else if (v[i].state != EC2_RUNNING && v[i].state != EC2_PENDING) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is not in a "
+				      "state from which it can be started.", v[i].id);
+			goto out;
+		}
+		if (strcmp(v[i].meta.pending_op, "image") == 0 ||
+		    strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' cannot be "
+				      "started while an image of it is made (%s).", v[i].id,
+				      v[i].meta.pending_image);
+			goto out;
+		}
+	}
+	if (need) {
+		long free_mib, used, host;
+
+		if (capacity(ctx, &free_mib, &used, &host, err) < 0)
+			goto out;
+		if (need > free_mib) {
+			ec2_error_set(err, EC2_ERR_INSUFFICIENT_CAPACITY,
+				      "We currently do not have sufficient capacity to start these "
+				      "instances: they need %ld MiB and %ld MiB are free", need,
+				      free_mib > 0 ? free_mib : 0);
+			goto out;
+		}
+	}
+	if (ec2_dry_run(req, err))
+		goto out;
+	list = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		enum ec2_state prev = v[i].state;
+
+		if (prev == EC2_STOPPED) {
+			v[i].meta.pending_op[0] = '\0';
+			v[i].meta.transition_reason[0] = '\0';
+			v[i].meta.state_reason[0] = '\0';
+			util_iso8601(time(NULL), v[i].meta.launch_time, sizeof(v[i].meta.launch_time));
+			v[i].meta.console_offset = console_size(ctx, v[i].id);
+			v[i].meta.public_ip[0] = '\0'; /* a new one comes with the start */
+			if (ec2_meta_save(v[i].dom, &v[i].meta, err) < 0) {
+				json_object_put(list);
+				list = NULL;
+				goto out;
+			}
+			if (virDomainCreate(v[i].dom) < 0) {
+				ec2_error_start_failure(err, v[i].id, NULL);
+				json_object_put(list);
+				list = NULL;
+				goto out;
+			}
+			started = true;
+			json_object_array_add(started_ids, json_object_new_string(v[i].id));
+			json_object_array_add(started_ids, json_object_new_double(wall_now()));
+			json_object_array_add(list, change_obj(v[i].id, EC2_PENDING, prev));
+		} else {
+			json_object_array_add(list, change_obj(v[i].id, prev, prev));
+		}
+	}
+out:
+	store_unlock(lock);
+	insts_free(v, n);
+	if (started)
+		net_sync(ctx, NULL); /* new public IPs and the forwards of the new QEMU processes */
+	for (i = 0; i + 1 < json_object_array_length(started_ids); i += 2)
+		watch_boot(ctx, json_object_get_string(json_object_array_get_idx(started_ids, i)),
+			   json_object_get_double(json_object_array_get_idx(started_ids, i + 1)));
+	json_object_put(started_ids);
+	return list ? changes_response("StartingInstances", list) : NULL;
+}
+
+json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	json_object *list = NULL;
+	bool force = false, hibernate = false;
+
+	if (req_bool(req, "Force", &force, err) < 0 || req_bool(req, "Hibernate", &hibernate, err) < 0)
+		return NULL;
+	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		settle(ctx, &v[i]);
+		if (v[i].state == EC2_TERMINATED || v[i].state == EC2_SHUTTING_DOWN) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "This instance '%s' is not in a "
+				      "state from which it can be stopped.", v[i].id);
+			goto out;
+		}
+		if (strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is rebooting "
+				      "for an image of it (%s); try again when it is done.", v[i].id,
+				      v[i].meta.pending_image);
+			goto out;
+		}
+		if (hibernate && !v[i].meta.hibernation) {
+			ec2_error_set(err, EC2_ERR_HIBERNATION_UNSUPPORTED,
+				      "The instance can't be hibernated because it was not configured "
+				      "at launch for hibernation: %s", v[i].id);
+			goto out;
+		}
+	}
+	if (ec2_dry_run(req, err))
+		goto out;
+	list = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct inst *in = &v[i];
+		enum ec2_state prev = in->state, cur = prev;
+		int rc = 0;
+
+		if (prev == EC2_RUNNING || prev == EC2_PENDING) {
+			cur = EC2_STOPPING;
+			timeline_forget(ctx, in->id);
+			if (hibernate) {
+				/* RAM goes to disk (libvirt managed save); the next start resumes it. */
+				user_reason(&in->meta, "Client.UserInitiatedHibernate");
+				rc = ec2_meta_save(in->dom, &in->meta, err);
+				if (rc == 0 && (rc = virDomainManagedSave(in->dom, 0)) < 0)
+					ec2_error_set_libvirt(err, "cannot hibernate '%s'", in->id);
+			} else {
+				user_reason(&in->meta, "Client.UserInitiatedShutdown");
+				snprintf(in->meta.pending_op, sizeof(in->meta.pending_op), "stop");
+				in->meta.pending_since = (long long)time(NULL);
+				rc = ec2_meta_save(in->dom, &in->meta, err);
+				if (rc == 0 && force)
+					rc = virDomainDestroy(in->dom);
+				else if (rc == 0)
+					/* libvirt's default: the guest agent where one answers, else
+					 * the ACPI power button. */
+					rc = virDomainShutdown(in->dom);
+				if (rc < 0)
+					ec2_error_set_libvirt(err, "cannot stop '%s'", in->id);
+			}
+		} else if (prev == EC2_STOPPING && force) {
+			if ((rc = virDomainDestroy(in->dom)) < 0)
+				ec2_error_set_libvirt(err, "cannot stop '%s'", in->id);
+		}
+		if (rc < 0) {
+			json_object_put(list);
+			list = NULL;
+			goto out;
+		}
+		settle(ctx, in);
+		json_object_array_add(list, change_obj(in->id, cur, prev));
+	}
+out:
+	insts_free(v, n);
+	return list ? changes_response("StoppingInstances", list) : NULL;
+}
+
+json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	json_object *resp = NULL;
+
+	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		settle(ctx, &v[i]);
+		if (v[i].state != EC2_RUNNING || strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
+			ec2_error_set(err, EC2_ERR_INCORRECT_STATE,
+				      "The instance '%s' is not in a state from which it can be "
+				      "rebooted.", v[i].id);
+			goto out;
+		}
+	}
+	if (ec2_dry_run(req, err))
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct ec2_reboot_watch *w, **grown;
+
+		w = calloc(1, sizeof(*w));
+		grown = realloc(ctx->reboots, (ctx->nreboots + 1) * sizeof(*ctx->reboots));
+		if (grown)
+			ctx->reboots = grown;
+		if (!w || !grown) {
+			free(w);
+			ec2_error_set(err, EC2_ERR_INTERNAL, "out of memory");
+			goto out;
+		}
+		ctx->reboots[ctx->nreboots++] = w;
+		atomic_init(&w->seen, false);
+		atomic_init(&w->refs, 1);
+		snprintf(w->id, sizeof(w->id), "%s", v[i].id);
+		w->dom = v[i].dom;
+		virDomainRef(w->dom);
+		w->deadline = util_monotonic() + ctx->cfg->reboot_timeout;
+		v[i].meta.console_offset = console_size(ctx, v[i].id);
+		ec2_meta_save(v[i].dom, &v[i].meta, NULL);
+		/* Subscribe before asking, so the reset cannot slip past unseen. */
+		w->callback = !ctx->events ? -1 : virConnectDomainEventRegisterAny(ctx->conn, w->dom,
+							       VIR_DOMAIN_EVENT_ID_REBOOT,
+							       VIR_DOMAIN_EVENT_CALLBACK(reboot_event),
+							       w, reboot_watch_unref);
+		/* libvirt's reference: its free callback runs only after deregistration, which is
+		 * ours to do, so counting it after the registration cannot race. */
+		if (w->callback >= 0) {
+			atomic_fetch_add(&w->refs, 1);
+			if (ec2_test_reboot_registered)
+				ec2_test_reboot_registered(VIR_DOMAIN_EVENT_CALLBACK(reboot_event), w);
+		}
+		watch_boot(ctx, v[i].id, wall_now());
+		/* libvirt's default: the guest agent where one answers, else ACPI. */
+		if (virDomainReboot(v[i].dom, 0) < 0) {
+			/* Neither works: fall back to a hard reset at once. */
+			if (virDomainReset(v[i].dom, 0) < 0) {
+				ec2_error_set_libvirt(err, "cannot reboot '%s'", v[i].id);
+				goto out;
+			}
+			atomic_store(&w->seen, true);
+		}
+		/* Without the event there is no telling when the guest rebooted, so no deadline
+		 * can be enforced: the ACPI request stands on its own. */
+		if (w->callback < 0)
+			atomic_store(&w->seen, true);
+	}
+	resp = json_object_new_object();
+out:
+	insts_free(v, n);
+	if (!ec2_has_watches(ctx))
+		ec2_reboot_watches_clear(ctx);
+	return resp;
+}
+
+json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
+				     struct ec2_error *err)
+{
+	struct inst *v = NULL;
+	size_t n = 0, i;
+	json_object *list;
+	int rc = 0;
+
+	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
+		return NULL;
+	if (ec2_dry_run(req, err)) {
+		insts_free(v, n);
+		return NULL;
+	}
+	list = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		enum ec2_state prev = v[i].state;
+
+		if (prev == EC2_TERMINATED) {
+			json_object_array_add(list, change_obj(v[i].id, EC2_TERMINATED, prev));
+			continue;
+		}
+		if (terminate_one(ctx, &v[i], "Client.UserInitiatedShutdown", err) < 0)
+			rc = -1;
+		json_object_array_add(list, change_obj(v[i].id, EC2_SHUTTING_DOWN, prev));
+	}
+	insts_free(v, n);
+	ec2_image_collect(ctx);
+	net_settle(ctx);
+	if (rc < 0) {
+		json_object_put(list);
+		return NULL;
+	}
+	return changes_response("TerminatingInstances", list);
+}

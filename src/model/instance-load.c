@@ -1,0 +1,233 @@
+/* Instances, loading: an instance's record from libvirt (its domain and the ec2-lite metadata in
+ * it) or from the store (a terminated one), its EC2 state derived from libvirt's, every instance
+ * of this state folder, InstanceIds resolved, and the instance folder's paths. See
+ * instance-internal.h for the state machine these records feed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ec2lite/util.h"
+
+#include "instance-internal.h"
+
+void inst_clear(struct inst *in)
+{
+	if (in->dom)
+		virDomainFree(in->dom);
+	ec2_meta_clear(&in->meta);
+	json_object_put(in->terminated);
+	memset(in, 0, sizeof(*in));
+}
+
+void insts_free(struct inst *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		inst_clear(&v[i]);
+	free(v);
+}
+
+enum ec2_state derive_state(struct inst *in)
+{
+	int st = VIR_DOMAIN_NOSTATE, reason = 0;
+
+	if (!in->dom)
+		return EC2_TERMINATED;
+	if (virDomainGetState(in->dom, &st, &reason, 0) < 0)
+		return EC2_STOPPED;
+	switch (st) {
+	case VIR_DOMAIN_RUNNING:
+	case VIR_DOMAIN_BLOCKED:
+	case VIR_DOMAIN_PAUSED:
+	case VIR_DOMAIN_PMSUSPENDED:
+		return strcmp(in->meta.pending_op, "stop") == 0 ? EC2_STOPPING : EC2_RUNNING;
+	case VIR_DOMAIN_SHUTDOWN:
+		return strcmp(in->meta.pending_op, "image-reboot") == 0 ? EC2_RUNNING : EC2_STOPPING;
+	default:
+		/* CreateImage's reboot: shut down while its disk is copied, running to EC2. */
+		return strcmp(in->meta.pending_op, "image-reboot") == 0 ? EC2_RUNNING : EC2_STOPPED;
+	}
+}
+
+/* Loads the live instance id if it is one of this state folder's; 1 found, 0 not, -1 error. */
+int load_live(struct ec2_ctx *ctx, const char *id, struct inst *in)
+{
+	memset(in, 0, sizeof(*in));
+	snprintf(in->id, sizeof(in->id), "%s", id);
+	in->dom = virDomainLookupByName(ctx->conn, id);
+	if (!in->dom)
+		return 0;
+	if (ec2_meta_load(in->dom, &in->meta) < 0 || strcmp(in->meta.pool, ctx->pool_name) != 0) {
+		inst_clear(in);
+		return 0;
+	}
+	in->state = derive_state(in);
+	return 1;
+}
+
+/* Every instance of this state folder, live and recently terminated. */
+int list_all(struct ec2_ctx *ctx, struct inst **out, size_t *count, struct ec2_error *err)
+{
+	struct ec2_dom *doms = NULL;
+	size_t n = 0, i, k = 0;
+	json_object *root, *term;
+	struct inst *v;
+
+	if (ec2_doms_list(ctx, 0, &doms, &n, err) < 0)
+		return -1;
+	root = store_read(ctx->store, err);
+	if (!root) {
+		ec2_doms_free(doms, n);
+		return -1;
+	}
+	term = store_section(root, "terminated");
+	v = calloc(n + (size_t)json_object_object_length(term) + 1, sizeof(*v));
+	if (!v)
+		abort();
+	for (i = 0; i < n; i++) {
+		struct inst *in;
+
+		if (json_object_object_get_ex(term, virDomainGetName(doms[i].dom), NULL)) {
+			/* Terminated, but the process that did it died before the domain was gone:
+			 * finish the teardown; the record describes it. */
+			destroy_resources(ctx, virDomainGetName(doms[i].dom), doms[i].dom,
+					  doms[i].meta.root_volume, NULL);
+			ctx->net_stale = true;
+			virDomainFree(doms[i].dom);
+			ec2_meta_clear(&doms[i].meta);
+			continue;
+		}
+		in = &v[k++];
+		snprintf(in->id, sizeof(in->id), "%s", virDomainGetName(doms[i].dom));
+		in->dom = doms[i].dom;
+		in->meta = doms[i].meta; /* taken over: the array's copies are not freed */
+		in->state = derive_state(in);
+	}
+	free(doms);
+	json_object_object_foreach(term, id, entry) {
+		struct inst *in = &v[k++];
+
+		snprintf(in->id, sizeof(in->id), "%s", id);
+		in->state = EC2_TERMINATED;
+		in->terminated = json_object_get(entry);
+	}
+	json_object_put(root);
+	*out = v;
+	*count = k;
+	return 0;
+}
+
+/* Resolves InstanceIds: all must be well formed and exist (live or terminated), else nothing is
+ * done (EC2's all-or-nothing rule). */
+int resolve(struct ec2_ctx *ctx, json_object *ids, bool required, struct inst **out,
+		   size_t *count, struct ec2_error *err)
+{
+	struct inst *all = NULL, *v;
+	size_t nall = 0, n = ids ? json_object_array_length(ids) : 0, i, j, k = 0;
+	char missing[800] = "";
+	int nmissing = 0;
+
+	if (required && n == 0) {
+		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
+			      "The request must contain the parameter InstanceId");
+		return -1;
+	}
+	if (ec2_ids_check(ids, "i", EC2_ERR_INSTANCE_MALFORMED, err) < 0)
+		return -1;
+	if (list_all(ctx, &all, &nall, err) < 0)
+		return -1;
+	if (n == 0) {
+		*out = all;
+		*count = nall;
+		return 0;
+	}
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		abort();
+	for (i = 0; i < n; i++) {
+		const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
+		bool dup = false;
+
+		for (j = 0; j < k; j++)
+			dup = dup || strcmp(v[j].id, id) == 0;
+		if (dup)
+			continue;
+		for (j = 0; j < nall; j++)
+			if (all[j].id[0] && strcmp(all[j].id, id) == 0)
+				break;
+		if (j == nall) {
+			size_t len = strlen(missing);
+
+			snprintf(missing + len, sizeof(missing) - len, "%s%s", nmissing ? ", " : "", id);
+			nmissing++;
+			continue;
+		}
+		v[k++] = all[j];
+		memset(&all[j], 0, sizeof(all[j]));
+	}
+	insts_free(all, nall);
+	if (nmissing) {
+		insts_free(v, k);
+		if (nmissing == 1)
+			ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND,
+				      "The instance ID '%s' does not exist", missing);
+		else
+			ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND,
+				      "The instance IDs '%s' do not exist", missing);
+		return -1;
+	}
+	*out = v;
+	*count = k;
+	return 0;
+}
+
+char *instance_dir(struct ec2_ctx *ctx, const char *id)
+{
+	return util_strdupf("%s/%s", ctx->instances_dir, id);
+}
+
+/* The console log's size now: where the next boot's output will start. */
+long long console_size(struct ec2_ctx *ctx, const char *id)
+{
+	char *path = util_strdupf("%s/%s/console.log", ctx->instances_dir, id);
+	struct stat st;
+	long long size = stat(path, &st) == 0 ? (long long)st.st_size : 0;
+
+	free(path);
+	return size;
+}
+
+int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, struct ec2_meta *m,
+		     enum ec2_state *state, struct ec2_error *err)
+{
+	json_object *ids = json_object_new_array();
+	struct inst *v = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	json_object_array_add(ids, json_object_new_string(id));
+	if (resolve(ctx, ids, true, &v, &n, err) < 0)
+		goto out;
+	if (!v[0].dom) {
+		ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is terminated", id);
+		goto out;
+	}
+	settle(ctx, &v[0]);
+	if (!v[0].dom) {
+		ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is terminated", id);
+		goto out;
+	}
+	*dom = v[0].dom;
+	virDomainRef(*dom);
+	*m = v[0].meta;
+	memset(&v[0].meta, 0, sizeof(v[0].meta)); /* handed over */
+	*state = v[0].state;
+	rc = 0;
+out:
+	insts_free(v, n);
+	json_object_put(ids);
+	net_settle(ctx);
+	return rc;
+}
