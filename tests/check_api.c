@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "ec2lite/image.h"
+#include "ec2lite/import.h"
 #include "ec2lite/util.h"
 #include "testutil.h"
 

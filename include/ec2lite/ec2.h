@@ -1,4 +1,7 @@
-/* The EC2 model: one function per EC2 action, shared by every front end.
+/* The EC2 model: the context every action works in, and the map of EC2 actions to the model's
+ * functions, shared by every front end. The actions themselves are declared one header per
+ * module (instance.h, image.h, import.h, golden.h, secgroup.h, keypair.h, tags.h), all
+ * included at the end of this one, so that a front end that maps actions needs only ec2.h.
  *
  * Each action takes a request object with EC2's parameter names as keys (ImageId, InstanceIds,
  * Filters, MinCount, ...; values as JSON or as strings) and returns a new response object in
@@ -85,78 +88,9 @@ ec2_action_fn ec2_action(const char *action);
  * store entry, lock file or process. With err NULL it only asks (to skip a lock, say). */
 bool ec2_dry_run(json_object *req, struct ec2_error *err);
 
-/* Instances (src/model/instance-*.c). */
-json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
-				     struct ec2_error *err);
-json_object *ec2_describe_instance_attribute(struct ec2_ctx *ctx, json_object *req,
-					     struct ec2_error *err);
-json_object *ec2_get_console_output(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_describe_instance_status(struct ec2_ctx *ctx, json_object *req,
-					  struct ec2_error *err);
-
-/* Drives the pending transitions of the instances named in req (InstanceIds; all when absent) to
- * their end: a stop that the guest ignores is forced off after the stop timeout, an ACPI reboot
- * the guest ignores becomes a hard reset after the reboot timeout, a guest that powered itself off
- * becomes stopped or terminated per its shutdown behaviour. With wait=false it makes one pass;
- * with wait=true it returns when nothing is pending any more. Every describe makes one pass.
- * Returns 1 when something is still pending (a stop not yet done, a reboot not yet seen), 0 when
- * all is settled, -1 on error. */
-int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_error *err);
-
-/* True when this process asked for something that only it can finish (an ACPI reboot whose
- * hard-reset deadline it must enforce): a front end then keeps ec2_reconcile(wait=true) running,
- * in the background if it wants to return to its user. */
-bool ec2_has_watches(const struct ec2_ctx *ctx);
-/* Drops every watch (seen or not) and its libvirt registration; ec2_ctx_close calls it. */
-void ec2_reboot_watches_clear(struct ec2_ctx *ctx);
-
-/* For other modules: instance id's domain (new reference, caller frees), metadata (cleared with
- * ec2_meta_clear) and EC2 state, after one reconcile step; err InvalidInstanceID.* when it is
- * not a live instance of this state folder. */
-int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, struct ec2_meta *m,
-		     enum ec2_state *state, struct ec2_error *err);
-
-/* Golden images (src/model/golden.c). CreateImage answers at once with the pending image; the work
- * (copy, clean-up, registration) is ec2_create_image_run's, which a front end runs in the
- * background: the image turns available, or failed with a reason and no files left. */
-json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-/* The claim of the job that the last successful ec2_create_image began (a descriptor the caller
- * now owns: the worker holds it for its life; closing it lets the job be seen dead), or -1. The
- * claim is taken before the pending image is written, so no process ever sees a job that nobody
- * holds: a front end that dies before its worker runs leaves an image that is failed at once. */
-int ec2_image_job_take(struct ec2_ctx *ctx);
-/* The work on image_id. job_fd is the job's claim (from ec2_image_job_take; it is closed when the
- * work ends), or -1 to claim it here. */
-int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, int job_fd,
-			 struct ec2_error *err);
-json_object *ec2_copy_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-/* Whether the work on image_id still goes on: the image is pending and its job's lock is held
- * (by the front end that asked, then by its worker). A worker that died is seen at once; a pid is
- * never trusted. An image whose lock was never made (written by an older ec2-lite) counts as
- * alive for a minute after its creation. */
-bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id);
-/* Claims the work on image_id for this process: an flock'd <state-dir>/jobs/<ami>.lock, held for
- * as long as the returned descriptor stays open (the kernel drops it when the process dies).
- * ec2_create_image_run claims for itself; exposed for tests. -1 with err (IncorrectInstanceState)
- * when a live worker holds it already. */
-int ec2_image_job_claim(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
-/* The job of image_id is over (the image is available or failed): its lock file goes. */
-void ec2_image_job_end(struct ec2_ctx *ctx, const char *image_id);
-
-/* Images (src/model/image.c). */
-json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_deregister_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_describe_import_image_tasks(struct ec2_ctx *ctx, json_object *req,
-					     struct ec2_error *err);
-
-/* Instance types (src/model/types.c holds the table). */
+/* DescribeInstanceTypes: InstanceTypes and Filters, answered from the context's type table
+ * (type_describe_many, types.h). Returns {InstanceTypes: [...]} in EC2's InstanceTypeInfo shape.
+ * Errors: InvalidParameterValue (an unknown type, a filter). Changes nothing. */
 json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,
 					 struct ec2_error *err);
 
@@ -187,16 +121,23 @@ int ec2_meta_load(virDomainPtr dom, struct ec2_meta *m);
 int ec2_meta_save(virDomainPtr dom, const struct ec2_meta *m, struct ec2_error *err);
 
 /* For the model's own modules: the pool (made and started if missing; caller frees with
- * virStoragePoolFree), an image record from the store (new reference) and removal of an image's
- * files once nothing uses them. */
+ * virStoragePoolFree), or NULL with err (libvirt's). */
 virStoragePoolPtr ec2_pool(struct ec2_ctx *ctx, struct ec2_error *err);
-json_object *ec2_image_get(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
-void ec2_image_collect(struct ec2_ctx *ctx);
 
 /* The storage pools of ec2-lite state folders that are gone (named ec2-lite-*, their folder
  * missing; this context's own is never one), as "NAME (PATH)" strings in *stale (new array);
  * with remove, each is also stopped and undefined (ec2_pool makes a pool again for a folder
  * that is used again). Other pools are never touched. */
 int ec2_stale_pools(struct ec2_ctx *ctx, bool remove, json_object **stale, struct ec2_error *err);
+
+/* The actions of the model's modules (included last: each of them includes this header for the
+ * context). */
+#include "ec2lite/golden.h"
+#include "ec2lite/image.h"
+#include "ec2lite/import.h"
+#include "ec2lite/instance.h"
+#include "ec2lite/keypair.h"
+#include "ec2lite/secgroup.h"
+#include "ec2lite/tags.h"
 
 #endif

@@ -1,5 +1,7 @@
-/* AMIs inside the model: adding one to the catalog (shared by RegisterImage, ImportImage and
- * the recipe builder), and building recipes. */
+/* Images (src/model/image.c): the AMI catalog. RegisterImage, DescribeImages and DeregisterImage,
+ * and inside the model the one way into the catalog (image_add, shared by RegisterImage,
+ * ImportImage, CopyImage, CreateImage and the recipe builder). Records live in the store; disks
+ * and kernels in the pool. */
 #ifndef EC2LITE_IMAGE_H
 #define EC2LITE_IMAGE_H
 
@@ -9,6 +11,36 @@
 #include "ec2lite/ec2.h"
 #include "ec2lite/error.h"
 #include "ec2lite/ids.h"
+
+/* RegisterImage: Name (required), Description, and ec2-lite's own members that name host files:
+ * DiskPath (a raw or standalone qcow2 disk), KernelPath, RamdiskPath, KernelArgs, KernelEntry.
+ * Copies the disk (and kernel) into the pool and returns {ImageId} of a new available image owned
+ * by you. A client of the API (ctx->remote) names no host file: UnknownParameter for those
+ * members, InvalidParameterValue for the call (it imports with ImportImage). Other errors:
+ * MissingParameter, InvalidAMIName.Malformed/Duplicate, InvalidParameterValue (the disk or
+ * kernel), InternalError, DryRunOperation. Changes state: the catalog and the pool. */
+json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* DescribeImages: ImageIds, Owners (self, amazon, an account id), Filters. Returns {Images: [...]}
+ * in EC2's Image shape, registered images only (pending and failed ones included, as EC2 shows
+ * them), with MaxResults/NextToken paging. Errors: InvalidAMIID.Malformed/NotFound (an id asked
+ * for that is not registered), InvalidParameterValue (a filter), InvalidParameterCombination
+ * (ImageIds with MaxResults). A pending image whose worker died is made failed on the way; nothing
+ * else changes. */
+json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* DeregisterImage: ImageId (required). Marks the image deregistered and returns {}; its files go
+ * once no instance uses them (ec2_image_collect). Errors: MissingParameter,
+ * InvalidAMIID.Malformed/NotFound, DryRunOperation. Changes state: the catalog, then the pool. */
+json_object *ec2_deregister_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* For the model's own modules: the record of registered image image_id from the store (new
+ * reference), or NULL with err InvalidAMIID.NotFound (or the store's error). Changes nothing. */
+json_object *ec2_image_get(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
+
+/* For the model's own modules: drops the records of deregistered images that no instance uses
+ * any more and removes their files (best effort, no error). */
+void ec2_image_collect(struct ec2_ctx *ctx);
 
 struct image_source {
 	const char *name;
@@ -68,15 +100,6 @@ json_object *image_complete(struct ec2_ctx *ctx, const char *id, const struct im
  * it, and every file of it removed; with a NULL message the record goes too. */
 void image_fail(struct ec2_ctx *ctx, const char *id, const char *code, const char *message);
 
-/* ImportImage's disk container Url as a local path (caller frees), or NULL with err
- * (InvalidParameterValue). s3://BUCKET/KEY is the file KEY in the folder BUCKET of import_dir
- * (the operator's "import-dir"): BUCKET an S3 bucket name, KEY '/'-separated components none
- * of which is empty, "." or "..", and no folder or file on the way a symbolic link, so that
- * nothing outside import_dir can be named. file://PATH is PATH itself, and only when !remote:
- * a client of the API never names a host path, the person at the keyboard may. */
-char *ec2_import_resolve(const char *import_dir, const char *url, bool remote,
-			 struct ec2_error *err);
-
 /* Progress of long work, for a front end to show; every member may be NULL. */
 struct ec2_progress {
 	void (*step)(void *opaque, int index, int total, const char *what);
@@ -84,12 +107,5 @@ struct ec2_progress {
 	void (*line)(void *opaque, const char *text); /* output of a tool it runs */
 	void *opaque;
 };
-
-/* BuildAmi (not an EC2 action: EC2's Quick Start AMIs are made by Amazon): builds the recipe
- * amis/<Recipe>.json and registers it as owner "amazon". Request keys: Recipe, Force. A second
- * build of an unchanged recipe is a no-op unless Force. Returns {"ImageId", "Name",
- * "Built": bool}. */
-json_object *ec2_build_ami(struct ec2_ctx *ctx, json_object *req, const struct ec2_progress *p,
-			   struct ec2_error *err);
 
 #endif

@@ -1,11 +1,11 @@
-/* Security groups and key pairs, kept in the store (libvirt knows neither).
+/* Security groups (src/model/secgroup.c), kept in the store (libvirt knows none).
  *
  * Security groups have EC2's shape (GroupId, GroupName, IpPermissions of IpProtocol, FromPort,
  * ToPort, IpRanges[].CidrIp, ...); every account has the group "default", which cannot be
- * deleted. A group in use by an instance is not deleted (DependencyViolation). Key pairs are made
- * with OpenSSL (rsa: a PKCS#1 PEM private key, as EC2 returns; ed25519: an OpenSSH private key)
- * or imported from an OpenSSH public key; instances launched with --key-name get the public key
- * through their seed's meta-data (public-keys), as cloud-init expects. */
+ * deleted. A group in use by an instance is not deleted (DependencyViolation). A group's rules
+ * become QEMU host forwards of its running instances (net_sync, net.h). The actions that change
+ * a group honour DryRun and change only the store (and, through net_sync, the forwards). Key
+ * pairs have their own header, keypair.h. */
 #ifndef EC2LITE_SECGROUP_H
 #define EC2LITE_SECGROUP_H
 
@@ -15,30 +15,38 @@
 #include "ec2lite/error.h"
 #include "ec2lite/ids.h"
 
+/* CreateSecurityGroup: GroupName and Description (both required, at most 255 characters; a
+ * name may not start with "sg-"). Returns {GroupId} of a new group in the default VPC with no
+ * rules. Errors: MissingParameter, InvalidParameterValue, InvalidGroup.Duplicate. */
 json_object *ec2_create_security_group(struct ec2_ctx *ctx, json_object *req,
 				       struct ec2_error *err);
+/* DescribeSecurityGroups: GroupIds, GroupNames, Filters. Returns {SecurityGroups: [...]} in
+ * EC2's shape. Errors: InvalidGroupId.Malformed, InvalidGroup.NotFound, InvalidParameterValue (a
+ * filter). Changes nothing. */
 json_object *ec2_describe_security_groups(struct ec2_ctx *ctx, json_object *req,
 					  struct ec2_error *err);
+/* AuthorizeSecurityGroupIngress: GroupId or GroupName, and IpPermissions (tcp, udp, icmp or -1;
+ * ports; IpRanges). Adds the rules and returns {Return: true, SecurityGroupRules: [...]}; the
+ * forwards of the group's running instances follow (net_sync). Errors: MissingParameter,
+ * InvalidGroupId.Malformed, InvalidGroup.NotFound, InvalidParameterValue (a rule),
+ * InvalidPermission.Duplicate. */
 json_object *ec2_authorize_security_group_ingress(struct ec2_ctx *ctx, json_object *req,
 						  struct ec2_error *err);
+/* RevokeSecurityGroupIngress: as AuthorizeSecurityGroupIngress, removing the rules; returns
+ * {Return: true}. Errors: as Authorize, InvalidPermission.NotFound for a rule the group does not
+ * have. */
 json_object *ec2_revoke_security_group_ingress(struct ec2_ctx *ctx, json_object *req,
 					       struct ec2_error *err);
+/* DeleteSecurityGroup: GroupId or GroupName. Returns {Return: true, GroupId}. Errors:
+ * MissingParameter, InvalidGroupId.Malformed, InvalidGroup.NotFound, CannotDelete (the default
+ * group), DependencyViolation (an instance uses it). */
 json_object *ec2_delete_security_group(struct ec2_ctx *ctx, json_object *req,
 				       struct ec2_error *err);
-
-json_object *ec2_create_key_pair(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_import_key_pair(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_describe_key_pairs(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-json_object *ec2_delete_key_pair(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 
 /* For RunInstances: the groups named by ids (all must exist; NULL or empty: the default group) as
  * [{"GroupId","GroupName"}] (new reference), or NULL with err InvalidGroup.NotFound; vpc and
  * subnet get the default VPC's and subnet's ids. */
 json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, char vpc[EC2_ID_MAX],
 			      char subnet[EC2_ID_MAX], struct ec2_error *err);
-
-/* For RunInstances: the OpenSSH public key line of key pair name (caller frees), or NULL with
- * err InvalidKeyPair.NotFound. */
-char *keypair_public_key(struct ec2_ctx *ctx, const char *name, struct ec2_error *err);
 
 #endif

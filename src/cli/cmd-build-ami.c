@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ec2lite/build.h"
 #include "ec2lite/image.h"
 #include "ec2lite/util.h"
 

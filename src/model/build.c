@@ -1,4 +1,4 @@
-/* Building AMIs from the recipes in amis/ (ec2_build_ami: see include/ec2lite/image.h).
+/* Building AMIs from the recipes in amis/ (ec2_build_ami: see include/ec2lite/build.h).
  *
  * Builders:
  *   busybox      ("tiny") Debian's kernel, an initramfs that loads the modules the kernel needs
@@ -21,6 +21,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "ec2lite/build.h"
 #include "ec2lite/gfs.h"
 #include "ec2lite/image.h"
 #include "ec2lite/util.h"

@@ -34,6 +34,7 @@
 
 #include "ec2lite/ec2.h"
 #include "ec2lite/gfs.h"
+#include "ec2lite/golden.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/image.h"
 #include "ec2lite/net.h"

@@ -19,6 +19,7 @@
 #include "ec2lite/gfs.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/image.h"
+#include "ec2lite/import.h"
 #include "ec2lite/util.h"
 
 /* S3's rule for bucket names: 3-63 of a-z 0-9 . -, a letter or digit at each end, no "..". */

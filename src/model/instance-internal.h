@@ -31,6 +31,7 @@
 
 #include "ec2lite/domxml.h"
 #include "ec2lite/ec2.h"
+#include "ec2lite/instance.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/types.h"
 

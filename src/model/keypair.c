@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "ec2lite/ids.h"
+#include "ec2lite/keypair.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/util.h"
 

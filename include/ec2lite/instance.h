@@ -1,0 +1,122 @@
+/* Instances (src/model/instance-*.c): EC2's instance actions over libvirt domains, and the
+ * reconcile that finishes what EC2 finishes in the background.
+ *
+ * Every action follows ec2.h's rules: the request in EC2's parameter names, the response a new
+ * object in the shape the aws CLI prints, or NULL with err set and nothing changed. Instance ids
+ * are checked before anything else: a malformed one is InvalidInstanceID.Malformed, an unknown
+ * one InvalidInstanceID.NotFound, and one bad id fails the whole call (EC2's all-or-nothing
+ * rule). Mutating actions honour DryRun (DryRunOperation once every check passed). An instance
+ * whose image is being made (CreateImage) cannot be started, stopped or imaged meanwhile
+ * (IncorrectInstanceState). */
+#ifndef EC2LITE_INSTANCE_H
+#define EC2LITE_INSTANCE_H
+
+#include <json-c/json.h>
+#include <libvirt/libvirt.h>
+#include <stdbool.h>
+
+#include "ec2lite/domxml.h"
+#include "ec2lite/ec2.h"
+#include "ec2lite/error.h"
+
+/* RunInstances: ImageId, InstanceType (t2.micro when absent), MinCount, MaxCount, KeyName,
+ * SecurityGroupIds, UserData, TagSpecifications, BlockDeviceMappings (a larger root volume),
+ * HibernationOptions, InstanceInitiatedShutdownBehavior, ClientToken. Launches between MinCount
+ * and MaxCount instances (as many as the instance limit and the host's memory allow) and returns
+ * the reservation {ReservationId, OwnerId, Groups, Instances[]} with each instance pending. Errors:
+ * InvalidAMIID.Malformed/NotFound/Unavailable, InvalidParameterValue, MissingParameter,
+ * InvalidGroup.NotFound, InvalidKeyPair.NotFound, InvalidBlockDeviceMapping,
+ * UnsupportedHibernationConfiguration, InstanceLimitExceeded, InsufficientInstanceCapacity,
+ * InternalError (libvirt). Changes state: volumes, instance folders and domains are made and
+ * started; a launch holds the store's launch lock and leaves a journal (journal.h) while it
+ * works, and any failure undoes every instance of the launch. A ClientToken seen before returns
+ * the earlier reservation and launches nothing. */
+json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* DescribeInstances: InstanceIds and Filters (EC2's names: instance-state-name, tag:KEY, ...).
+ * Returns {Reservations: [{ReservationId, OwnerId, Groups, Instances[]}]}, the live instances and
+ * those terminated within the hour, grouped by reservation in launch order. Errors:
+ * InvalidInstanceID.Malformed/NotFound, InvalidParameterValue (a filter). Makes one
+ * ec2_reconcile pass first, so it may finish pending transitions (a stop that timed out, a
+ * teardown cut short); it changes nothing that was asked of it. */
+json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* StartInstances: InstanceIds (required). Starts stopped instances (a hibernated one resumes)
+ * and returns {StartingInstances: [{CurrentState, InstanceId, PreviousState}]}; an instance
+ * already running or pending is reported as it is. Errors: MissingParameter,
+ * InvalidInstanceID.Malformed/NotFound, IncorrectInstanceState (terminated, stopping, or being
+ * imaged), InsufficientInstanceCapacity (the host's memory). Changes state: domains started, the
+ * network made to match (net_sync), a boot timeline begun. */
+json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* StopInstances: InstanceIds (required), Force, Hibernate. Asks each running instance's guest to
+ * shut down (ACPI; Force powers it off; Hibernate saves its memory) and returns
+ * {StoppingInstances: [...]} with each stopping; ec2_reconcile forces off a guest that ignores
+ * the request past the stop timeout. Errors: MissingParameter,
+ * InvalidInstanceID.Malformed/NotFound, IncorrectInstanceState (terminated, shutting down, or
+ * rebooting for an image), UnsupportedHibernationConfiguration (Hibernate of an instance not
+ * launched for it). Changes state: the pending stop recorded in the domain's metadata. */
+json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* RebootInstances: InstanceIds (required). Asks each running instance's guest to reboot (ACPI)
+ * and returns {} (EC2's empty answer). The reboot is watched (a libvirt reboot-event
+ * registration on ctx's connection); a guest that does not reboot by the reboot timeout is reset
+ * by ec2_reconcile, which the front end must keep running while ec2_has_watches is true. Errors:
+ * MissingParameter, InvalidInstanceID.Malformed/NotFound, IncorrectInstanceState (not running,
+ * or rebooting for an image), InternalError (libvirt). */
+json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* TerminateInstances: InstanceIds (required). Removes each live instance (domain, root volume,
+ * instance folder) after writing its terminated record, which DescribeInstances shows for an
+ * hour; returns {TerminatingInstances: [...]} with each shutting-down (an instance terminated
+ * already is reported as terminated). Errors: MissingParameter,
+ * InvalidInstanceID.Malformed/NotFound. Changes state: irreversibly; its public IP and forwards go
+ * too. */
+json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
+				     struct ec2_error *err);
+
+/* DescribeInstanceAttribute: InstanceId and Attribute (userData, instanceType,
+ * instanceInitiatedShutdownBehavior, rootDeviceName, disableApiTermination, disableApiStop).
+ * Returns {InstanceId, <Attribute>: {Value}}. Errors: MissingParameter,
+ * InvalidInstanceID.Malformed/NotFound, InvalidParameterValue (an attribute it does not know).
+ * Changes nothing. */
+json_object *ec2_describe_instance_attribute(struct ec2_ctx *ctx, json_object *req,
+					     struct ec2_error *err);
+
+/* GetConsoleOutput: InstanceId. Returns {InstanceId, Output, Timestamp}: the last 64 KiB of the
+ * serial console log, kept across reboots and stops (no Output while the log is empty, or once
+ * the instance is terminated). Errors: MissingParameter, InvalidInstanceID.Malformed/NotFound.
+ * Changes nothing. */
+json_object *ec2_get_console_output(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
+
+/* DescribeInstanceStatus: InstanceIds, Filters, IncludeAllInstances (else running ones only).
+ * Returns {InstanceStatuses: [{InstanceId, InstanceState, SystemStatus, InstanceStatus, ...}]}:
+ * SystemStatus ok when the VM process runs and its QEMU monitor answers, InstanceStatus ok once
+ * the guest's console shows that it booted. Errors: InvalidInstanceID.Malformed/NotFound,
+ * InvalidParameterValue (a filter). Makes one ec2_reconcile pass, as DescribeInstances does. */
+json_object *ec2_describe_instance_status(struct ec2_ctx *ctx, json_object *req,
+					  struct ec2_error *err);
+
+/* Drives the pending transitions of the instances named in req (InstanceIds; all when absent) to
+ * their end: a stop that the guest ignores is forced off after the stop timeout, an ACPI reboot
+ * the guest ignores becomes a hard reset after the reboot timeout, a guest that powered itself off
+ * becomes stopped or terminated per its shutdown behaviour. With wait=false it makes one pass;
+ * with wait=true it returns when nothing is pending any more. Every describe makes one pass.
+ * Returns 1 when something is still pending (a stop not yet done, a reboot not yet seen), 0 when
+ * all is settled, -1 on error. */
+int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_error *err);
+
+/* True when this process asked for something that only it can finish (an ACPI reboot whose
+ * hard-reset deadline it must enforce): a front end then keeps ec2_reconcile(wait=true) running,
+ * in the background if it wants to return to its user. */
+bool ec2_has_watches(const struct ec2_ctx *ctx);
+/* Drops every watch (seen or not) and its libvirt registration; ec2_ctx_close calls it. */
+void ec2_reboot_watches_clear(struct ec2_ctx *ctx);
+
+/* For other modules: instance id's domain (new reference, caller frees), metadata (cleared with
+ * ec2_meta_clear) and EC2 state, after one reconcile step; err InvalidInstanceID.* when it is
+ * not a live instance of this state folder. */
+int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, struct ec2_meta *m,
+		     enum ec2_state *state, struct ec2_error *err);
+
+#endif
