@@ -152,7 +152,7 @@ static void setup(void)
 	snprintf(ami, sizeof(ami), "%s", str(r, "ImageId"));
 	json_object_put(r);
 	free(disk);
-	ec2_test_fail_launch_index = -1;
+	ctx.test.fail_launch_index = -1;
 }
 
 static void teardown(void)
@@ -332,10 +332,10 @@ START_TEST(reboot_several_in_one_call)
 	json_object_put(r);
 	cfg.reboot_timeout = 3600; /* a watch not seen stays pending: no deadline passes */
 	nregistered = 0;
-	ec2_test_reboot_registered = record_registration;
+	ctx.test.reboot_registered = record_registration;
 	r = ok(ec2_reboot_instances, J("{\"InstanceIds\": [\"%s\", \"%s\", \"%s\"]}", ids[0],
 				       ids[1], ids[2]));
-	ec2_test_reboot_registered = NULL;
+	ctx.test.reboot_registered = NULL;
 	json_object_put(r);
 	ck_assert_int_eq(nregistered, 3);
 	ck_assert(ec2_has_watches(&ctx));
@@ -647,11 +647,11 @@ START_TEST(failed_launch_leaves_nothing)
 	json_object *req = J("{\"ImageId\": \"%s\", \"InstanceType\": \"t2.nano\", \"MinCount\": 3, "
 			     "\"MaxCount\": 3}", ami), *d, *res;
 
-	ec2_test_fail_launch_index = 2;
+	ctx.test.fail_launch_index = 2;
 	ck_assert_ptr_null(ec2_run_instances(&ctx, req, &err));
 	ck_assert_str_eq(err.message, "injected launch failure");
 	json_object_put(req);
-	ec2_test_fail_launch_index = -1;
+	ctx.test.fail_launch_index = -1;
 	ck_assert_int_eq(count_domains(), 0);
 	ck_assert_int_eq(count_volumes(), 0);
 	d = ok(ec2_describe_instances, J("{}"));

@@ -54,6 +54,19 @@ struct ec2_ctx {
 	size_t nreboots;
 	int image_job_fd;     /* the claim of the image job ec2_create_image began, until a front end
 			       * takes it (ec2_image_job_take); -1 when none */
+	/* Test hooks: ec2_ctx_open leaves them off, and only the Check suites turn them on, on the
+	 * context they test (so no other context, thread or process is affected). */
+	struct ec2_test_hooks {
+		/* When >= 0, the launch of the instance with this launch index fails after its
+		 * volume and domain were made, so that the undo of a partial launch can be
+		 * checked; -1 (off) after ec2_ctx_open. */
+		int fail_launch_index;
+		/* libvirt's test driver emits no reboot events; when set, RebootInstances calls it
+		 * with each reboot-event callback and opaque pointer it registered, so that a test
+		 * can deliver the event as libvirt would (the opaque pointer is valid until the
+		 * watch is seen and cleared). */
+		void (*reboot_registered)(virConnectDomainEventGenericCallback cb, void *opaque);
+	} test;
 };
 
 /* ec2_ctx_open flags. */
@@ -93,14 +106,6 @@ bool ec2_dry_run(json_object *req, struct ec2_error *err);
  * Errors: InvalidParameterValue (an unknown type, a filter). Changes nothing. */
 json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,
 					 struct ec2_error *err);
-
-/* For tests: when >= 0, the launch of the instance with this launch index fails after its
- * volume and domain were made, so that the undo of a partial launch can be checked. */
-extern int ec2_test_fail_launch_index;
-/* For tests: libvirt's test driver emits no reboot events; when set, RebootInstances calls it
- * with each reboot-event callback and opaque pointer it registered, so that a test can deliver
- * the event as libvirt would (the opaque pointer is valid until the watch is seen and cleared). */
-extern void (*ec2_test_reboot_registered)(virConnectDomainEventGenericCallback cb, void *opaque);
 
 /* For the model's own modules: the instance domains libvirt holds, with their metadata. */
 struct ec2_dom {

@@ -65,6 +65,7 @@ int ec2_ctx_open(struct ec2_ctx *ctx, const struct ec2_config *cfg, unsigned fla
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->image_job_fd = -1;
+	ctx->test.fail_launch_index = -1;
 	ctx->cfg = cfg;
 	pool_name_for(cfg->state_dir, ctx->pool_name, sizeof(ctx->pool_name));
 	ctx->pool_dir = util_strdupf("%s/pool", cfg->state_dir);

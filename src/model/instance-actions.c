@@ -13,8 +13,6 @@
 
 #include "instance-internal.h"
 
-void (*ec2_test_reboot_registered)(virConnectDomainEventGenericCallback cb, void *opaque);
-
 static json_object *changes_response(const char *key, json_object *list)
 {
 	json_object *resp = json_object_new_object();
@@ -241,8 +239,8 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 		 * ours to do, so counting it after the registration cannot race. */
 		if (w->callback >= 0) {
 			atomic_fetch_add(&w->refs, 1);
-			if (ec2_test_reboot_registered)
-				ec2_test_reboot_registered(VIR_DOMAIN_EVENT_CALLBACK(reboot_event), w);
+			if (ctx->test.reboot_registered)
+				ctx->test.reboot_registered(VIR_DOMAIN_EVENT_CALLBACK(reboot_event), w);
 		}
 		watch_boot(ctx, v[i].id, wall_now());
 		/* libvirt's default: the guest agent where one answers, else ACPI. */

@@ -20,8 +20,6 @@
 
 #include "instance-internal.h"
 
-int ec2_test_fail_launch_index = -1;
-
 /* The wall clock with its fraction (boot timelines). */
 double wall_now(void)
 {
@@ -153,7 +151,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		ec2_error_set_libvirt(err, "cannot define the domain of '%s'", c->id);
 		goto out;
 	}
-	if (index == ec2_test_fail_launch_index) {
+	if (index == ctx->test.fail_launch_index) {
 		ec2_error_set(err, EC2_ERR_INTERNAL, "injected launch failure");
 		goto out;
 	}
