@@ -393,6 +393,67 @@ START_TEST(every_reachable_cell_is_what_the_model_does)
 }
 END_TEST
 
+/* The state an action's answer gives (CurrentState.Name of its one instance), or for
+ * RebootInstances, which answers none, the state described after it. */
+static const char *answered_state(enum ec2_verb v, const char *id, json_object *resp)
+{
+	static char name[32];
+	json_object *list = NULL, *one;
+
+	if (v == EC2_VERB_REBOOT)
+		return described_state(id);
+	json_object_object_foreach(resp, key, val)
+	{
+		(void)key;
+		list = val;
+	}
+	one = json_object_array_get_idx(list, 0);
+	snprintf(name, sizeof(name), "%s",
+		 json_object_get_string(json_path(one, "CurrentState.Name")));
+	return name;
+}
+
+/* Every cell that acts or keeps, done for real on a fresh instance in its condition (the
+ * conditions without an image job; CreateImage's own state is its image's, walked above): the
+ * answer gives the table's state. */
+START_TEST(every_action_answers_the_state_of_its_cell)
+{
+	static const enum ec2_cond conds[] = { EC2_COND_RUNNING, EC2_COND_STOPPING, EC2_COND_STOPPED,
+					       EC2_COND_TERMINATED };
+	enum ec2_cond c = conds[_i];
+	int v;
+
+	for (v = 0; v < EC2_VERB_COUNT; v++) {
+		const struct ec2_transition *t = ec2_transition(c, v);
+		static const char *const actions[EC2_VERB_COUNT] = {
+			"StartInstances", "StopInstances", "StopInstances", "StopInstances",
+			"RebootInstances", "TerminateInstances", "CreateImage",
+		};
+		static const char *const extra[EC2_VERB_COUNT] = {
+			"", "", ", \"Force\": true", ", \"Hibernate\": true", "", "", "",
+		};
+		struct ec2_error err = { 0 };
+		char id[32], image[32];
+		json_object *req, *resp;
+		int job;
+
+		if (t->effect == EC2_REFUSE || v == EC2_VERB_CREATE_IMAGE)
+			continue;
+		make(c, id, &job, image);
+		req = J("{\"InstanceIds\": [\"%s\"] %s}", id, extra[v]);
+		resp = ec2_action(actions[v])(&ctx, req, &err);
+		json_object_put(req);
+		ck_assert_msg(resp != NULL, "%s: %s: %s %s", ec2_cond_name(c), ec2_verb_name(v),
+			      err.code, err.message);
+		ck_assert_msg(strcmp(answered_state(v, id, resp), ec2_state_name(t->next)) == 0,
+			      "%s: %s answered %s, the table says %s", ec2_cond_name(c),
+			      ec2_verb_name(v), answered_state(v, id, resp),
+			      ec2_state_name(t->next));
+		json_object_put(resp);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("statemachine");
@@ -406,6 +467,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(model, setup, teardown);
 	tcase_add_loop_test(model, every_reachable_cell_is_what_the_model_does, 0, EC2_COND_COUNT);
+	tcase_add_loop_test(model, every_action_answers_the_state_of_its_cell, 0, 4);
 	tcase_set_timeout(model, 60);
 	suite_add_tcase(s, model);
 	return test_run(s) ? 1 : 0;
