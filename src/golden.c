@@ -36,6 +36,7 @@
 #include "ec2lite/gfs.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/image.h"
+#include "ec2lite/imagejob.h"
 #include "ec2lite/net.h"
 #include "ec2lite/tags.h"
 #include "ec2lite/util.h"
@@ -73,83 +74,6 @@ static int private_fact(struct ec2_ctx *ctx, const char *id, const char *key, js
 
 	json_object_put(value);
 	return rc;
-}
-
-/* A worker's life is told by a lock, not by its pid (which another process may have by now): it
- * holds an flock on <state-dir>/jobs/<ami>.lock from ec2_image_job_claim to its end, and the
- * kernel drops the lock when the process dies, however it dies. */
-static char *job_lock_path(struct ec2_ctx *ctx, const char *image_id)
-{
-	return util_strdupf("%s/jobs/%s.lock", ctx->cfg->state_dir, image_id);
-}
-
-/* 1 when path is a lock file some process holds, 0 when it is free, -1 when there is none. */
-static int lock_held(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), held;
-
-	if (fd < 0)
-		return errno == ENOENT ? -1 : 1; /* cannot tell: the worker may live */
-	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-	close(fd);
-	return held;
-}
-
-int ec2_image_job_claim(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err)
-{
-	char *dir = util_strdupf("%s/jobs", ctx->cfg->state_dir), *path = job_lock_path(ctx, image_id);
-	char *tmp = util_strdupf("%s/.%s.%d", dir, image_id, (int)getpid());
-	int fd = -1, tries;
-
-	if (util_mkdir_p(dir, 0755, err) < 0)
-		goto out;
-	/* Locked before it has its name, so nobody sees it unlocked; link() will not replace the
-	 * lock of another live worker. */
-	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		ec2_error_set_errno(err, errno, "cannot make the lock '%s'", tmp);
-		goto fail;
-	}
-	for (tries = 0; link(tmp, path) < 0; tries++) {
-		if (errno != EEXIST || tries > 0 || lock_held(path) == 1) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE,
-				      "another process is making the image '%s'", image_id);
-			goto fail;
-		}
-		unlink(path); /* the lock of a worker that died */
-	}
-	unlink(tmp);
-	goto out;
-fail:
-	if (fd >= 0) {
-		unlink(tmp);
-		close(fd);
-	}
-	fd = -1;
-out:
-	free(dir);
-	free(path);
-	free(tmp);
-	return fd;
-}
-
-bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id)
-{
-	json_object *img = image_any(ctx, image_id, NULL);
-	time_t created = img ? util_parse_iso8601(req_str0(img, "CreationDate")) : (time_t)-1;
-	char *path = job_lock_path(ctx, image_id);
-	bool alive;
-	int held;
-
-	if (!img || strcmp(req_str0(img, "State"), "pending") != 0)
-		alive = false;
-	else if ((held = lock_held(path)) >= 0)
-		alive = held == 1;
-	else /* no worker yet: it may take a moment to take over from the process that asked */
-		alive = created != (time_t)-1 && time(NULL) - created < 60;
-	free(path);
-	json_object_put(img);
-	return alive;
 }
 
 /* ---------- CreateImage: the request ---------- */
@@ -245,9 +169,7 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	}
 	resp = json_object_new_object();
 	json_add_str(resp, "ImageId", ami);
-	if (ctx->image_job_fd >= 0)
-		close(ctx->image_job_fd); /* a claim no front end took: that job is over */
-	ctx->image_job_fd = job;
+	ec2_image_job_keep(ctx, job);
 	job = -1;
 out:
 	if (job >= 0) {
@@ -748,23 +670,6 @@ static void release_instance(struct job *j)
 		ec2_meta_save(j->dom, &m, NULL);
 	}
 	ec2_meta_clear(&m);
-}
-
-void ec2_image_job_end(struct ec2_ctx *ctx, const char *image_id)
-{
-	char *path = job_lock_path(ctx, image_id);
-
-	/* The image is available or failed now: the lock has nothing more to say. */
-	unlink(path);
-	free(path);
-}
-
-int ec2_image_job_take(struct ec2_ctx *ctx)
-{
-	int fd = ctx->image_job_fd;
-
-	ctx->image_job_fd = -1;
-	return fd;
 }
 
 int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, int job_fd,
