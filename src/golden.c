@@ -98,7 +98,9 @@ static unsigned long long root_size(struct ec2_ctx *ctx, const struct ec2_meta *
 json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
 {
 	const char *id = req_string(req, "InstanceId"), *name = req_string(req, "Name");
-	const char *desc = req_string(req, "Description"), *mode;
+	const char *desc = req_string(req, "Description");
+	enum ec2_op mode;
+	int virstate = -1;
 	struct image_source src = { .name = name, .description = desc, .request = req };
 	struct ec2_meta m;
 	enum ec2_state state;
@@ -131,14 +133,14 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	}
 	if (ec2_instance_get(ctx, id, &dom, &m, &state, err) < 0)
 		goto out;
-	if ((state != EC2_RUNNING && state != EC2_STOPPED) || m.pending_op[0]) {
-		ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is not in a state from "
-			      "which an image can be made: it must be running or stopped%s%s.", id,
-			      m.pending_image[0] ? ", and an image of it is being made already: " : "",
-			      m.pending_image);
+	if (virDomainGetState(dom, &virstate, NULL, 0) < 0)
+		virstate = -1;
+	if (ec2_transition_check(ec2_transition(ec2_cond_of(ec2_vm_of(virstate), m.pending_op),
+						EC2_VERB_CREATE_IMAGE),
+				 id, m.pending_image, err) < 0)
 		goto out;
-	}
-	mode = state == EC2_STOPPED ? "image" : no_reboot ? "image-live" : "image-reboot";
+	mode = state == EC2_STOPPED ? EC2_OP_IMAGE : no_reboot ? EC2_OP_IMAGE_LIVE :
+							    EC2_OP_IMAGE_REBOOT;
 	shown = json_object_new_object();
 	json_add_str(shown, "SourceInstanceId", id);
 	if (json_object_array_length(tags) > 0)
@@ -155,12 +157,12 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	if (image_reserve(ctx, &src, root_size(ctx, &m), shown, ami, err) < 0)
 		goto out;
 	if (private_fact(ctx, ami, "Source", json_object_new_string(id), err) < 0 ||
-	    private_fact(ctx, ami, "Mode", json_object_new_string(mode), err) < 0) {
+	    private_fact(ctx, ami, "Mode", json_object_new_string(ec2_op_name(mode)), err) < 0) {
 		image_fail(ctx, ami, NULL, NULL); /* a full disk: nothing is left of the request */
 		goto out;
 	}
 	/* The instance is marked, so that it is not started, stopped or imaged meanwhile. */
-	snprintf(m.pending_op, sizeof(m.pending_op), "%s", mode);
+	m.pending_op = mode;
 	snprintf(m.pending_image, sizeof(m.pending_image), "%s", ami);
 	m.pending_since = (long long)time(NULL);
 	if (ec2_meta_save(dom, &m, err) < 0) {
@@ -598,18 +600,19 @@ out:
 
 static int run(struct job *j, struct ec2_error *err)
 {
-	const char *mode = image_private(j->image, "Mode");
+	/* The copy the request chose, named as the instance's op (image, image-live, image-reboot). */
+	enum ec2_op mode = ec2_op_parse(image_private(j->image, "Mode"));
 	struct image_source src = { .name = req_str0(j->image, "Name"), .move = true };
 	json_object *extra = json_object_new_array(), *resp;
 	struct stat st;
 	int rc;
 
-	if (strcmp(mode, "image-live") == 0) {
+	if (mode == EC2_OP_IMAGE_LIVE) {
 		if (virDomainIsActive(j->dom) != 1)
 			return fail(j, "Client.IncorrectInstanceState", err, "The instance %s is no "
 				    "longer running", virDomainGetName(j->dom));
 		rc = copy_live(j, err);
-	} else if (strcmp(mode, "image-reboot") == 0) {
+	} else if (mode == EC2_OP_IMAGE_REBOOT) {
 		rc = copy_rebooting(j, err);
 	} else {
 		if (virDomainIsActive(j->dom) == 1)
@@ -664,7 +667,7 @@ static void release_instance(struct job *j)
 	if (!j->dom || ec2_meta_load(j->dom, &m) < 0)
 		return;
 	if (strcmp(m.pending_image, j->ami) == 0) {
-		m.pending_op[0] = '\0';
+		m.pending_op = EC2_OP_NONE;
 		m.pending_image[0] = '\0';
 		m.pending_since = 0;
 		ec2_meta_save(j->dom, &m, NULL);

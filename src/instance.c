@@ -87,26 +87,27 @@ static void insts_free(struct inst *v, size_t n)
 	free(v);
 }
 
-static enum ec2_state derive_state(struct inst *in)
+/* What libvirt says of the instance's domain, for the state machine (lifecycle.h). */
+static enum ec2_vm vm_of(struct inst *in)
 {
-	int st = VIR_DOMAIN_NOSTATE, reason = 0;
+	int st = -1;
 
 	if (!in->dom)
-		return EC2_TERMINATED;
-	if (virDomainGetState(in->dom, &st, &reason, 0) < 0)
-		return EC2_STOPPED;
-	switch (st) {
-	case VIR_DOMAIN_RUNNING:
-	case VIR_DOMAIN_BLOCKED:
-	case VIR_DOMAIN_PAUSED:
-	case VIR_DOMAIN_PMSUSPENDED:
-		return strcmp(in->meta.pending_op, "stop") == 0 ? EC2_STOPPING : EC2_RUNNING;
-	case VIR_DOMAIN_SHUTDOWN:
-		return strcmp(in->meta.pending_op, "image-reboot") == 0 ? EC2_RUNNING : EC2_STOPPING;
-	default:
-		/* CreateImage's reboot: shut down while its disk is copied, running to EC2. */
-		return strcmp(in->meta.pending_op, "image-reboot") == 0 ? EC2_RUNNING : EC2_STOPPED;
-	}
+		return EC2_VM_GONE;
+	if (virDomainGetState(in->dom, &st, NULL, 0) < 0)
+		st = -1;
+	return ec2_vm_of(st);
+}
+
+/* The instance's condition: what may happen to it (the transition table's row). */
+static enum ec2_cond cond_of(struct inst *in)
+{
+	return ec2_cond_of(vm_of(in), in->meta.pending_op);
+}
+
+static enum ec2_state derive_state(struct inst *in)
+{
+	return ec2_cond_state(cond_of(in));
 }
 
 /* Loads the live instance id if it is one of this state folder's; 1 found, 0 not, -1 error. */
@@ -627,12 +628,12 @@ static void settle_image_op(struct ec2_ctx *ctx, struct inst *in)
 {
 	if (ec2_image_job_alive(ctx, in->meta.pending_image))
 		return;
-	if (strcmp(in->meta.pending_op, "image-reboot") == 0 && virDomainIsActive(in->dom) != 1)
+	if (in->meta.pending_op == EC2_OP_IMAGE_REBOOT && virDomainIsActive(in->dom) != 1)
 		virDomainCreate(in->dom);
 	/* A live copy's worker that died leaves its block job mirroring into a file that is gone. */
-	if (strcmp(in->meta.pending_op, "image-live") == 0 && virDomainIsActive(in->dom) == 1)
+	if (in->meta.pending_op == EC2_OP_IMAGE_LIVE && virDomainIsActive(in->dom) == 1)
 		virDomainBlockJobAbort(in->dom, "vda", 0);
-	in->meta.pending_op[0] = '\0';
+	in->meta.pending_op = EC2_OP_NONE;
 	in->meta.pending_image[0] = '\0';
 	in->meta.pending_since = 0;
 	ec2_meta_save(in->dom, &in->meta, NULL);
@@ -655,26 +656,34 @@ static void settle(struct ec2_ctx *ctx, struct inst *in)
 {
 	time_t now = time(NULL);
 
-	if (!in->dom)
+	/* What is left to finish is the state machine's reconcile step (lifecycle.c, table 3). */
+	switch (ec2_settle_of(vm_of(in), in->meta.pending_op)) {
+	case EC2_SETTLE_NONE:
 		return;
-	if (strncmp(in->meta.pending_op, "image", 5) == 0) {
+	case EC2_SETTLE_IMAGE_JOB:
 		settle_image_op(ctx, in);
 		return;
-	}
-	if (in->state == EC2_STOPPING && strcmp(in->meta.pending_op, "stop") == 0 &&
-	    now - in->meta.pending_since >= ctx->cfg->stop_timeout) {
+	case EC2_SETTLE_NETWORK:
+		if (in->meta.private_ip[0] && !in->meta.public_ip[0])
+			ctx->net_stale = true; /* a launch or start cut short before its network */
+		return;
+	case EC2_SETTLE_STOP_WAIT:
+		if (now - in->meta.pending_since < ctx->cfg->stop_timeout)
+			return;
 		/* The guest ignored the ACPI shutdown: power it off, as EC2 does. */
 		virDomainDestroy(in->dom);
 		in->state = derive_state(in);
+		if (ec2_settle_of(vm_of(in), in->meta.pending_op) != EC2_SETTLE_STOPPED)
+			return;
+		break;
+	case EC2_SETTLE_STOPPED:
+	case EC2_SETTLE_COUNT:
+		break;
 	}
-	if (in->state == EC2_RUNNING && in->meta.private_ip[0] && !in->meta.public_ip[0])
-		ctx->net_stale = true; /* a launch or start cut short before its network was made */
-	if (in->state != EC2_STOPPED)
-		return;
 	if (in->meta.public_ip[0])
 		ctx->net_stale = true; /* its public IP and forwards go (net_sync) */
-	if (in->meta.pending_op[0]) {
-		in->meta.pending_op[0] = '\0';
+	if (in->meta.pending_op == EC2_OP_STOP) {
+		in->meta.pending_op = EC2_OP_NONE;
 		in->meta.pending_since = 0;
 		ec2_meta_save(in->dom, &in->meta, NULL);
 	} else if (!in->meta.transition_reason[0] && store_lock_busy(ctx->store, "launch")) {
@@ -1509,22 +1518,17 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
+		const struct ec2_transition *t;
+
 		settle(ctx, &v[i]);
-		if (v[i].state == EC2_STOPPED) {
-			const struct instance_type *t = type_lookup(ctx->types, v[i].meta.instance_type,
-								    NULL);
-			need += t ? t->memory_mib : 0;
-		} else if (v[i].state != EC2_RUNNING && v[i].state != EC2_PENDING) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is not in a "
-				      "state from which it can be started.", v[i].id);
+		t = ec2_transition(cond_of(&v[i]), EC2_VERB_START);
+		if (ec2_transition_check(t, v[i].id, v[i].meta.pending_image, err) < 0)
 			goto out;
-		}
-		if (strcmp(v[i].meta.pending_op, "image") == 0 ||
-		    strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' cannot be "
-				      "started while an image of it is made (%s).", v[i].id,
-				      v[i].meta.pending_image);
-			goto out;
+		if (t->effect == EC2_DO) {
+			const struct instance_type *type = type_lookup(ctx->types,
+								       v[i].meta.instance_type, NULL);
+
+			need += type ? type->memory_mib : 0;
 		}
 	}
 	if (need) {
@@ -1545,9 +1549,10 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	list = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		enum ec2_state prev = v[i].state;
+		const struct ec2_transition *t = ec2_transition(cond_of(&v[i]), EC2_VERB_START);
 
-		if (prev == EC2_STOPPED) {
-			v[i].meta.pending_op[0] = '\0';
+		if (t->effect == EC2_DO) {
+			v[i].meta.pending_op = EC2_OP_NONE;
 			v[i].meta.transition_reason[0] = '\0';
 			v[i].meta.state_reason[0] = '\0';
 			util_iso8601(time(NULL), v[i].meta.launch_time, sizeof(v[i].meta.launch_time));
@@ -1567,7 +1572,7 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 			started = true;
 			json_object_array_add(started_ids, json_object_new_string(v[i].id));
 			json_object_array_add(started_ids, json_object_new_double(wall_now()));
-			json_object_array_add(list, change_obj(v[i].id, EC2_PENDING, prev));
+			json_object_array_add(list, change_obj(v[i].id, t->next, prev));
 		} else {
 			json_object_array_add(list, change_obj(v[i].id, prev, prev));
 		}
@@ -1590,24 +1595,18 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 	size_t n = 0, i;
 	json_object *list = NULL;
 	bool force = false, hibernate = false;
+	enum ec2_verb verb;
 
 	if (req_bool(req, "Force", &force, err) < 0 || req_bool(req, "Hibernate", &hibernate, err) < 0)
 		return NULL;
+	verb = hibernate ? EC2_VERB_HIBERNATE : force ? EC2_VERB_STOP_FORCE : EC2_VERB_STOP;
 	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		settle(ctx, &v[i]);
-		if (v[i].state == EC2_TERMINATED || v[i].state == EC2_SHUTTING_DOWN) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "This instance '%s' is not in a "
-				      "state from which it can be stopped.", v[i].id);
+		if (ec2_transition_check(ec2_transition(cond_of(&v[i]), verb), v[i].id,
+					 v[i].meta.pending_image, err) < 0)
 			goto out;
-		}
-		if (strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is rebooting "
-				      "for an image of it (%s); try again when it is done.", v[i].id,
-				      v[i].meta.pending_image);
-			goto out;
-		}
 		if (hibernate && !v[i].meta.hibernation) {
 			ec2_error_set(err, EC2_ERR_HIBERNATION_UNSUPPORTED,
 				      "The instance can't be hibernated because it was not configured "
@@ -1621,10 +1620,11 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 	for (i = 0; i < n; i++) {
 		struct inst *in = &v[i];
 		enum ec2_state prev = in->state, cur = prev;
+		const struct ec2_transition *t = ec2_transition(cond_of(in), verb);
 		int rc = 0;
 
-		if (prev == EC2_RUNNING || prev == EC2_PENDING) {
-			cur = EC2_STOPPING;
+		if (t->effect == EC2_DO && prev != EC2_STOPPING) {
+			cur = t->next;
 			timeline_forget(ctx, in->id);
 			if (hibernate) {
 				/* RAM goes to disk (libvirt managed save); the next start resumes it. */
@@ -1634,7 +1634,7 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 					ec2_error_set_libvirt(err, "cannot hibernate '%s'", in->id);
 			} else {
 				user_reason(&in->meta, "Client.UserInitiatedShutdown");
-				snprintf(in->meta.pending_op, sizeof(in->meta.pending_op), "stop");
+				in->meta.pending_op = EC2_OP_STOP;
 				in->meta.pending_since = (long long)time(NULL);
 				rc = ec2_meta_save(in->dom, &in->meta, err);
 				if (rc == 0 && force)
@@ -1646,7 +1646,7 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 				if (rc < 0)
 					ec2_error_set_libvirt(err, "cannot stop '%s'", in->id);
 			}
-		} else if (prev == EC2_STOPPING && force) {
+		} else if (t->effect == EC2_DO) { /* stopping: --force powers it off now */
 			if ((rc = virDomainDestroy(in->dom)) < 0)
 				ec2_error_set_libvirt(err, "cannot stop '%s'", in->id);
 		}
@@ -1673,12 +1673,9 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 		return NULL;
 	for (i = 0; i < n; i++) {
 		settle(ctx, &v[i]);
-		if (v[i].state != EC2_RUNNING || strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE,
-				      "The instance '%s' is not in a state from which it can be "
-				      "rebooted.", v[i].id);
+		if (ec2_transition_check(ec2_transition(cond_of(&v[i]), EC2_VERB_REBOOT), v[i].id,
+					 v[i].meta.pending_image, err) < 0)
 			goto out;
-		}
 	}
 	if (ec2_dry_run(req, err))
 		goto out;
@@ -1755,14 +1752,15 @@ json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
 	list = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		enum ec2_state prev = v[i].state;
+		const struct ec2_transition *t = ec2_transition(cond_of(&v[i]), EC2_VERB_TERMINATE);
 
-		if (prev == EC2_TERMINATED) {
-			json_object_array_add(list, change_obj(v[i].id, EC2_TERMINATED, prev));
+		if (t->effect != EC2_DO) {
+			json_object_array_add(list, change_obj(v[i].id, t->next, prev));
 			continue;
 		}
 		if (terminate_one(ctx, &v[i], "Client.UserInitiatedShutdown", err) < 0)
 			rc = -1;
-		json_object_array_add(list, change_obj(v[i].id, EC2_SHUTTING_DOWN, prev));
+		json_object_array_add(list, change_obj(v[i].id, t->next, prev));
 	}
 	insts_free(v, n);
 	ec2_image_collect(ctx);

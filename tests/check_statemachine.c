@@ -251,7 +251,7 @@ static void set_op(const char *id, enum ec2_op op)
 
 	ck_assert_ptr_nonnull(dom);
 	ck_assert_int_eq(ec2_meta_load(dom, &m), 0);
-	snprintf(m.pending_op, sizeof(m.pending_op), "%s", ec2_op_name(op));
+	m.pending_op = op;
 	m.pending_since = (long long)time(NULL);
 	ck_assert_int_eq(ec2_meta_save(dom, &m, NULL), 0);
 	ec2_meta_clear(&m);
