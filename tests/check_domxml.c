@@ -78,7 +78,7 @@ START_TEST(metadata_round_trip)
 	char *xml;
 
 	fill_meta(&m);
-	strcpy(m.pending_op, "stop");
+	m.pending_op = EC2_OP_STOP;
 	m.pending_since = 1764574860;
 	strcpy(m.transition_reason, "User initiated (2026-12-01 07:41:00 GMT)");
 	strcpy(m.state_reason, "Client.UserInitiatedShutdown");
@@ -95,7 +95,7 @@ START_TEST(metadata_round_trip)
 	ck_assert_str_eq(back.client_token, "token-1");
 	ck_assert_str_eq(back.pool, "ec2-lite");
 	ck_assert_str_eq(back.accelerator, "tcg");
-	ck_assert_str_eq(back.pending_op, "stop");
+	ck_assert_int_eq(back.pending_op, EC2_OP_STOP);
 	ck_assert_int_eq(back.pending_since, 1764574860);
 	ck_assert_str_eq(back.transition_reason, m.transition_reason);
 	ck_assert_str_eq(back.state_reason, m.state_reason);

@@ -12,6 +12,7 @@
 #include "ec2lite/conn.h"
 #include "ec2lite/error.h"
 #include "ec2lite/ids.h"
+#include "ec2lite/lifecycle.h"
 
 #define EC2_META_NS "http://ec2-lite.org/xmlns/instance/1"
 #define EC2_META_PREFIX "ec2lite"
@@ -30,8 +31,8 @@ struct ec2_meta {
 	char pool[64];                 /* that pool: it also says which state folder owns the instance */
 	char accelerator[8];           /* "kvm" or "tcg", fixed at launch */
 	char kernel_entry[16];         /* "pvh", "bzImage" (direct kernel boot) or "bios" */
-	char pending_op[16];           /* "", "stop": an asked-for stop not yet done; "image",
-					* "image-live", "image-reboot": CreateImage copies its disk */
+	enum ec2_op pending_op;        /* the operation under way (lifecycle.h): an asked-for stop
+					* not yet done, or CreateImage copying its disk */
 	char pending_image[EC2_ID_MAX]; /* the image being made of it (the "image..." ops) */
 	long long pending_since;       /* when pending_op was asked for (epoch seconds) */
 	char transition_reason[128];   /* EC2's StateTransitionReason */

@@ -18,20 +18,10 @@
 #include "ec2lite/conn.h"
 #include "ec2lite/domxml.h"
 #include "ec2lite/error.h"
+#include "ec2lite/imagejob.h"
+#include "ec2lite/lifecycle.h"
 #include "ec2lite/store.h"
 #include "ec2lite/types.h"
-
-/* EC2's instance states and their codes. */
-enum ec2_state {
-	EC2_PENDING = 0,
-	EC2_RUNNING = 16,
-	EC2_SHUTTING_DOWN = 32,
-	EC2_TERMINATED = 48,
-	EC2_STOPPING = 64,
-	EC2_STOPPED = 80,
-};
-
-const char *ec2_state_name(enum ec2_state s);
 
 struct ec2_reboot_watch;
 

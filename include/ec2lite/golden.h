@@ -4,7 +4,7 @@
  * CreateImage answers at once with the pending image; the work (copy, clean-up, registration) is
  * ec2_create_image_run's, which a front end runs in the background: the image turns available, or
  * failed with a reason and no files left. The work holds a claim, an flock'd
- * <state-dir>/jobs/<ami>.lock, for its life, so that its death is seen at once. */
+ * <state-dir>/jobs/<ami>.lock, for its life, so that its death is seen at once (imagejob.h). */
 #ifndef EC2LITE_GOLDEN_H
 #define EC2LITE_GOLDEN_H
 
@@ -13,6 +13,7 @@
 
 #include "ec2lite/ec2.h"
 #include "ec2lite/error.h"
+#include "ec2lite/imagejob.h"
 
 /* CreateImage: InstanceId, Name (required), Description, NoReboot, TagSpecifications. Returns
  * {ImageId} of a new pending image and leaves its job claimed in ctx (ec2_image_job_take); the
@@ -22,12 +23,6 @@
  * InvalidParameterValue, IncorrectInstanceState (neither running nor stopped, or being imaged),
  * DryRunOperation. Changes state: the pending image record and the instance's mark. */
 json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-
-/* The claim of the job that the last successful ec2_create_image began (a descriptor the caller
- * now owns: the worker holds it for its life; closing it lets the job be seen dead), or -1. The
- * claim is taken before the pending image is written, so no process ever sees a job that nobody
- * holds: a front end that dies before its worker runs leaves an image that is failed at once. */
-int ec2_image_job_take(struct ec2_ctx *ctx);
 
 /* The work on image_id: copies the instance's disk, cleans it (sysprep), registers it and gives
  * the instance back. job_fd is the job's claim (from ec2_image_job_take; it is closed when the
@@ -44,20 +39,5 @@ int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, int job_fd,
  * DryRunOperation.
  * Changes state: a new image in the pool and the catalog. */
 json_object *ec2_copy_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
-
-/* Whether the work on image_id still goes on: the image is pending and its job's lock is held
- * (by the front end that asked, then by its worker). A worker that died is seen at once; a pid is
- * never trusted. An image whose lock was never made (written by an older ec2-lite) counts as
- * alive for a minute after its creation. Changes nothing. */
-bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id);
-
-/* Claims the work on image_id for this process: an flock'd <state-dir>/jobs/<ami>.lock, held for
- * as long as the returned descriptor stays open (the kernel drops it when the process dies).
- * ec2_create_image_run claims for itself; exposed for tests. -1 with err (IncorrectInstanceState)
- * when a live worker holds it already. */
-int ec2_image_job_claim(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err);
-
-/* The job of image_id is over (the image is available or failed): its lock file goes. */
-void ec2_image_job_end(struct ec2_ctx *ctx, const char *image_id);
 
 #endif

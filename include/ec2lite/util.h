@@ -40,6 +40,10 @@ void util_iso8601(time_t t, char *buf, size_t size);
 /* The reverse of util_iso8601; (time_t)-1 when s is not in that form. */
 time_t util_parse_iso8601(const char *s);
 
+/* Whether path is a lock file some process holds an flock on: 1 held (or it cannot be told: the
+ * holder may live), 0 free, -1 no such file. Takes and drops a shared lock to tell. */
+int util_lock_held(const char *path);
+
 /* Seconds since an arbitrary fixed point, not affected by clock changes. */
 double util_monotonic(void);
 void util_sleep_ms(unsigned ms);

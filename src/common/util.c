@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <stdarg.h>
@@ -701,4 +702,15 @@ int util_detach(void (*fn)(void *arg), void *arg, int keep_fd, struct ec2_error 
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	return 0;
+}
+
+int util_lock_held(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), held;
+
+	if (fd < 0)
+		return errno == ENOENT ? -1 : 1;
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd); /* lets go of it, if it was taken */
+	return held;
 }

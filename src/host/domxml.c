@@ -52,8 +52,8 @@ static xmlNodePtr meta_node(xmlNsPtr *ns_out, const struct ec2_meta *m, bool wit
 	text_child(root, ns, "kernel-entry", m->kernel_entry);
 	text_child(root, ns, "transition-reason", m->transition_reason);
 	text_child(root, ns, "state-reason", m->state_reason);
-	if (m->pending_op[0]) {
-		xmlNodePtr p = text_child(root, ns, "pending-op", m->pending_op);
+	if (m->pending_op != EC2_OP_NONE) {
+		xmlNodePtr p = text_child(root, ns, "pending-op", ec2_op_name(m->pending_op));
 
 		snprintf(num, sizeof(num), "%lld", m->pending_since);
 		xmlNewProp(p, X("since"), X(num));
@@ -175,8 +175,10 @@ int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err
 			copy_text(n, m->transition_reason, sizeof(m->transition_reason));
 		else if (strcmp(name, "pending-op") == 0) {
 			xmlChar *since = xmlGetProp(n, X("since"));
+			char op[16];
 
-			copy_text(n, m->pending_op, sizeof(m->pending_op));
+			copy_text(n, op, sizeof(op));
+			m->pending_op = ec2_op_parse(op);
 			m->pending_since = since ? atoll((const char *)since) : 0;
 			xmlFree(since);
 		} else if (strcmp(name, "console-offset") == 0) {

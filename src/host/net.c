@@ -382,7 +382,7 @@ int net_sync(struct ec2_ctx *ctx, struct ec2_error *err)
 			continue;
 		if (virDomainIsActive(doms[i].dom) != 1) {
 			/* CreateImage's reboot keeps the public IP, as a reboot does. */
-			if (m->public_ip[0] && strcmp(m->pending_op, "image-reboot") != 0) {
+			if (m->public_ip[0] && m->pending_op != EC2_OP_IMAGE_REBOOT) {
 				/* Stopped: the public IP goes back, as on EC2. */
 				m->public_ip[0] = '\0';
 				ec2_meta_save(doms[i].dom, m, NULL);

@@ -187,14 +187,9 @@ int store_lock(struct store *s, const char *name, struct ec2_error *err)
 bool store_lock_busy(struct store *s, const char *name)
 {
 	char *path = util_strdupf("%s/%s.lock", s->dir, name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool busy;
+	bool busy = util_lock_held(path) == 1;
 
 	free(path);
-	if (fd < 0)
-		return errno != ENOENT;
-	busy = flock(fd, LOCK_EX | LOCK_NB) < 0;
-	close(fd); /* lets go of it, if it was taken */
 	return busy;
 }
 

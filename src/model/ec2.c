@@ -15,25 +15,6 @@
 #include "ec2lite/tags.h"
 #include "ec2lite/util.h"
 
-const char *ec2_state_name(enum ec2_state s)
-{
-	switch (s) {
-	case EC2_PENDING:
-		return "pending";
-	case EC2_RUNNING:
-		return "running";
-	case EC2_SHUTTING_DOWN:
-		return "shutting-down";
-	case EC2_TERMINATED:
-		return "terminated";
-	case EC2_STOPPING:
-		return "stopping";
-	case EC2_STOPPED:
-		return "stopped";
-	}
-	return "unknown";
-}
-
 /* The default state folder owns the pool "ec2-lite"; any other folder (a test's, say) gets a pool
  * of its own, named from a hash of its path, so that two state folders never share instances. */
 static void pool_name_for(const char *state_dir, char *out, size_t size)

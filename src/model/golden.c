@@ -37,6 +37,7 @@
 #include "ec2lite/golden.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/image.h"
+#include "ec2lite/imagejob.h"
 #include "ec2lite/net.h"
 #include "ec2lite/tags.h"
 #include "ec2lite/util.h"
@@ -76,83 +77,6 @@ static int private_fact(struct ec2_ctx *ctx, const char *id, const char *key, js
 	return rc;
 }
 
-/* A worker's life is told by a lock, not by its pid (which another process may have by now): it
- * holds an flock on <state-dir>/jobs/<ami>.lock from ec2_image_job_claim to its end, and the
- * kernel drops the lock when the process dies, however it dies. */
-static char *job_lock_path(struct ec2_ctx *ctx, const char *image_id)
-{
-	return util_strdupf("%s/jobs/%s.lock", ctx->cfg->state_dir, image_id);
-}
-
-/* 1 when path is a lock file some process holds, 0 when it is free, -1 when there is none. */
-static int lock_held(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), held;
-
-	if (fd < 0)
-		return errno == ENOENT ? -1 : 1; /* cannot tell: the worker may live */
-	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-	close(fd);
-	return held;
-}
-
-int ec2_image_job_claim(struct ec2_ctx *ctx, const char *image_id, struct ec2_error *err)
-{
-	char *dir = util_strdupf("%s/jobs", ctx->cfg->state_dir), *path = job_lock_path(ctx, image_id);
-	char *tmp = util_strdupf("%s/.%s.%d", dir, image_id, (int)getpid());
-	int fd = -1, tries;
-
-	if (util_mkdir_p(dir, 0755, err) < 0)
-		goto out;
-	/* Locked before it has its name, so nobody sees it unlocked; link() will not replace the
-	 * lock of another live worker. */
-	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		ec2_error_set_errno(err, errno, "cannot make the lock '%s'", tmp);
-		goto fail;
-	}
-	for (tries = 0; link(tmp, path) < 0; tries++) {
-		if (errno != EEXIST || tries > 0 || lock_held(path) == 1) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE,
-				      "another process is making the image '%s'", image_id);
-			goto fail;
-		}
-		unlink(path); /* the lock of a worker that died */
-	}
-	unlink(tmp);
-	goto out;
-fail:
-	if (fd >= 0) {
-		unlink(tmp);
-		close(fd);
-	}
-	fd = -1;
-out:
-	free(dir);
-	free(path);
-	free(tmp);
-	return fd;
-}
-
-bool ec2_image_job_alive(struct ec2_ctx *ctx, const char *image_id)
-{
-	json_object *img = image_any(ctx, image_id, NULL);
-	time_t created = img ? util_parse_iso8601(req_str0(img, "CreationDate")) : (time_t)-1;
-	char *path = job_lock_path(ctx, image_id);
-	bool alive;
-	int held;
-
-	if (!img || strcmp(req_str0(img, "State"), "pending") != 0)
-		alive = false;
-	else if ((held = lock_held(path)) >= 0)
-		alive = held == 1;
-	else /* no worker yet: it may take a moment to take over from the process that asked */
-		alive = created != (time_t)-1 && time(NULL) - created < 60;
-	free(path);
-	json_object_put(img);
-	return alive;
-}
-
 /* ---------- CreateImage: the request ---------- */
 
 /* The root volume's size in bytes (its qcow2 overlay's virtual size). */
@@ -175,7 +99,9 @@ static unsigned long long root_size(struct ec2_ctx *ctx, const struct ec2_meta *
 json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
 {
 	const char *id = req_string(req, "InstanceId"), *name = req_string(req, "Name");
-	const char *desc = req_string(req, "Description"), *mode;
+	const char *desc = req_string(req, "Description");
+	enum ec2_op mode;
+	int virstate = -1;
 	struct image_source src = { .name = name, .description = desc, .request = req };
 	struct ec2_meta m;
 	enum ec2_state state;
@@ -208,14 +134,14 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	}
 	if (ec2_instance_get(ctx, id, &dom, &m, &state, err) < 0)
 		goto out;
-	if ((state != EC2_RUNNING && state != EC2_STOPPED) || m.pending_op[0]) {
-		ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is not in a state from "
-			      "which an image can be made: it must be running or stopped%s%s.", id,
-			      m.pending_image[0] ? ", and an image of it is being made already: " : "",
-			      m.pending_image);
+	if (virDomainGetState(dom, &virstate, NULL, 0) < 0)
+		virstate = -1;
+	if (ec2_transition_check(ec2_transition(ec2_cond_of(ec2_vm_of(virstate), m.pending_op),
+						EC2_VERB_CREATE_IMAGE),
+				 id, m.pending_image, err) < 0)
 		goto out;
-	}
-	mode = state == EC2_STOPPED ? "image" : no_reboot ? "image-live" : "image-reboot";
+	mode = state == EC2_STOPPED ? EC2_OP_IMAGE : no_reboot ? EC2_OP_IMAGE_LIVE :
+							    EC2_OP_IMAGE_REBOOT;
 	shown = json_object_new_object();
 	json_add_str(shown, "SourceInstanceId", id);
 	if (json_object_array_length(tags) > 0)
@@ -232,12 +158,12 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	if (image_reserve(ctx, &src, root_size(ctx, &m), shown, ami, err) < 0)
 		goto out;
 	if (private_fact(ctx, ami, "Source", json_object_new_string(id), err) < 0 ||
-	    private_fact(ctx, ami, "Mode", json_object_new_string(mode), err) < 0) {
+	    private_fact(ctx, ami, "Mode", json_object_new_string(ec2_op_name(mode)), err) < 0) {
 		image_fail(ctx, ami, NULL, NULL); /* a full disk: nothing is left of the request */
 		goto out;
 	}
 	/* The instance is marked, so that it is not started, stopped or imaged meanwhile. */
-	snprintf(m.pending_op, sizeof(m.pending_op), "%s", mode);
+	m.pending_op = mode;
 	snprintf(m.pending_image, sizeof(m.pending_image), "%s", ami);
 	m.pending_since = (long long)time(NULL);
 	if (ec2_meta_save(dom, &m, err) < 0) {
@@ -246,9 +172,7 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	}
 	resp = json_object_new_object();
 	json_add_str(resp, "ImageId", ami);
-	if (ctx->image_job_fd >= 0)
-		close(ctx->image_job_fd); /* a claim no front end took: that job is over */
-	ctx->image_job_fd = job;
+	ec2_image_job_keep(ctx, job);
 	job = -1;
 out:
 	if (job >= 0) {
@@ -677,18 +601,19 @@ out:
 
 static int run(struct job *j, struct ec2_error *err)
 {
-	const char *mode = image_private(j->image, "Mode");
+	/* The copy the request chose, named as the instance's op (image, image-live, image-reboot). */
+	enum ec2_op mode = ec2_op_parse(image_private(j->image, "Mode"));
 	struct image_source src = { .name = req_str0(j->image, "Name"), .move = true };
 	json_object *extra = json_object_new_array(), *resp;
 	struct stat st;
 	int rc;
 
-	if (strcmp(mode, "image-live") == 0) {
+	if (mode == EC2_OP_IMAGE_LIVE) {
 		if (virDomainIsActive(j->dom) != 1)
 			return fail(j, "Client.IncorrectInstanceState", err, "The instance %s is no "
 				    "longer running", virDomainGetName(j->dom));
 		rc = copy_live(j, err);
-	} else if (strcmp(mode, "image-reboot") == 0) {
+	} else if (mode == EC2_OP_IMAGE_REBOOT) {
 		rc = copy_rebooting(j, err);
 	} else {
 		if (virDomainIsActive(j->dom) == 1)
@@ -743,29 +668,12 @@ static void release_instance(struct job *j)
 	if (!j->dom || ec2_meta_load(j->dom, &m) < 0)
 		return;
 	if (strcmp(m.pending_image, j->ami) == 0) {
-		m.pending_op[0] = '\0';
+		m.pending_op = EC2_OP_NONE;
 		m.pending_image[0] = '\0';
 		m.pending_since = 0;
 		ec2_meta_save(j->dom, &m, NULL);
 	}
 	ec2_meta_clear(&m);
-}
-
-void ec2_image_job_end(struct ec2_ctx *ctx, const char *image_id)
-{
-	char *path = job_lock_path(ctx, image_id);
-
-	/* The image is available or failed now: the lock has nothing more to say. */
-	unlink(path);
-	free(path);
-}
-
-int ec2_image_job_take(struct ec2_ctx *ctx)
-{
-	int fd = ctx->image_job_fd;
-
-	ctx->image_job_fd = -1;
-	return fd;
 }
 
 int ec2_create_image_run(struct ec2_ctx *ctx, const char *image_id, int job_fd,

@@ -36,22 +36,17 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
+		const struct ec2_transition *t;
+
 		settle(ctx, &v[i]);
-		if (v[i].state == EC2_STOPPED) {
-			const struct instance_type *t = type_lookup(ctx->types, v[i].meta.instance_type,
-								    NULL);
-			need += t ? t->memory_mib : 0;
-		} else if (v[i].state != EC2_RUNNING && v[i].state != EC2_PENDING) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is not in a "
-				      "state from which it can be started.", v[i].id);
+		t = ec2_transition(cond_of(&v[i]), EC2_VERB_START);
+		if (ec2_transition_check(t, v[i].id, v[i].meta.pending_image, err) < 0)
 			goto out;
-		}
-		if (strcmp(v[i].meta.pending_op, "image") == 0 ||
-		    strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' cannot be "
-				      "started while an image of it is made (%s).", v[i].id,
-				      v[i].meta.pending_image);
-			goto out;
+		if (t->effect == EC2_DO) {
+			const struct instance_type *type = type_lookup(ctx->types,
+								       v[i].meta.instance_type, NULL);
+
+			need += type ? type->memory_mib : 0;
 		}
 	}
 	if (need) {
@@ -72,9 +67,10 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	list = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		enum ec2_state prev = v[i].state;
+		const struct ec2_transition *t = ec2_transition(cond_of(&v[i]), EC2_VERB_START);
 
-		if (prev == EC2_STOPPED) {
-			v[i].meta.pending_op[0] = '\0';
+		if (t->effect == EC2_DO) {
+			v[i].meta.pending_op = EC2_OP_NONE;
 			v[i].meta.transition_reason[0] = '\0';
 			v[i].meta.state_reason[0] = '\0';
 			util_iso8601(time(NULL), v[i].meta.launch_time, sizeof(v[i].meta.launch_time));
@@ -94,7 +90,7 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 			started = true;
 			json_object_array_add(started_ids, json_object_new_string(v[i].id));
 			json_object_array_add(started_ids, json_object_new_double(wall_now()));
-			json_object_array_add(list, change_obj(v[i].id, EC2_PENDING, prev));
+			json_object_array_add(list, change_obj(v[i].id, t->next, prev));
 		} else {
 			json_object_array_add(list, change_obj(v[i].id, prev, prev));
 		}
@@ -117,24 +113,18 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 	size_t n = 0, i;
 	json_object *list = NULL;
 	bool force = false, hibernate = false;
+	enum ec2_verb verb;
 
 	if (req_bool(req, "Force", &force, err) < 0 || req_bool(req, "Hibernate", &hibernate, err) < 0)
 		return NULL;
+	verb = hibernate ? EC2_VERB_HIBERNATE : force ? EC2_VERB_STOP_FORCE : EC2_VERB_STOP;
 	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		settle(ctx, &v[i]);
-		if (v[i].state == EC2_TERMINATED || v[i].state == EC2_SHUTTING_DOWN) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "This instance '%s' is not in a "
-				      "state from which it can be stopped.", v[i].id);
+		if (ec2_transition_check(ec2_transition(cond_of(&v[i]), verb), v[i].id,
+					 v[i].meta.pending_image, err) < 0)
 			goto out;
-		}
-		if (strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is rebooting "
-				      "for an image of it (%s); try again when it is done.", v[i].id,
-				      v[i].meta.pending_image);
-			goto out;
-		}
 		if (hibernate && !v[i].meta.hibernation) {
 			ec2_error_set(err, EC2_ERR_HIBERNATION_UNSUPPORTED,
 				      "The instance can't be hibernated because it was not configured "
@@ -148,10 +138,11 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 	for (i = 0; i < n; i++) {
 		struct inst *in = &v[i];
 		enum ec2_state prev = in->state, cur = prev;
+		const struct ec2_transition *t = ec2_transition(cond_of(in), verb);
 		int rc = 0;
 
-		if (prev == EC2_RUNNING || prev == EC2_PENDING) {
-			cur = EC2_STOPPING;
+		if (t->effect == EC2_DO && prev != EC2_STOPPING) {
+			cur = t->next;
 			timeline_forget(ctx, in->id);
 			if (hibernate) {
 				/* RAM goes to disk (libvirt managed save); the next start resumes it. */
@@ -161,7 +152,7 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 					ec2_error_set_libvirt(err, "cannot hibernate '%s'", in->id);
 			} else {
 				user_reason(&in->meta, "Client.UserInitiatedShutdown");
-				snprintf(in->meta.pending_op, sizeof(in->meta.pending_op), "stop");
+				in->meta.pending_op = EC2_OP_STOP;
 				in->meta.pending_since = (long long)time(NULL);
 				rc = ec2_meta_save(in->dom, &in->meta, err);
 				if (rc == 0 && force)
@@ -173,7 +164,7 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 				if (rc < 0)
 					ec2_error_set_libvirt(err, "cannot stop '%s'", in->id);
 			}
-		} else if (prev == EC2_STOPPING && force) {
+		} else if (t->effect == EC2_DO) { /* stopping: --force powers it off now */
 			if ((rc = virDomainDestroy(in->dom)) < 0)
 				ec2_error_set_libvirt(err, "cannot stop '%s'", in->id);
 		}
@@ -200,12 +191,9 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
 		return NULL;
 	for (i = 0; i < n; i++) {
 		settle(ctx, &v[i]);
-		if (v[i].state != EC2_RUNNING || strcmp(v[i].meta.pending_op, "image-reboot") == 0) {
-			ec2_error_set(err, EC2_ERR_INCORRECT_STATE,
-				      "The instance '%s' is not in a state from which it can be "
-				      "rebooted.", v[i].id);
+		if (ec2_transition_check(ec2_transition(cond_of(&v[i]), EC2_VERB_REBOOT), v[i].id,
+					 v[i].meta.pending_image, err) < 0)
 			goto out;
-		}
 	}
 	if (ec2_dry_run(req, err))
 		goto out;
@@ -282,14 +270,15 @@ json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
 	list = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		enum ec2_state prev = v[i].state;
+		const struct ec2_transition *t = ec2_transition(cond_of(&v[i]), EC2_VERB_TERMINATE);
 
-		if (prev == EC2_TERMINATED) {
-			json_object_array_add(list, change_obj(v[i].id, EC2_TERMINATED, prev));
+		if (t->effect != EC2_DO) {
+			json_object_array_add(list, change_obj(v[i].id, t->next, prev));
 			continue;
 		}
 		if (terminate_one(ctx, &v[i], "Client.UserInitiatedShutdown", err) < 0)
 			rc = -1;
-		json_object_array_add(list, change_obj(v[i].id, EC2_SHUTTING_DOWN, prev));
+		json_object_array_add(list, change_obj(v[i].id, t->next, prev));
 	}
 	insts_free(v, n);
 	ec2_image_collect(ctx);

@@ -65,8 +65,12 @@ struct inst {
 void inst_clear(struct inst *in);
 /* inst_clear on each of v[0..n), then frees v; v NULL is fine. */
 void insts_free(struct inst *v, size_t n);
-/* The EC2 state of in, derived from its domain's libvirt state and its pending operation;
- * EC2_TERMINATED when it has no domain. */
+/* What libvirt says of in's domain (EC2_VM_GONE when it has none), for the state machine. */
+enum ec2_vm vm_of(struct inst *in);
+/* in's condition (lifecycle.h): its libvirt state with its pending operation, the row of the
+ * transition table its actions read. */
+enum ec2_cond cond_of(struct inst *in);
+/* The EC2 state of in: its condition's (EC2_TERMINATED when it has no domain). */
 enum ec2_state derive_state(struct inst *in);
 /* Loads the live instance id if it is one of this state folder's into in (inst_clear it after,
  * found or not); 1 found, 0 not, -1 error. */

@@ -29,26 +29,27 @@ void insts_free(struct inst *v, size_t n)
 	free(v);
 }
 
-enum ec2_state derive_state(struct inst *in)
+/* What libvirt says of the instance's domain, for the state machine (lifecycle.h). */
+enum ec2_vm vm_of(struct inst *in)
 {
-	int st = VIR_DOMAIN_NOSTATE, reason = 0;
+	int st = -1;
 
 	if (!in->dom)
-		return EC2_TERMINATED;
-	if (virDomainGetState(in->dom, &st, &reason, 0) < 0)
-		return EC2_STOPPED;
-	switch (st) {
-	case VIR_DOMAIN_RUNNING:
-	case VIR_DOMAIN_BLOCKED:
-	case VIR_DOMAIN_PAUSED:
-	case VIR_DOMAIN_PMSUSPENDED:
-		return strcmp(in->meta.pending_op, "stop") == 0 ? EC2_STOPPING : EC2_RUNNING;
-	case VIR_DOMAIN_SHUTDOWN:
-		return strcmp(in->meta.pending_op, "image-reboot") == 0 ? EC2_RUNNING : EC2_STOPPING;
-	default:
-		/* CreateImage's reboot: shut down while its disk is copied, running to EC2. */
-		return strcmp(in->meta.pending_op, "image-reboot") == 0 ? EC2_RUNNING : EC2_STOPPED;
-	}
+		return EC2_VM_GONE;
+	if (virDomainGetState(in->dom, &st, NULL, 0) < 0)
+		st = -1;
+	return ec2_vm_of(st);
+}
+
+/* The instance's condition: what may happen to it (the transition table's row). */
+enum ec2_cond cond_of(struct inst *in)
+{
+	return ec2_cond_of(vm_of(in), in->meta.pending_op);
+}
+
+enum ec2_state derive_state(struct inst *in)
+{
+	return ec2_cond_state(cond_of(in));
 }
 
 /* Loads the live instance id if it is one of this state folder's; 1 found, 0 not, -1 error. */

@@ -31,12 +31,12 @@ static void settle_image_op(struct ec2_ctx *ctx, struct inst *in)
 {
 	if (ec2_image_job_alive(ctx, in->meta.pending_image))
 		return;
-	if (strcmp(in->meta.pending_op, "image-reboot") == 0 && virDomainIsActive(in->dom) != 1)
+	if (in->meta.pending_op == EC2_OP_IMAGE_REBOOT && virDomainIsActive(in->dom) != 1)
 		virDomainCreate(in->dom);
 	/* A live copy's worker that died leaves its block job mirroring into a file that is gone. */
-	if (strcmp(in->meta.pending_op, "image-live") == 0 && virDomainIsActive(in->dom) == 1)
+	if (in->meta.pending_op == EC2_OP_IMAGE_LIVE && virDomainIsActive(in->dom) == 1)
 		virDomainBlockJobAbort(in->dom, "vda", 0);
-	in->meta.pending_op[0] = '\0';
+	in->meta.pending_op = EC2_OP_NONE;
 	in->meta.pending_image[0] = '\0';
 	in->meta.pending_since = 0;
 	ec2_meta_save(in->dom, &in->meta, NULL);
@@ -59,26 +59,34 @@ void settle(struct ec2_ctx *ctx, struct inst *in)
 {
 	time_t now = time(NULL);
 
-	if (!in->dom)
+	/* What is left to finish is the state machine's reconcile step (lifecycle.c, table 3). */
+	switch (ec2_settle_of(vm_of(in), in->meta.pending_op)) {
+	case EC2_SETTLE_NONE:
 		return;
-	if (strncmp(in->meta.pending_op, "image", 5) == 0) {
+	case EC2_SETTLE_IMAGE_JOB:
 		settle_image_op(ctx, in);
 		return;
-	}
-	if (in->state == EC2_STOPPING && strcmp(in->meta.pending_op, "stop") == 0 &&
-	    now - in->meta.pending_since >= ctx->cfg->stop_timeout) {
+	case EC2_SETTLE_NETWORK:
+		if (in->meta.private_ip[0] && !in->meta.public_ip[0])
+			ctx->net_stale = true; /* a launch or start cut short before its network */
+		return;
+	case EC2_SETTLE_STOP_WAIT:
+		if (now - in->meta.pending_since < ctx->cfg->stop_timeout)
+			return;
 		/* The guest ignored the ACPI shutdown: power it off, as EC2 does. */
 		virDomainDestroy(in->dom);
 		in->state = derive_state(in);
+		if (ec2_settle_of(vm_of(in), in->meta.pending_op) != EC2_SETTLE_STOPPED)
+			return;
+		break;
+	case EC2_SETTLE_STOPPED:
+	case EC2_SETTLE_COUNT:
+		break;
 	}
-	if (in->state == EC2_RUNNING && in->meta.private_ip[0] && !in->meta.public_ip[0])
-		ctx->net_stale = true; /* a launch or start cut short before its network was made */
-	if (in->state != EC2_STOPPED)
-		return;
 	if (in->meta.public_ip[0])
 		ctx->net_stale = true; /* its public IP and forwards go (net_sync) */
-	if (in->meta.pending_op[0]) {
-		in->meta.pending_op[0] = '\0';
+	if (in->meta.pending_op == EC2_OP_STOP) {
+		in->meta.pending_op = EC2_OP_NONE;
 		in->meta.pending_since = 0;
 		ec2_meta_save(in->dom, &in->meta, NULL);
 	} else if (!in->meta.transition_reason[0] && store_lock_busy(ctx->store, "launch")) {
