@@ -269,13 +269,9 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	}
 	if (strcmp(name, "DescribeInstances") == 0) {
 		/* The view: no lock, no libvirt; the plain request's answer is rendered once. */
-		xml = api_view_describe_instances_xml(s->view, action, req, rid, &len);
-		if (xml) {
-			rc = answer(c, 200, xml, len, rid);
-			goto out;
-		}
-		resp = api_view_describe_instances(s->view, req, &err);
-		claim = -1;
+		xml = api_view_describe_instances_xml(s->view, action, req, rid, &len, &err);
+		rc = xml ? answer(c, 200, xml, len, rid) : error(c, err.code, err.message, rid);
+		goto out;
 	} else if (runs_apart(s, name)) {
 		resp = call_apart(s, name, fn, req, &err);
 		claim = -1;

@@ -4,10 +4,15 @@
  * ({"ReservationId", "Instance"}) with a reference count of its own, so that the next snapshot
  * shares what did not change. json-c counts references without atomics and caches strings in the
  * objects it reads (json_object_get_string of a number), so a published description is never
- * handed to json-c's readers: a reader deep-copies what it answers from (json_object_deep_copy
- * and json_object_equal only read), and the entry's own count, an atomic, decides when it goes.
- * The reference counts are C11 atomics; the pointer to the current snapshot is swapped under a
- * mutex that readers hold for the time it takes to count one more reference. */
+ * handed to json-c's readers; json_object_deep_copy and json_object_equal only read it, and the
+ * entry's own count, an atomic, decides when it goes. A reader answers from a replica instead: a
+ * deep copy of the whole snapshot that it checks out of the snapshot's pool, uses alone (filters
+ * and the XML writer may cache strings in it, the answer takes references to it), and gives back
+ * once its answer is freed; a copy costs about as much as rendering the answer, so a snapshot
+ * keeps a few (VIEW_SPARES). The answer to the plain request (no parameter), the one clients
+ * poll with, is rendered by the writer before it publishes the snapshot: readers copy it and
+ * put their request id in. The pointer to the current snapshot is swapped under a mutex that
+ * readers hold for the time it takes to count one more reference. */
 #include "view.h"
 
 #include <errno.h>
@@ -20,6 +25,8 @@
 #include "ec2lite/ids.h"
 #include "ec2lite/util.h"
 
+#define VIEW_SPARES 8
+
 struct view_entry {
 	atomic_int refs;
 	char id[EC2_ID_MAX];
@@ -30,11 +37,13 @@ struct view_snap {
 	atomic_int refs;
 	struct view_entry **v; /* sorted by id */
 	size_t n;
-	/* The plain DescribeInstances answer, rendered by the first reader that asks for it. */
-	pthread_mutex_t memo_lock;
-	bool memo_done;
-	char *xml;     /* NULL when it could not be made */
+	/* The plain DescribeInstances answer, rendered before the snapshot is published; NULL when
+	 * it could not be (then readers render it as any other). Never changes once published. */
+	char *xml;
 	size_t xml_len, rid_at;
+	pthread_mutex_t spares_lock;
+	json_object *spares[VIEW_SPARES]; /* replicas nobody uses */
+	size_t nspares;
 };
 
 struct api_view {
@@ -69,9 +78,11 @@ static void snap_put(struct view_snap *s)
 		return;
 	for (i = 0; i < s->n; i++)
 		entry_put(s->v[i]);
+	for (i = 0; i < s->nspares; i++)
+		json_object_put(s->spares[i]);
 	free(s->v);
 	free(s->xml);
-	pthread_mutex_destroy(&s->memo_lock);
+	pthread_mutex_destroy(&s->spares_lock);
 	free(s);
 }
 
@@ -124,7 +135,7 @@ static struct view_snap *snap_merge(const struct view_snap *old, json_object *id
 	if (!s->v)
 		abort();
 	atomic_init(&s->refs, 1);
-	pthread_mutex_init(&s->memo_lock, NULL);
+	pthread_mutex_init(&s->spares_lock, NULL);
 	for (i = 0; ids && i < old->n; i++) {
 		if (json_strlist_wants(ids, old->v[i]->id))
 			continue;
@@ -167,6 +178,8 @@ static struct view_snap *snap_merge(const struct view_snap *old, json_object *id
 	return s;
 }
 
+static void memo_render(struct api_view *v, struct view_snap *s);
+
 /* Reloads the instances named in ids (NULL: all) and publishes the result. The caller holds
  * ctx_lock: every writer reads libvirt under it, so snapshots are published in the order of what
  * they saw. */
@@ -182,6 +195,7 @@ static int refresh(struct api_view *v, json_object *ids, struct ec2_error *err)
 	json_object_put(fresh);
 	if (!s)
 		return 0;
+	memo_render(v, s);
 	pthread_mutex_lock(&v->lock);
 	old = v->cur;
 	v->cur = s;
@@ -284,7 +298,8 @@ struct api_view *api_view_new(struct ec2_ctx *ctx, pthread_mutex_t *ctx_lock,
 	if (!v->cur)
 		abort();
 	atomic_init(&v->cur->refs, 1);
-	pthread_mutex_init(&v->cur->memo_lock, NULL);
+	pthread_mutex_init(&v->cur->spares_lock, NULL);
+	memo_render(v, v->cur);
 	pthread_mutex_lock(ctx_lock);
 	rc = refresh(v, NULL, err);
 	pthread_mutex_unlock(ctx_lock);
@@ -341,31 +356,56 @@ void api_view_free(struct api_view *v)
 	free(v);
 }
 
-/* DescribeInstances over snapshot s: the descriptions it needs, copied (see the top), then the
- * model's answer. */
-static json_object *describe(struct api_view *v, struct view_snap *s, json_object *req,
-			     struct ec2_error *err)
+/* A deep copy of s's descriptions, for one reader at a time (see the top). */
+static json_object *replica_new(const struct view_snap *s)
 {
-	json_object *ids = req_list(req, "InstanceIds"), *mine, *resp;
-	bool dry = false;
+	json_object *r = json_object_new_array_ext((int)s->n);
 	size_t i;
 
-	/* ec2_action's read-only wrapper: DryRun is checked first, answered last. */
-	if (req_bool(req, "DryRun", &dry, err) < 0)
-		return NULL;
-	mine = json_object_new_array_ext((int)s->n);
 	for (i = 0; i < s->n; i++) {
 		json_object *copy = NULL;
 
-		/* An id that is not in the view stays out, and is not found. */
-		if (!json_strlist_wants(ids, s->v[i]->id))
-			continue;
 		if (json_object_deep_copy(s->v[i]->described, &copy, NULL) < 0)
 			abort();
-		json_object_array_add(mine, copy);
+		json_object_array_add(r, copy);
 	}
-	resp = ec2_describe_instances_from(v->ctx, req, mine, err);
-	json_object_put(mine);
+	return r;
+}
+
+static json_object *replica_take(struct view_snap *s)
+{
+	json_object *r = NULL;
+
+	pthread_mutex_lock(&s->spares_lock);
+	if (s->nspares)
+		r = s->spares[--s->nspares];
+	pthread_mutex_unlock(&s->spares_lock);
+	return r ? r : replica_new(s);
+}
+
+/* Back into the pool, once no answer holds references to it any more. */
+static void replica_give(struct view_snap *s, json_object *r)
+{
+	pthread_mutex_lock(&s->spares_lock);
+	if (s->nspares < VIEW_SPARES) {
+		s->spares[s->nspares++] = r;
+		r = NULL;
+	}
+	pthread_mutex_unlock(&s->spares_lock);
+	json_object_put(r);
+}
+
+/* DescribeInstances over descriptions that are the caller's alone: ec2_action's read-only
+ * wrapper (DryRun checked first, answered last) around the model's answer. */
+static json_object *describe(struct api_view *v, json_object *described, json_object *req,
+			     struct ec2_error *err)
+{
+	json_object *resp;
+	bool dry = false;
+
+	if (req_bool(req, "DryRun", &dry, err) < 0)
+		return NULL;
+	resp = ec2_describe_instances_from(v->ctx, req, described, err);
 	if (resp && dry) {
 		json_object_put(resp);
 		ec2_dry_run(req, err);
@@ -374,52 +414,65 @@ static json_object *describe(struct api_view *v, struct view_snap *s, json_objec
 	return resp;
 }
 
+/* The XML answer to req over snapshot s, with request id rid; NULL with err. */
+static char *render(struct api_view *v, struct view_snap *s, const struct api_action *a,
+		    json_object *req, const char *rid, size_t *len, struct ec2_error *err)
+{
+	json_object *r = replica_take(s), *resp = describe(v, r, req, err);
+	char *xml = resp ? api_response_xml(a, resp, rid, len) : NULL;
+
+	json_object_put(resp);
+	replica_give(s, r);
+	return xml;
+}
+
+/* The writer renders the plain answer of s before publishing it (a failure leaves it to readers). */
+static void memo_render(struct api_view *v, struct view_snap *s)
+{
+	json_object *plain = json_object_new_object();
+	char *at;
+
+	s->xml = render(v, s, api_action_find("DescribeInstances"), plain, memo_rid, &s->xml_len,
+			NULL);
+	at = s->xml ? strstr(s->xml, memo_rid) : NULL;
+	if (at) {
+		s->rid_at = (size_t)(at - s->xml);
+	} else {
+		free(s->xml);
+		s->xml = NULL;
+	}
+	json_object_put(plain);
+}
+
 json_object *api_view_describe_instances(struct api_view *v, json_object *req,
 					 struct ec2_error *err)
 {
 	struct view_snap *s = snap_get(v);
-	json_object *resp = describe(v, s, req, err);
+	json_object *mine = replica_new(s), *resp;
 
 	snap_put(s);
+	resp = describe(v, mine, req, err);
+	json_object_put(mine);
 	return resp;
 }
 
 char *api_view_describe_instances_xml(struct api_view *v, const struct api_action *a,
-				      json_object *req, const char *request_id, size_t *len)
+				      json_object *req, const char *request_id, size_t *len,
+				      struct ec2_error *err)
 {
-	struct view_snap *s;
-	char *out = NULL;
+	struct view_snap *s = snap_get(v);
+	char *out;
 
-	if (!req || json_object_object_length(req) != 0 || strlen(request_id) != sizeof(memo_rid) - 1)
-		return NULL;
-	s = snap_get(v);
-	pthread_mutex_lock(&s->memo_lock);
-	if (!s->memo_done) {
-		json_object *plain = json_object_new_object(), *resp = describe(v, s, plain, NULL);
-		char *at;
-
-		if (resp)
-			s->xml = api_response_xml(a, resp, memo_rid, &s->xml_len);
-		at = s->xml ? strstr(s->xml, memo_rid) : NULL;
-		if (at) {
-			s->rid_at = (size_t)(at - s->xml);
-		} else {
-			free(s->xml);
-			s->xml = NULL;
-		}
-		s->memo_done = true;
-		json_object_put(resp);
-		json_object_put(plain);
-	}
-	pthread_mutex_unlock(&s->memo_lock);
-	if (s->xml) {
-		/* Read without the lock: memo_done was set under it, and the text never changes. */
+	if (s->xml && json_object_object_length(req) == 0 &&
+	    strlen(request_id) == sizeof(memo_rid) - 1) {
 		out = malloc(s->xml_len + 1);
 		if (!out)
 			abort();
 		memcpy(out, s->xml, s->xml_len + 1);
 		memcpy(out + s->rid_at, request_id, sizeof(memo_rid) - 1);
 		*len = s->xml_len;
+	} else {
+		out = render(v, s, a, req, request_id, len, err);
 	}
 	snap_put(s);
 	return out;

@@ -44,12 +44,13 @@ void api_view_free(struct api_view *v);
  * second). Safe in any thread, at any time; it takes no lock but a snapshot's reference. */
 json_object *api_view_describe_instances(struct api_view *v, json_object *req,
 					 struct ec2_error *err);
-/* The XML answer (api_response_xml for action a) to a DescribeInstances request with no
- * parameter, rendered once per snapshot and copied with request_id in it (caller frees; *len
- * gets its length); NULL when req has parameters or the answer could not be made (answer it
- * with api_view_describe_instances then). */
+/* The same answer as EC2's XML (api_response_xml for action a, with request_id; caller frees,
+ * *len gets its length), or NULL with err. The answer to the plain request (no parameter) is
+ * rendered once per snapshot, before it is published, and copied; any other is rendered from a
+ * private copy of the snapshot that readers reuse in turn. Safe in any thread, at any time. */
 char *api_view_describe_instances_xml(struct api_view *v, const struct api_action *a,
-				      json_object *req, const char *request_id, size_t *len);
+				      json_object *req, const char *request_id, size_t *len,
+				      struct ec2_error *err);
 
 /* After the model's action (by its EC2 name) was called with req and answered resp (NULL when it
  * failed): the instances it named or made are reloaded into the view before the caller answers
