@@ -4,6 +4,7 @@
  * in it before they are answered; domain events reload what changed behind its back; and it never
  * reads libvirt per request (a change nobody reported stays out until the next reload). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,7 +282,7 @@ START_TEST(writes_are_in_the_view_before_their_answer)
 }
 END_TEST
 
-static volatile int loop_stop;
+static atomic_int loop_stop;
 
 static void *event_loop(void *opaque)
 {

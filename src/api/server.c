@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@ struct server {
 	struct ec2_ctx *ctx;
 	pthread_mutex_t lock; /* around every use of ctx */
 	struct api_view *view; /* DescribeInstances' answers, read without the lock */
-	volatile bool stopping;
+	atomic_bool stopping; /* read by the event loop and the reconciler */
 	unsigned long requests;
 };
 
