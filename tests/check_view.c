@@ -240,7 +240,7 @@ START_TEST(writes_are_in_the_view_before_their_answer)
 	char a[2][32], b[1][32], all[3][32];
 	struct ec2_error err = { 0 };
 	struct api_view *view = api_view_new(&ctx, &lock, &err);
-	json_object *r;
+	json_object *r, *req;
 	unsigned long g;
 
 	ck_assert_msg(view != NULL, "%s", err.message);
@@ -269,9 +269,11 @@ START_TEST(writes_are_in_the_view_before_their_answer)
 	ck_assert_uint_eq(api_view_generation(view), g);
 	/* A launch the view was not told of stays out of it: it reads no domain per request. */
 	run(NULL, 1, NULL, b);
-	r = api_view_describe_instances(view, json_object_new_object(), &err);
+	req = json_object_new_object();
+	r = api_view_describe_instances(view, req, &err);
 	ck_assert_ptr_null(strstr(json_object_to_json_string(r), b[0]));
 	json_object_put(r);
+	json_object_put(req);
 	memcpy(all[2], b[0], 32);
 	/* Told of it (as a domain event does), it reloads it. */
 	r = call(view, "CreateTags", J("{\"Resources\": [\"%s\"], \"Tags\": [{\"Key\": \"k\", "
