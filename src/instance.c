@@ -952,23 +952,36 @@ static const char *described_id(json_object *e)
 	return req_str0(o, "InstanceId");
 }
 
+/* One description with the keys it is sorted by (borrowed from it). */
+struct described_key {
+	json_object *instance;
+	const char *rid, *id;
+	int64_t launch_index;
+};
+
+static void described_key(json_object *e, struct described_key *k)
+{
+	json_object *v;
+
+	json_object_object_get_ex(e, "Instance", &k->instance);
+	k->rid = req_str0(e, "ReservationId");
+	k->id = req_str0(k->instance, "InstanceId");
+	k->launch_index = json_object_object_get_ex(k->instance, "AmiLaunchIndex", &v) ?
+			  json_object_get_int64(v) : 0;
+}
+
 /* Reservation, then launch index, then instance id: a total order, so that the answer does not
  * depend on the order libvirt lists domains in. */
 static int by_described_launch(const void *a, const void *b)
 {
-	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b, *xi, *yi, *v;
-	int c = strcmp(req_str0(x, "ReservationId"), req_str0(y, "ReservationId"));
-	int64_t lx, ly;
+	const struct described_key *x = a, *y = b;
+	int c = strcmp(x->rid, y->rid);
 
 	if (c)
 		return c;
-	json_object_object_get_ex(x, "Instance", &xi);
-	json_object_object_get_ex(y, "Instance", &yi);
-	lx = json_object_object_get_ex(xi, "AmiLaunchIndex", &v) ? json_object_get_int64(v) : 0;
-	ly = json_object_object_get_ex(yi, "AmiLaunchIndex", &v) ? json_object_get_int64(v) : 0;
-	if (lx != ly)
-		return lx < ly ? -1 : 1;
-	return strcmp(req_str0(xi, "InstanceId"), req_str0(yi, "InstanceId"));
+	if (x->launch_index != y->launch_index)
+		return x->launch_index < y->launch_index ? -1 : 1;
+	return strcmp(x->id, y->id);
 }
 
 /* DescribeInstances' checks that come before any listing. */
@@ -992,8 +1005,9 @@ json_object *ec2_describe_instances_from(struct ec2_ctx *ctx, json_object *req,
 {
 	json_object *ids = req_list(req, "InstanceIds");
 	json_object *filters = req_list(req, "Filters");
-	json_object *list, *resp, *cur = NULL, *matched, **v;
+	json_object *list, *resp, *cur = NULL, *matched;
 	size_t n = json_object_array_length(described), i, j, k = 0, first, count;
+	struct described_key *v;
 	const char *cur_rid = NULL;
 	char missing[800] = "", *next = NULL;
 	int nmissing = 0;
@@ -1005,13 +1019,13 @@ json_object *ec2_describe_instances_from(struct ec2_ctx *ctx, json_object *req,
 		abort();
 	/* InstanceIds: all must exist (live or terminated), else nothing is described. */
 	for (i = 0; !ids && i < n; i++)
-		v[k++] = json_object_array_get_idx(described, i);
+		described_key(json_object_array_get_idx(described, i), &v[k++]);
 	for (i = 0; ids && i < json_object_array_length(ids); i++) {
 		const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
 		bool dup = false;
 
 		for (j = 0; j < k; j++)
-			dup = dup || strcmp(described_id(v[j]), id) == 0;
+			dup = dup || strcmp(v[j].id, id) == 0;
 		if (dup)
 			continue;
 		for (j = 0; j < n; j++)
@@ -1024,7 +1038,7 @@ json_object *ec2_describe_instances_from(struct ec2_ctx *ctx, json_object *req,
 			nmissing++;
 			continue;
 		}
-		v[k++] = json_object_array_get_idx(described, j);
+		described_key(json_object_array_get_idx(described, j), &v[k++]);
 	}
 	if (nmissing) {
 		free(v);
@@ -1040,14 +1054,13 @@ json_object *ec2_describe_instances_from(struct ec2_ctx *ctx, json_object *req,
 	/* Filters first, then the page (MaxResults counts instances), then reservations. */
 	matched = json_object_new_array();
 	for (i = 0; i < k; i++) {
-		json_object *o, *pair;
+		json_object *pair;
 
-		json_object_object_get_ex(v[i], "Instance", &o);
-		if (!filter_match(o, filters, instance_filters))
+		if (!filter_match(v[i].instance, filters, instance_filters))
 			continue;
 		pair = json_object_new_array();
-		json_object_array_add(pair, json_object_new_string(req_str0(v[i], "ReservationId")));
-		json_object_array_add(pair, json_object_get(o));
+		json_object_array_add(pair, json_object_new_string(v[i].rid));
+		json_object_array_add(pair, json_object_get(v[i].instance));
 		json_object_array_add(matched, pair);
 	}
 	free(v);
