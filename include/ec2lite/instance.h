@@ -41,6 +41,22 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
  * teardown cut short); it changes nothing that was asked of it. */
 json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 
+/* DescribeInstances in two halves, for a front end that keeps descriptions between requests (the
+ * API server's view, src/api/view.c); ec2_describe_instances is a reconcile pass, then both.
+ * ec2_instances_described: the instances named in ids (a list of ids; NULL: all of this state
+ * folder's, live and recently terminated) as they are now, with no reconcile pass, each as
+ * {"ReservationId", "Instance"} (the Instance object DescribeInstances gives) in a new array; an id
+ * that names no instance, or is malformed, is left out. NULL with err when libvirt or the store
+ * cannot be read.
+ * ec2_describe_instances_from: DescribeInstances' answer to req from such an array (every check,
+ * error, filter and page of ec2_describe_instances, DryRun aside: ec2_action's wrapper honours
+ * it). It reads ctx only for the configuration, adds references to described's objects to the
+ * response and lets filters read them (json-c caches strings in objects it reads): described
+ * must be the caller's own, never shared with another thread. */
+json_object *ec2_instances_described(struct ec2_ctx *ctx, json_object *ids, struct ec2_error *err);
+json_object *ec2_describe_instances_from(struct ec2_ctx *ctx, json_object *req,
+					 json_object *described, struct ec2_error *err);
+
 /* StartInstances: InstanceIds (required). Starts stopped instances (a hibernated one resumes)
  * and returns {StartingInstances: [{CurrentState, InstanceId, PreviousState}]}; an instance
  * already running or pending is reported as it is. Errors: MissingParameter,

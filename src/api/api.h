@@ -18,6 +18,7 @@
 #define API_VERSION "2016-11-15"
 #define API_XMLNS "http://ec2.amazonaws.com/doc/2016-11-15/"
 #define API_MAX_BODY (256 * 1024) /* bigger requests: RequestEntityTooLarge */
+#define API_MAX_CONNECTIONS 256     /* at once (a thread each); more are closed at once */
 
 enum api_kind {
 	API_STRING,

@@ -2,9 +2,12 @@
  *
  * A pool of HTTP threads reads requests; each is authenticated (SigV4), parsed by its action's
  * input shape, handed to the model's function for the action (the same the CLI calls) and
- * answered in EC2's XML. Model calls take one lock in turn, on one libvirt connection: requests
+ * answered in EC2's XML. Each connection has a thread of its own, so that a long action holds up
+ * only its own client. Model calls take one lock in turn, on one libvirt connection: requests
  * of many clients at once are serialised where they touch state, and the store's file locks
- * keep the CLI and other processes out of each other's way as before. Beside them, a thread
+ * keep the CLI and other processes out of each other's way as before. DescribeInstances takes no
+ * lock: it is answered from the view (view.h), which every write updates before it is answered,
+ * and domain events and a periodic reload keep current. Beside them, a thread
  * runs libvirt's event loop (reboots are seen as they happen) and a reconciler moves instances
  * on once a second (stops that time out, guests that stopped by themselves, terminated ones
  * purged after an hour); CreateImage's work runs in a thread of its own, on its own connection. */
@@ -15,6 +18,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,7 @@
 #include <uuid/uuid.h>
 
 #include "api.h"
+#include "view.h"
 #include "ec2lite/image.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/tags.h"
@@ -31,7 +36,8 @@ struct server {
 	const struct api_server_opts *opts;
 	struct ec2_ctx *ctx;
 	pthread_mutex_t lock; /* around every use of ctx */
-	volatile bool stopping;
+	struct api_view *view; /* DescribeInstances' answers, read without the lock */
+	atomic_bool stopping; /* read by the event loop and the reconciler */
 	unsigned long requests;
 };
 
@@ -168,8 +174,8 @@ static bool runs_apart(struct server *s, const char *action)
 	return false;
 }
 
-static json_object *call_apart(struct server *s, ec2_action_fn fn, json_object *req,
-			       struct ec2_error *err)
+static json_object *call_apart(struct server *s, const char *action, ec2_action_fn fn,
+			       json_object *req, struct ec2_error *err)
 {
 	struct ec2_ctx ctx;
 	json_object *resp = NULL;
@@ -180,6 +186,7 @@ static json_object *call_apart(struct server *s, ec2_action_fn fn, json_object *
 		ec2_ctx_close(&ctx);
 	}
 	pthread_mutex_lock(&s->lock);
+	api_view_written(s->view, action, req, resp); /* before the answer: the client's next read */
 	s->requests++;
 	pthread_mutex_unlock(&s->lock);
 	return resp;
@@ -261,12 +268,18 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 		rc = error(c, err.code, err.message, rid);
 		goto out;
 	}
-	if (runs_apart(s, name)) {
-		resp = call_apart(s, fn, req, &err);
+	if (strcmp(name, "DescribeInstances") == 0) {
+		/* The view: no lock, no libvirt; the plain request's answer is rendered once. */
+		xml = api_view_describe_instances_xml(s->view, action, req, rid, &len, &err);
+		rc = xml ? answer(c, 200, xml, len, rid) : error(c, err.code, err.message, rid);
+		goto out;
+	} else if (runs_apart(s, name)) {
+		resp = call_apart(s, name, fn, req, &err);
 		claim = -1;
 	} else {
 		pthread_mutex_lock(&s->lock);
 		resp = fn(s->ctx, req, &err);
+		api_view_written(s->view, name, req, resp); /* before the answer */
 		claim = ec2_image_job_take(s->ctx); /* CreateImage's job, for its worker thread */
 		s->requests++;
 		pthread_mutex_unlock(&s->lock);
@@ -420,31 +433,43 @@ int api_serve(struct ec2_ctx *ctx, const struct api_server_opts *opts, struct ec
 	/* From here on requests come from clients, who name no host path (ec2_ctx.remote). */
 	ctx->remote = true;
 	pthread_mutex_init(&s.lock, NULL);
+	s.view = api_view_new(ctx, &s.lock, err);
+	if (!s.view) {
+		pthread_mutex_destroy(&s.lock);
+		return -1;
+	}
 	/* The signals that stop the server are taken by sigwait below, in every thread. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	/* A thread per connection, not a pool: a pool thread that runs a long action (a launch)
+	 * would hold up every other connection it serves, describes included. */
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			     MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 			     on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_MAX_CONNECTIONS,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_done, &s,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
 	if (!d) {
 		ec2_error_set_errno(err, errno, "cannot listen on %s", opts->listen);
+		api_view_free(s.view);
 		pthread_mutex_destroy(&s.lock);
 		return -1;
 	}
 	pthread_create(&loop, NULL, event_loop, &s);
 	pthread_create(&rec, NULL, reconciler, &s);
+	api_view_start(s.view);
 	if (opts->ready)
 		opts->ready(opts->ready_opaque);
 	sigwait(&set, &sig);
 	s.stopping = true;
 	MHD_stop_daemon(d);
 	pthread_join(rec, NULL);
+	api_view_stop(s.view); /* its event callbacks go while the loop still runs */
 	/* The event loop wakes at least twice a second (ec2_ctx_open's tick). */
 	pthread_join(loop, NULL);
+	api_view_free(s.view);
 	pthread_mutex_destroy(&s.lock);
 	return 0;
 }

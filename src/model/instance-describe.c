@@ -1,5 +1,6 @@
 /* Instances, DescribeInstances: one reconcile pass, then every instance asked for (live and
  * recently terminated) through EC2's Filters, grouped into reservations in launch order. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,45 +58,179 @@ json_object *reservation_obj(struct ec2_ctx *ctx, const char *rid)
 	return r;
 }
 
-json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+/* ---- DescribeInstances over descriptions (ec2.h): the model's own describe lists, then answers;
+ * the API server's view (src/api/view.c) keeps the descriptions and answers from them. ---- */
+
+/* One description: {"ReservationId", "Instance"}. */
+static json_object *described_one(struct ec2_ctx *ctx, struct inst *in)
+{
+	json_object *e = json_object_new_object();
+
+	json_add_str(e, "ReservationId", inst_reservation(in) ? inst_reservation(in) : "");
+	json_object_object_add(e, "Instance", instance_json(ctx, in, in->state));
+	return e;
+}
+
+json_object *ec2_instances_described(struct ec2_ctx *ctx, json_object *ids, struct ec2_error *err)
+{
+	json_object *out, *root = NULL, *rec;
+	struct inst *v = NULL, in;
+	size_t n = 0, i;
+
+	if (!ids) {
+		if (list_all(ctx, &v, &n, err) < 0)
+			return NULL;
+		out = json_object_new_array_ext((int)n);
+		for (i = 0; i < n; i++)
+			json_object_array_add(out, described_one(ctx, &v[i]));
+		insts_free(v, n);
+		return out;
+	}
+	/* As list_all sees them: a terminated record wins over a domain (a teardown cut short). */
+	root = store_read(ctx->store, err);
+	if (!root)
+		return NULL;
+	out = json_object_new_array();
+	for (i = 0; i < json_object_array_length(ids); i++) {
+		const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
+
+		if (!ec2_id_valid("i", id))
+			continue;
+		if (json_object_object_get_ex(store_section(root, "terminated"), id, &rec)) {
+			memset(&in, 0, sizeof(in));
+			snprintf(in.id, sizeof(in.id), "%s", id);
+			in.state = EC2_TERMINATED;
+			in.terminated = json_object_get(rec);
+		} else if (load_live(ctx, id, &in) != 1) {
+			continue;
+		}
+		json_object_array_add(out, described_one(ctx, &in));
+		inst_clear(&in);
+	}
+	json_object_put(root);
+	return out;
+}
+
+static const char *described_id(json_object *e)
+{
+	json_object *o;
+
+	json_object_object_get_ex(e, "Instance", &o);
+	return req_str0(o, "InstanceId");
+}
+
+/* One description with the keys it is sorted by (borrowed from it). */
+struct described_key {
+	json_object *instance;
+	const char *rid, *id;
+	int64_t launch_index;
+};
+
+static void described_key(json_object *e, struct described_key *k)
+{
+	json_object *v;
+
+	json_object_object_get_ex(e, "Instance", &k->instance);
+	k->rid = req_str0(e, "ReservationId");
+	k->id = req_str0(k->instance, "InstanceId");
+	k->launch_index = json_object_object_get_ex(k->instance, "AmiLaunchIndex", &v) ?
+			  json_object_get_int64(v) : 0;
+}
+
+/* Reservation, then launch index, then instance id: a total order, so that the answer does not
+ * depend on the order libvirt lists domains in. */
+static int by_described_launch(const void *a, const void *b)
+{
+	const struct described_key *x = a, *y = b;
+	int c = strcmp(x->rid, y->rid);
+
+	if (c)
+		return c;
+	if (x->launch_index != y->launch_index)
+		return x->launch_index < y->launch_index ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* DescribeInstances' checks that come before any listing. */
+static int describe_check(json_object *req, struct ec2_error *err)
+{
+	json_object *ids = req_list(req, "InstanceIds");
+
+	if (filter_validate(req_list(req, "Filters"), instance_filters, err) < 0 ||
+	    ec2_ids_check(ids, "i", EC2_ERR_INSTANCE_MALFORMED, err) < 0)
+		return -1;
+	if (ids && json_object_object_get_ex(req, "MaxResults", NULL)) {
+		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "The parameter instancesSet cannot be "
+			      "used with the parameter maxResults");
+		return -1;
+	}
+	return 0;
+}
+
+json_object *ec2_describe_instances_from(struct ec2_ctx *ctx, json_object *req,
+					 json_object *described, struct ec2_error *err)
 {
 	json_object *ids = req_list(req, "InstanceIds");
 	json_object *filters = req_list(req, "Filters");
 	json_object *list, *resp, *cur = NULL, *matched;
-	struct inst *v = NULL;
-	size_t n = 0, i, first, count;
+	size_t n = json_object_array_length(described), i, j, k = 0, first, count;
+	struct described_key *v;
 	const char *cur_rid = NULL;
-	char *next = NULL;
+	char missing[800] = "", *next = NULL;
+	int nmissing = 0;
 
-	if (filter_validate(filters, instance_filters, err) < 0 ||
-	    ec2_ids_check(ids, "i", EC2_ERR_INSTANCE_MALFORMED, err) < 0)
+	if (describe_check(req, err) < 0)
 		return NULL;
-	if (ids && json_object_object_get_ex(req, "MaxResults", NULL)) {
-		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "The parameter instancesSet cannot be "
-			      "used with the parameter maxResults");
-		return NULL;
-	}
-	if (ec2_reconcile(ctx, NULL, false, err) < 0)
-		return NULL;
-	if (resolve(ctx, ids, false, &v, &n, err) < 0)
-		return NULL;
-	qsort(v, n, sizeof(*v), by_launch);
-	/* Filters first, then the page (MaxResults counts instances), then reservations. */
-	matched = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		json_object *o = instance_json(ctx, &v[i], v[i].state), *pair;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		abort();
+	/* InstanceIds: all must exist (live or terminated), else nothing is described. */
+	for (i = 0; !ids && i < n; i++)
+		described_key(json_object_array_get_idx(described, i), &v[k++]);
+	for (i = 0; ids && i < json_object_array_length(ids); i++) {
+		const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
+		bool dup = false;
 
-		if (!filter_match(o, filters, instance_filters)) {
-			json_object_put(o);
+		for (j = 0; j < k; j++)
+			dup = dup || strcmp(v[j].id, id) == 0;
+		if (dup)
+			continue;
+		for (j = 0; j < n; j++)
+			if (strcmp(described_id(json_object_array_get_idx(described, j)), id) == 0)
+				break;
+		if (j == n) {
+			size_t len = strlen(missing);
+
+			snprintf(missing + len, sizeof(missing) - len, "%s%s", nmissing ? ", " : "", id);
+			nmissing++;
 			continue;
 		}
+		described_key(json_object_array_get_idx(described, j), &v[k++]);
+	}
+	if (nmissing) {
+		free(v);
+		if (nmissing == 1)
+			ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND,
+				      "The instance ID '%s' does not exist", missing);
+		else
+			ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND,
+				      "The instance IDs '%s' do not exist", missing);
+		return NULL;
+	}
+	qsort(v, k, sizeof(*v), by_described_launch);
+	/* Filters first, then the page (MaxResults counts instances), then reservations. */
+	matched = json_object_new_array();
+	for (i = 0; i < k; i++) {
+		json_object *pair;
+
+		if (!filter_match(v[i].instance, filters, instance_filters))
+			continue;
 		pair = json_object_new_array();
-		json_object_array_add(pair, json_object_new_string(inst_reservation(&v[i]) ?
-								  inst_reservation(&v[i]) : ""));
-		json_object_array_add(pair, o);
+		json_object_array_add(pair, json_object_new_string(v[i].rid));
+		json_object_array_add(pair, json_object_get(v[i].instance));
 		json_object_array_add(matched, pair);
 	}
-	insts_free(v, n);
+	free(v);
 	if (req_page(req, 5, 1000, json_object_array_length(matched), &first, &count, &next,
 		     err) < 0) {
 		json_object_put(matched);
@@ -120,5 +255,19 @@ json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struc
 	if (next)
 		json_add_str(resp, "NextToken", next);
 	free(next);
+	return resp;
+}
+
+json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	json_object *all, *resp;
+
+	if (describe_check(req, err) < 0 || ec2_reconcile(ctx, NULL, false, err) < 0)
+		return NULL;
+	all = ec2_instances_described(ctx, NULL, err);
+	if (!all)
+		return NULL;
+	resp = ec2_describe_instances_from(ctx, req, all, err);
+	json_object_put(all);
 	return resp;
 }
