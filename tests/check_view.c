@@ -349,6 +349,51 @@ START_TEST(events_reload_what_changed_behind_its_back)
 }
 END_TEST
 
+/* Whether the view describes instance id at all (its plain answer names it). */
+static bool view_has(struct api_view *view, const char *id)
+{
+	struct ec2_error err = { 0 };
+	json_object *req = json_object_new_object();
+	json_object *r = api_view_describe_instances(view, req, &err);
+	bool has;
+
+	ck_assert_ptr_nonnull(r);
+	has = strstr(json_object_to_json_string(r), id) != NULL;
+	json_object_put(r);
+	json_object_put(req);
+	return has;
+}
+
+/* libvirt failing (its connection gone) is not the instance gone: a reload that cannot read an
+ * instance keeps what the view had. A zeroed object is no connection to libvirt, which answers
+ * VIR_ERR_INVALID_CONN for it, as it answers an error for a connection that dropped. */
+START_TEST(libvirt_failing_keeps_the_view)
+{
+	static char no_conn[4096];
+	char a[1][32];
+	struct ec2_error err = { 0 };
+	struct api_view *view;
+	virConnectPtr conn;
+	json_object *req;
+
+	run(NULL, 1, NULL, a);
+	view = api_view_new(&ctx, &lock, &err);
+	ck_assert_msg(view != NULL, "%s", err.message);
+	ck_assert(view_has(view, a[0]));
+	pthread_mutex_lock(&lock);
+	conn = ctx.conn;
+	ctx.conn = (virConnectPtr)no_conn;
+	/* A write that failed (no answer) still reloads what it named. */
+	req = J("{\"InstanceIds\": [\"%s\"]}", a[0]);
+	api_view_written(view, "StopInstances", req, NULL);
+	json_object_put(req);
+	ctx.conn = conn;
+	pthread_mutex_unlock(&lock);
+	ck_assert_msg(view_has(view, a[0]), "a libvirt error dropped %s from the view", a[0]);
+	api_view_free(view);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("view");
@@ -359,6 +404,7 @@ int main(void)
 	tcase_add_test(tc, view_answers_as_the_model);
 	tcase_add_test(tc, writes_are_in_the_view_before_their_answer);
 	tcase_add_test(tc, events_reload_what_changed_behind_its_back);
+	tcase_add_test(tc, libvirt_failing_keeps_the_view);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

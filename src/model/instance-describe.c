@@ -76,6 +76,7 @@ json_object *ec2_instances_described(struct ec2_ctx *ctx, json_object *ids, stru
 	json_object *out, *root = NULL, *rec;
 	struct inst *v = NULL, in;
 	size_t n = 0, i;
+	int rc;
 
 	if (!ids) {
 		if (list_all(ctx, &v, &n, err) < 0)
@@ -101,8 +102,14 @@ json_object *ec2_instances_described(struct ec2_ctx *ctx, json_object *ids, stru
 			snprintf(in.id, sizeof(in.id), "%s", id);
 			in.state = EC2_TERMINATED;
 			in.terminated = json_object_get(rec);
-		} else if (load_live(ctx, id, &in) != 1) {
-			continue;
+		} else if ((rc = load_live(ctx, id, &in)) != 1) {
+			if (rc == 0)
+				continue; /* gone */
+			/* libvirt failed: the instance is not known to be gone, nothing is answered */
+			ec2_error_set_libvirt(err, "cannot look up the domain '%s'", id);
+			json_object_put(out);
+			json_object_put(root);
+			return NULL;
 		}
 		json_object_array_add(out, described_one(ctx, &in));
 		inst_clear(&in);

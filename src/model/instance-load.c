@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <libvirt/virterror.h>
+
 #include "ec2lite/util.h"
 
 #include "instance-internal.h"
@@ -58,8 +60,12 @@ int load_live(struct ec2_ctx *ctx, const char *id, struct inst *in)
 	memset(in, 0, sizeof(*in));
 	snprintf(in->id, sizeof(in->id), "%s", id);
 	in->dom = virDomainLookupByName(ctx->conn, id);
-	if (!in->dom)
-		return 0;
+	if (!in->dom) {
+		int code = virGetLastErrorCode();
+
+		/* No such domain, or libvirt could not say (its connection gone): not the same. */
+		return code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OK ? 0 : -1;
+	}
 	if (ec2_meta_load(in->dom, &in->meta) < 0 || strcmp(in->meta.pool, ctx->pool_name) != 0) {
 		inst_clear(in);
 		return 0;
