@@ -394,6 +394,42 @@ START_TEST(libvirt_failing_keeps_the_view)
 }
 END_TEST
 
+/* A write whose reload failed (libvirt failing just then) is answered all the same: the view
+ * reloads everything at once after it, not a whole period later. */
+START_TEST(a_failed_reload_after_a_write_is_retried_at_once)
+{
+	static char no_conn[4096];
+	char b[1][32];
+	struct ec2_error err = { 0 };
+	struct api_view *view;
+	virConnectPtr conn;
+	json_object *req, *resp;
+	double until;
+	bool seen = false;
+
+	view = api_view_new(&ctx, &lock, &err);
+	ck_assert_msg(view != NULL, "%s", err.message);
+	api_view_start(view);
+	run(NULL, 1, NULL, b); /* the view is not told of it */
+	pthread_mutex_lock(&lock);
+	conn = ctx.conn;
+	ctx.conn = (virConnectPtr)no_conn;
+	req = J("{\"Resources\": [\"%s\"], \"Tags\": [{\"Key\": \"k\", \"Value\": \"v\"}]}",
+		b[0]);
+	resp = json_object_new_object(); /* the write succeeded */
+	api_view_written(view, "CreateTags", req, resp);
+	json_object_put(resp);
+	json_object_put(req);
+	ctx.conn = conn;
+	pthread_mutex_unlock(&lock);
+	/* Well within VIEW_RESYNC_MS: only the retry can bring it. */
+	for (until = util_monotonic() + 1.0; !seen && util_monotonic() < until; util_sleep_ms(20))
+		seen = view_has(view, b[0]);
+	ck_assert_msg(seen, "the failed reload after a write was not retried");
+	api_view_free(view);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("view");
@@ -405,6 +441,7 @@ int main(void)
 	tcase_add_test(tc, writes_are_in_the_view_before_their_answer);
 	tcase_add_test(tc, events_reload_what_changed_behind_its_back);
 	tcase_add_test(tc, libvirt_failing_keeps_the_view);
+	tcase_add_test(tc, a_failed_reload_after_a_write_is_retried_at_once);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

@@ -54,6 +54,7 @@ struct api_view {
 	struct view_snap *cur;
 	unsigned long generation;
 	json_object *dirty;   /* ids to reload (an array), from domain events */
+	bool resync;          /* reload everything now: a write's reload failed */
 	bool stopping, running;
 	pthread_t thread;
 	int callbacks[2];
@@ -256,12 +257,13 @@ static void *refresher(void *opaque)
 		bool all;
 
 		monotonic_abs(&ts, next);
-		while (!v->stopping && !v->dirty && util_monotonic() < next)
+		while (!v->stopping && !v->dirty && !v->resync && util_monotonic() < next)
 			if (pthread_cond_timedwait(&v->wake, &v->lock, &ts) == ETIMEDOUT)
 				break;
 		if (v->stopping)
 			break;
-		all = util_monotonic() >= next;
+		all = v->resync || util_monotonic() >= next;
+		v->resync = false;
 		ids = v->dirty;
 		v->dirty = NULL;
 		pthread_mutex_unlock(&v->lock);
@@ -500,6 +502,7 @@ void api_view_written(struct api_view *v, const char *action, json_object *req, 
 					       "TerminatingInstances", NULL };
 	json_object *ids, *one;
 	size_t i;
+	int rc = 0;
 
 	if (strncmp(action, "Describe", 8) == 0 || strcmp(action, "GetConsoleOutput") == 0)
 		return;
@@ -522,10 +525,19 @@ void api_view_written(struct api_view *v, const char *action, json_object *req, 
 				add_ids(ids, list, "InstanceId");
 	}
 	if (json_object_array_length(ids) > 0)
-		refresh(v, ids, NULL);
+		rc = refresh(v, ids, NULL);
 	else if (resp)
-		refresh(v, NULL, NULL);
+		rc = refresh(v, NULL, NULL);
 	json_object_put(ids);
+	if (rc < 0) {
+		/* The write is answered all the same: the refresher reloads everything as soon as it
+		 * can get the lock, rather than at its next period. (It does not ask again when that
+		 * fails too, so a libvirt that stays down costs one reload per period.) */
+		pthread_mutex_lock(&v->lock);
+		v->resync = true;
+		pthread_cond_signal(&v->wake);
+		pthread_mutex_unlock(&v->lock);
+	}
 }
 
 unsigned long api_view_generation(struct api_view *v)

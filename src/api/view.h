@@ -55,7 +55,9 @@ char *api_view_describe_instances_xml(struct api_view *v, const struct api_actio
 /* After the model's action (by its EC2 name) was called with req and answered resp (NULL when it
  * failed): the instances it named or made are reloaded into the view before the caller answers
  * (all of them after a write that names none, which may still touch them: a security group's
- * rules move public addresses). Read-only actions are no-ops. The caller holds ctx_lock. */
+ * rules move public addresses). Read-only actions are no-ops. The caller holds ctx_lock. When
+ * that reload fails (libvirt or the store failing just then), the refresher reloads everything as
+ * soon as it gets ctx_lock instead of at its next period. */
 void api_view_written(struct api_view *v, const char *action, json_object *req, json_object *resp);
 
 /* For tests: the number of snapshots published so far (the first included). */
