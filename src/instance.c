@@ -24,6 +24,7 @@
 #include "ec2lite/ids.h"
 #include "ec2lite/image.h"
 #include "ec2lite/journal.h"
+#include "ec2lite/launchtime.h"
 #include "ec2lite/net.h"
 #include "ec2lite/portfwd.h"
 #include "ec2lite/secgroup.h"
@@ -1093,6 +1094,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		c->volume[0] = '\0';
 		goto out;
 	}
+	launchtime_step("volume", c->id);
 	volpath = virStorageVolGetPath(vol);
 	dir = instance_dir(ctx, c->id);
 	if (util_mkdir_p(dir, 0755, err) < 0)
@@ -1106,6 +1108,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	    util_write_file_atomic(udpath, lp->user_data ? lp->user_data : "", lp->user_data_len,
 				   0600, err) < 0)
 		goto out;
+	launchtime_step("seed", c->id);
 
 	snprintf(m.image_id, sizeof(m.image_id), "%s", lp->image_id);
 	snprintf(m.instance_type, sizeof(m.instance_type), "%s", lp->type->name);
@@ -1151,6 +1154,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		ec2_error_set_libvirt(err, "cannot define the domain of '%s'", c->id);
 		goto out;
 	}
+	launchtime_step("define", c->id);
 	if (index == ec2_test_fail_launch_index) {
 		ec2_error_set(err, EC2_ERR_INTERNAL, "injected launch failure");
 		goto out;
@@ -1160,6 +1164,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		goto out;
 	}
 	c->started_at = wall_now();
+	launchtime_step("start", c->id);
 	rc = 0;
 out:
 	ec2_meta_clear(&m);
@@ -1382,9 +1387,12 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 
 	/* A dry run changes nothing, so it has nothing to serialise: it takes no lock (nor makes
 	 * its file). */
+	launchtime_step("validate", NULL);
 	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "launch", err)) < 0)
 		goto out;
+	launchtime_step("lock", NULL);
 	resp = scan_for_launch(ctx, lp.client_token, &live);
+	launchtime_step("scan", NULL);
 	if (resp) {
 		/* A retry answers with the first launch; as a dry run, it would have succeeded. */
 		if (ec2_dry_run(req, err)) {
@@ -1405,6 +1413,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	count = (long)max;
 	if (fits(ctx, lp.type, (long)min, &count, err) < 0)
 		goto out;
+	launchtime_step("capacity", NULL);
 	if (ec2_dry_run(req, err))
 		goto out;
 	lp.pool = ec2_pool(ctx, err);
@@ -1440,6 +1449,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 		goto out;
 	}
 	json_object_put(planned);
+	launchtime_step("journal", rid);
 	for (i = 0; i < count; i++) {
 		if (launch_one(ctx, &lp, (int)i, &made[i], err) < 0) {
 			long k;
@@ -1456,8 +1466,10 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	/* Public IPs and the security groups' forwards. A launch does not fail over them: the
 	 * instances run, and the next change of their groups tries again. */
 	net_sync(ctx, NULL);
+	launchtime_step("net_sync", NULL);
 	for (i = 0; i < count; i++)
 		watch_boot(ctx, made[i].id, made[i].started_at);
+	launchtime_step("watchers", NULL);
 	resp = reservation_obj(ctx, rid);
 	json_object_object_get_ex(resp, "Instances", &instances);
 	for (i = 0; i < count; i++) {
@@ -1468,6 +1480,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 			inst_clear(&in);
 		}
 	}
+	launchtime_step("describe", NULL);
 out:
 	journal_end(&journal);
 	if (made) {
