@@ -27,6 +27,7 @@
 #include "ec2lite/launchtime.h"
 #include "ec2lite/net.h"
 #include "ec2lite/portfwd.h"
+#include "ec2lite/reserve.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/seed.h"
 #include "ec2lite/tags.h"
@@ -34,6 +35,7 @@
 #include "ec2lite/util.h"
 
 int ec2_test_fail_launch_index = -1;
+int ec2_test_launch_hold_ms;
 
 /* The wall clock with its fraction (boot timelines). */
 static double wall_now(void)
@@ -678,8 +680,9 @@ static void settle(struct ec2_ctx *ctx, struct inst *in)
 		in->meta.pending_op[0] = '\0';
 		in->meta.pending_since = 0;
 		ec2_meta_save(in->dom, &in->meta, NULL);
-	} else if (!in->meta.transition_reason[0] && store_lock_busy(ctx->store, "launch")) {
-		/* A launch or start is under way (it holds the launch lock): a domain defined but
+	} else if (!in->meta.transition_reason[0] &&
+		   journal_busy(ctx->cfg->state_dir, "InstanceId", in->id)) {
+		/* A launch or start of it is under way (its journal lists it): a domain defined but
 		 * not started yet, or a stopped one about to start, is not a guest that shut itself
 		 * down. The next pass decides. */
 		return;
@@ -760,7 +763,7 @@ static void recover_launch(void *opaque, json_object *journal)
 	json_object *undo = json_path(journal, "Undo");
 	size_t i, n = list ? json_object_array_length(list) : 0;
 	long long min = 1, defined = 0;
-	bool finish;
+	bool finish, start = json_object_get_boolean(json_path(journal, "Start"));
 
 	req_int(journal, "MinCount", &min, NULL);
 	for (i = 0; i < n; i++) {
@@ -783,11 +786,11 @@ static void recover_launch(void *opaque, json_object *journal)
 		snprintf(want, sizeof(want), "%s-root.qcow2", id);
 		if (!ec2_id_valid("i", id) || (volume[0] && strcmp(volume, want) != 0))
 			continue;
-		if (load_live(ctx, id, &in) == 1 && finish) {
+		if (load_live(ctx, id, &in) == 1 && (finish || start)) {
 			if (virDomainIsActive(in.dom) != 1)
 				virDomainCreate(in.dom);
 			ctx->net_stale = true;
-		} else {
+		} else if (!start) { /* a StartInstances made nothing to undo */
 			destroy_resources(ctx, id, in.dom, volume, NULL);
 		}
 		inst_clear(&in);
@@ -995,6 +998,7 @@ static int capacity(struct ec2_ctx *ctx, long *free_mib, long *used_mib, long *h
 		ec2_error_set_libvirt(err, "cannot read the host's memory size");
 		return -1;
 	}
+	reserve_pending(ctx, NULL, &used); /* launches under way, before the listing */
 	n = virConnectListAllDomains(ctx->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 	for (i = 0; i < n; i++) {
 		used += (long)(virDomainGetMaxMemory(doms[i]) / 1024);
@@ -1053,9 +1057,21 @@ struct launch_params {
 struct created {
 	char id[EC2_ID_MAX];
 	char volume[64];
+	char private_ip[16];
 	virDomainPtr dom;
 	double started_at; /* wall clock, when its QEMU runs */
 };
+
+/* Whether made[i]'s private IP is one of made[0..i-1]'s. */
+static bool ip_planned(const struct created *made, long i)
+{
+	long k;
+
+	for (k = 0; k < i; k++)
+		if (strcmp(made[k].private_ip, made[i].private_ip) == 0)
+			return true;
+	return false;
+}
 
 /* Creates and starts one instance (c->id and c->volume given); on failure leaves c with what must
  * be undone. */
@@ -1074,10 +1090,11 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 
 	memset(&m, 0, sizeof(m));
 	memset(&spec, 0, sizeof(spec));
-	/* c->id and c->volume were chosen before the launch began (its journal names them). */
-	if (ec2_id_new("vol", m.root_volume_id, err) < 0 || ec2_id_new("eni", m.eni_id, err) < 0 ||
-	    net_private_ip_new(ctx, m.private_ip, err) < 0)
+	/* c->id, c->volume and c->private_ip were chosen before the launch began (its journal
+	 * names them). */
+	if (ec2_id_new("vol", m.root_volume_id, err) < 0 || ec2_id_new("eni", m.eni_id, err) < 0)
 		goto out;
+	snprintf(m.private_ip, sizeof(m.private_ip), "%s", c->private_ip);
 	net_hostname(m.private_ip, hostname, sizeof(hostname));
 	net_qemu_args(m.private_ip, &netdev, &nic);
 	json_object_object_get_ex(lp->image, "ec2lite", &priv);
@@ -1268,7 +1285,10 @@ static json_object *scan_for_launch(struct ec2_ctx *ctx, const char *token, int 
 	size_t n = 0, i;
 	json_object *resp = NULL, *instances = NULL;
 
-	*live = 0;
+	long undefined = 0;
+
+	reserve_pending(ctx, &undefined, NULL); /* launches under way, before the listing */
+	*live = (int)undefined;
 	if (list_all(ctx, &v, &n, NULL) < 0)
 		return NULL;
 	qsort(v, n, sizeof(*v), by_launch);
@@ -1297,7 +1317,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	long count;
 	struct created *made = NULL;
 	struct journal journal = { .lock_fd = -1 };
-	json_object *planned;
+	json_object *planned, *fields;
 	char rid[EC2_ID_MAX];
 	int lock = -1, live;
 	long i;
@@ -1388,6 +1408,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	/* A dry run changes nothing, so it has nothing to serialise: it takes no lock (nor makes
 	 * its file). */
 	launchtime_step("validate", NULL);
+again:
 	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "launch", err)) < 0)
 		goto out;
 	launchtime_step("lock", NULL);
@@ -1400,6 +1421,14 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 			resp = NULL;
 		}
 		goto out;
+	}
+	if (lp.client_token && *lp.client_token &&
+	    journal_busy(ctx->cfg->state_dir, "ClientToken", lp.client_token)) {
+		/* The first launch of this token is under way: its answer is this one's. */
+		store_unlock(lock);
+		lock = -1;
+		util_sleep_ms(100);
+		goto again;
 	}
 	if (live + min > ctx->cfg->instance_limit) {
 		ec2_error_set(err, EC2_ERR_INSTANCE_LIMIT,
@@ -1442,13 +1471,30 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 		json_add_str(e, "InstanceId", made[i].id);
 		json_add_str(e, "Volume", made[i].volume);
 		json_object_array_add(planned, e);
+		/* Chosen under the lock, and unlike this launch's others (not in its journal yet). */
+		do {
+			if (net_private_ip_new(ctx, made[i].private_ip, err) < 0) {
+				json_object_put(planned);
+				memset(made, 0, (size_t)count * sizeof(*made));
+				goto out;
+			}
+		} while (ip_planned(made, i));
+		json_add_str(e, "PrivateIp", made[i].private_ip);
+		json_add_int(e, "MemoryMiB", lp.type->memory_mib);
 	}
-	if (journal_begin(ctx->cfg->state_dir, rid, planned, (long)min, &journal, err) < 0) {
-		json_object_put(planned);
+	fields = json_object_new_object();
+	json_add_int(fields, "MinCount", (long)min);
+	json_add_str(fields, "ClientToken", lp.client_token ? lp.client_token : "");
+	json_object_object_add(fields, "Instances", planned);
+	i = journal_begin_with(ctx->cfg->state_dir, rid, fields, &journal, err);
+	json_object_put(fields);
+	if (i < 0) {
 		memset(made, 0, (size_t)count * sizeof(*made));
 		goto out;
 	}
-	json_object_put(planned);
+	/* The journal is this launch's reservation (reserve_pending): the next launch may decide. */
+	store_unlock(lock);
+	lock = -1;
 	launchtime_step("journal", rid);
 	for (i = 0; i < count; i++) {
 		if (launch_one(ctx, &lp, (int)i, &made[i], err) < 0) {
@@ -1465,6 +1511,8 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	}
 	/* Public IPs and the security groups' forwards. A launch does not fail over them: the
 	 * instances run, and the next change of their groups tries again. */
+	if (ec2_test_launch_hold_ms > 0)
+		util_sleep_ms((unsigned)ec2_test_launch_hold_ms);
 	net_sync(ctx, NULL);
 	launchtime_step("net_sync", NULL);
 	for (i = 0; i < count; i++)
@@ -1516,6 +1564,9 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	int lock = -1;
 	bool started = false;
 	json_object *started_ids = json_object_new_array(); /* [id, time, id, time...] */
+	json_object *fields = json_object_new_object(), *starting = json_object_new_array();
+	struct journal journal = { .lock_fd = -1 };
+	char rid[EC2_ID_MAX];
 
 	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "launch", err)) < 0)
 		goto out;
@@ -1526,7 +1577,12 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 		if (v[i].state == EC2_STOPPED) {
 			const struct instance_type *t = type_lookup(ctx->types, v[i].meta.instance_type,
 								    NULL);
+			json_object *e = json_object_new_object();
+
 			need += t ? t->memory_mib : 0;
+			json_add_str(e, "InstanceId", v[i].id);
+			json_add_int(e, "MemoryMiB", t ? t->memory_mib : 0);
+			json_object_array_add(starting, e);
 		} else if (v[i].state != EC2_RUNNING && v[i].state != EC2_PENDING) {
 			ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is not in a "
 				      "state from which it can be started.", v[i].id);
@@ -1555,6 +1611,14 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	}
 	if (ec2_dry_run(req, err))
 		goto out;
+	/* As a launch: the journal is the reservation, and the start goes on beside others. */
+	json_add_bool(fields, "Start", true);
+	json_object_object_add(fields, "Instances", json_object_get(starting));
+	if (json_object_array_length(starting) > 0 && (ec2_id_new("r", rid, err) < 0 ||
+		     journal_begin_with(ctx->cfg->state_dir, rid, fields, &journal, err) < 0))
+		goto out;
+	store_unlock(lock);
+	lock = -1;
 	list = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		enum ec2_state prev = v[i].state;
@@ -1586,6 +1650,9 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 		}
 	}
 out:
+	journal_end(&journal);
+	json_object_put(fields);
+	json_object_put(starting);
 	store_unlock(lock);
 	insts_free(v, n);
 	if (started)

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "ec2lite/filter.h"
+#include "ec2lite/journal.h"
 #include "ec2lite/portfwd.h"
 #include "ec2lite/util.h"
 
@@ -35,6 +37,19 @@ static bool in_list(json_object *list, const char *s)
 	return false;
 }
 
+static void add_reserved_ips(void *opaque, json_object *journal)
+{
+	json_object *list = json_path(journal, "Instances");
+	size_t i;
+
+	for (i = 0; list && i < json_object_array_length(list); i++) {
+		const char *ip = req_str0(json_object_array_get_idx(list, i), "PrivateIp");
+
+		if (ip[0])
+			json_object_array_add(opaque, json_object_new_string(ip));
+	}
+}
+
 /* The addresses in use: private ones of every instance, public ones of the running ones, of
  * every state folder (they share the host's loopback). */
 static json_object *used_addresses(struct ec2_ctx *ctx, bool public, struct ec2_error *err)
@@ -53,6 +68,9 @@ static json_object *used_addresses(struct ec2_ctx *ctx, bool public, struct ec2_
 			json_object_array_add(used, json_object_new_string(ip));
 	}
 	ec2_doms_free(doms, n);
+	/* The private IPs that launches under way chose before their domains exist. */
+	if (!public)
+		journal_in_flight(ctx->cfg->state_dir, add_reserved_ips, used);
 	return used;
 }
 

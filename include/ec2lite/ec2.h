@@ -163,6 +163,9 @@ json_object *ec2_describe_instance_types(struct ec2_ctx *ctx, json_object *req,
 /* For tests: when >= 0, the launch of the instance with this launch index fails after its
  * volume and domain were made, so that the undo of a partial launch can be checked. */
 extern int ec2_test_fail_launch_index;
+/* For tests: when > 0, a launch waits this long after its instances started, before it ends
+ * (its journal, the reservation, still held), so that parallel launches overlap. */
+extern int ec2_test_launch_hold_ms;
 /* For tests: libvirt's test driver emits no reboot events; when set, RebootInstances calls it
  * with each reboot-event callback and opaque pointer it registered, so that a test can deliver
  * the event as libvirt would (the opaque pointer is valid until the watch is seen and cleared). */
