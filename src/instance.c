@@ -1284,7 +1284,6 @@ static json_object *scan_for_launch(struct ec2_ctx *ctx, const char *token, int 
 	struct inst *v = NULL;
 	size_t n = 0, i;
 	json_object *resp = NULL, *instances = NULL;
-
 	long undefined = 0;
 
 	reserve_pending(ctx, &undefined, NULL); /* launches under way, before the listing */

@@ -194,8 +194,11 @@ bool journal_busy(const char *state_dir, const char *key, const char *value)
 {
 	struct lists l = { key, value, false };
 
-	/* A folder that cannot be read may hold a launch: the caller waits for another time. */
-	return journal_in_flight(state_dir, lists_one, &l) < 0 || l.found;
+	/* A folder that cannot be read may hold a launch: the caller waits for another time;
+	 * but a retried RunInstances does not wait for a first launch it cannot see. */
+	if (journal_in_flight(state_dir, lists_one, &l) < 0)
+		return strcmp(key, "ClientToken") != 0;
+	return l.found;
 }
 
 int journal_recover(const char *state_dir, journal_recover_fn fn, void *opaque)

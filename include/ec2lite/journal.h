@@ -63,7 +63,7 @@ int journal_in_flight(const char *state_dir, journal_recover_fn fn, void *opaque
 
 /* Whether a launch or start at work now lists value: key "ClientToken" compares the journal's
  * token; any other key (such as "InstanceId", "PrivateIp") an entry of its "Instances". When
- * that cannot be told, true: the caller waits for another time. */
+ * that cannot be told, true (false for "ClientToken": a retry does not wait forever). */
 bool journal_busy(const char *state_dir, const char *key, const char *value);
 
 #endif
