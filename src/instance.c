@@ -1512,7 +1512,7 @@ again:
 	 * instances run, and the next change of their groups tries again. */
 	if (ec2_test_launch_hold_ms > 0)
 		util_sleep_ms((unsigned)ec2_test_launch_hold_ms);
-	net_sync(ctx, NULL);
+	net_sync_since(ctx, util_monotonic(), NULL);
 	launchtime_step("net_sync", NULL);
 	for (i = 0; i < count; i++)
 		watch_boot(ctx, made[i].id, made[i].started_at);
@@ -1655,7 +1655,7 @@ out:
 	store_unlock(lock);
 	insts_free(v, n);
 	if (started)
-		net_sync(ctx, NULL); /* new public IPs and the forwards of the new QEMU processes */
+		net_sync_since(ctx, util_monotonic(), NULL); /* new public IPs, the new QEMUs' forwards */
 	for (i = 0; i + 1 < json_object_array_length(started_ids); i += 2)
 		watch_boot(ctx, json_object_get_string(json_object_array_get_idx(started_ids, i)),
 			   json_object_get_double(json_object_array_get_idx(started_ids, i + 1)));

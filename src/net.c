@@ -376,7 +376,34 @@ static void sync_instance(virDomainPtr dom, const struct ec2_meta *m, json_objec
 	json_object_put(want);
 }
 
-int net_sync(struct ec2_ctx *ctx, struct ec2_error *err)
+/* <state-dir>/net.pass: when the last whole pass began (util_monotonic, under the net lock) and
+ * the forwarder table version it published. A lost record costs one pass more. */
+static void pass_note(struct ec2_ctx *ctx, double begun, long long version)
+{
+	char *path = util_strdupf("%s/net.pass", ctx->cfg->state_dir);
+	char text[64];
+
+	snprintf(text, sizeof(text), "%.6f %lld\n", begun, version);
+	util_write_file_atomic(path, text, strlen(text), 0644, NULL);
+	free(path);
+}
+
+static bool pass_since(struct ec2_ctx *ctx, double since, long long *version)
+{
+	char *path = util_strdupf("%s/net.pass", ctx->cfg->state_dir);
+	FILE *f = fopen(path, "re");
+	double begun = 0;
+	bool ok;
+
+	free(path);
+	if (!f)
+		return false;
+	ok = fscanf(f, "%lf %lld", &begun, version) == 2 && begun > since;
+	fclose(f);
+	return ok;
+}
+
+static int sync_pass(struct ec2_ctx *ctx, double since, struct ec2_error *err)
 {
 	struct ec2_dom *doms = NULL;
 	size_t n = 0, i;
@@ -384,10 +411,17 @@ int net_sync(struct ec2_ctx *ctx, struct ec2_error *err)
 	long long version = 0;
 	int lock, rc = -1;
 	bool test = ec2_conn_is_test(ctx->conn);
+	double begun;
 
 	lock = store_lock(ctx->store, "net", err);
 	if (lock < 0)
 		return -1;
+	if (since > 0 && pass_since(ctx, since, &version)) {
+		/* A whole pass began after the caller's change: it saw it. */
+		store_unlock(lock);
+		return version > 0 ? portfwd_wait(ctx->cfg->state_dir, version, err) : 0;
+	}
+	begun = util_monotonic();
 	if (!(root = store_read(ctx->store, err)) || ec2_doms_list(ctx, 0, &doms, &n, err) < 0 ||
 	    !(used = used_addresses(ctx, true, err)))
 		goto out;
@@ -421,6 +455,8 @@ int net_sync(struct ec2_ctx *ctx, struct ec2_error *err)
 		json_object_put(ports);
 	}
 	rc = test ? 0 : portfwd_publish(ctx->cfg->state_dir, forwards, &version, err);
+	if (rc == 0)
+		pass_note(ctx, begun, version);
 out:
 	store_unlock(lock);
 	json_object_put(root);
@@ -430,4 +466,14 @@ out:
 	if (rc == 0 && version > 0)
 		rc = portfwd_wait(ctx->cfg->state_dir, version, err);
 	return rc;
+}
+
+int net_sync(struct ec2_ctx *ctx, struct ec2_error *err)
+{
+	return sync_pass(ctx, 0, err);
+}
+
+int net_sync_since(struct ec2_ctx *ctx, double since, struct ec2_error *err)
+{
+	return sync_pass(ctx, since, err);
 }
