@@ -8,7 +8,9 @@
 #            (booted the way that disk boots by itself: BIOS, extlinux, Debian's initramfs), and
 #            raw QEMU with a cloud-localds seed (the floor, same kernel, PVH as ec2-lite);
 #  the memory (RSS) of each kind of guest once booted, and ec2-lite's boot timelines, drawn into
-#  docs/boot-timeline.png (python3-matplotlib).
+#  docs/boot-timeline.png (python3-matplotlib);
+#  where tiny's run-instances spends its time, step by step (EC2_LITE_TIMING's trace, medians).
+# BENCH_BOOT_ONLY=tiny leaves debian-12 out (its AMI takes long to build), and the chart.
 # virt-install and raw QEMU reach the guest through QEMU user networking forwarded to a loopback
 # port, as the network rule wants.
 # Usage: scripts/bench-boot.sh [ROUNDS]   (after `make setup`; root, libvirtd; installs
@@ -61,7 +63,9 @@ domain_rss() { qemu_rss "$(cat "/run/libvirt/qemu/$1.pid")"; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
 tiny=$("$bin" build-ami tiny 2> /dev/null | jq -r .ImageId)
-debian=$("$bin" build-ami debian-12 2> /dev/null | jq -r .ImageId)
+only=${BENCH_BOOT_ONLY:-}
+debian=""
+[ "$only" = tiny ] || debian=$("$bin" build-ami debian-12 2> /dev/null | jq -r .ImageId)
 sg=$("$bin" create-security-group --group-name bench-web --description bench | jq -r .GroupId)
 "$bin" authorize-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --cidr 0.0.0.0/0 > /dev/null
 printf '#!/bin/sh\necho BENCH-USER-DATA-RAN\n' > "$work/ud.sh"
@@ -72,6 +76,7 @@ tk="$state/kernels/$tiny" dk="$state/kernels/$debian"
 # The kernel command lines ec2-lite boots them with (the AMIs' own, kept in the store).
 targs=$(jq -r --arg a "$tiny" '.images[$a].ec2lite.KernelArgs' "$state/state.json")
 dargs=$(jq -r --arg a "$debian" '.images[$a].ec2lite.KernelArgs' "$state/state.json")
+rm -f "$work/steps.trace"
 
 t_floor="" t_ours="" d_ours="" d_vi="" d_floor=""
 r=0
@@ -94,13 +99,18 @@ while [ $r -lt "$rounds" ]; do
 	rm -f "$work/floor.qcow2"
 	# tiny: ec2-lite
 	t=$(now)
-	id=$("$bin" run-instances --image-id "$tiny" --instance-type t2.nano --user-data "file://$work/ud.sh" | jq -r '.Instances[0].InstanceId')
+	id=$(EC2_LITE_TIMING=$work/steps.trace "$bin" run-instances --image-id "$tiny" --instance-type t2.nano \
+		--user-data "file://$work/ud.sh" | jq -r '.Instances[0].InstanceId')
 	wait_for "$state/instances/$id/console.log" BENCH-USER-DATA-RAN 120
 	t_ours="$t_ours $(since "$t")"
 	sleep 2
 	tiny_rss=$(domain_rss "$id")
 	"$bin" describe-boot-timeline --instance-ids "$id" > "$work/tiny-timeline.json"
 	"$bin" terminate-instances --instance-ids "$id" > /dev/null
+	if [ "$only" = tiny ]; then
+		r=$((r + 1))
+		continue
+	fi
 
 	# debian-12: ec2-lite to HTTP 200
 	t=$(now)
@@ -151,11 +161,30 @@ while [ $r -lt "$rounds" ]; do
 done
 
 tf=$(echo $t_floor | median) to=$(echo $t_ours | median)
-df=$(echo $d_floor | median) dv=$(echo $d_vi | median) do=$(echo $d_ours | median)
 echo "Boot on this machine ($(nproc) cores, $accel), median of $rounds:"
 echo "tiny, run-instances to the user-data's output:"
 echo "  raw qemu-system-x86_64, same kernel/initramfs/disk (floor): $tf s   (runs:$t_floor)"
 echo "  ec2-lite run-instances:                                    $to s   ($(ratio "$to" "$tf")x the floor; runs:$t_ours)"
+# The trace's lines: timing PID SINCE-START STEP-SECONDS STEP [ID]; the median of each step.
+echo "  where run-instances spends its time (EC2_LITE_TIMING, median s of each step, in order):"
+awk '{print $5, $4}' "$work/steps.trace" | awk '
+	!($1 in n) { order[++k] = $1 }
+	{ v[$1, ++n[$1]] = $2 }
+	END {
+		for (i = 1; i <= k; i++) {
+			s = order[i]; c = n[s]
+			for (a = 1; a <= c; a++) for (b = a + 1; b <= c; b++)
+				if (v[s, b] < v[s, a]) { t = v[s, a]; v[s, a] = v[s, b]; v[s, b] = t }
+			m = (c % 2) ? v[s, (c + 1) / 2] : (v[s, c / 2] + v[s, c / 2 + 1]) / 2
+			total += m
+			printf "    %-10s %6.3f\n", s, m
+		}
+		printf "    %-10s %6.3f\n", "total", total
+	}'
+if [ "$only" = tiny ]; then
+	exit 0
+fi
+df=$(echo $d_floor | median) dv=$(echo $d_vi | median) do=$(echo $d_ours | median)
 echo "debian-12, the Employee Directory to HTTP 200:"
 echo "  raw qemu-system-x86_64 + cloud-localds seed (floor):       $df s   (runs:$d_floor)"
 echo "  virt-install --import --cloud-init (the disk's own boot):  $dv s   ($(ratio "$dv" "$df")x the floor; runs:$d_vi)"

@@ -1,6 +1,7 @@
 /* The instance lifecycle library, in-process against libvirt's test:///default driver: every
  * EC2 action, its responses and its errors, with no VM. (The test driver starts empty on every
  * connection, so each test opens its own context.) */
+#include <dirent.h>
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1212,27 +1213,167 @@ START_TEST(dead_launcher_below_min_count_is_undone)
 }
 END_TEST
 
-/* While a launch or start holds the launch lock, a shut-off domain without a reason is one that is
- * about to start, not a guest that shut itself down: it is not terminated (its shutdown
- * behaviour) nor given a reason; once the lock is free, the next pass decides. */
+/* While a launch or start that lists it is at work (its journal's lock held), a shut-off domain
+ * without a reason is one that is about to start, not a guest that shut itself down: it is not
+ * terminated (its shutdown behaviour) nor given a reason; once the launch ends, the next pass
+ * decides. */
 START_TEST(stopped_domain_during_a_launch_is_left_alone)
 {
 	char ids[1][32];
 	json_object *r = run(1, ", \"InstanceInitiatedShutdownBehavior\": \"terminate\"", ids);
+	json_object *fields = J("{\"Start\": true, \"Instances\": [{\"InstanceId\": \"%s\", "
+				"\"MemoryMiB\": 512}]}", ids[0]);
+	struct journal starting;
 	virDomainPtr dom;
-	int lock;
 
 	json_object_put(r);
 	dom = virDomainLookupByName(ctx.conn, ids[0]);
 	ck_assert_int_eq(virDomainDestroy(dom), 0);
 	virDomainFree(dom);
-	lock = store_lock(ctx.store, "launch", NULL);
-	ck_assert_int_ge(lock, 0);
+	ck_assert_int_eq(journal_begin_with(cfg.state_dir, "r-00000000000000c1", fields, &starting,
+					    NULL), 0);
+	json_object_put(fields);
 	ck_assert_int_ge(ec2_reconcile(&ctx, NULL, false, NULL), 0);
 	ck_assert_int_eq(count_domains(), 1);
-	store_unlock(lock);
+	journal_end(&starting);
 	ck_assert_str_eq(state_of(ids[0]), "terminated");
 	ck_assert_int_eq(count_domains(), 0);
+}
+END_TEST
+
+/* One launch of a t2.nano in a child process with a connection of its own (the test driver's
+ * domains are per connection, so the children share only the state folder: the launch lock and
+ * the journals, which is what keeps parallel launches within capacity). It says it is ready on
+ * ready_fd, waits until go_fd closes, and exits 0 launched, 2 refused for capacity, 1 otherwise. */
+static void parallel_launcher(int ready_fd, int go_fd)
+{
+	struct ec2_ctx c;
+	struct ec2_error err = { 0 };
+	json_object *resp;
+	char b = 'r';
+	int rc;
+
+	if (ec2_ctx_open(&c, &cfg, 0, &err) < 0)
+		_exit(1);
+	if (write(ready_fd, &b, 1) != 1 || read(go_fd, &b, 1) != 0)
+		_exit(1);
+	c.test.launch_hold_ms = 1500; /* the others decide while this one is under way */
+	resp = ec2_run_instances(&c, J("{\"ImageId\": \"%s\", \"InstanceType\": \"t2.nano\"}", ami),
+				 &err);
+	rc = resp ? 0 : strcmp(err.code, "InsufficientInstanceCapacity") == 0 ? 2 : 1;
+	json_object_put(resp);
+	ec2_ctx_close(&c);
+	_exit(rc);
+}
+
+/* The journals (.json) in the launches folder now. */
+static int count_journals(void)
+{
+	char *path = util_strdupf("%s/launches", cfg.state_dir);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += strstr(e->d_name, ".json") != NULL;
+	if (d)
+		closedir(d);
+	free(path);
+	return n;
+}
+
+/* Starts k parallel launchers when the host has room for exactly room t2.nano more; returns how
+ * many launched, *refused how many were refused for capacity, *most the most launches seen under
+ * way at once. */
+static int parallel_launches(int k, int room, int *refused, int *most)
+{
+	const struct instance_type *t = type_lookup(ctx.types, "t2.nano", NULL);
+	virNodeMemoryStatsPtr stats = NULL;
+	virNodeInfo node;
+	virDomainPtr *doms = NULL;
+	unsigned long long host_kib = 0;
+	long used_mib = 0;
+	int ready[2], go[2], n, i, launched = 0;
+	pid_t pids[16];
+	char b;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_le(k, 16);
+	/* The host's memory as capacity() reads it, and what the test driver's own domain holds. */
+	n = 0;
+	if (virNodeGetMemoryStats(ctx.conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) == 0 &&
+	    n > 0) {
+		stats = calloc((size_t)n, sizeof(*stats));
+		if (virNodeGetMemoryStats(ctx.conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) == 0)
+			for (i = 0; i < n; i++)
+				if (strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_TOTAL) == 0)
+					host_kib = stats[i].value;
+		free(stats);
+	}
+	if (host_kib == 0 && virNodeGetInfo(ctx.conn, &node) == 0)
+		host_kib = node.memory;
+	ck_assert(host_kib > 0);
+	n = virConnectListAllDomains(ctx.conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	for (i = 0; i < n; i++) {
+		used_mib += (long)(virDomainGetMaxMemory(doms[i]) / 1024);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	cfg.memory_overcommit = (double)(used_mib + room * t->memory_mib + t->memory_mib / 2) /
+				(double)(host_kib / 1024);
+
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	for (i = 0; i < k; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			close(ready[0]);
+			close(go[1]);
+			parallel_launcher(ready[1], go[0]);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (i = 0; i < k; i++)
+		ck_assert_int_eq(read(ready[0], &b, 1), 1);
+	close(ready[0]);
+	close(go[1]); /* all at once */
+	*most = 0;
+	*refused = 0;
+	for (i = 0; i < 400; i++) { /* up to 4 s: each launch is held 1.5 s */
+		n = count_journals();
+		if (n > *most)
+			*most = n;
+		util_sleep_ms(10);
+	}
+	for (i = 0; i < k; i++) {
+		int status;
+
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status));
+		ck_assert_int_ne(WEXITSTATUS(status), 1);
+		launched += WEXITSTATUS(status) == 0;
+		*refused += WEXITSTATUS(status) == 2;
+	}
+	cfg.memory_overcommit = 100;
+	ck_assert_int_eq(count_journals(), 0);
+	return launched;
+}
+
+/* Parallel launches decide one at a time (the launch lock) but make and start their instances
+ * side by side, and the reservations of those under way count: never more than fit, all when
+ * there is room. */
+START_TEST(parallel_launches_keep_within_capacity)
+{
+	int refused, most;
+
+	ck_assert_int_eq(parallel_launches(5, 3, &refused, &most), 3);
+	ck_assert_int_eq(refused, 2);
+	ck_assert_int_eq(most, 3); /* the three ran at once */
+	ck_assert_int_eq(parallel_launches(4, 4, &refused, &most), 4);
+	ck_assert_int_eq(refused, 0);
+	ck_assert_int_ge(most, 2);
 }
 END_TEST
 
@@ -1256,6 +1397,7 @@ int main(void)
 	tcase_add_test(tc, failed_launch_leaves_nothing);
 	tcase_add_test(tc, bad_requests_change_nothing);
 	tcase_add_test(tc, insufficient_capacity);
+	tcase_add_test(tc, parallel_launches_keep_within_capacity);
 	tcase_add_test(tc, client_token_is_idempotent);
 	tcase_add_test(tc, filters_select_instances);
 	tcase_add_test(tc, deregister_keeps_running_instances);

@@ -51,6 +51,9 @@ struct ec2_ctx {
 		 * volume and domain were made, so that the undo of a partial launch can be
 		 * checked; -1 (off) after ec2_ctx_open. */
 		int fail_launch_index;
+		/* When > 0, a launch waits this long after its instances started, before it ends
+		 * (its journal, the reservation, still held), so that parallel launches overlap. */
+		int launch_hold_ms;
 		/* libvirt's test driver emits no reboot events; when set, RebootInstances calls it
 		 * with each reboot-event callback and opaque pointer it registered, so that a test
 		 * can deliver the event as libvirt would (the opaque pointer is valid until the

@@ -8,7 +8,13 @@
  * API server's reconciler) looks for journals whose lock it can take: their launcher is gone, and
  * what the journal lists is finished (a defined domain is started, an instance that has no
  * domain loses its volume and folder) or, when fewer than the launch's MinCount were defined or
- * the launcher was undoing, undone whole. */
+ * the launcher was undoing, undone whole.
+ *
+ * A launch holds the store's "launch" lock only to decide (the instance limit, memory capacity,
+ * private IPs) and to write its journal; then it makes and starts its instances beside other
+ * launches. The journals of launchers at work are the reservations that the next decision
+ * counts (journal_in_flight), and they tell ec2_reconcile that a shut-off domain they list is
+ * about to start (journal_busy). StartInstances writes one too ("Start": true). */
 #ifndef EC2LITE_JOURNAL_H
 #define EC2LITE_JOURNAL_H
 
@@ -21,8 +27,8 @@ struct journal {
 	int lock_fd;       /* -1 when not begun */
 	char *json_path;   /* <state-dir>/launches/<rid>.json */
 	char *lock_path;   /* <state-dir>/launches/<rid>.lock */
-	json_object *doc;  /* {"ReservationId", "MinCount", "Undo": bool,
-			    *  "Instances": [{"InstanceId", "Volume"}]} */
+	json_object *doc;  /* {"ReservationId", "MinCount", "Undo": bool, "ClientToken", "Start",
+			    *  "Instances": [{"InstanceId", "Volume", "PrivateIp", "MemoryMiB"}]} */
 };
 
 /* Takes the lock and writes the journal of reservation rid listing instances, an array of
@@ -30,6 +36,12 @@ struct journal {
  * launch to count. On failure nothing is left behind. */
 int journal_begin(const char *state_dir, const char *rid, json_object *instances, long min_count,
 		  struct journal *j, struct ec2_error *err);
+
+/* As journal_begin, with the journal's fields given whole (borrowed; copied): "Instances",
+ * "MinCount", and what else its readers look for ("ClientToken"; "Start": true for a
+ * StartInstances, whose recovery finishes the start and removes nothing). */
+int journal_begin_with(const char *state_dir, const char *rid, json_object *fields,
+		       struct journal *j, struct ec2_error *err);
 
 /* Marks the journal as undoing (the launch failed and is removing what it made), so that if the
  * launcher dies now its successor removes everything instead of finishing it. */
@@ -43,5 +55,15 @@ void journal_end(struct journal *j);
  * how many journals were recovered. */
 typedef void (*journal_recover_fn)(void *opaque, json_object *journal);
 int journal_recover(const char *state_dir, journal_recover_fn fn, void *opaque);
+
+/* Calls fn with each journal (borrowed) whose launcher is at work now (it holds the lock): the
+ * reservations of the launches and starts under way, which count against capacity before
+ * libvirt shows their domains. Returns how many, or -1 when the folder cannot be read. */
+int journal_in_flight(const char *state_dir, journal_recover_fn fn, void *opaque);
+
+/* Whether a launch or start at work now lists value: key "ClientToken" compares the journal's
+ * token; any other key (such as "InstanceId", "PrivateIp") an entry of its "Instances". When
+ * that cannot be told, true (false for "ClientToken": a retry does not wait forever). */
+bool journal_busy(const char *state_dir, const char *key, const char *value);
 
 #endif

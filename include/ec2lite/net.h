@@ -28,7 +28,8 @@
 #define EC2_NET_MAX_FORWARDS 256 /* ports forwarded per instance at most */
 #define EC2_NET_WIDE_RANGE 64    /* a TCP rule wider than this forwards only the common ports in it */
 
-/* A private IP of the default subnet that no instance (of any state folder) has. */
+/* A private IP of the default subnet that no instance (of any state folder) has, nor a launch
+ * under way in this one (journal_in_flight). */
 int net_private_ip_new(struct ec2_ctx *ctx, char out[16], struct ec2_error *err);
 
 /* EC2's host name of a private IP, "ip-172-31-5-9" (size: 32 is enough). */
@@ -58,5 +59,10 @@ json_object *net_open_ports(json_object *root, json_object *groups);
  * table to match the low ports. Returns once the ports listen. Instances launched without a
  * network (before ec2-lite had one) are left alone. */
 int net_sync(struct ec2_ctx *ctx, struct ec2_error *err);
+/* As net_sync, for a change made before since (util_monotonic): when a whole pass began after
+ * it (another launcher's, while this one waited for the net lock), that pass saw the change and
+ * this one is not made again. Parallel launches thus share passes instead of each making one
+ * over every instance, one after another. */
+int net_sync_since(struct ec2_ctx *ctx, double since, struct ec2_error *err);
 
 #endif

@@ -39,8 +39,9 @@ int store_update(struct store *s, store_update_fn fn, void *opaque, struct ec2_e
 void store_fail_commit(struct store *s, int nth);
 
 /* A named exclusive lock beside the store (<state-dir>/<name>.lock), for work longer than one
- * update: "launch" is held across a whole launch (capacity check to domains defined) so that two
- * launches cannot both take the last capacity; "net" across a change of an instance's forwards.
+ * update: "launch" is held by a launch or start from its capacity decision until its
+ * reservation (its journal, see journal.h) is written, so that two launches cannot both take the
+ * last capacity; "net" across a change of an instance's forwards.
  * Returns a descriptor for store_unlock, or -1. */
 int store_lock(struct store *s, const char *name, struct ec2_error *err);
 void store_unlock(int fd);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ec2lite/launchtime.h"
 
 static int global_option(struct cli *cli, int argc, char **argv, int *i)
 {
@@ -150,6 +151,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		cli.ctx_open = true;
+		launchtime_step("connect", NULL);
 	}
 	if (cli.cmd->run) {
 		rc = cli.cmd->run(&cli, req, positional);
@@ -160,6 +162,7 @@ int main(int argc, char **argv)
 			rc = cli_error(&cli, &err);
 			goto out;
 		}
+		launchtime_step("action", NULL);
 		cli_print(&cli, resp);
 		if (cli.cmd->flags & CMD_SETTLE) {
 			json_object *ids = NULL;
@@ -177,6 +180,7 @@ out:
 	json_object_put(req);
 	if (cli.ctx_open)
 		ec2_ctx_close(&cli.ctx);
+	launchtime_step("exit", NULL);
 	ec2_config_clear(&cli.cfg);
 	free(rest);
 	return rc;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "ec2lite/filter.h"
+#include "ec2lite/journal.h"
 #include "ec2lite/portfwd.h"
 #include "ec2lite/util.h"
 
@@ -35,6 +37,19 @@ static bool in_list(json_object *list, const char *s)
 	return false;
 }
 
+static void add_reserved_ips(void *opaque, json_object *journal)
+{
+	json_object *list = json_path(journal, "Instances");
+	size_t i;
+
+	for (i = 0; list && i < json_object_array_length(list); i++) {
+		const char *ip = req_str0(json_object_array_get_idx(list, i), "PrivateIp");
+
+		if (ip[0])
+			json_object_array_add(opaque, json_object_new_string(ip));
+	}
+}
+
 /* The addresses in use: private ones of every instance, public ones of the running ones, of
  * every state folder (they share the host's loopback). */
 static json_object *used_addresses(struct ec2_ctx *ctx, bool public, struct ec2_error *err)
@@ -53,6 +68,9 @@ static json_object *used_addresses(struct ec2_ctx *ctx, bool public, struct ec2_
 			json_object_array_add(used, json_object_new_string(ip));
 	}
 	ec2_doms_free(doms, n);
+	/* The private IPs that launches under way chose before their domains exist. */
+	if (!public)
+		journal_in_flight(ctx->cfg->state_dir, add_reserved_ips, used);
 	return used;
 }
 
@@ -358,7 +376,34 @@ static void sync_instance(virDomainPtr dom, const struct ec2_meta *m, json_objec
 	json_object_put(want);
 }
 
-int net_sync(struct ec2_ctx *ctx, struct ec2_error *err)
+/* <state-dir>/net.pass: when the last whole pass began (util_monotonic, under the net lock) and
+ * the forwarder table version it published. A lost record costs one pass more. */
+static void pass_note(struct ec2_ctx *ctx, double begun, long long version)
+{
+	char *path = util_strdupf("%s/net.pass", ctx->cfg->state_dir);
+	char text[64];
+
+	snprintf(text, sizeof(text), "%.6f %lld\n", begun, version);
+	util_write_file_atomic(path, text, strlen(text), 0644, NULL);
+	free(path);
+}
+
+static bool pass_since(struct ec2_ctx *ctx, double since, long long *version)
+{
+	char *path = util_strdupf("%s/net.pass", ctx->cfg->state_dir);
+	FILE *f = fopen(path, "re");
+	double begun = 0;
+	bool ok;
+
+	free(path);
+	if (!f)
+		return false;
+	ok = fscanf(f, "%lf %lld", &begun, version) == 2 && begun > since;
+	fclose(f);
+	return ok;
+}
+
+static int sync_pass(struct ec2_ctx *ctx, double since, struct ec2_error *err)
 {
 	struct ec2_dom *doms = NULL;
 	size_t n = 0, i;
@@ -366,10 +411,17 @@ int net_sync(struct ec2_ctx *ctx, struct ec2_error *err)
 	long long version = 0;
 	int lock, rc = -1;
 	bool test = ec2_conn_is_test(ctx->conn);
+	double begun;
 
 	lock = store_lock(ctx->store, "net", err);
 	if (lock < 0)
 		return -1;
+	if (since > 0 && pass_since(ctx, since, &version)) {
+		/* A whole pass began after the caller's change: it saw it. */
+		store_unlock(lock);
+		return version > 0 ? portfwd_wait(ctx->cfg->state_dir, version, err) : 0;
+	}
+	begun = util_monotonic();
 	if (!(root = store_read(ctx->store, err)) || ec2_doms_list(ctx, 0, &doms, &n, err) < 0 ||
 	    !(used = used_addresses(ctx, true, err)))
 		goto out;
@@ -403,6 +455,8 @@ int net_sync(struct ec2_ctx *ctx, struct ec2_error *err)
 		json_object_put(ports);
 	}
 	rc = test ? 0 : portfwd_publish(ctx->cfg->state_dir, forwards, &version, err);
+	if (rc == 0)
+		pass_note(ctx, begun, version);
 out:
 	store_unlock(lock);
 	json_object_put(root);
@@ -412,4 +466,14 @@ out:
 	if (rc == 0 && version > 0)
 		rc = portfwd_wait(ctx->cfg->state_dir, version, err);
 	return rc;
+}
+
+int net_sync(struct ec2_ctx *ctx, struct ec2_error *err)
+{
+	return sync_pass(ctx, 0, err);
+}
+
+int net_sync_since(struct ec2_ctx *ctx, double since, struct ec2_error *err)
+{
+	return sync_pass(ctx, since, err);
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ec2lite/journal.h"
+#include "ec2lite/launchtime.h"
 #include "ec2lite/net.h"
 #include "ec2lite/timeline.h"
 #include "ec2lite/util.h"
@@ -30,6 +32,9 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	int lock = -1;
 	bool started = false;
 	json_object *started_ids = json_object_new_array(); /* [id, time, id, time...] */
+	json_object *fields = json_object_new_object(), *starting = json_object_new_array();
+	struct journal journal = { .lock_fd = -1 };
+	char rid[EC2_ID_MAX];
 
 	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "launch", err)) < 0)
 		goto out;
@@ -45,8 +50,12 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 		if (t->effect == EC2_DO) {
 			const struct instance_type *type = type_lookup(ctx->types,
 								       v[i].meta.instance_type, NULL);
+			json_object *e = json_object_new_object();
 
 			need += type ? type->memory_mib : 0;
+			json_add_str(e, "InstanceId", v[i].id);
+			json_add_int(e, "MemoryMiB", type ? type->memory_mib : 0);
+			json_object_array_add(starting, e);
 		}
 	}
 	if (need) {
@@ -64,6 +73,14 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	}
 	if (ec2_dry_run(req, err))
 		goto out;
+	/* As a launch: the journal is the reservation, and the start goes on beside others. */
+	json_add_bool(fields, "Start", true);
+	json_object_object_add(fields, "Instances", json_object_get(starting));
+	if (json_object_array_length(starting) > 0 && (ec2_id_new("r", rid, err) < 0 ||
+		     journal_begin_with(ctx->cfg->state_dir, rid, fields, &journal, err) < 0))
+		goto out;
+	store_unlock(lock);
+	lock = -1;
 	list = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		enum ec2_state prev = v[i].state;
@@ -96,10 +113,13 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 		}
 	}
 out:
+	journal_end(&journal);
+	json_object_put(fields);
+	json_object_put(starting);
 	store_unlock(lock);
 	insts_free(v, n);
 	if (started)
-		net_sync(ctx, NULL); /* new public IPs and the forwards of the new QEMU processes */
+		net_sync_since(ctx, util_monotonic(), NULL); /* new public IPs, the new QEMUs' forwards */
 	for (i = 0; i + 1 < json_object_array_length(started_ids); i += 2)
 		watch_boot(ctx, json_object_get_string(json_object_array_get_idx(started_ids, i)),
 			   json_object_get_double(json_object_array_get_idx(started_ids, i + 1)));

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ec2lite/reserve.h"
+
 #include "instance-internal.h"
 
 /* The host's memory in KiB. virNodeGetInfo reports one NUMA cell's view on some hosts (5.6 of
@@ -43,6 +45,7 @@ int capacity(struct ec2_ctx *ctx, long *free_mib, long *used_mib, long *host_mib
 		ec2_error_set_libvirt(err, "cannot read the host's memory size");
 		return -1;
 	}
+	reserve_pending(ctx, NULL, &used); /* launches under way, before the listing */
 	n = virConnectListAllDomains(ctx->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 	for (i = 0; i < n; i++) {
 		used += (long)(virDomainGetMaxMemory(doms[i]) / 1024);

@@ -11,6 +11,8 @@
 #include "ec2lite/filter.h"
 #include "ec2lite/image.h"
 #include "ec2lite/journal.h"
+#include "ec2lite/launchtime.h"
+#include "ec2lite/reserve.h"
 #include "ec2lite/net.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/seed.h"
@@ -52,9 +54,21 @@ struct launch_params {
 struct created {
 	char id[EC2_ID_MAX];
 	char volume[64];
+	char private_ip[16];
 	virDomainPtr dom;
 	double started_at; /* wall clock, when its QEMU runs */
 };
+
+/* Whether made[i]'s private IP is one of made[0..i-1]'s. */
+static bool ip_planned(const struct created *made, long i)
+{
+	long k;
+
+	for (k = 0; k < i; k++)
+		if (strcmp(made[k].private_ip, made[i].private_ip) == 0)
+			return true;
+	return false;
+}
 
 /* Creates and starts one instance (c->id and c->volume given); on failure leaves c with what must
  * be undone. */
@@ -73,10 +87,11 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 
 	memset(&m, 0, sizeof(m));
 	memset(&spec, 0, sizeof(spec));
-	/* c->id and c->volume were chosen before the launch began (its journal names them). */
-	if (ec2_id_new("vol", m.root_volume_id, err) < 0 || ec2_id_new("eni", m.eni_id, err) < 0 ||
-	    net_private_ip_new(ctx, m.private_ip, err) < 0)
+	/* c->id, c->volume and c->private_ip were chosen before the launch began (its journal
+	 * names them). */
+	if (ec2_id_new("vol", m.root_volume_id, err) < 0 || ec2_id_new("eni", m.eni_id, err) < 0)
 		goto out;
+	snprintf(m.private_ip, sizeof(m.private_ip), "%s", c->private_ip);
 	net_hostname(m.private_ip, hostname, sizeof(hostname));
 	net_qemu_args(m.private_ip, &netdev, &nic);
 	json_object_object_get_ex(lp->image, "ec2lite", &priv);
@@ -93,6 +108,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		c->volume[0] = '\0';
 		goto out;
 	}
+	launchtime_step("volume", c->id);
 	volpath = virStorageVolGetPath(vol);
 	dir = instance_dir(ctx, c->id);
 	if (util_mkdir_p(dir, 0755, err) < 0)
@@ -106,6 +122,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	    util_write_file_atomic(udpath, lp->user_data ? lp->user_data : "", lp->user_data_len,
 				   0600, err) < 0)
 		goto out;
+	launchtime_step("seed", c->id);
 
 	snprintf(m.image_id, sizeof(m.image_id), "%s", lp->image_id);
 	snprintf(m.instance_type, sizeof(m.instance_type), "%s", lp->type->name);
@@ -151,6 +168,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		ec2_error_set_libvirt(err, "cannot define the domain of '%s'", c->id);
 		goto out;
 	}
+	launchtime_step("define", c->id);
 	if (index == ctx->test.fail_launch_index) {
 		ec2_error_set(err, EC2_ERR_INTERNAL, "injected launch failure");
 		goto out;
@@ -160,6 +178,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		goto out;
 	}
 	c->started_at = wall_now();
+	launchtime_step("start", c->id);
 	rc = 0;
 out:
 	ec2_meta_clear(&m);
@@ -262,8 +281,10 @@ static json_object *scan_for_launch(struct ec2_ctx *ctx, const char *token, int 
 	struct inst *v = NULL;
 	size_t n = 0, i;
 	json_object *resp = NULL, *instances = NULL;
+	long undefined = 0;
 
-	*live = 0;
+	reserve_pending(ctx, &undefined, NULL); /* launches under way, before the listing */
+	*live = (int)undefined;
 	if (list_all(ctx, &v, &n, NULL) < 0)
 		return NULL;
 	qsort(v, n, sizeof(*v), by_launch);
@@ -292,7 +313,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	long count;
 	struct created *made = NULL;
 	struct journal journal = { .lock_fd = -1 };
-	json_object *planned;
+	json_object *planned, *fields;
 	char rid[EC2_ID_MAX];
 	int lock = -1, live;
 	long i;
@@ -382,9 +403,13 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 
 	/* A dry run changes nothing, so it has nothing to serialise: it takes no lock (nor makes
 	 * its file). */
+	launchtime_step("validate", NULL);
+again:
 	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "launch", err)) < 0)
 		goto out;
+	launchtime_step("lock", NULL);
 	resp = scan_for_launch(ctx, lp.client_token, &live);
+	launchtime_step("scan", NULL);
 	if (resp) {
 		/* A retry answers with the first launch; as a dry run, it would have succeeded. */
 		if (ec2_dry_run(req, err)) {
@@ -392,6 +417,14 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 			resp = NULL;
 		}
 		goto out;
+	}
+	if (lp.client_token && *lp.client_token &&
+	    journal_busy(ctx->cfg->state_dir, "ClientToken", lp.client_token)) {
+		/* The first launch of this token is under way: its answer is this one's. */
+		store_unlock(lock);
+		lock = -1;
+		util_sleep_ms(100);
+		goto again;
 	}
 	if (live + min > ctx->cfg->instance_limit) {
 		ec2_error_set(err, EC2_ERR_INSTANCE_LIMIT,
@@ -405,6 +438,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	count = (long)max;
 	if (fits(ctx, lp.type, (long)min, &count, err) < 0)
 		goto out;
+	launchtime_step("capacity", NULL);
 	if (ec2_dry_run(req, err))
 		goto out;
 	lp.pool = ec2_pool(ctx, err);
@@ -433,13 +467,31 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 		json_add_str(e, "InstanceId", made[i].id);
 		json_add_str(e, "Volume", made[i].volume);
 		json_object_array_add(planned, e);
+		/* Chosen under the lock, and unlike this launch's others (not in its journal yet). */
+		do {
+			if (net_private_ip_new(ctx, made[i].private_ip, err) < 0) {
+				json_object_put(planned);
+				memset(made, 0, (size_t)count * sizeof(*made));
+				goto out;
+			}
+		} while (ip_planned(made, i));
+		json_add_str(e, "PrivateIp", made[i].private_ip);
+		json_add_int(e, "MemoryMiB", lp.type->memory_mib);
 	}
-	if (journal_begin(ctx->cfg->state_dir, rid, planned, (long)min, &journal, err) < 0) {
-		json_object_put(planned);
+	fields = json_object_new_object();
+	json_add_int(fields, "MinCount", (long)min);
+	json_add_str(fields, "ClientToken", lp.client_token ? lp.client_token : "");
+	json_object_object_add(fields, "Instances", planned);
+	i = journal_begin_with(ctx->cfg->state_dir, rid, fields, &journal, err);
+	json_object_put(fields);
+	if (i < 0) {
 		memset(made, 0, (size_t)count * sizeof(*made));
 		goto out;
 	}
-	json_object_put(planned);
+	/* The journal is this launch's reservation (reserve_pending): the next launch may decide. */
+	store_unlock(lock);
+	lock = -1;
+	launchtime_step("journal", rid);
 	for (i = 0; i < count; i++) {
 		if (launch_one(ctx, &lp, (int)i, &made[i], err) < 0) {
 			long k;
@@ -455,9 +507,13 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	}
 	/* Public IPs and the security groups' forwards. A launch does not fail over them: the
 	 * instances run, and the next change of their groups tries again. */
-	net_sync(ctx, NULL);
+	if (ctx->test.launch_hold_ms > 0)
+		util_sleep_ms((unsigned)ctx->test.launch_hold_ms);
+	net_sync_since(ctx, util_monotonic(), NULL);
+	launchtime_step("net_sync", NULL);
 	for (i = 0; i < count; i++)
 		watch_boot(ctx, made[i].id, made[i].started_at);
+	launchtime_step("watchers", NULL);
 	resp = reservation_obj(ctx, rid);
 	json_object_object_get_ex(resp, "Instances", &instances);
 	for (i = 0; i < count; i++) {
@@ -468,6 +524,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 			inst_clear(&in);
 		}
 	}
+	launchtime_step("describe", NULL);
 out:
 	journal_end(&journal);
 	if (made) {

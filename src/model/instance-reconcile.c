@@ -10,6 +10,8 @@
 
 #include "ec2lite/filter.h"
 #include "ec2lite/journal.h"
+#include "ec2lite/launchtime.h"
+#include "ec2lite/reserve.h"
 #include "ec2lite/net.h"
 #include "ec2lite/portfwd.h"
 #include "ec2lite/util.h"
@@ -89,8 +91,9 @@ void settle(struct ec2_ctx *ctx, struct inst *in)
 		in->meta.pending_op = EC2_OP_NONE;
 		in->meta.pending_since = 0;
 		ec2_meta_save(in->dom, &in->meta, NULL);
-	} else if (!in->meta.transition_reason[0] && store_lock_busy(ctx->store, "launch")) {
-		/* A launch or start is under way (it holds the launch lock): a domain defined but
+	} else if (!in->meta.transition_reason[0] &&
+		   journal_busy(ctx->cfg->state_dir, "InstanceId", in->id)) {
+		/* A launch or start of it is under way (its journal lists it): a domain defined but
 		 * not started yet, or a stopped one about to start, is not a guest that shut itself
 		 * down. The next pass decides. */
 		return;
@@ -171,7 +174,7 @@ static void recover_launch(void *opaque, json_object *journal)
 	json_object *undo = json_path(journal, "Undo");
 	size_t i, n = list ? json_object_array_length(list) : 0;
 	long long min = 1, defined = 0;
-	bool finish;
+	bool finish, start = json_object_get_boolean(json_path(journal, "Start"));
 
 	req_int(journal, "MinCount", &min, NULL);
 	for (i = 0; i < n; i++) {
@@ -194,11 +197,11 @@ static void recover_launch(void *opaque, json_object *journal)
 		snprintf(want, sizeof(want), "%s-root.qcow2", id);
 		if (!ec2_id_valid("i", id) || (volume[0] && strcmp(volume, want) != 0))
 			continue;
-		if (load_live(ctx, id, &in) == 1 && finish) {
+		if (load_live(ctx, id, &in) == 1 && (finish || start)) {
 			if (virDomainIsActive(in.dom) != 1)
 				virDomainCreate(in.dom);
 			ctx->net_stale = true;
-		} else {
+		} else if (!start) { /* a StartInstances made nothing to undo */
 			destroy_resources(ctx, id, in.dom, volume, NULL);
 		}
 		inst_clear(&in);

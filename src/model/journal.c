@@ -21,6 +21,19 @@ static int write_doc(struct journal *j, struct ec2_error *err)
 int journal_begin(const char *state_dir, const char *rid, json_object *instances, long min_count,
 		  struct journal *j, struct ec2_error *err)
 {
+	json_object *fields = json_object_new_object();
+	int rc;
+
+	json_add_int(fields, "MinCount", min_count);
+	json_object_object_add(fields, "Instances", json_object_get(instances));
+	rc = journal_begin_with(state_dir, rid, fields, j, err);
+	json_object_put(fields);
+	return rc;
+}
+
+int journal_begin_with(const char *state_dir, const char *rid, json_object *fields,
+		       struct journal *j, struct ec2_error *err)
+{
 	char *dir = util_strdupf("%s/launches", state_dir);
 	json_object *copy = NULL;
 
@@ -40,12 +53,11 @@ int journal_begin(const char *state_dir, const char *rid, json_object *instances
 		journal_end(j);
 		return -1;
 	}
-	j->doc = json_object_new_object();
+	json_object_deep_copy(fields, &copy, NULL);
+	j->doc = copy;
 	json_add_str(j->doc, "ReservationId", rid);
-	json_add_int(j->doc, "MinCount", min_count);
-	json_add_bool(j->doc, "Undo", false);
-	json_object_deep_copy(instances, &copy, NULL);
-	json_object_object_add(j->doc, "Instances", copy);
+	if (!json_object_object_get_ex(j->doc, "Undo", NULL))
+		json_add_bool(j->doc, "Undo", false);
 	if (write_doc(j, err) < 0) {
 		journal_end(j);
 		return -1;
@@ -113,6 +125,80 @@ out:
 	free(json_path);
 	free(lock_path);
 	return rc;
+}
+
+int journal_in_flight(const char *state_dir, journal_recover_fn fn, void *opaque)
+{
+	char *dir = util_strdupf("%s/launches", state_dir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d) {
+		free(dir);
+		return errno == ENOENT ? 0 : -1;
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char *json_path, *lock_path;
+		json_object *doc = NULL;
+		int fd;
+
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
+			continue;
+		json_path = util_strdupf("%s/%s", dir, e->d_name);
+		lock_path = util_strdupf("%s/%.*s.lock", dir, (int)(len - 5), e->d_name);
+		/* The journal is written after its lock is taken and removed before it is let go:
+		 * a lock that is held beside a journal is a launcher at work. One whose lock can be
+		 * taken ended, or died (ec2_reconcile recovers it; its domains speak for it). */
+		fd = open(lock_path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+			doc = json_object_from_file(json_path);
+		if (fd >= 0)
+			close(fd);
+		if (doc) {
+			fn(opaque, doc);
+			json_object_put(doc);
+			n++;
+		}
+		free(json_path);
+		free(lock_path);
+	}
+	closedir(d);
+	free(dir);
+	return n;
+}
+
+struct lists {
+	const char *key, *value;
+	bool found;
+};
+
+static void lists_one(void *opaque, json_object *doc)
+{
+	struct lists *l = opaque;
+	json_object *list = NULL;
+	size_t i;
+
+	if (strcmp(l->key, "ClientToken") == 0) {
+		l->found |= strcmp(req_str0(doc, "ClientToken"), l->value) == 0;
+		return;
+	}
+	json_object_object_get_ex(doc, "Instances", &list);
+	for (i = 0; list && i < json_object_array_length(list); i++)
+		l->found |= strcmp(req_str0(json_object_array_get_idx(list, i), l->key),
+				   l->value) == 0;
+}
+
+bool journal_busy(const char *state_dir, const char *key, const char *value)
+{
+	struct lists l = { key, value, false };
+
+	/* A folder that cannot be read may hold a launch: the caller waits for another time;
+	 * but a retried RunInstances does not wait for a first launch it cannot see. */
+	if (journal_in_flight(state_dir, lists_one, &l) < 0)
+		return strcmp(key, "ClientToken") != 0;
+	return l.found;
 }
 
 int journal_recover(const char *state_dir, journal_recover_fn fn, void *opaque)
