@@ -965,6 +965,37 @@ START_TEST(dead_launcher_is_finished_or_undone)
 }
 END_TEST
 
+/* A dead launcher's journal is decided only when libvirt can say what it defined: while the
+ * connection fails, the journal stays and nothing of its instances is removed (a lookup that
+ * failed is not "never defined"); once libvirt answers, the journal is decided as usual. */
+START_TEST(dead_launcher_waits_for_libvirt)
+{
+	static char no_conn[4096]; /* a connection object libvirt rejects (VIR_ERR_INVALID_CONN) */
+	char ids[1][32], *journal_file;
+	json_object *r = run(1, NULL, ids), *list;
+	virConnectPtr conn;
+
+	json_object_put(r);
+	/* Below its MinCount of 2: the launch would be undone, its running instance with it. */
+	list = journal_entries(1, ids[0]);
+	dead_journal("r-00000000000000d2", list, 2);
+	json_object_put(list);
+	journal_file = util_strdupf("%s/launches/r-00000000000000d2.json", cfg.state_dir);
+	conn = ctx.conn;
+	ctx.conn = (virConnectPtr)no_conn;
+	ec2_reconcile(&ctx, NULL, false, NULL);
+	ctx.conn = conn;
+	ck_assert_int_eq(count_domains(), 1);
+	ck_assert_int_eq(count_volumes(), 1);
+	ck_assert(util_file_exists(journal_file));
+	/* libvirt answers again: the launch below its MinCount is undone. */
+	ck_assert_int_ge(ec2_reconcile(&ctx, NULL, false, NULL), 0);
+	ck_assert(!util_file_exists(journal_file));
+	ck_assert_int_eq(count_domains(), 0);
+	free(journal_file);
+}
+END_TEST
+
 static int add_record(json_object *root, void *opaque, struct ec2_error *err)
 {
 	json_object *entry = opaque;
@@ -1406,6 +1437,7 @@ int main(void)
 	tcase_add_test(tc, dead_launcher_is_finished_or_undone);
 	tcase_add_test(tc, interrupted_terminate_is_finished);
 	tcase_add_test(tc, dead_launcher_below_min_count_is_undone);
+	tcase_add_test(tc, dead_launcher_waits_for_libvirt);
 	tcase_add_test(tc, stopped_domain_during_a_launch_is_left_alone);
 	tcase_add_test(tc, dry_run_changes_nothing);
 	suite_add_tcase(s, tc);

@@ -51,15 +51,17 @@ int journal_mark_undo(struct journal *j, struct ec2_error *err);
  * fine. */
 void journal_end(struct journal *j);
 
-/* Calls fn with each journal (borrowed) whose launcher is gone, then removes that journal. Returns
- * how many journals were recovered. */
-typedef void (*journal_recover_fn)(void *opaque, json_object *journal);
+/* Calls fn with each journal (borrowed) whose launcher is gone, then removes that journal, unless
+ * fn returns -1: it could not tell what to do (libvirt did not answer, say), and the journal stays
+ * for the next pass. Returns how many journals were recovered. */
+typedef int (*journal_recover_fn)(void *opaque, json_object *journal);
 int journal_recover(const char *state_dir, journal_recover_fn fn, void *opaque);
+typedef void (*journal_visit_fn)(void *opaque, json_object *journal);
 
 /* Calls fn with each journal (borrowed) whose launcher is at work now (it holds the lock): the
  * reservations of the launches and starts under way, which count against capacity before
  * libvirt shows their domains. Returns how many, or -1 when the folder cannot be read. */
-int journal_in_flight(const char *state_dir, journal_recover_fn fn, void *opaque);
+int journal_in_flight(const char *state_dir, journal_visit_fn fn, void *opaque);
 
 /* Whether a launch or start at work now lists value: key "ClientToken" compares the journal's
  * token; any other key (such as "InstanceId", "PrivateIp") an entry of its "Instances". When

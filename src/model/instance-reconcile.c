@@ -167,7 +167,7 @@ void ec2_reboot_watches_clear(struct ec2_ctx *ctx)
  * each defined domain is started (its definition is whole: metadata, disk, seed) and an instance
  * that has no domain yet loses its volume and folder; with fewer, or when the launcher was
  * undoing, everything goes, as a failed RunInstances leaves nothing. */
-static void recover_launch(void *opaque, json_object *journal)
+static int recover_launch(void *opaque, json_object *journal)
 {
 	struct ec2_ctx *ctx = opaque;
 	json_object *list = json_path(journal, "Instances");
@@ -181,10 +181,15 @@ static void recover_launch(void *opaque, json_object *journal)
 		struct inst in;
 		const char *id = req_str0(json_object_array_get_idx(list, i), "InstanceId");
 
+		int found;
+
 		if (!ec2_id_valid("i", id))
 			continue;
-		defined += load_live(ctx, id, &in) == 1;
+		found = load_live(ctx, id, &in);
 		inst_clear(&in);
+		if (found < 0)
+			return -1; /* libvirt cannot say what was defined: decide on a later pass */
+		defined += found == 1;
 	}
 	finish = !json_object_get_boolean(undo) && defined >= min;
 	for (i = 0; i < n; i++) {
@@ -206,6 +211,7 @@ static void recover_launch(void *opaque, json_object *journal)
 		}
 		inst_clear(&in);
 	}
+	return 0;
 }
 
 int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_error *err)

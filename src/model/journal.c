@@ -113,8 +113,14 @@ static int recover_one(const char *dir, const char *name, journal_recover_fn fn,
 	 * means it did not end well. */
 	doc = json_object_from_file(json_path);
 	if (doc) {
-		fn(opaque, doc);
+		int done = fn(opaque, doc);
+
 		json_object_put(doc);
+		if (done < 0) { /* undecided: the journal stays, its lock is let go */
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
 		rc = 1;
 	}
 	unlink(json_path);
@@ -127,7 +133,7 @@ out:
 	return rc;
 }
 
-int journal_in_flight(const char *state_dir, journal_recover_fn fn, void *opaque)
+int journal_in_flight(const char *state_dir, journal_visit_fn fn, void *opaque)
 {
 	char *dir = util_strdupf("%s/launches", state_dir);
 	DIR *d = opendir(dir);
