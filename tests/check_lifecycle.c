@@ -28,23 +28,6 @@ static struct ec2_ctx ctx;
 static char *dir;
 static char ami[32];
 
-static json_object *J(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static json_object *J(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	json_object *o;
-
-	va_start(ap, fmt);
-	ck_assert_int_ge(vasprintf(&s, fmt, ap), 0);
-	va_end(ap);
-	o = json_tokener_parse(s);
-	ck_assert_msg(o != NULL, "bad test JSON: %s", s);
-	free(s);
-	return o;
-}
-
 /* Calls an action that must succeed. */
 static json_object *ok(json_object *(*fn)(struct ec2_ctx *, json_object *, struct ec2_error *),
 		       json_object *req)

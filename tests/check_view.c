@@ -23,23 +23,6 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char *dir;
 static char ami[32];
 
-static json_object *J(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static json_object *J(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	json_object *o;
-
-	va_start(ap, fmt);
-	ck_assert_int_ge(vasprintf(&s, fmt, ap), 0);
-	va_end(ap);
-	o = json_tokener_parse(s);
-	ck_assert_msg(o != NULL, "bad test JSON: %s", s);
-	free(s);
-	return o;
-}
-
 /* Calls an action (by its EC2 name) that must succeed; with view, as the server does: the view
  * learns of the write before the answer. */
 static json_object *call(struct api_view *view, const char *action, json_object *req)

@@ -1,6 +1,7 @@
 /* Helpers shared by the Check suites: see testutil.h. */
 #include "testutil.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,4 +67,19 @@ int test_run(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed;
+}
+
+json_object *J(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	json_object *o;
+
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&s, fmt, ap), 0);
+	va_end(ap);
+	o = json_tokener_parse(s);
+	ck_assert_msg(o != NULL, "bad test JSON: %s", s);
+	free(s);
+	return o;
 }

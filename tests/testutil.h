@@ -17,6 +17,9 @@ void test_rmdir(char *dir);
  * environment it rewrites the file instead. */
 void test_golden(const char *name, const char *text);
 
+/* A new JSON object from printf-style text; a test fails on text that is not JSON. */
+json_object *J(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Runs suite s and returns the number of failures. */
 int test_run(Suite *s);
 
