@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -120,12 +121,27 @@ struct image_job {
 	int claim; /* the job's claim (ec2_image_job_take), held by this thread until the work ends */
 };
 
+/* The control plane answers while guests use every core: the threads that serve requests run at
+ * a higher priority than the guests' QEMUs (nice SERVE_NICE; only root may raise it, and
+ * otherwise they stay as they are), and long work (launches, imports, copies, image jobs, with
+ * the processes they start) at the ordinary one, so that it takes no more of the cores than a
+ * CLI process would. Linux's nice is a thread's own (PRIO_PROCESS with 0 names the calling
+ * thread), and a new thread or process inherits its creator's. */
+#define SERVE_NICE (-5)
+
+static void thread_nice(int nice)
+{
+	if (setpriority(PRIO_PROCESS, 0, nice) < 0)
+		return; /* not root: the thread keeps the priority it has */
+}
+
 static void *image_worker(void *opaque)
 {
 	struct image_job *job = opaque;
 	struct ec2_ctx ctx;
 	struct ec2_error err = { 0 };
 
+	thread_nice(0);
 	if (ec2_ctx_open(&ctx, job->s->ctx->cfg, 0, &err) == 0) {
 		ec2_create_image_run(&ctx, job->ami, job->claim, &err);
 		ec2_ctx_close(&ctx);
@@ -180,11 +196,13 @@ static json_object *call_apart(struct server *s, const char *action, ec2_action_
 	struct ec2_ctx ctx;
 	json_object *resp = NULL;
 
+	thread_nice(0);
 	if (ec2_ctx_open(&ctx, s->ctx->cfg, 0, err) == 0) {
 		ctx.remote = s->ctx->remote;
 		resp = fn(&ctx, req, err);
 		ec2_ctx_close(&ctx);
 	}
+	thread_nice(SERVE_NICE);
 	pthread_mutex_lock(&s->lock);
 	api_view_written(s->view, action, req, resp); /* before the answer: the client's next read */
 	s->requests++;
@@ -444,7 +462,9 @@ int api_serve(struct ec2_ctx *ctx, const struct api_server_opts *opts, struct ec
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	/* A thread per connection, not a pool: a pool thread that runs a long action (a launch)
-	 * would hold up every other connection it serves, describes included. */
+	 * would hold up every other connection it serves, describes included. Every thread the
+	 * server starts from here inherits the serving priority. */
+	thread_nice(SERVE_NICE);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 			     MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 			     on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
