@@ -335,8 +335,13 @@ START_TEST(every_reachable_cell_is_what_the_model_does)
 	char id[32], image[32];
 	int job, v;
 
-	if (c == EC2_COND_STOPPING_IMAGE)
-		return; /* needs a guest mid-shutdown: the text table covers it */
+	if (c == EC2_COND_STOPPING_IMAGE) {
+		/* Needs a guest mid-shutdown, which the test driver has not: the text table and the
+		 * rules cover this row, and the walk says that it left it out. */
+		fprintf(stderr, "check_statemachine: the model walk leaves out '%s' (no guest "
+			"mid-shutdown on the test driver)\n", ec2_cond_name(c));
+		return;
+	}
 	make(c, id, &job, image);
 	ck_assert_msg(strcmp(described_state(id), ec2_state_name(ec2_cond_state(c))) == 0,
 		      "%s: described as %s", ec2_cond_name(c), described_state(id));
