@@ -177,9 +177,17 @@ START_TEST(run_describe_terminate)
 	ck_assert_str_eq(str(first, "ImageId"), ami);
 	ck_assert_str_eq(str(first, "InstanceType"), "t2.nano");
 	for (i = 0; i < 3; i++) {
+		const char *ip = str(json_object_array_get_idx(instances_of(r), (size_t)i),
+				     "PrivateIpAddress");
+
 		ck_assert(ec2_id_valid("i", ids[i]));
 		ck_assert_int_eq(json_object_get_int(json_path(json_object_array_get_idx(
 					instances_of(r), (size_t)i), "AmiLaunchIndex")), i);
+		/* Each of one launch has a private IP of its own. */
+		ck_assert_ptr_nonnull(ip);
+		for (int k = 0; k < i; k++)
+			ck_assert_str_ne(ip, str(json_object_array_get_idx(instances_of(r), (size_t)k),
+						 "PrivateIpAddress"));
 	}
 	json_object_put(r);
 	ck_assert_int_eq(count_domains(), 3);

@@ -28,9 +28,10 @@
 #define EC2_NET_MAX_FORWARDS 256 /* ports forwarded per instance at most */
 #define EC2_NET_WIDE_RANGE 64    /* a TCP rule wider than this forwards only the common ports in it */
 
-/* A private IP of the default subnet that no instance (of any state folder) has, nor a launch
- * under way in this one (journal_in_flight). */
-int net_private_ip_new(struct ec2_ctx *ctx, char out[16], struct ec2_error *err);
+/* n distinct private IPs of the default subnet into out[0..n): none that an instance (of any state
+ * folder) has, nor a launch under way in this one (journal_in_flight). Reads what is taken once,
+ * for all n. -1 with err InsufficientFreeAddressesInSubnet when the subnet is full. */
+int net_private_ips_new(struct ec2_ctx *ctx, size_t n, char (*out)[16], struct ec2_error *err);
 
 /* EC2's host name of a private IP, "ip-172-31-5-9" (size: 32 is enough). */
 void net_hostname(const char *private_ip, char *out, size_t size);

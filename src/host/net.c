@@ -74,27 +74,35 @@ static json_object *used_addresses(struct ec2_ctx *ctx, bool public, struct ec2_
 	return used;
 }
 
-int net_private_ip_new(struct ec2_ctx *ctx, char out[16], struct ec2_error *err)
+int net_private_ips_new(struct ec2_ctx *ctx, size_t n, char (*out)[16], struct ec2_error *err)
 {
 	json_object *used = used_addresses(ctx, false, err);
+	size_t i;
 	int tries;
 
 	if (!used)
 		return -1;
-	for (tries = 0; tries < 10000; tries++) {
-		/* 172.31.0.0/20 without the addresses a VPC reserves: the first four and the last. */
-		unsigned host = 4 + rnd() % (4096 - 5);
+	for (i = 0; i < n; i++) {
+		for (tries = 0; tries < 10000; tries++) {
+			/* 172.31.0.0/20 without the addresses a VPC reserves: the first four and the
+			 * last. */
+			unsigned host = 4 + rnd() % (4096 - 5);
 
-		snprintf(out, 16, "172.31.%u.%u", host >> 8, host & 0xff);
-		if (!in_list(used, out)) {
-			json_object_put(used);
-			return 0;
+			snprintf(out[i], 16, "172.31.%u.%u", host >> 8, host & 0xff);
+			if (!in_list(used, out[i]))
+				break;
 		}
+		if (tries == 10000) {
+			json_object_put(used);
+			ec2_error_set(err, "InsufficientFreeAddressesInSubnet",
+				      "There are not enough free addresses in subnet %s",
+				      EC2_NET_SUBNET_CIDR);
+			return -1;
+		}
+		json_object_array_add(used, json_object_new_string(out[i])); /* taken by this call */
 	}
 	json_object_put(used);
-	ec2_error_set(err, "InsufficientFreeAddressesInSubnet",
-		      "There are not enough free addresses in subnet %s", EC2_NET_SUBNET_CIDR);
-	return -1;
+	return 0;
 }
 
 static int public_ip_new(json_object *used, char out[16])

@@ -59,17 +59,6 @@ struct created {
 	double started_at; /* wall clock, when its QEMU runs */
 };
 
-/* Whether made[i]'s private IP is one of made[0..i-1]'s. */
-static bool ip_planned(const struct created *made, long i)
-{
-	long k;
-
-	for (k = 0; k < i; k++)
-		if (strcmp(made[k].private_ip, made[i].private_ip) == 0)
-			return true;
-	return false;
-}
-
 /* Creates and starts one instance (c->id and c->volume given); on failure leaves c with what must
  * be undone. */
 static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int index,
@@ -312,6 +301,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	long long min = 1, max = 1;
 	long count;
 	struct created *made = NULL;
+	char (*ips)[16] = NULL;
 	struct journal journal = { .lock_fd = -1 };
 	json_object *planned, *fields;
 	char rid[EC2_ID_MAX];
@@ -449,8 +439,13 @@ again:
 	lp.reservation_id = rid;
 
 	made = calloc((size_t)count, sizeof(*made));
-	if (!made)
+	ips = calloc((size_t)count, sizeof(*ips));
+	if (!made || !ips)
 		abort();
+	/* The private IPs are chosen under the lock (a launch under way holds its own in its
+	 * journal), all at once. */
+	if (net_private_ips_new(ctx, (size_t)count, ips, err) < 0)
+		goto out;
 	/* The ids first, written to the launch's journal before anything is made: should this
 	 * process die mid-launch, the next reconcile finishes or undoes what it lists. */
 	planned = json_object_new_array();
@@ -467,14 +462,7 @@ again:
 		json_add_str(e, "InstanceId", made[i].id);
 		json_add_str(e, "Volume", made[i].volume);
 		json_object_array_add(planned, e);
-		/* Chosen under the lock, and unlike this launch's others (not in its journal yet). */
-		do {
-			if (net_private_ip_new(ctx, made[i].private_ip, err) < 0) {
-				json_object_put(planned);
-				memset(made, 0, (size_t)count * sizeof(*made));
-				goto out;
-			}
-		} while (ip_planned(made, i));
+		snprintf(made[i].private_ip, sizeof(made[i].private_ip), "%s", ips[i]);
 		json_add_str(e, "PrivateIp", made[i].private_ip);
 		json_add_int(e, "MemoryMiB", lp.type->memory_mib);
 	}
@@ -533,6 +521,7 @@ out:
 				virDomainFree(made[i].dom);
 		free(made);
 	}
+	free(ips);
 	store_unlock(lock);
 	json_object_put(lp.image);
 	json_object_put(lp.tags);
