@@ -90,50 +90,11 @@ void journal_end(struct journal *j)
 	j->lock_fd = -1;
 }
 
-/* Recovers one journal if its launcher is gone; 1 recovered, 0 not. */
-static int recover_one(const char *dir, const char *name, journal_recover_fn fn, void *opaque)
-{
-	size_t len = strlen(name);
-	char *json_path, *lock_path;
-	json_object *doc;
-	int fd, rc = 0;
+/* Calls fn with the paths of each journal in <state-dir>/launches and its lock, and returns the
+ * sum of what fn returns; -1 when the folder exists but cannot be read. */
+typedef int (*each_fn)(const char *json_path, const char *lock_path, void *opaque);
 
-	if (len <= 5 || strcmp(name + len - 5, ".json") != 0)
-		return 0;
-	json_path = util_strdupf("%s/%s", dir, name);
-	lock_path = util_strdupf("%s/%.*s.lock", dir, (int)(len - 5), name);
-	fd = open(lock_path, O_RDWR | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT)
-		goto out; /* cannot tell (out of descriptors, say): the launcher may live */
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd); /* its launcher lives */
-		goto out;
-	}
-	/* Taken (or lost with its launcher): the launch ended, well or not. A journal still there
-	 * means it did not end well. */
-	doc = json_object_from_file(json_path);
-	if (doc) {
-		int done = fn(opaque, doc);
-
-		json_object_put(doc);
-		if (done < 0) { /* undecided: the journal stays, its lock is let go */
-			if (fd >= 0)
-				close(fd);
-			goto out;
-		}
-		rc = 1;
-	}
-	unlink(json_path);
-	unlink(lock_path);
-	if (fd >= 0)
-		close(fd);
-out:
-	free(json_path);
-	free(lock_path);
-	return rc;
-}
-
-int journal_in_flight(const char *state_dir, journal_visit_fn fn, void *opaque)
+static int each_journal(const char *state_dir, each_fn fn, void *opaque)
 {
 	char *dir = util_strdupf("%s/launches", state_dir);
 	DIR *d = opendir(dir);
@@ -147,32 +108,82 @@ int journal_in_flight(const char *state_dir, journal_visit_fn fn, void *opaque)
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 		char *json_path, *lock_path;
-		json_object *doc = NULL;
-		int fd;
 
 		if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
 			continue;
 		json_path = util_strdupf("%s/%s", dir, e->d_name);
 		lock_path = util_strdupf("%s/%.*s.lock", dir, (int)(len - 5), e->d_name);
-		/* The journal is written after its lock is taken and removed before it is let go:
-		 * a lock that is held beside a journal is a launcher at work. One whose lock can be
-		 * taken ended, or died (ec2_reconcile recovers it; its domains speak for it). */
-		fd = open(lock_path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
-			doc = json_object_from_file(json_path);
-		if (fd >= 0)
-			close(fd);
-		if (doc) {
-			fn(opaque, doc);
-			json_object_put(doc);
-			n++;
-		}
+		n += fn(json_path, lock_path, opaque);
 		free(json_path);
 		free(lock_path);
 	}
 	closedir(d);
 	free(dir);
 	return n;
+}
+
+struct visit {
+	journal_recover_fn recover; /* journal_recover's */
+	journal_visit_fn visit;     /* journal_in_flight's */
+	void *opaque;
+};
+
+/* Recovers one journal if its launcher is gone; 1 recovered, 0 not. */
+static int recover_one(const char *json_path, const char *lock_path, void *opaque)
+{
+	const struct visit *v = opaque;
+	json_object *doc;
+	int fd, rc = 0;
+
+	fd = open(lock_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		return 0; /* cannot tell (out of descriptors, say): the launcher may live */
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd); /* its launcher lives */
+		return 0;
+	}
+	/* Taken (or lost with its launcher): the launch ended, well or not. A journal still there
+	 * means it did not end well. */
+	doc = json_object_from_file(json_path);
+	if (doc) {
+		int done = v->recover(v->opaque, doc);
+
+		json_object_put(doc);
+		if (done < 0) { /* undecided: the journal stays, its lock is let go */
+			if (fd >= 0)
+				close(fd);
+			return 0;
+		}
+		rc = 1;
+	}
+	unlink(json_path);
+	unlink(lock_path);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Visits one journal if its launcher is at work; 1 visited, 0 not. The journal is written after
+ * its lock is taken and removed before it is let go: a lock that is held beside a journal is a
+ * launcher at work. One whose lock can be taken ended, or died (ec2_reconcile recovers it; its
+ * domains speak for it). */
+static int visit_one(const char *json_path, const char *lock_path, void *opaque)
+{
+	const struct visit *v = opaque;
+	json_object *doc;
+
+	if (util_lock_held(lock_path) != 1 || !(doc = json_object_from_file(json_path)))
+		return 0;
+	v->visit(v->opaque, doc);
+	json_object_put(doc);
+	return 1;
+}
+
+int journal_in_flight(const char *state_dir, journal_visit_fn fn, void *opaque)
+{
+	struct visit v = { .visit = fn, .opaque = opaque };
+
+	return each_journal(state_dir, visit_one, &v);
 }
 
 struct lists {
@@ -209,16 +220,8 @@ bool journal_busy(const char *state_dir, const char *key, const char *value)
 
 int journal_recover(const char *state_dir, journal_recover_fn fn, void *opaque)
 {
-	char *dir = util_strdupf("%s/launches", state_dir);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
+	struct visit v = { .recover = fn, .opaque = opaque };
+	int n = each_journal(state_dir, recover_one, &v);
 
-	if (d) {
-		while ((e = readdir(d)))
-			n += recover_one(dir, e->d_name, fn, opaque);
-		closedir(d);
-	}
-	free(dir);
-	return n;
+	return n < 0 ? 0 : n;
 }
