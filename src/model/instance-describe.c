@@ -183,8 +183,8 @@ json_object *ec2_describe_instances_from(struct ec2_ctx *ctx, json_object *req,
 	size_t n = json_object_array_length(described), i, j, k = 0, first, count;
 	struct described_key *v;
 	const char *cur_rid = NULL;
-	char missing[800] = "", *next = NULL;
-	int nmissing = 0;
+	char *next = NULL;
+	struct missing_ids missing = { "", 0 };
 
 	if (describe_check(req, err) < 0)
 		return NULL;
@@ -206,22 +206,13 @@ json_object *ec2_describe_instances_from(struct ec2_ctx *ctx, json_object *req,
 			if (strcmp(described_id(json_object_array_get_idx(described, j)), id) == 0)
 				break;
 		if (j == n) {
-			size_t len = strlen(missing);
-
-			snprintf(missing + len, sizeof(missing) - len, "%s%s", nmissing ? ", " : "", id);
-			nmissing++;
+			missing_add(&missing, id);
 			continue;
 		}
 		described_key(json_object_array_get_idx(described, j), &v[k++]);
 	}
-	if (nmissing) {
+	if (missing_fail(&missing, err) < 0) {
 		free(v);
-		if (nmissing == 1)
-			ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND,
-				      "The instance ID '%s' does not exist", missing);
-		else
-			ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND,
-				      "The instance IDs '%s' do not exist", missing);
 		return NULL;
 	}
 	qsort(v, k, sizeof(*v), by_described_launch);

@@ -72,6 +72,15 @@ enum ec2_vm vm_of(struct inst *in);
 enum ec2_cond cond_of(struct inst *in);
 /* The EC2 state of in: its condition's (EC2_TERMINATED when it has no domain). */
 enum ec2_state derive_state(struct inst *in);
+/* InstanceIds that name no instance, gathered for EC2's one NotFound error (resolve, and
+ * DescribeInstances over descriptions). */
+struct missing_ids {
+	char text[800]; /* "i-1, i-2" */
+	int n;
+};
+void missing_add(struct missing_ids *m, const char *id);
+/* -1 with err InvalidInstanceID.NotFound naming them when m holds any; else 0. */
+int missing_fail(const struct missing_ids *m, struct ec2_error *err);
 /* Loads the live instance id if it is one of this state folder's into in (inst_clear it after,
  * found or not); 1 found, 0 not, -1 error. */
 int load_live(struct ec2_ctx *ctx, const char *id, struct inst *in);

@@ -126,6 +126,25 @@ int list_all(struct ec2_ctx *ctx, struct inst **out, size_t *count, struct ec2_e
 	return 0;
 }
 
+void missing_add(struct missing_ids *m, const char *id)
+{
+	size_t len = strlen(m->text);
+
+	snprintf(m->text + len, sizeof(m->text) - len, "%s%s", m->n ? ", " : "", id);
+	m->n++;
+}
+
+int missing_fail(const struct missing_ids *m, struct ec2_error *err)
+{
+	if (m->n == 1)
+		ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND, "The instance ID '%s' does not exist",
+			      m->text);
+	else if (m->n > 1)
+		ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND, "The instance IDs '%s' do not exist",
+			      m->text);
+	return m->n ? -1 : 0;
+}
+
 /* Resolves InstanceIds: all must be well formed and exist (live or terminated), else nothing is
  * done (EC2's all-or-nothing rule). */
 int resolve(struct ec2_ctx *ctx, json_object *ids, bool required, struct inst **out,
@@ -133,8 +152,7 @@ int resolve(struct ec2_ctx *ctx, json_object *ids, bool required, struct inst **
 {
 	struct inst *all = NULL, *v;
 	size_t nall = 0, n = ids ? json_object_array_length(ids) : 0, i, j, k = 0;
-	char missing[800] = "";
-	int nmissing = 0;
+	struct missing_ids missing = { "", 0 };
 
 	if (required && n == 0) {
 		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
@@ -165,24 +183,15 @@ int resolve(struct ec2_ctx *ctx, json_object *ids, bool required, struct inst **
 			if (all[j].id[0] && strcmp(all[j].id, id) == 0)
 				break;
 		if (j == nall) {
-			size_t len = strlen(missing);
-
-			snprintf(missing + len, sizeof(missing) - len, "%s%s", nmissing ? ", " : "", id);
-			nmissing++;
+			missing_add(&missing, id);
 			continue;
 		}
 		v[k++] = all[j];
 		memset(&all[j], 0, sizeof(all[j]));
 	}
 	insts_free(all, nall);
-	if (nmissing) {
+	if (missing_fail(&missing, err) < 0) {
 		insts_free(v, k);
-		if (nmissing == 1)
-			ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND,
-				      "The instance ID '%s' does not exist", missing);
-		else
-			ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND,
-				      "The instance IDs '%s' do not exist", missing);
 		return -1;
 	}
 	*out = v;
