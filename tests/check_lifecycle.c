@@ -115,36 +115,12 @@ static int count_volumes(void)
 
 static void setup(void)
 {
-	struct ec2_error err = { 0 };
-	char *disk;
-	FILE *f;
-	json_object *r;
-	int i;
-
-	dir = test_tmpdir();
-	ck_assert_int_eq(ec2_config_load(&cfg, dir, &err), 0);
-	ec2_config_set(&cfg.connect_uri, "test:///default");
-	ec2_config_set(&cfg.data_dir, test_repo_dir());
-	cfg.memory_overcommit = 100; /* the test driver's host is small; capacity has its own test */
-	ck_assert_msg(ec2_ctx_open(&ctx, &cfg, EC2_CTX_EVENTS, &err) == 0, "%s", err.message);
-	disk = util_strdupf("%s/disk.raw", dir);
-	f = fopen(disk, "w");
-	for (i = 0; i < 4096; i++)
-		fputs("ec2-lite test disk ", f);
-	fclose(f);
-	r = ok(ec2_register_image, J("{\"Name\": \"test-ami\", \"DiskPath\": \"%s\"}", disk));
-	snprintf(ami, sizeof(ami), "%s", str(r, "ImageId"));
-	json_object_put(r);
-	free(disk);
-	ctx.test.fail_launch_index = -1;
+	dir = test_driver_open(&cfg, &ctx, EC2_CTX_EVENTS, "test-ami", ami);
 }
 
 static void teardown(void)
 {
-	ec2_ctx_close(&ctx);
-	ec2_config_clear(&cfg);
-	test_rmdir(dir);
-	dir = NULL;
+	test_driver_close(&cfg, &ctx, &dir);
 }
 
 /* Launches count instances and writes their ids into ids. */

@@ -171,35 +171,13 @@ static json_object *ok(ec2_action_fn fn, json_object *req)
 
 static void setup(void)
 {
-	struct ec2_error err = { 0 };
-	char *disk;
-	FILE *f;
-	json_object *r;
-
-	dir = test_tmpdir();
-	ck_assert_int_eq(ec2_config_load(&cfg, dir, &err), 0);
-	ec2_config_set(&cfg.connect_uri, "test:///default");
-	ec2_config_set(&cfg.data_dir, test_repo_dir());
-	cfg.memory_overcommit = 100;
+	dir = test_driver_open(&cfg, &ctx, 0, "test-ami", ami);
 	cfg.stop_timeout = 3600; /* a stop under way stays under way while the walk asks */
-	ck_assert_msg(ec2_ctx_open(&ctx, &cfg, 0, &err) == 0, "%s", err.message);
-	disk = util_strdupf("%s/disk.raw", dir);
-	f = fopen(disk, "w");
-	for (int i = 0; i < 4096; i++)
-		fputs("ec2-lite test disk ", f);
-	fclose(f);
-	r = ok(ec2_register_image, J("{\"Name\": \"test-ami\", \"DiskPath\": \"%s\"}", disk));
-	snprintf(ami, sizeof(ami), "%s", json_object_get_string(json_path(r, "ImageId")));
-	json_object_put(r);
-	free(disk);
 }
 
 static void teardown(void)
 {
-	ec2_ctx_close(&ctx);
-	ec2_config_clear(&cfg);
-	test_rmdir(dir);
-	dir = NULL;
+	test_driver_close(&cfg, &ctx, &dir);
 }
 
 /* A new running instance (hibernation configured, so that Hibernate reaches the state check). */

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ec2lite/ec2.h"
+#include "ec2lite/filter.h"
+#include "ec2lite/image.h"
 #include "ec2lite/util.h"
 
 const char *test_data_dir(void)
@@ -82,4 +85,42 @@ json_object *J(const char *fmt, ...)
 	ck_assert_msg(o != NULL, "bad test JSON: %s", s);
 	free(s);
 	return o;
+}
+
+char *test_driver_open(struct ec2_config *cfg, struct ec2_ctx *ctx, unsigned flags,
+		       const char *name, char ami[32])
+{
+	struct ec2_error err = { 0 };
+	char *dir = test_tmpdir(), *disk;
+	json_object *req, *r;
+	FILE *f;
+	int i;
+
+	ck_assert_int_eq(ec2_config_load(cfg, dir, &err), 0);
+	ec2_config_set(&cfg->connect_uri, "test:///default");
+	ec2_config_set(&cfg->data_dir, test_repo_dir());
+	cfg->memory_overcommit = 100;
+	ck_assert_msg(ec2_ctx_open(ctx, cfg, flags, &err) == 0, "%s", err.message);
+	disk = util_strdupf("%s/disk.raw", dir);
+	f = fopen(disk, "w");
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < 4096; i++)
+		fputs("ec2-lite test disk ", f);
+	fclose(f);
+	req = J("{\"Name\": \"%s\", \"DiskPath\": \"%s\"}", name, disk);
+	r = ec2_register_image(ctx, req, &err);
+	json_object_put(req);
+	ck_assert_msg(r != NULL, "%s: %s", err.code, err.message);
+	snprintf(ami, 32, "%s", json_object_get_string(json_path(r, "ImageId")));
+	json_object_put(r);
+	free(disk);
+	return dir;
+}
+
+void test_driver_close(struct ec2_config *cfg, struct ec2_ctx *ctx, char **dir)
+{
+	ec2_ctx_close(ctx);
+	ec2_config_clear(cfg);
+	test_rmdir(*dir);
+	*dir = NULL;
 }

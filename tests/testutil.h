@@ -20,6 +20,17 @@ void test_golden(const char *name, const char *text);
 /* A new JSON object from printf-style text; a test fails on text that is not JSON. */
 json_object *J(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct ec2_config;
+struct ec2_ctx;
+
+/* A context (flags: ec2_ctx_open's) on libvirt's test driver over a new temporary state folder,
+ * returned (test_driver_close removes it), with memory overcommit 100: the test driver's host is
+ * small, and capacity has tests of its own. An AMI named name is registered from a small raw disk,
+ * its id written into ami (32 bytes). */
+char *test_driver_open(struct ec2_config *cfg, struct ec2_ctx *ctx, unsigned flags,
+		       const char *name, char ami[32]);
+void test_driver_close(struct ec2_config *cfg, struct ec2_ctx *ctx, char **dir);
+
 /* Runs suite s and returns the number of failures. */
 int test_run(Suite *s);
 
