@@ -75,9 +75,6 @@ enum ec2_cond ec2_cond_of(enum ec2_vm vm, enum ec2_op op);
 enum ec2_state ec2_cond_state(enum ec2_cond c);
 const char *ec2_cond_name(enum ec2_cond c);
 
-/* The EC2 state of an instance whose domain is vm with op under way. */
-enum ec2_state ec2_state_of(enum ec2_vm vm, enum ec2_op op);
-
 /* The actions that change an instance. */
 enum ec2_verb {
 	EC2_VERB_START,        /* StartInstances */

@@ -119,12 +119,18 @@ static const struct {
 	[EC2_COND_TERMINATED] = { EC2_TERMINATED, "terminated" },
 };
 
+/* A row and column of tables 1 and 3 for any vm and op: what no table has is "off", "none". */
+static void in_range(enum ec2_vm *vm, enum ec2_op *op)
+{
+	if (*vm < 0 || *vm >= EC2_VM_COUNT)
+		*vm = EC2_VM_OFF;
+	if (*op < 0 || *op >= EC2_OP_COUNT)
+		*op = EC2_OP_NONE;
+}
+
 enum ec2_cond ec2_cond_of(enum ec2_vm vm, enum ec2_op op)
 {
-	if (vm < 0 || vm >= EC2_VM_COUNT)
-		vm = EC2_VM_OFF;
-	if (op < 0 || op >= EC2_OP_COUNT)
-		op = EC2_OP_NONE;
+	in_range(&vm, &op);
 	return cond_table[vm][op];
 }
 
@@ -136,11 +142,6 @@ enum ec2_state ec2_cond_state(enum ec2_cond c)
 const char *ec2_cond_name(enum ec2_cond c)
 {
 	return c >= 0 && c < EC2_COND_COUNT ? cond_info[c].name : "unknown";
-}
-
-enum ec2_state ec2_state_of(enum ec2_vm vm, enum ec2_op op)
-{
-	return ec2_cond_state(ec2_cond_of(vm, op));
 }
 
 /* ---- 3. libvirt x op -> the reconcile step ---- */
@@ -167,10 +168,7 @@ static const enum ec2_settle settle_table[EC2_VM_COUNT][EC2_OP_COUNT] = {
 
 enum ec2_settle ec2_settle_of(enum ec2_vm vm, enum ec2_op op)
 {
-	if (vm < 0 || vm >= EC2_VM_COUNT)
-		vm = EC2_VM_OFF;
-	if (op < 0 || op >= EC2_OP_COUNT)
-		op = EC2_OP_NONE;
+	in_range(&vm, &op);
 	return settle_table[vm][op];
 }
 
