@@ -5,25 +5,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "ec2lite/util.h"
 
 static double t_begin = -1.0; /* when the process began (see process_begin) */
 static double t_last;         /* when the last step ended */
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Runs before main: the first step's time then includes the start of the process (its
  * configuration, the libvirt connection). */
 __attribute__((constructor)) static void process_begin(void)
 {
-	t_begin = mono();
+	t_begin = util_monotonic();
 	t_last = t_begin;
 }
 
@@ -36,7 +29,7 @@ void launchtime_step(const char *step, const char *id)
 
 	if (!where || !*where || strcmp(where, "0") == 0)
 		return;
-	now = mono();
+	now = util_monotonic();
 	if (t_begin < 0)
 		t_begin = t_last = now;
 	len = snprintf(line, sizeof(line), "timing %ld %.4f %.4f %s%s%s\n", (long)getpid(),
