@@ -56,6 +56,8 @@ json_object *ec2_describe_instances(struct ec2_ctx *ctx, json_object *req, struc
 json_object *ec2_instances_described(struct ec2_ctx *ctx, json_object *ids, struct ec2_error *err);
 json_object *ec2_describe_instances_from(struct ec2_ctx *ctx, json_object *req,
 					 json_object *described, struct ec2_error *err);
+/* The InstanceId of one such description (borrowed; "" when it has none). */
+const char *ec2_described_id(json_object *e);
 
 /* StartInstances: InstanceIds (required). Starts stopped instances (a hibernated one resumes)
  * and returns {StartingInstances: [{CurrentState, InstanceId, PreviousState}]}; an instance

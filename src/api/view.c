@@ -112,14 +112,6 @@ static struct view_entry *snap_find(const struct view_snap *s, const char *id)
 	return hit ? *hit : NULL;
 }
 
-static const char *described_id(json_object *e)
-{
-	json_object *o = NULL;
-
-	json_object_object_get_ex(e, "Instance", &o);
-	return req_str0(o, "InstanceId");
-}
-
 /* The snapshot after reloading the instances named in ids (NULL: all) from fresh (their
  * descriptions, as ec2_instances_described gives them: an id it left out is gone). Entries that
  * did not change are shared with old; NULL when nothing changed at all. */
@@ -145,7 +137,7 @@ static struct view_snap *snap_merge(const struct view_snap *old, json_object *id
 	}
 	for (i = 0; i < nf; i++) {
 		json_object *d = json_object_array_get_idx(fresh, i);
-		const char *id = described_id(d);
+		const char *id = ec2_described_id(d);
 		struct view_entry *was = snap_find(old, id), *e;
 		size_t j;
 

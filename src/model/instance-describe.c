@@ -118,9 +118,9 @@ json_object *ec2_instances_described(struct ec2_ctx *ctx, json_object *ids, stru
 	return out;
 }
 
-static const char *described_id(json_object *e)
+const char *ec2_described_id(json_object *e)
 {
-	json_object *o;
+	json_object *o = NULL;
 
 	json_object_object_get_ex(e, "Instance", &o);
 	return req_str0(o, "InstanceId");
@@ -203,7 +203,8 @@ json_object *ec2_describe_instances_from(struct ec2_ctx *ctx, json_object *req,
 		if (dup)
 			continue;
 		for (j = 0; j < n; j++)
-			if (strcmp(described_id(json_object_array_get_idx(described, j)), id) == 0)
+			if (strcmp(ec2_described_id(json_object_array_get_idx(described, j)),
+				   id) == 0)
 				break;
 		if (j == n) {
 			missing_add(&missing, id);
