@@ -132,9 +132,10 @@ bool ec2_has_watches(const struct ec2_ctx *ctx);
 void ec2_reboot_watches_clear(struct ec2_ctx *ctx);
 
 /* For other modules: instance id's domain (new reference, caller frees), metadata (cleared with
- * ec2_meta_clear) and EC2 state, after one reconcile step; err InvalidInstanceID.* when it is
- * not a live instance of this state folder. */
+ * ec2_meta_clear) and condition (lifecycle.h: the row of the transition table its actions
+ * read; ec2_cond_state gives its EC2 state), after one reconcile step; err
+ * InvalidInstanceID.* when it is not a live instance of this state folder. */
 int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, struct ec2_meta *m,
-		     enum ec2_state *state, struct ec2_error *err);
+		     enum ec2_cond *cond, struct ec2_error *err);
 
 #endif

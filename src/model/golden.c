@@ -101,10 +101,9 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	const char *id = req_string(req, "InstanceId"), *name = req_string(req, "Name");
 	const char *desc = req_string(req, "Description");
 	enum ec2_op mode;
-	int virstate = -1;
 	struct image_source src = { .name = name, .description = desc, .request = req };
 	struct ec2_meta m;
-	enum ec2_state state;
+	enum ec2_cond cond;
 	virDomainPtr dom = NULL;
 	json_object *tags = NULL, *shown = NULL, *resp = NULL;
 	char ami[EC2_ID_MAX], chosen[EC2_ID_MAX];
@@ -132,16 +131,12 @@ json_object *ec2_create_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 		if (!tags)
 			return NULL;
 	}
-	if (ec2_instance_get(ctx, id, &dom, &m, &state, err) < 0)
+	if (ec2_instance_get(ctx, id, &dom, &m, &cond, err) < 0 ||
+	    ec2_transition_check(ec2_transition(cond, EC2_VERB_CREATE_IMAGE), id, m.pending_image,
+				 err) < 0)
 		goto out;
-	if (virDomainGetState(dom, &virstate, NULL, 0) < 0)
-		virstate = -1;
-	if (ec2_transition_check(ec2_transition(ec2_cond_of(ec2_vm_of(virstate), m.pending_op),
-						EC2_VERB_CREATE_IMAGE),
-				 id, m.pending_image, err) < 0)
-		goto out;
-	mode = state == EC2_STOPPED ? EC2_OP_IMAGE : no_reboot ? EC2_OP_IMAGE_LIVE :
-							    EC2_OP_IMAGE_REBOOT;
+	mode = ec2_cond_state(cond) == EC2_STOPPED ? EC2_OP_IMAGE :
+		no_reboot ? EC2_OP_IMAGE_LIVE : EC2_OP_IMAGE_REBOOT;
 	shown = json_object_new_object();
 	json_add_str(shown, "SourceInstanceId", id);
 	if (json_object_array_length(tags) > 0)

@@ -216,7 +216,7 @@ long long console_size(struct ec2_ctx *ctx, const char *id)
 }
 
 int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, struct ec2_meta *m,
-		     enum ec2_state *state, struct ec2_error *err)
+		     enum ec2_cond *cond, struct ec2_error *err)
 {
 	json_object *ids = json_object_new_array();
 	struct inst *v = NULL;
@@ -235,11 +235,11 @@ int ec2_instance_get(struct ec2_ctx *ctx, const char *id, virDomainPtr *dom, str
 		ec2_error_set(err, EC2_ERR_INCORRECT_STATE, "The instance '%s' is terminated", id);
 		goto out;
 	}
+	*cond = cond_of(&v[0]);
 	*dom = v[0].dom;
 	virDomainRef(*dom);
 	*m = v[0].meta;
 	memset(&v[0].meta, 0, sizeof(v[0].meta)); /* handed over */
-	*state = v[0].state;
 	rc = 0;
 out:
 	insts_free(v, n);
