@@ -25,6 +25,10 @@ RegisterImage DescribeImages DeregisterImage CreateImage CopyImage ImportImage
 DescribeImportImageTasks CreateSecurityGroup DescribeSecurityGroups
 AuthorizeSecurityGroupIngress RevokeSecurityGroupIngress DeleteSecurityGroup CreateKeyPair
 ImportKeyPair DescribeKeyPairs DeleteKeyPair CreateTags DeleteTags DescribeTags
+DescribeVpcs DescribeSubnets DescribeInternetGateways DescribeRouteTables DescribeNetworkAcls
+DescribeAvailabilityZones DescribeRegions DescribeAccountAttributes DescribeNetworkInterfaces
+AllocateAddress AssociateAddress DisassociateAddress ReleaseAddress DescribeAddresses
+ModifyInstanceAttribute GetPasswordData
 """.split()
 
 # ec2-lite's own request members beside EC2's (RegisterImage takes a local disk here).

@@ -82,6 +82,11 @@ START_TEST(metadata_round_trip)
 	m.pending_since = 1764574860;
 	strcpy(m.transition_reason, "User initiated (2026-12-01 07:41:00 GMT)");
 	strcpy(m.state_reason, "Client.UserInitiatedShutdown");
+	strcpy(m.availability_zone, "us-east-1b");
+	strcpy(m.eip_allocation_id, "eipalloc-0123456789abcdef0");
+	m.disable_api_termination = true;
+	m.disable_api_stop = true;
+	m.source_dest_check_off = true;
 	xml = ec2_meta_to_xml(&m, &err);
 	ck_assert_ptr_nonnull(xml);
 	ck_assert_int_eq(ec2_meta_from_xml(xml, &back, &err), 0);
@@ -104,6 +109,9 @@ START_TEST(metadata_round_trip)
 	ck_assert_str_eq(back.eni_id, m.eni_id);
 	ck_assert_str_eq(back.vpc_id, m.vpc_id);
 	ck_assert_str_eq(back.subnet_id, m.subnet_id);
+	ck_assert_str_eq(back.availability_zone, "us-east-1b");
+	ck_assert_str_eq(back.eip_allocation_id, m.eip_allocation_id);
+	ck_assert(back.disable_api_termination && back.disable_api_stop && back.source_dest_check_off);
 	ck_assert_str_eq(json_object_to_json_string(back.tags), json_object_to_json_string(m.tags));
 	free(xml);
 	ec2_meta_clear(&m);

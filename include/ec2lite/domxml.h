@@ -46,6 +46,13 @@ struct ec2_meta {
 	char eni_id[EC2_ID_MAX];       /* eni-...: the primary network interface */
 	char vpc_id[EC2_ID_MAX];       /* the default VPC's and subnet's ids at launch */
 	char subnet_id[EC2_ID_MAX];
+	char availability_zone[32];    /* the subnet's zone at launch; "" (older instances): the
+					* configured default zone */
+	char eip_allocation_id[EC2_ID_MAX]; /* eipalloc-... when public_ip is an Elastic IP
+					* associated with it (the store's "addresses" say so too) */
+	bool disable_api_termination;  /* DisableApiTermination: TerminateInstances refuses */
+	bool disable_api_stop;         /* DisableApiStop: StopInstances refuses */
+	bool source_dest_check_off;    /* SourceDestCheck false (EC2's default is true) */
 };
 
 /* Releases what m owns (the tags); m itself is the caller's. */

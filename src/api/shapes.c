@@ -1202,6 +1202,520 @@ static const struct api_member m_TagDescription[] = {
 	{ "Value", "Value", "value", API_STRING, API_STRING, -1 },
 };
 
+static const struct api_member m_DescribeVpcsRequest[] = {
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "VpcIds", "VpcId", "VpcId", API_LIST, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "NextToken", "NextToken", "NextToken", API_STRING, API_STRING, -1 },
+	{ "MaxResults", "MaxResults", "MaxResults", API_INTEGER, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeVpcsResult[] = {
+	{ "Vpcs", "VpcSet", "vpcSet", API_LIST, API_STRUCT, 154 },
+	{ "NextToken", "NextToken", "nextToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_Vpc[] = {
+	{ "CidrBlock", "CidrBlock", "cidrBlock", API_STRING, API_STRING, -1 },
+	{ "DhcpOptionsId", "DhcpOptionsId", "dhcpOptionsId", API_STRING, API_STRING, -1 },
+	{ "State", "State", "state", API_STRING, API_STRING, -1 },
+	{ "VpcId", "VpcId", "vpcId", API_STRING, API_STRING, -1 },
+	{ "OwnerId", "OwnerId", "ownerId", API_STRING, API_STRING, -1 },
+	{ "InstanceTenancy", "InstanceTenancy", "instanceTenancy", API_STRING, API_STRING, -1 },
+	{ "Ipv6CidrBlockAssociationSet", "Ipv6CidrBlockAssociationSet", "ipv6CidrBlockAssociationSet", API_LIST, API_STRUCT, 155 },
+	{ "CidrBlockAssociationSet", "CidrBlockAssociationSet", "cidrBlockAssociationSet", API_LIST, API_STRUCT, 157 },
+	{ "IsDefault", "IsDefault", "isDefault", API_BOOLEAN, API_STRING, -1 },
+	{ "Tags", "TagSet", "tagSet", API_LIST, API_STRUCT, 14 },
+};
+
+static const struct api_member m_VpcIpv6CidrBlockAssociation[] = {
+	{ "AssociationId", "AssociationId", "associationId", API_STRING, API_STRING, -1 },
+	{ "Ipv6CidrBlock", "Ipv6CidrBlock", "ipv6CidrBlock", API_STRING, API_STRING, -1 },
+	{ "Ipv6CidrBlockState", "Ipv6CidrBlockState", "ipv6CidrBlockState", API_STRUCT, API_STRING, 156 },
+	{ "NetworkBorderGroup", "NetworkBorderGroup", "networkBorderGroup", API_STRING, API_STRING, -1 },
+	{ "Ipv6Pool", "Ipv6Pool", "ipv6Pool", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_VpcCidrBlockState[] = {
+	{ "State", "State", "state", API_STRING, API_STRING, -1 },
+	{ "StatusMessage", "StatusMessage", "statusMessage", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_VpcCidrBlockAssociation[] = {
+	{ "AssociationId", "AssociationId", "associationId", API_STRING, API_STRING, -1 },
+	{ "CidrBlock", "CidrBlock", "cidrBlock", API_STRING, API_STRING, -1 },
+	{ "CidrBlockState", "CidrBlockState", "cidrBlockState", API_STRUCT, API_STRING, 156 },
+};
+
+static const struct api_member m_DescribeSubnetsRequest[] = {
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "SubnetIds", "SubnetId", "SubnetId", API_LIST, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "NextToken", "NextToken", "NextToken", API_STRING, API_STRING, -1 },
+	{ "MaxResults", "MaxResults", "MaxResults", API_INTEGER, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeSubnetsResult[] = {
+	{ "Subnets", "SubnetSet", "subnetSet", API_LIST, API_STRUCT, 160 },
+	{ "NextToken", "NextToken", "nextToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_Subnet[] = {
+	{ "AvailabilityZone", "AvailabilityZone", "availabilityZone", API_STRING, API_STRING, -1 },
+	{ "AvailabilityZoneId", "AvailabilityZoneId", "availabilityZoneId", API_STRING, API_STRING, -1 },
+	{ "AvailableIpAddressCount", "AvailableIpAddressCount", "availableIpAddressCount", API_INTEGER, API_STRING, -1 },
+	{ "CidrBlock", "CidrBlock", "cidrBlock", API_STRING, API_STRING, -1 },
+	{ "DefaultForAz", "DefaultForAz", "defaultForAz", API_BOOLEAN, API_STRING, -1 },
+	{ "EnableLniAtDeviceIndex", "EnableLniAtDeviceIndex", "enableLniAtDeviceIndex", API_INTEGER, API_STRING, -1 },
+	{ "MapPublicIpOnLaunch", "MapPublicIpOnLaunch", "mapPublicIpOnLaunch", API_BOOLEAN, API_STRING, -1 },
+	{ "MapCustomerOwnedIpOnLaunch", "MapCustomerOwnedIpOnLaunch", "mapCustomerOwnedIpOnLaunch", API_BOOLEAN, API_STRING, -1 },
+	{ "CustomerOwnedIpv4Pool", "CustomerOwnedIpv4Pool", "customerOwnedIpv4Pool", API_STRING, API_STRING, -1 },
+	{ "State", "State", "state", API_STRING, API_STRING, -1 },
+	{ "SubnetId", "SubnetId", "subnetId", API_STRING, API_STRING, -1 },
+	{ "VpcId", "VpcId", "vpcId", API_STRING, API_STRING, -1 },
+	{ "OwnerId", "OwnerId", "ownerId", API_STRING, API_STRING, -1 },
+	{ "AssignIpv6AddressOnCreation", "AssignIpv6AddressOnCreation", "assignIpv6AddressOnCreation", API_BOOLEAN, API_STRING, -1 },
+	{ "Ipv6CidrBlockAssociationSet", "Ipv6CidrBlockAssociationSet", "ipv6CidrBlockAssociationSet", API_LIST, API_STRUCT, 161 },
+	{ "Tags", "TagSet", "tagSet", API_LIST, API_STRUCT, 14 },
+	{ "SubnetArn", "SubnetArn", "subnetArn", API_STRING, API_STRING, -1 },
+	{ "OutpostArn", "OutpostArn", "outpostArn", API_STRING, API_STRING, -1 },
+	{ "EnableDns64", "EnableDns64", "enableDns64", API_BOOLEAN, API_STRING, -1 },
+	{ "Ipv6Native", "Ipv6Native", "ipv6Native", API_BOOLEAN, API_STRING, -1 },
+	{ "PrivateDnsNameOptionsOnLaunch", "PrivateDnsNameOptionsOnLaunch", "privateDnsNameOptionsOnLaunch", API_STRUCT, API_STRING, 163 },
+};
+
+static const struct api_member m_SubnetIpv6CidrBlockAssociation[] = {
+	{ "AssociationId", "AssociationId", "associationId", API_STRING, API_STRING, -1 },
+	{ "Ipv6CidrBlock", "Ipv6CidrBlock", "ipv6CidrBlock", API_STRING, API_STRING, -1 },
+	{ "Ipv6CidrBlockState", "Ipv6CidrBlockState", "ipv6CidrBlockState", API_STRUCT, API_STRING, 162 },
+};
+
+static const struct api_member m_SubnetCidrBlockState[] = {
+	{ "State", "State", "state", API_STRING, API_STRING, -1 },
+	{ "StatusMessage", "StatusMessage", "statusMessage", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_PrivateDnsNameOptionsOnLaunch[] = {
+	{ "HostnameType", "HostnameType", "hostnameType", API_STRING, API_STRING, -1 },
+	{ "EnableResourceNameDnsARecord", "EnableResourceNameDnsARecord", "enableResourceNameDnsARecord", API_BOOLEAN, API_STRING, -1 },
+	{ "EnableResourceNameDnsAAAARecord", "EnableResourceNameDnsAAAARecord", "enableResourceNameDnsAAAARecord", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeInternetGatewaysRequest[] = {
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "InternetGatewayIds", "InternetGatewayId", "internetGatewayId", API_LIST, API_STRING, -1 },
+	{ "NextToken", "NextToken", "NextToken", API_STRING, API_STRING, -1 },
+	{ "MaxResults", "MaxResults", "MaxResults", API_INTEGER, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeInternetGatewaysResult[] = {
+	{ "InternetGateways", "InternetGatewaySet", "internetGatewaySet", API_LIST, API_STRUCT, 166 },
+	{ "NextToken", "NextToken", "nextToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_InternetGateway[] = {
+	{ "Attachments", "AttachmentSet", "attachmentSet", API_LIST, API_STRUCT, 167 },
+	{ "InternetGatewayId", "InternetGatewayId", "internetGatewayId", API_STRING, API_STRING, -1 },
+	{ "OwnerId", "OwnerId", "ownerId", API_STRING, API_STRING, -1 },
+	{ "Tags", "TagSet", "tagSet", API_LIST, API_STRUCT, 14 },
+};
+
+static const struct api_member m_InternetGatewayAttachment[] = {
+	{ "State", "State", "state", API_STRING, API_STRING, -1 },
+	{ "VpcId", "VpcId", "vpcId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeRouteTablesRequest[] = {
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "RouteTableIds", "RouteTableId", "RouteTableId", API_LIST, API_STRING, -1 },
+	{ "NextToken", "NextToken", "NextToken", API_STRING, API_STRING, -1 },
+	{ "MaxResults", "MaxResults", "MaxResults", API_INTEGER, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeRouteTablesResult[] = {
+	{ "RouteTables", "RouteTableSet", "routeTableSet", API_LIST, API_STRUCT, 170 },
+	{ "NextToken", "NextToken", "nextToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_RouteTable[] = {
+	{ "Associations", "AssociationSet", "associationSet", API_LIST, API_STRUCT, 171 },
+	{ "PropagatingVgws", "PropagatingVgwSet", "propagatingVgwSet", API_LIST, API_STRUCT, 173 },
+	{ "RouteTableId", "RouteTableId", "routeTableId", API_STRING, API_STRING, -1 },
+	{ "Routes", "RouteSet", "routeSet", API_LIST, API_STRUCT, 174 },
+	{ "Tags", "TagSet", "tagSet", API_LIST, API_STRUCT, 14 },
+	{ "VpcId", "VpcId", "vpcId", API_STRING, API_STRING, -1 },
+	{ "OwnerId", "OwnerId", "ownerId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_RouteTableAssociation[] = {
+	{ "Main", "Main", "main", API_BOOLEAN, API_STRING, -1 },
+	{ "RouteTableAssociationId", "RouteTableAssociationId", "routeTableAssociationId", API_STRING, API_STRING, -1 },
+	{ "RouteTableId", "RouteTableId", "routeTableId", API_STRING, API_STRING, -1 },
+	{ "SubnetId", "SubnetId", "subnetId", API_STRING, API_STRING, -1 },
+	{ "GatewayId", "GatewayId", "gatewayId", API_STRING, API_STRING, -1 },
+	{ "AssociationState", "AssociationState", "associationState", API_STRUCT, API_STRING, 172 },
+};
+
+static const struct api_member m_RouteTableAssociationState[] = {
+	{ "State", "State", "state", API_STRING, API_STRING, -1 },
+	{ "StatusMessage", "StatusMessage", "statusMessage", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_PropagatingVgw[] = {
+	{ "GatewayId", "GatewayId", "gatewayId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_Route[] = {
+	{ "DestinationCidrBlock", "DestinationCidrBlock", "destinationCidrBlock", API_STRING, API_STRING, -1 },
+	{ "DestinationIpv6CidrBlock", "DestinationIpv6CidrBlock", "destinationIpv6CidrBlock", API_STRING, API_STRING, -1 },
+	{ "DestinationPrefixListId", "DestinationPrefixListId", "destinationPrefixListId", API_STRING, API_STRING, -1 },
+	{ "EgressOnlyInternetGatewayId", "EgressOnlyInternetGatewayId", "egressOnlyInternetGatewayId", API_STRING, API_STRING, -1 },
+	{ "GatewayId", "GatewayId", "gatewayId", API_STRING, API_STRING, -1 },
+	{ "InstanceId", "InstanceId", "instanceId", API_STRING, API_STRING, -1 },
+	{ "InstanceOwnerId", "InstanceOwnerId", "instanceOwnerId", API_STRING, API_STRING, -1 },
+	{ "NatGatewayId", "NatGatewayId", "natGatewayId", API_STRING, API_STRING, -1 },
+	{ "TransitGatewayId", "TransitGatewayId", "transitGatewayId", API_STRING, API_STRING, -1 },
+	{ "LocalGatewayId", "LocalGatewayId", "localGatewayId", API_STRING, API_STRING, -1 },
+	{ "CarrierGatewayId", "CarrierGatewayId", "carrierGatewayId", API_STRING, API_STRING, -1 },
+	{ "NetworkInterfaceId", "NetworkInterfaceId", "networkInterfaceId", API_STRING, API_STRING, -1 },
+	{ "Origin", "Origin", "origin", API_STRING, API_STRING, -1 },
+	{ "State", "State", "state", API_STRING, API_STRING, -1 },
+	{ "VpcPeeringConnectionId", "VpcPeeringConnectionId", "vpcPeeringConnectionId", API_STRING, API_STRING, -1 },
+	{ "CoreNetworkArn", "CoreNetworkArn", "coreNetworkArn", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeNetworkAclsRequest[] = {
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "NetworkAclIds", "NetworkAclId", "NetworkAclId", API_LIST, API_STRING, -1 },
+	{ "NextToken", "NextToken", "NextToken", API_STRING, API_STRING, -1 },
+	{ "MaxResults", "MaxResults", "MaxResults", API_INTEGER, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeNetworkAclsResult[] = {
+	{ "NetworkAcls", "NetworkAclSet", "networkAclSet", API_LIST, API_STRUCT, 177 },
+	{ "NextToken", "NextToken", "nextToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_NetworkAcl[] = {
+	{ "Associations", "AssociationSet", "associationSet", API_LIST, API_STRUCT, 178 },
+	{ "Entries", "EntrySet", "entrySet", API_LIST, API_STRUCT, 179 },
+	{ "IsDefault", "Default", "default", API_BOOLEAN, API_STRING, -1 },
+	{ "NetworkAclId", "NetworkAclId", "networkAclId", API_STRING, API_STRING, -1 },
+	{ "Tags", "TagSet", "tagSet", API_LIST, API_STRUCT, 14 },
+	{ "VpcId", "VpcId", "vpcId", API_STRING, API_STRING, -1 },
+	{ "OwnerId", "OwnerId", "ownerId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_NetworkAclAssociation[] = {
+	{ "NetworkAclAssociationId", "NetworkAclAssociationId", "networkAclAssociationId", API_STRING, API_STRING, -1 },
+	{ "NetworkAclId", "NetworkAclId", "networkAclId", API_STRING, API_STRING, -1 },
+	{ "SubnetId", "SubnetId", "subnetId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_NetworkAclEntry[] = {
+	{ "CidrBlock", "CidrBlock", "cidrBlock", API_STRING, API_STRING, -1 },
+	{ "Egress", "Egress", "egress", API_BOOLEAN, API_STRING, -1 },
+	{ "IcmpTypeCode", "IcmpTypeCode", "icmpTypeCode", API_STRUCT, API_STRING, 180 },
+	{ "Ipv6CidrBlock", "Ipv6CidrBlock", "ipv6CidrBlock", API_STRING, API_STRING, -1 },
+	{ "PortRange", "PortRange", "portRange", API_STRUCT, API_STRING, 181 },
+	{ "Protocol", "Protocol", "protocol", API_STRING, API_STRING, -1 },
+	{ "RuleAction", "RuleAction", "ruleAction", API_STRING, API_STRING, -1 },
+	{ "RuleNumber", "RuleNumber", "ruleNumber", API_INTEGER, API_STRING, -1 },
+};
+
+static const struct api_member m_IcmpTypeCode[] = {
+	{ "Code", "Code", "code", API_INTEGER, API_STRING, -1 },
+	{ "Type", "Type", "type", API_INTEGER, API_STRING, -1 },
+};
+
+static const struct api_member m_PortRange[] = {
+	{ "From", "From", "from", API_INTEGER, API_STRING, -1 },
+	{ "To", "To", "to", API_INTEGER, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeAvailabilityZonesRequest[] = {
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "ZoneNames", "ZoneName", "ZoneName", API_LIST, API_STRING, -1 },
+	{ "ZoneIds", "ZoneId", "ZoneId", API_LIST, API_STRING, -1 },
+	{ "AllAvailabilityZones", "AllAvailabilityZones", "AllAvailabilityZones", API_BOOLEAN, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeAvailabilityZonesResult[] = {
+	{ "AvailabilityZones", "AvailabilityZoneInfo", "availabilityZoneInfo", API_LIST, API_STRUCT, 184 },
+};
+
+static const struct api_member m_AvailabilityZone[] = {
+	{ "State", "ZoneState", "zoneState", API_STRING, API_STRING, -1 },
+	{ "OptInStatus", "OptInStatus", "optInStatus", API_STRING, API_STRING, -1 },
+	{ "Messages", "MessageSet", "messageSet", API_LIST, API_STRUCT, 185 },
+	{ "RegionName", "RegionName", "regionName", API_STRING, API_STRING, -1 },
+	{ "ZoneName", "ZoneName", "zoneName", API_STRING, API_STRING, -1 },
+	{ "ZoneId", "ZoneId", "zoneId", API_STRING, API_STRING, -1 },
+	{ "GroupName", "GroupName", "groupName", API_STRING, API_STRING, -1 },
+	{ "NetworkBorderGroup", "NetworkBorderGroup", "networkBorderGroup", API_STRING, API_STRING, -1 },
+	{ "ZoneType", "ZoneType", "zoneType", API_STRING, API_STRING, -1 },
+	{ "ParentZoneName", "ParentZoneName", "parentZoneName", API_STRING, API_STRING, -1 },
+	{ "ParentZoneId", "ParentZoneId", "parentZoneId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_AvailabilityZoneMessage[] = {
+	{ "Message", "Message", "message", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeRegionsRequest[] = {
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "RegionNames", "RegionName", "RegionName", API_LIST, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "AllRegions", "AllRegions", "AllRegions", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeRegionsResult[] = {
+	{ "Regions", "RegionInfo", "regionInfo", API_LIST, API_STRUCT, 188 },
+};
+
+static const struct api_member m_Region[] = {
+	{ "Endpoint", "RegionEndpoint", "regionEndpoint", API_STRING, API_STRING, -1 },
+	{ "RegionName", "RegionName", "regionName", API_STRING, API_STRING, -1 },
+	{ "OptInStatus", "OptInStatus", "optInStatus", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeAccountAttributesRequest[] = {
+	{ "AttributeNames", "AttributeName", "attributeName", API_LIST, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeAccountAttributesResult[] = {
+	{ "AccountAttributes", "AccountAttributeSet", "accountAttributeSet", API_LIST, API_STRUCT, 191 },
+};
+
+static const struct api_member m_AccountAttribute[] = {
+	{ "AttributeName", "AttributeName", "attributeName", API_STRING, API_STRING, -1 },
+	{ "AttributeValues", "AttributeValueSet", "attributeValueSet", API_LIST, API_STRUCT, 192 },
+};
+
+static const struct api_member m_AccountAttributeValue[] = {
+	{ "AttributeValue", "AttributeValue", "attributeValue", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeNetworkInterfacesRequest[] = {
+	{ "Filters", "Filter", "filter", API_LIST, API_STRUCT, 56 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "NetworkInterfaceIds", "NetworkInterfaceId", "NetworkInterfaceId", API_LIST, API_STRING, -1 },
+	{ "NextToken", "NextToken", "NextToken", API_STRING, API_STRING, -1 },
+	{ "MaxResults", "MaxResults", "MaxResults", API_INTEGER, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeNetworkInterfacesResult[] = {
+	{ "NetworkInterfaces", "NetworkInterfaceSet", "networkInterfaceSet", API_LIST, API_STRUCT, 195 },
+	{ "NextToken", "NextToken", "nextToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_NetworkInterface[] = {
+	{ "Association", "Association", "association", API_STRUCT, API_STRING, 196 },
+	{ "Attachment", "Attachment", "attachment", API_STRUCT, API_STRING, 197 },
+	{ "AvailabilityZone", "AvailabilityZone", "availabilityZone", API_STRING, API_STRING, -1 },
+	{ "Description", "Description", "description", API_STRING, API_STRING, -1 },
+	{ "Groups", "GroupSet", "groupSet", API_LIST, API_STRUCT, 29 },
+	{ "InterfaceType", "InterfaceType", "interfaceType", API_STRING, API_STRING, -1 },
+	{ "Ipv6Addresses", "Ipv6AddressesSet", "ipv6AddressesSet", API_LIST, API_STRUCT, 200 },
+	{ "MacAddress", "MacAddress", "macAddress", API_STRING, API_STRING, -1 },
+	{ "NetworkInterfaceId", "NetworkInterfaceId", "networkInterfaceId", API_STRING, API_STRING, -1 },
+	{ "OutpostArn", "OutpostArn", "outpostArn", API_STRING, API_STRING, -1 },
+	{ "OwnerId", "OwnerId", "ownerId", API_STRING, API_STRING, -1 },
+	{ "PrivateDnsName", "PrivateDnsName", "privateDnsName", API_STRING, API_STRING, -1 },
+	{ "PrivateIpAddress", "PrivateIpAddress", "privateIpAddress", API_STRING, API_STRING, -1 },
+	{ "PrivateIpAddresses", "PrivateIpAddressesSet", "privateIpAddressesSet", API_LIST, API_STRUCT, 201 },
+	{ "Ipv4Prefixes", "Ipv4PrefixSet", "ipv4PrefixSet", API_LIST, API_STRUCT, 202 },
+	{ "Ipv6Prefixes", "Ipv6PrefixSet", "ipv6PrefixSet", API_LIST, API_STRUCT, 203 },
+	{ "RequesterId", "RequesterId", "requesterId", API_STRING, API_STRING, -1 },
+	{ "RequesterManaged", "RequesterManaged", "requesterManaged", API_BOOLEAN, API_STRING, -1 },
+	{ "SourceDestCheck", "SourceDestCheck", "sourceDestCheck", API_BOOLEAN, API_STRING, -1 },
+	{ "Status", "Status", "status", API_STRING, API_STRING, -1 },
+	{ "SubnetId", "SubnetId", "subnetId", API_STRING, API_STRING, -1 },
+	{ "TagSet", "TagSet", "tagSet", API_LIST, API_STRUCT, 14 },
+	{ "VpcId", "VpcId", "vpcId", API_STRING, API_STRING, -1 },
+	{ "DenyAllIgwTraffic", "DenyAllIgwTraffic", "denyAllIgwTraffic", API_BOOLEAN, API_STRING, -1 },
+	{ "Ipv6Native", "Ipv6Native", "ipv6Native", API_BOOLEAN, API_STRING, -1 },
+	{ "Ipv6Address", "Ipv6Address", "ipv6Address", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_NetworkInterfaceAssociation[] = {
+	{ "AllocationId", "AllocationId", "allocationId", API_STRING, API_STRING, -1 },
+	{ "AssociationId", "AssociationId", "associationId", API_STRING, API_STRING, -1 },
+	{ "IpOwnerId", "IpOwnerId", "ipOwnerId", API_STRING, API_STRING, -1 },
+	{ "PublicDnsName", "PublicDnsName", "publicDnsName", API_STRING, API_STRING, -1 },
+	{ "PublicIp", "PublicIp", "publicIp", API_STRING, API_STRING, -1 },
+	{ "CustomerOwnedIp", "CustomerOwnedIp", "customerOwnedIp", API_STRING, API_STRING, -1 },
+	{ "CarrierIp", "CarrierIp", "carrierIp", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_NetworkInterfaceAttachment[] = {
+	{ "AttachTime", "AttachTime", "attachTime", API_TIMESTAMP, API_STRING, -1 },
+	{ "AttachmentId", "AttachmentId", "attachmentId", API_STRING, API_STRING, -1 },
+	{ "DeleteOnTermination", "DeleteOnTermination", "deleteOnTermination", API_BOOLEAN, API_STRING, -1 },
+	{ "DeviceIndex", "DeviceIndex", "deviceIndex", API_INTEGER, API_STRING, -1 },
+	{ "NetworkCardIndex", "NetworkCardIndex", "networkCardIndex", API_INTEGER, API_STRING, -1 },
+	{ "InstanceId", "InstanceId", "instanceId", API_STRING, API_STRING, -1 },
+	{ "InstanceOwnerId", "InstanceOwnerId", "instanceOwnerId", API_STRING, API_STRING, -1 },
+	{ "Status", "Status", "status", API_STRING, API_STRING, -1 },
+	{ "EnaSrdSpecification", "EnaSrdSpecification", "enaSrdSpecification", API_STRUCT, API_STRING, 198 },
+};
+
+static const struct api_member m_AttachmentEnaSrdSpecification[] = {
+	{ "EnaSrdEnabled", "EnaSrdEnabled", "enaSrdEnabled", API_BOOLEAN, API_STRING, -1 },
+	{ "EnaSrdUdpSpecification", "EnaSrdUdpSpecification", "enaSrdUdpSpecification", API_STRUCT, API_STRING, 199 },
+};
+
+static const struct api_member m_AttachmentEnaSrdUdpSpecification[] = {
+	{ "EnaSrdUdpEnabled", "EnaSrdUdpEnabled", "enaSrdUdpEnabled", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_NetworkInterfaceIpv6Address[] = {
+	{ "Ipv6Address", "Ipv6Address", "ipv6Address", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_NetworkInterfacePrivateIpAddress[] = {
+	{ "Association", "Association", "association", API_STRUCT, API_STRING, 196 },
+	{ "Primary", "Primary", "primary", API_BOOLEAN, API_STRING, -1 },
+	{ "PrivateDnsName", "PrivateDnsName", "privateDnsName", API_STRING, API_STRING, -1 },
+	{ "PrivateIpAddress", "PrivateIpAddress", "privateIpAddress", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_Ipv4PrefixSpecification[] = {
+	{ "Ipv4Prefix", "Ipv4Prefix", "ipv4Prefix", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_Ipv6PrefixSpecification[] = {
+	{ "Ipv6Prefix", "Ipv6Prefix", "ipv6Prefix", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_AllocateAddressRequest[] = {
+	{ "Domain", "Domain", "Domain", API_STRING, API_STRING, -1 },
+	{ "Address", "Address", "Address", API_STRING, API_STRING, -1 },
+	{ "PublicIpv4Pool", "PublicIpv4Pool", "PublicIpv4Pool", API_STRING, API_STRING, -1 },
+	{ "NetworkBorderGroup", "NetworkBorderGroup", "NetworkBorderGroup", API_STRING, API_STRING, -1 },
+	{ "CustomerOwnedIpv4Pool", "CustomerOwnedIpv4Pool", "CustomerOwnedIpv4Pool", API_STRING, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "TagSpecifications", "TagSpecification", "TagSpecification", API_LIST, API_STRUCT, 13 },
+};
+
+static const struct api_member m_AllocateAddressResult[] = {
+	{ "PublicIp", "PublicIp", "publicIp", API_STRING, API_STRING, -1 },
+	{ "AllocationId", "AllocationId", "allocationId", API_STRING, API_STRING, -1 },
+	{ "PublicIpv4Pool", "PublicIpv4Pool", "publicIpv4Pool", API_STRING, API_STRING, -1 },
+	{ "NetworkBorderGroup", "NetworkBorderGroup", "networkBorderGroup", API_STRING, API_STRING, -1 },
+	{ "Domain", "Domain", "domain", API_STRING, API_STRING, -1 },
+	{ "CustomerOwnedIp", "CustomerOwnedIp", "customerOwnedIp", API_STRING, API_STRING, -1 },
+	{ "CustomerOwnedIpv4Pool", "CustomerOwnedIpv4Pool", "customerOwnedIpv4Pool", API_STRING, API_STRING, -1 },
+	{ "CarrierIp", "CarrierIp", "carrierIp", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_AssociateAddressRequest[] = {
+	{ "AllocationId", "AllocationId", "AllocationId", API_STRING, API_STRING, -1 },
+	{ "InstanceId", "InstanceId", "InstanceId", API_STRING, API_STRING, -1 },
+	{ "PublicIp", "PublicIp", "PublicIp", API_STRING, API_STRING, -1 },
+	{ "AllowReassociation", "AllowReassociation", "allowReassociation", API_BOOLEAN, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "NetworkInterfaceId", "NetworkInterfaceId", "networkInterfaceId", API_STRING, API_STRING, -1 },
+	{ "PrivateIpAddress", "PrivateIpAddress", "privateIpAddress", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_AssociateAddressResult[] = {
+	{ "AssociationId", "AssociationId", "associationId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DisassociateAddressRequest[] = {
+	{ "AssociationId", "AssociationId", "AssociationId", API_STRING, API_STRING, -1 },
+	{ "PublicIp", "PublicIp", "PublicIp", API_STRING, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_ReleaseAddressRequest[] = {
+	{ "AllocationId", "AllocationId", "AllocationId", API_STRING, API_STRING, -1 },
+	{ "PublicIp", "PublicIp", "PublicIp", API_STRING, API_STRING, -1 },
+	{ "NetworkBorderGroup", "NetworkBorderGroup", "NetworkBorderGroup", API_STRING, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeAddressesRequest[] = {
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "PublicIps", "PublicIp", "PublicIp", API_LIST, API_STRING, -1 },
+	{ "AllocationIds", "AllocationId", "AllocationId", API_LIST, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeAddressesResult[] = {
+	{ "Addresses", "AddressesSet", "addressesSet", API_LIST, API_STRUCT, 212 },
+};
+
+static const struct api_member m_Address[] = {
+	{ "InstanceId", "InstanceId", "instanceId", API_STRING, API_STRING, -1 },
+	{ "PublicIp", "PublicIp", "publicIp", API_STRING, API_STRING, -1 },
+	{ "AllocationId", "AllocationId", "allocationId", API_STRING, API_STRING, -1 },
+	{ "AssociationId", "AssociationId", "associationId", API_STRING, API_STRING, -1 },
+	{ "Domain", "Domain", "domain", API_STRING, API_STRING, -1 },
+	{ "NetworkInterfaceId", "NetworkInterfaceId", "networkInterfaceId", API_STRING, API_STRING, -1 },
+	{ "NetworkInterfaceOwnerId", "NetworkInterfaceOwnerId", "networkInterfaceOwnerId", API_STRING, API_STRING, -1 },
+	{ "PrivateIpAddress", "PrivateIpAddress", "privateIpAddress", API_STRING, API_STRING, -1 },
+	{ "Tags", "TagSet", "tagSet", API_LIST, API_STRUCT, 14 },
+	{ "PublicIpv4Pool", "PublicIpv4Pool", "publicIpv4Pool", API_STRING, API_STRING, -1 },
+	{ "NetworkBorderGroup", "NetworkBorderGroup", "networkBorderGroup", API_STRING, API_STRING, -1 },
+	{ "CustomerOwnedIp", "CustomerOwnedIp", "customerOwnedIp", API_STRING, API_STRING, -1 },
+	{ "CustomerOwnedIpv4Pool", "CustomerOwnedIpv4Pool", "customerOwnedIpv4Pool", API_STRING, API_STRING, -1 },
+	{ "CarrierIp", "CarrierIp", "carrierIp", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_ModifyInstanceAttributeRequest[] = {
+	{ "SourceDestCheck", "SourceDestCheck", "SourceDestCheck", API_STRUCT, API_STRING, 68 },
+	{ "Attribute", "Attribute", "attribute", API_STRING, API_STRING, -1 },
+	{ "BlockDeviceMappings", "BlockDeviceMapping", "blockDeviceMapping", API_LIST, API_STRUCT, 214 },
+	{ "DisableApiTermination", "DisableApiTermination", "disableApiTermination", API_STRUCT, API_STRING, 68 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "EbsOptimized", "EbsOptimized", "ebsOptimized", API_STRUCT, API_STRING, 68 },
+	{ "EnaSupport", "EnaSupport", "enaSupport", API_STRUCT, API_STRING, 68 },
+	{ "Groups", "GroupId", "GroupId", API_LIST, API_STRING, -1 },
+	{ "InstanceId", "InstanceId", "instanceId", API_STRING, API_STRING, -1 },
+	{ "InstanceInitiatedShutdownBehavior", "InstanceInitiatedShutdownBehavior", "instanceInitiatedShutdownBehavior", API_STRUCT, API_STRING, 69 },
+	{ "InstanceType", "InstanceType", "instanceType", API_STRUCT, API_STRING, 69 },
+	{ "Kernel", "Kernel", "kernel", API_STRUCT, API_STRING, 69 },
+	{ "Ramdisk", "Ramdisk", "ramdisk", API_STRUCT, API_STRING, 69 },
+	{ "SriovNetSupport", "SriovNetSupport", "sriovNetSupport", API_STRUCT, API_STRING, 69 },
+	{ "UserData", "UserData", "userData", API_STRUCT, API_STRING, 216 },
+	{ "Value", "Value", "value", API_STRING, API_STRING, -1 },
+	{ "DisableApiStop", "DisableApiStop", "DisableApiStop", API_STRUCT, API_STRING, 68 },
+};
+
+static const struct api_member m_InstanceBlockDeviceMappingSpecification[] = {
+	{ "DeviceName", "DeviceName", "deviceName", API_STRING, API_STRING, -1 },
+	{ "Ebs", "Ebs", "ebs", API_STRUCT, API_STRING, 215 },
+	{ "NoDevice", "NoDevice", "noDevice", API_STRING, API_STRING, -1 },
+	{ "VirtualName", "VirtualName", "virtualName", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_EbsInstanceBlockDeviceSpecification[] = {
+	{ "DeleteOnTermination", "DeleteOnTermination", "deleteOnTermination", API_BOOLEAN, API_STRING, -1 },
+	{ "VolumeId", "VolumeId", "volumeId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_BlobAttributeValue[] = {
+	{ "Value", "Value", "value", API_BLOB, API_STRING, -1 },
+};
+
+static const struct api_member m_GetPasswordDataRequest[] = {
+	{ "InstanceId", "InstanceId", "InstanceId", API_STRING, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_GetPasswordDataResult[] = {
+	{ "InstanceId", "InstanceId", "instanceId", API_STRING, API_STRING, -1 },
+	{ "PasswordData", "PasswordData", "passwordData", API_STRING, API_STRING, -1 },
+	{ "Timestamp", "Timestamp", "timestamp", API_TIMESTAMP, API_STRING, -1 },
+};
+
 const struct api_shape api_shapes[] = {
 	{ "RunInstancesRequest", m_RunInstancesRequest, 40 },
 	{ "BlockDeviceMapping", m_BlockDeviceMapping, 4 },
@@ -1355,6 +1869,73 @@ const struct api_shape api_shapes[] = {
 	{ "DescribeTagsRequest", m_DescribeTagsRequest, 4 },
 	{ "DescribeTagsResult", m_DescribeTagsResult, 2 },
 	{ "TagDescription", m_TagDescription, 4 },
+	{ "DescribeVpcsRequest", m_DescribeVpcsRequest, 5 },
+	{ "DescribeVpcsResult", m_DescribeVpcsResult, 2 },
+	{ "Vpc", m_Vpc, 10 },
+	{ "VpcIpv6CidrBlockAssociation", m_VpcIpv6CidrBlockAssociation, 5 },
+	{ "VpcCidrBlockState", m_VpcCidrBlockState, 2 },
+	{ "VpcCidrBlockAssociation", m_VpcCidrBlockAssociation, 3 },
+	{ "DescribeSubnetsRequest", m_DescribeSubnetsRequest, 5 },
+	{ "DescribeSubnetsResult", m_DescribeSubnetsResult, 2 },
+	{ "Subnet", m_Subnet, 21 },
+	{ "SubnetIpv6CidrBlockAssociation", m_SubnetIpv6CidrBlockAssociation, 3 },
+	{ "SubnetCidrBlockState", m_SubnetCidrBlockState, 2 },
+	{ "PrivateDnsNameOptionsOnLaunch", m_PrivateDnsNameOptionsOnLaunch, 3 },
+	{ "DescribeInternetGatewaysRequest", m_DescribeInternetGatewaysRequest, 5 },
+	{ "DescribeInternetGatewaysResult", m_DescribeInternetGatewaysResult, 2 },
+	{ "InternetGateway", m_InternetGateway, 4 },
+	{ "InternetGatewayAttachment", m_InternetGatewayAttachment, 2 },
+	{ "DescribeRouteTablesRequest", m_DescribeRouteTablesRequest, 5 },
+	{ "DescribeRouteTablesResult", m_DescribeRouteTablesResult, 2 },
+	{ "RouteTable", m_RouteTable, 7 },
+	{ "RouteTableAssociation", m_RouteTableAssociation, 6 },
+	{ "RouteTableAssociationState", m_RouteTableAssociationState, 2 },
+	{ "PropagatingVgw", m_PropagatingVgw, 1 },
+	{ "Route", m_Route, 16 },
+	{ "DescribeNetworkAclsRequest", m_DescribeNetworkAclsRequest, 5 },
+	{ "DescribeNetworkAclsResult", m_DescribeNetworkAclsResult, 2 },
+	{ "NetworkAcl", m_NetworkAcl, 7 },
+	{ "NetworkAclAssociation", m_NetworkAclAssociation, 3 },
+	{ "NetworkAclEntry", m_NetworkAclEntry, 8 },
+	{ "IcmpTypeCode", m_IcmpTypeCode, 2 },
+	{ "PortRange", m_PortRange, 2 },
+	{ "DescribeAvailabilityZonesRequest", m_DescribeAvailabilityZonesRequest, 5 },
+	{ "DescribeAvailabilityZonesResult", m_DescribeAvailabilityZonesResult, 1 },
+	{ "AvailabilityZone", m_AvailabilityZone, 11 },
+	{ "AvailabilityZoneMessage", m_AvailabilityZoneMessage, 1 },
+	{ "DescribeRegionsRequest", m_DescribeRegionsRequest, 4 },
+	{ "DescribeRegionsResult", m_DescribeRegionsResult, 1 },
+	{ "Region", m_Region, 3 },
+	{ "DescribeAccountAttributesRequest", m_DescribeAccountAttributesRequest, 2 },
+	{ "DescribeAccountAttributesResult", m_DescribeAccountAttributesResult, 1 },
+	{ "AccountAttribute", m_AccountAttribute, 2 },
+	{ "AccountAttributeValue", m_AccountAttributeValue, 1 },
+	{ "DescribeNetworkInterfacesRequest", m_DescribeNetworkInterfacesRequest, 5 },
+	{ "DescribeNetworkInterfacesResult", m_DescribeNetworkInterfacesResult, 2 },
+	{ "NetworkInterface", m_NetworkInterface, 26 },
+	{ "NetworkInterfaceAssociation", m_NetworkInterfaceAssociation, 7 },
+	{ "NetworkInterfaceAttachment", m_NetworkInterfaceAttachment, 9 },
+	{ "AttachmentEnaSrdSpecification", m_AttachmentEnaSrdSpecification, 2 },
+	{ "AttachmentEnaSrdUdpSpecification", m_AttachmentEnaSrdUdpSpecification, 1 },
+	{ "NetworkInterfaceIpv6Address", m_NetworkInterfaceIpv6Address, 1 },
+	{ "NetworkInterfacePrivateIpAddress", m_NetworkInterfacePrivateIpAddress, 4 },
+	{ "Ipv4PrefixSpecification", m_Ipv4PrefixSpecification, 1 },
+	{ "Ipv6PrefixSpecification", m_Ipv6PrefixSpecification, 1 },
+	{ "AllocateAddressRequest", m_AllocateAddressRequest, 7 },
+	{ "AllocateAddressResult", m_AllocateAddressResult, 8 },
+	{ "AssociateAddressRequest", m_AssociateAddressRequest, 7 },
+	{ "AssociateAddressResult", m_AssociateAddressResult, 1 },
+	{ "DisassociateAddressRequest", m_DisassociateAddressRequest, 3 },
+	{ "ReleaseAddressRequest", m_ReleaseAddressRequest, 4 },
+	{ "DescribeAddressesRequest", m_DescribeAddressesRequest, 4 },
+	{ "DescribeAddressesResult", m_DescribeAddressesResult, 1 },
+	{ "Address", m_Address, 14 },
+	{ "ModifyInstanceAttributeRequest", m_ModifyInstanceAttributeRequest, 17 },
+	{ "InstanceBlockDeviceMappingSpecification", m_InstanceBlockDeviceMappingSpecification, 4 },
+	{ "EbsInstanceBlockDeviceSpecification", m_EbsInstanceBlockDeviceSpecification, 2 },
+	{ "BlobAttributeValue", m_BlobAttributeValue, 1 },
+	{ "GetPasswordDataRequest", m_GetPasswordDataRequest, 2 },
+	{ "GetPasswordDataResult", m_GetPasswordDataResult, 3 },
 };
 
 const struct api_action api_actions[] = {
@@ -1387,5 +1968,21 @@ const struct api_action api_actions[] = {
 	{ "CreateTags", 147, -1 },
 	{ "DeleteTags", 148, -1 },
 	{ "DescribeTags", 149, 150 },
+	{ "DescribeVpcs", 152, 153 },
+	{ "DescribeSubnets", 158, 159 },
+	{ "DescribeInternetGateways", 164, 165 },
+	{ "DescribeRouteTables", 168, 169 },
+	{ "DescribeNetworkAcls", 175, 176 },
+	{ "DescribeAvailabilityZones", 182, 183 },
+	{ "DescribeRegions", 186, 187 },
+	{ "DescribeAccountAttributes", 189, 190 },
+	{ "DescribeNetworkInterfaces", 193, 194 },
+	{ "AllocateAddress", 204, 205 },
+	{ "AssociateAddress", 206, 207 },
+	{ "DisassociateAddress", 208, -1 },
+	{ "ReleaseAddress", 209, -1 },
+	{ "DescribeAddresses", 210, 211 },
+	{ "ModifyInstanceAttribute", 213, -1 },
+	{ "GetPasswordData", 217, 218 },
 	{ NULL, -1, -1 },
 };

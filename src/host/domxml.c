@@ -68,6 +68,17 @@ static xmlNodePtr meta_node(xmlNsPtr *ns_out, const struct ec2_meta *m, bool wit
 	text_child(root, ns, "eni-id", m->eni_id);
 	text_child(root, ns, "vpc-id", m->vpc_id);
 	text_child(root, ns, "subnet-id", m->subnet_id);
+	/* Written only when set, so that older instances' metadata reads the same. */
+	if (m->availability_zone[0])
+		text_child(root, ns, "availability-zone", m->availability_zone);
+	if (m->eip_allocation_id[0])
+		text_child(root, ns, "eip-allocation-id", m->eip_allocation_id);
+	if (m->disable_api_termination)
+		text_child(root, ns, "disable-api-termination", "true");
+	if (m->disable_api_stop)
+		text_child(root, ns, "disable-api-stop", "true");
+	if (m->source_dest_check_off)
+		text_child(root, ns, "source-dest-check", "false");
 	tags = xmlNewChild(root, ns, X("security-groups"), NULL);
 	for (i = 0; m->groups && i < json_object_array_length(m->groups); i++) {
 		json_object *g = json_object_array_get_idx(m->groups, i);
@@ -196,6 +207,19 @@ int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err
 			copy_text(n, m->vpc_id, sizeof(m->vpc_id));
 		} else if (strcmp(name, "subnet-id") == 0) {
 			copy_text(n, m->subnet_id, sizeof(m->subnet_id));
+		} else if (strcmp(name, "availability-zone") == 0) {
+			copy_text(n, m->availability_zone, sizeof(m->availability_zone));
+		} else if (strcmp(name, "eip-allocation-id") == 0) {
+			copy_text(n, m->eip_allocation_id, sizeof(m->eip_allocation_id));
+		} else if (strcmp(name, "disable-api-termination") == 0) {
+			copy_text(n, buf, sizeof(buf));
+			m->disable_api_termination = strcmp(buf, "true") == 0;
+		} else if (strcmp(name, "disable-api-stop") == 0) {
+			copy_text(n, buf, sizeof(buf));
+			m->disable_api_stop = strcmp(buf, "true") == 0;
+		} else if (strcmp(name, "source-dest-check") == 0) {
+			copy_text(n, buf, sizeof(buf));
+			m->source_dest_check_off = strcmp(buf, "false") == 0;
 		} else if (strcmp(name, "key-name") == 0) {
 			copy_text(n, m->key_name, sizeof(m->key_name));
 		} else if (strcmp(name, "security-groups") == 0) {
