@@ -4,9 +4,9 @@
 # its SigV2 and 0-based lists (tests/api/libcloud_workflow.py), and the bad requests of the
 # default account's actions (tests/api/bad_requests_account.py). Each runs against a server of its
 # own, on a fresh state folder with a registered test AMI, so that none sees another's leftovers.
-# Usage: clients.sh PATH-TO-ec2-lite [resource|libcloud|bad-account]...
+# Usage: workflows.sh PATH-TO-ec2-lite [resource|libcloud|bad-account]...
 set -u
-bin=${1:?usage: clients.sh PATH-TO-ec2-lite [resource|libcloud|bad-account]...}
+bin=${1:?usage: workflows.sh PATH-TO-ec2-lite [resource|libcloud|bad-account]...}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
@@ -23,7 +23,7 @@ client() {
 	log="$state/serve.log"
 	head -c 1048576 /dev/zero > "$state/disk.raw"
 	ami=$("$bin" register-image --name "$name-ami" --disk "$state/disk.raw" --output text)
-	start_server AKIDEC2LITECLIENTS ec2-lite-clients-secret
+	start_server AKIDEC2LITEFLOWS ec2-lite-flows-secret
 	echo "# $name"
 	args=""
 	for a in "$@"; do
