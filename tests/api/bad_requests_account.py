@@ -54,23 +54,41 @@ def dry(name, fn, **kw):
            412, DryRun=True, **kw)
 
 
+def part(fn):
+    """fn's value, or the error it raised (a part that cannot be read is compared as its error)."""
+    try:
+        return fn()
+    except ClientError as e:
+        return "error " + e.response["Error"]["Code"]
+
+
 def state():
     """Everything the bad requests must leave as it was."""
-    addrs = sorted((a.get("AllocationId"), a.get("PublicIp"), a.get("AssociationId"), a.get("InstanceId"))
-                   for a in ec2.describe_addresses()["Addresses"])
-    insts = []
-    for r in ec2.describe_instances()["Reservations"]:
-        for i in r["Instances"]:
-            attrs = [i["InstanceType"], i["State"]["Name"], i.get("PublicIpAddress")]
-            for a in ("disableApiTermination", "disableApiStop", "sourceDestCheck",
-                      "instanceInitiatedShutdownBehavior", "instanceType"):
-                got = ec2.describe_instance_attribute(InstanceId=i["InstanceId"], Attribute=a)
-                attrs.append([v for k, v in got.items() if k not in ("InstanceId", "ResponseMetadata")])
-            insts.append((i["InstanceId"], attrs))
-    subnets = sorted((s["SubnetId"], s["AvailableIpAddressCount"]) for s in ec2.describe_subnets()["Subnets"])
-    enis = sorted((n["NetworkInterfaceId"], n.get("Association", {}).get("PublicIp"), n["Status"])
-                  for n in ec2.describe_network_interfaces()["NetworkInterfaces"])
-    return {"addresses": addrs, "instances": sorted(insts), "subnets": subnets, "enis": enis}
+    def addrs():
+        return sorted((a.get("AllocationId"), a.get("PublicIp"), a.get("AssociationId"), a.get("InstanceId"))
+                      for a in ec2.describe_addresses()["Addresses"])
+
+    def attrs(iid):
+        out = []
+        for a in ("disableApiTermination", "disableApiStop", "sourceDestCheck",
+                  "instanceInitiatedShutdownBehavior", "instanceType"):
+            got = part(lambda: ec2.describe_instance_attribute(InstanceId=iid, Attribute=a))
+            out.append(got if isinstance(got, str) else
+                       [v for k, v in got.items() if k not in ("InstanceId", "ResponseMetadata")])
+        return out
+
+    def insts():
+        return sorted((i["InstanceId"], i["InstanceType"], i["State"]["Name"], i.get("PublicIpAddress"),
+                       attrs(i["InstanceId"]))
+                      for r in ec2.describe_instances()["Reservations"] for i in r["Instances"])
+
+    def subnets():
+        return sorted((s["SubnetId"], s["AvailableIpAddressCount"]) for s in ec2.describe_subnets()["Subnets"])
+
+    def enis():
+        return sorted((n["NetworkInterfaceId"], n.get("Association", {}).get("PublicIp"), n["Status"])
+                      for n in ec2.describe_network_interfaces()["NetworkInterfaces"])
+    return {"addresses": part(addrs), "instances": part(insts), "subnets": part(subnets), "enis": part(enis)}
 
 
 def same_as(before, when):
@@ -83,8 +101,9 @@ def same_as(before, when):
              {"before": before[k], "after": after[k]})
 
 
+# What the cases work on: a running instance holding an Elastic IP, a stopped one, a free address.
+# The instances and the addresses are made apart, so that the cases of one work without the other.
 try:
-    # What the cases work on: a running instance holding an Elastic IP, a stopped one, a free address.
     subnet = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]
     run = [ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t2.micro",
                              SubnetId=subnet["SubnetId"])["Instances"][0]["InstanceId"] for _ in range(2)]
@@ -92,24 +111,25 @@ try:
     running, stopped = run
     ec2.stop_instances(InstanceIds=[stopped])
     ec2.get_waiter("instance_stopped").wait(InstanceIds=[stopped], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    held = ec2.allocate_address(Domain="vpc")
-    assoc = ec2.associate_address(AllocationId=held["AllocationId"], InstanceId=running)["AssociationId"]
-    free = ec2.allocate_address(Domain="vpc")
-    eni = ec2.describe_instances(InstanceIds=[running])["Reservations"][0]["Instances"][0][
-        "NetworkInterfaces"][0]["NetworkInterfaceId"]
-    vpc = subnet["VpcId"]
     ready = True
 except Exception as e:  # noqa: BLE001 -- without the fixture only the cases that need none run
-    step("the fixture (two instances, two Elastic IPs, one associated): raised %s" % type(e).__name__,
-         False, e)
+    step("the instances' fixture (a running and a stopped instance): raised %s" % type(e).__name__, False, e)
     traceback.print_exc(limit=2, file=sys.stdout)
     ready = False
-
+    running = stopped = "i-" + NOSUCH
 try:
-    before = state() if ready else None
+    held = ec2.allocate_address(Domain="vpc")
+    free = ec2.allocate_address(Domain="vpc")
+    eips = True
+    if ready:
+        assoc = ec2.associate_address(AllocationId=held["AllocationId"], InstanceId=running)["AssociationId"]
+        eni = ec2.describe_instances(InstanceIds=[running])["Reservations"][0]["Instances"][0][
+            "NetworkInterfaces"][0]["NetworkInterfaceId"]
 except Exception as e:  # noqa: BLE001
-    step("the state before: raised %s" % type(e).__name__, False, e)
-    ready = False
+    step("the addresses' fixture (two Elastic IPs, one associated): raised %s" % type(e).__name__, False, e)
+    traceback.print_exc(limit=2, file=sys.stdout)
+    eips = False
+before = state()
 
 # Not found.
 expect("describe_subnets of an unknown subnet", ec2.describe_subnets, "InvalidSubnetID.NotFound",
@@ -135,7 +155,7 @@ expect("modify_instance_attribute of an unknown instance", ec2.modify_instance_a
        DisableApiTermination={"Value": True})
 # EC2 answers AuthFailure for a public IP that is not the account's.
 expect("associate_address of a foreign public IP", ec2.associate_address, "AuthFailure", "",
-       None, PublicIp="198.51.100.7", InstanceId=running if ready else "i-" + NOSUCH)
+       None, PublicIp="198.51.100.7", InstanceId=running)
 expect("disassociate_address of a foreign public IP", ec2.disassociate_address, "AuthFailure", "",
        None, PublicIp="198.51.100.7")
 expect("release_address of a foreign public IP", ec2.release_address, "AuthFailure", "",
@@ -159,18 +179,31 @@ expect("run_instances in an unknown zone", ec2.run_instances, "InvalidParameterV
 expect("describe_account_attributes of an unknown attribute", ec2.describe_account_attributes,
        "InvalidParameterValue", "", 400, AttributeNames=["colour"])
 
-if ready:
-    expect("describe_instance_attribute of an unknown attribute", ec2.describe_instance_attribute,
-           "InvalidParameterValue", "colour", 400, InstanceId=running, Attribute="colour")
-    expect("modify_instance_attribute of an unknown attribute", ec2.modify_instance_attribute,
-           "InvalidParameterValue", "colour", 400, InstanceId=running, Attribute="colour", Value="x")
-    expect("modify_instance_attribute InstanceType of a running instance", ec2.modify_instance_attribute,
-           "IncorrectInstanceState", running, 400, InstanceId=running, InstanceType={"Value": "t2.small"})
-    expect("modify_instance_attribute to an unknown type", ec2.modify_instance_attribute,
-           "InvalidParameterValue", "t9.huge", 400, InstanceId=stopped, InstanceType={"Value": "t9.huge"})
-    expect("modify_instance_attribute with two attributes at once", ec2.modify_instance_attribute,
-           "InvalidParameterCombination", "", 400, InstanceId=stopped, InstanceType={"Value": "t2.small"},
-           DisableApiTermination={"Value": True})
+# The instances' attributes.
+expect("describe_instance_attribute of an unknown attribute", ec2.describe_instance_attribute,
+       "InvalidParameterValue", "colour", 400, InstanceId=running, Attribute="colour")
+expect("modify_instance_attribute of an unknown attribute", ec2.modify_instance_attribute,
+       "InvalidParameterValue", "colour", 400, InstanceId=running, Attribute="colour", Value="x")
+expect("modify_instance_attribute InstanceType of a running instance", ec2.modify_instance_attribute,
+       "IncorrectInstanceState", running, 400, InstanceId=running, InstanceType={"Value": "t2.small"})
+expect("modify_instance_attribute to an unknown type", ec2.modify_instance_attribute,
+       "InvalidParameterValue", "t9.huge", 400, InstanceId=stopped, InstanceType={"Value": "t9.huge"})
+expect("modify_instance_attribute with two attributes at once", ec2.modify_instance_attribute,
+       "InvalidParameterCombination", "", 400, InstanceId=stopped, InstanceType={"Value": "t2.small"},
+       DisableApiTermination={"Value": True})
+expect("modify_instance_attribute with no attribute", ec2.modify_instance_attribute,
+       "MissingParameter", "", 400, InstanceId=stopped)
+# The addresses.
+if eips:
+    expect("associate_address to an unknown instance", ec2.associate_address, "InvalidInstanceID.NotFound",
+           "i-" + NOSUCH, 400, AllocationId=free["AllocationId"], InstanceId="i-" + NOSUCH)
+    expect("associate_address to an unknown interface", ec2.associate_address,
+           "InvalidNetworkInterfaceID.NotFound", "eni-" + NOSUCH, 400, AllocationId=free["AllocationId"],
+           NetworkInterfaceId="eni-" + NOSUCH)
+expect("associate_address of an unknown allocation", ec2.associate_address,
+       "InvalidAllocationID.NotFound", "eipalloc-" + NOSUCH, 400, AllocationId="eipalloc-" + NOSUCH,
+       InstanceId=running)
+if eips and ready:
     expect("associate_address with both an instance and an interface", ec2.associate_address,
            "InvalidParameterCombination", "", 400, AllocationId=free["AllocationId"], InstanceId=running,
            NetworkInterfaceId=eni)
@@ -179,46 +212,44 @@ if ready:
            AllowReassociation=False)
     expect("release_address of an associated address", ec2.release_address, "InvalidIPAddress.InUse",
            "", 400, AllocationId=held["AllocationId"])
-    expect("associate_address to an unknown instance", ec2.associate_address, "InvalidInstanceID.NotFound",
-           "i-" + NOSUCH, 400, AllocationId=free["AllocationId"], InstanceId="i-" + NOSUCH)
-    expect("associate_address to an unknown interface", ec2.associate_address,
-           "InvalidNetworkInterfaceID.NotFound", "eni-" + NOSUCH, 400, AllocationId=free["AllocationId"],
-           NetworkInterfaceId="eni-" + NOSUCH)
-    expect("associate_address of an unknown allocation", ec2.associate_address,
-           "InvalidAllocationID.NotFound", "eipalloc-" + NOSUCH, 400, AllocationId="eipalloc-" + NOSUCH,
-           InstanceId=running)
+same_as(before, "after the not-found and bad-value cases")
 
-    same_as(before, "after the not-found and bad-value cases")
-    # Protection: terminate and stop refused, and the instance stays as it was. Then unprotected.
-    ec2.modify_instance_attribute(InstanceId=running, DisableApiTermination={"Value": True})
-    ec2.modify_instance_attribute(InstanceId=running, DisableApiStop={"Value": True})
+# Protection: terminate and stop refused, and the instance stays as it was.
+if ready:
+    try:
+        ec2.modify_instance_attribute(InstanceId=running, DisableApiTermination={"Value": True})
+        ec2.modify_instance_attribute(InstanceId=running, DisableApiStop={"Value": True})
+    except ClientError as e:
+        step("protect the running instance: %s" % e.response["Error"]["Code"], False)
     before = state()
-    expect("terminate with disableApiTermination", ec2.terminate_instances, "OperationNotPermitted",
-           running, 400, InstanceIds=[running])
-    expect("stop with disableApiStop", ec2.stop_instances, "OperationNotPermitted", running, 400,
-           InstanceIds=[running])
-    expect("dry terminate with disableApiTermination", ec2.terminate_instances, "OperationNotPermitted",
-           running, 400, InstanceIds=[running], DryRun=True)
+expect("terminate with disableApiTermination", ec2.terminate_instances, "OperationNotPermitted",
+       running, 400, InstanceIds=[running])
+expect("stop with disableApiStop", ec2.stop_instances, "OperationNotPermitted", running, 400,
+       InstanceIds=[running])
+expect("dry terminate with disableApiTermination", ec2.terminate_instances, "OperationNotPermitted",
+       running, 400, InstanceIds=[running], DryRun=True)
 
-    # DryRun of each new action: 412 where it would succeed, never acting.
-    dry("allocate_address", ec2.allocate_address, Domain="vpc")
+# DryRun of each new action: 412 where it would succeed, the error it would have had otherwise;
+# never acting.
+dry("allocate_address", ec2.allocate_address, Domain="vpc")
+dry("modify_instance_attribute InstanceType (stopped)", ec2.modify_instance_attribute,
+    InstanceId=stopped, InstanceType={"Value": "t2.small"})
+dry("modify_instance_attribute disableApiTermination", ec2.modify_instance_attribute,
+    InstanceId=running, DisableApiTermination={"Value": False})
+dry("modify_instance_attribute sourceDestCheck", ec2.modify_instance_attribute,
+    InstanceId=running, SourceDestCheck={"Value": False})
+dry("describe_instance_attribute", ec2.describe_instance_attribute, InstanceId=running,
+    Attribute="instanceType")
+dry("get_password_data", ec2.get_password_data, InstanceId=running)
+expect("dry modify_instance_attribute InstanceType (running)", ec2.modify_instance_attribute,
+       "IncorrectInstanceState", "", 400, InstanceId=running, InstanceType={"Value": "t2.small"},
+       DryRun=True)
+if eips and ready:
     dry("associate_address", ec2.associate_address, AllocationId=free["AllocationId"], InstanceId=stopped)
     dry("disassociate_address", ec2.disassociate_address, AssociationId=assoc)
     dry("release_address", ec2.release_address, AllocationId=free["AllocationId"])
-    dry("modify_instance_attribute InstanceType (stopped)", ec2.modify_instance_attribute,
-        InstanceId=stopped, InstanceType={"Value": "t2.small"})
-    dry("modify_instance_attribute disableApiTermination", ec2.modify_instance_attribute,
-        InstanceId=running, DisableApiTermination={"Value": False})
-    dry("modify_instance_attribute sourceDestCheck", ec2.modify_instance_attribute,
-        InstanceId=running, SourceDestCheck={"Value": False})
-    dry("describe_instance_attribute", ec2.describe_instance_attribute, InstanceId=running,
-        Attribute="instanceType")
-    dry("get_password_data", ec2.get_password_data, InstanceId=running)
     expect("dry release_address of an associated address", ec2.release_address, "InvalidIPAddress.InUse",
            "", 400, AllocationId=held["AllocationId"], DryRun=True)
-    expect("dry modify_instance_attribute InstanceType (running)", ec2.modify_instance_attribute,
-           "IncorrectInstanceState", "", 400, InstanceId=running, InstanceType={"Value": "t2.small"},
-           DryRun=True)
 for action, fn in (("describe_vpcs", ec2.describe_vpcs), ("describe_subnets", ec2.describe_subnets),
                    ("describe_internet_gateways", ec2.describe_internet_gateways),
                    ("describe_route_tables", ec2.describe_route_tables),
@@ -230,14 +261,14 @@ for action, fn in (("describe_vpcs", ec2.describe_vpcs), ("describe_subnets", ec
                    ("describe_addresses", ec2.describe_addresses)):
     dry(action, fn)
 
+same_as(before, "after the protected and dry-run cases")
 if ready:
     try:
-        same_as(before, "after the protected and dry-run cases")
         ec2.modify_instance_attribute(InstanceId=running, DisableApiTermination={"Value": False})
         ec2.modify_instance_attribute(InstanceId=running, DisableApiStop={"Value": False})
         ec2.terminate_instances(InstanceIds=run)
         step("unprotected, both terminate", True)
     except Exception as e:  # noqa: BLE001
-        step("the state afterwards: raised %s" % type(e).__name__, False, e)
+        step("unprotect and terminate: raised %s" % type(e).__name__, False, e)
 print("%d failed" % failed)
 sys.exit(1 if failed else 0)
