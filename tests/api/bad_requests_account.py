@@ -104,9 +104,8 @@ def same_as(before, when):
 # What the cases work on: a running instance holding an Elastic IP, a stopped one, a free address.
 # The instances and the addresses are made apart, so that the cases of one work without the other.
 try:
-    subnet = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]
-    run = [ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t2.micro",
-                             SubnetId=subnet["SubnetId"])["Instances"][0]["InstanceId"] for _ in range(2)]
+    run = [ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t2.micro")["Instances"][0][
+        "InstanceId"] for _ in range(2)]
     ec2.get_waiter("instance_running").wait(InstanceIds=run, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     running, stopped = run
     ec2.stop_instances(InstanceIds=[stopped])
