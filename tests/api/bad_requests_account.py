@@ -186,12 +186,13 @@ expect("modify_instance_attribute of an unknown attribute", ec2.modify_instance_
 expect("modify_instance_attribute InstanceType of a running instance", ec2.modify_instance_attribute,
        "IncorrectInstanceState", running, 400, InstanceId=running, InstanceType={"Value": "t2.small"})
 expect("modify_instance_attribute to an unknown type", ec2.modify_instance_attribute,
-       "InvalidParameterValue", "t9.huge", 400, InstanceId=stopped, InstanceType={"Value": "t9.huge"})
+       "InvalidInstanceAttributeValue", "Value (t9.huge) for parameter instanceType is invalid", 400,
+       InstanceId=stopped, InstanceType={"Value": "t9.huge"})
 expect("modify_instance_attribute with two attributes at once", ec2.modify_instance_attribute,
        "InvalidParameterCombination", "", 400, InstanceId=stopped, InstanceType={"Value": "t2.small"},
        DisableApiTermination={"Value": True})
 expect("modify_instance_attribute with no attribute", ec2.modify_instance_attribute,
-       "MissingParameter", "", 400, InstanceId=stopped)
+       "InvalidParameterCombination", "No attributes specified", 400, InstanceId=stopped)
 # The addresses.
 if eips:
     expect("associate_address to an unknown instance", ec2.associate_address, "InvalidInstanceID.NotFound",
