@@ -77,16 +77,57 @@ START_TEST(requests_follow_the_input_shapes)
 }
 END_TEST
 
+/* Lists as clients other than botocore number them: libcloud from 0 (ResourceId.0, Tag.0.Key),
+ * a list of one with no index at all. Every item is kept once, in index order. */
+START_TEST(lists_numbered_from_0_or_not_at_all)
+{
+	expect_request("StopInstances", "InstanceId=i-1", "{\"InstanceIds\": [\"i-1\"]}");
+	expect_request("StopInstances", "InstanceId.0=i-0&InstanceId.1=i-1",
+		       "{\"InstanceIds\": [\"i-0\", \"i-1\"]}");
+	expect_request("RunInstances", "ImageId=ami-1&MinCount=1&MaxCount=1&SecurityGroupId=sg-1",
+		       "{\"ImageId\": \"ami-1\", \"MinCount\": \"1\", \"MaxCount\": \"1\", "
+		       "\"SecurityGroupIds\": [\"sg-1\"]}");
+	/* libcloud's CreateTags. */
+	expect_request("CreateTags", "ResourceId.0=i-1&Tag.0.Key=a&Tag.0.Value=1&Tag.1.Key=b&"
+		       "Tag.1.Value=2",
+		       "{\"Resources\": [\"i-1\"], \"Tags\": [{\"Key\": \"a\", \"Value\": \"1\"}, "
+		       "{\"Key\": \"b\", \"Value\": \"2\"}]}");
+	expect_request("DescribeInstances", "Filter.0.Name=a&Filter.0.Value.0=x&Filter.0.Value.1=y&"
+		       "Filter.1.Name=b&Filter.1.Value=z",
+		       "{\"Filters\": [{\"Name\": \"a\", \"Values\": [\"x\", \"y\"]}, "
+		       "{\"Name\": \"b\", \"Values\": [\"z\"]}]}");
+	expect_request("DescribeInstances", "Filter.Name=a&Filter.Value=x",
+		       "{\"Filters\": [{\"Name\": \"a\", \"Values\": [\"x\"]}]}");
+	/* Mixed: the unnumbered item first, then by index (0 before 1), given in any order; the
+	 * same index twice is one item, the last value. */
+	expect_request("TerminateInstances", "InstanceId.2=i-2&InstanceId.1=i-1&InstanceId=i-u&"
+		       "InstanceId.0=i-0",
+		       "{\"InstanceIds\": [\"i-u\", \"i-0\", \"i-1\", \"i-2\"]}");
+	expect_request("TerminateInstances", "InstanceId.1=i-a&InstanceId.01=i-b",
+		       "{\"InstanceIds\": [\"i-b\"]}");
+	expect_request("DescribeInstances", "Filter.1.Name=b&Filter.Name=a&Filter.1.Value.1=y&"
+		       "Filter.Value=x&Filter.0.Name=c&Filter.0.Value.1000=w",
+		       "{\"Filters\": [{\"Name\": \"a\", \"Values\": [\"x\"]}, "
+		       "{\"Name\": \"c\", \"Values\": [\"w\"]}, "
+		       "{\"Name\": \"b\", \"Values\": [\"y\"]}]}");
+}
+END_TEST
+
 static const struct {
 	const char *action, *query, *code;
 } refusals[] = {
 	{ "DescribeInstances", "Colour=red", "UnknownParameter" },
-	{ "StopInstances", "InstanceId=i-1", "InvalidQueryParameter" },
-	{ "StopInstances", "InstanceId.0=i-1", "InvalidQueryParameter" },
 	{ "StopInstances", "InstanceId.x=i-1", "InvalidQueryParameter" },
 	{ "StopInstances", "InstanceId.1001=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.-1=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.18446744073709551617=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.00001=i-1", "InvalidQueryParameter" },
+	{ "DescribeInstances", "Filter.x.Name=a", "InvalidQueryParameter" },
+	{ "DescribeInstances", "Filter=a", "InvalidQueryParameter" },
+	{ "DescribeInstances", "Filter.Colour=a", "InvalidQueryParameter" },
+	{ "DescribeInstances", "Filter.99999.Name=a", "InvalidQueryParameter" },
 	{ "StopInstances", "InstanceId.1.Name=i-1", "UnknownParameter" },
-	{ "DescribeInstances", "Filter.1.Value=running", "InvalidQueryParameter" },
 	{ "DescribeInstances", "Filter.1=x", "InvalidQueryParameter" },
 	{ "DescribeInstances", "Filter.1.Colour=x", "UnknownParameter" },
 	{ "RunInstances", "HibernationOptions=true", "InvalidQueryParameter" },
@@ -626,6 +667,7 @@ int main(void)
 	TCase *tc = tcase_create("api");
 
 	tcase_add_test(tc, requests_follow_the_input_shapes);
+	tcase_add_test(tc, lists_numbered_from_0_or_not_at_all);
 	tcase_add_loop_test(tc, bad_requests_are_refused, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, query_rebuilt_from_many_args);
 	tcase_add_test(tc, responses_are_ec2_xml);

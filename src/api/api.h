@@ -77,9 +77,10 @@ const char *api_params_get(const struct api_params *p, const char *key);
 void api_query_add(struct util_buf *q, const char *key, const char *value);
 
 /* The model's request for action a from the parameters (Action and Version skipped): nested by
- * the action's input shape, blobs decoded from base64. Unknown parameters are refused
- * (UnknownParameter), malformed lists too (InvalidQueryParameter: an index that is not a
- * positive number). New reference, or NULL with err. */
+ * the action's input shape, blobs decoded from base64. List items may be numbered from 0 or 1,
+ * or (one item) not at all: the unnumbered item first, then by index. Unknown parameters are
+ * refused (UnknownParameter), malformed lists too (InvalidQueryParameter: an index that is not a
+ * number from 0 to 1000). New reference, or NULL with err. */
 json_object *api_request(const struct api_action *a, const struct api_params *p,
 			 struct ec2_error *err);
 

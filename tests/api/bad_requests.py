@@ -63,10 +63,24 @@ expect("no action", send("Version=2016-11-15"), 400, "MissingAction")
 expect("wrong version", send("Action=DescribeInstances&Version=2099-01-01"), 400, "NoSuchVersion")
 expect("no version", send("Action=DescribeInstances"), 400, "MissingParameter")
 expect("unknown parameter", send("Action=DescribeInstances" + V + "&Colour=red"), 400, "UnknownParameter")
+# A list of one without an index, and indexes from 0, are taken as EC2 takes them (libcloud
+# sends ResourceId.0 and Tag.0.Key): the id is looked up, not refused as malformed.
 expect("list without an index", send("Action=StopInstances" + V + "&InstanceId=i-0123456789abcdef0"),
-       400, "InvalidQueryParameter")
+       400, "InvalidInstanceID.NotFound", "i-0123456789abcdef0")
 expect("list index 0", send("Action=StopInstances" + V + "&InstanceId.0=i-0123456789abcdef0"),
+       400, "InvalidInstanceID.NotFound", "i-0123456789abcdef0")
+expect("list numbered from 0 and unnumbered, both items kept",
+       send("Action=TerminateInstances" + V + "&InstanceId.0=i-0123456789abcdef0&InstanceId=i-00000000000000001"),
+       400, "InvalidInstanceID.NotFound", "i-00000000000000001, i-0123456789abcdef0")
+expect("list index too big", send("Action=StopInstances" + V + "&InstanceId.4294967297=i-0123456789abcdef0"),
        400, "InvalidQueryParameter")
+expect("list index negative", send("Action=StopInstances" + V + "&InstanceId.-1=i-0123456789abcdef0"),
+       400, "InvalidQueryParameter")
+got = send("Action=DescribeInstances" + V + "&Filter.0.Name=instance-state-name&Filter.0.Value.0=running"
+           "&Filter.Name=tag:Name&Filter.Value=x")
+ok = got == (200, "{http://ec2.amazonaws.com/doc/2016-11-15/}DescribeInstancesResponse")
+print(("ok   " if ok else "FAIL ") + "filters numbered from 0 and unnumbered: %s %s" % got, flush=True)
+failed += 0 if ok else 1
 expect("list index not a number", send("Action=DescribeInstances" + V + "&Filter.x.Name=a"),
        400, "InvalidQueryParameter")
 expect("a structure given a value", send("Action=RunInstances" + V + "&ImageId=ami-12345678&MinCount=1"
