@@ -233,8 +233,8 @@ END_TEST
 /* ---------- Signature Version 4 ---------- */
 
 static const char body[] = "Action=DescribeInstances&Version=2016-11-15";
-static const struct api_key keys[] = { { "AKIDEC2LITE", "s3cr3t/K7MDENG+bPxRfiCYEXAMPLEKEY" },
-				       { "AKIDOTHER", "other" } };
+static const struct api_key keys[] = { { "AKIDEC2LITE", "s3cr3t/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL },
+				       { "AKIDOTHER", "other", "alice" } };
 
 struct signed_req {
 	struct api_header h[4];
@@ -304,7 +304,7 @@ START_TEST(signatures_are_checked)
 	free(s.auth);
 	/* The wrong secret, an unknown key, a foreign region, no signature at all. */
 	{
-		struct api_key wrong = { "AKIDEC2LITE", "guess" }, unknown = { "AKIDNOBODY", "x" };
+		struct api_key wrong = { "AKIDEC2LITE", "guess", NULL }, unknown = { "AKIDNOBODY", "x", NULL };
 
 		sign(&s, d, &wrong, "us-east-1");
 		ck_assert_str_eq(check_code(&s, now), "SignatureDoesNotMatch");
@@ -469,7 +469,7 @@ static const struct {
 
 START_TEST(sigv4_test_suite)
 {
-	static const struct api_key aws = { "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+	static const struct api_key aws = { "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL };
 	const char *name = suite[_i].name;
 	char *req = strdup(suite[_i].req), *authz = strdup(suite[_i].authz);
 	char *line, *next, *target, *sh, *sh_end, *got;
