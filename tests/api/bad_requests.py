@@ -263,8 +263,11 @@ def botocore_v2():
     body = urllib.parse.urlencode(req.data).encode()
     r = urllib.request.Request(endpoint, data=body, method="POST",
                                headers={"Content-Type": "application/x-www-form-urlencoded"})
-    with urllib.request.urlopen(r, timeout=30) as resp:
-        return resp.status, ElementTree.fromstring(resp.read()).tag
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status, ElementTree.fromstring(resp.read()).tag
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()[:200]
 
 
 expect_ok("SigV2 by botocore's SigV2Auth", botocore_v2(), "DescribeSecurityGroupsResponse")
