@@ -236,8 +236,10 @@ END_TEST
 /* ---------- Signature Version 4 ---------- */
 
 static const char body[] = "Action=DescribeInstances&Version=2016-11-15";
-static const struct api_key keys[] = { { "AKIDEC2LITE", "s3cr3t/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL },
-				       { "AKIDOTHER", "other", "alice" } };
+static const struct api_key keys[] = {
+	{ "AKIDEC2LITE", "s3cr3t/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL },
+	{ "AKIDOTHER", "other", "alice" },
+};
 
 struct signed_req {
 	struct api_header h[4];
@@ -307,7 +309,8 @@ START_TEST(signatures_are_checked)
 	free(s.auth);
 	/* The wrong secret, an unknown key, a foreign region, no signature at all. */
 	{
-		struct api_key wrong = { "AKIDEC2LITE", "guess", NULL }, unknown = { "AKIDNOBODY", "x", NULL };
+		struct api_key wrong = { "AKIDEC2LITE", "guess", NULL };
+		struct api_key unknown = { "AKIDNOBODY", "x", NULL };
 
 		sign(&s, d, &wrong, "us-east-1");
 		ck_assert_str_eq(check_code(&s, now), "SignatureDoesNotMatch");
@@ -736,6 +739,27 @@ START_TEST(sigv2_aws_example)
 				 "Signature=i91nKc4PWAt0JJIdXwz9HxZCJDdiy6cf%2FMj6vPxyYIs%3D", now),
 			 "SignatureDoesNotMatch");
 	ck_assert_str_eq(v2_code("GET", NULL, q, now), "SignatureDoesNotMatch");
+	/* A '+' of the signature sent unescaped reads as a space: still the signature (old clients
+	 * put it in the URL as it is). The first of these requests whose signature has a '+'. */
+	for (int n = 0; n < 100; n++) {
+		char *base = util_strdupf("%s&Marker=%d", DOC_QUERY, n), *full;
+		struct api_params bp = { 0 };
+
+		ck_assert_int_eq(api_params_parse(&bp, base, strlen(base), &err), 0);
+		sig = api_sigv2_sign(&r, &bp, DOC_SECRET);
+		api_params_free(&bp);
+		if (strchr(sig, '+')) {
+			full = util_strdupf("%s&Signature=%s", base, sig); /* '+' as it is */
+			ck_assert_str_eq(v2_code("GET", host, full, now), "ok");
+			free(full);
+			free(sig);
+			free(base);
+			break;
+		}
+		ck_assert_int_lt(n, 99);
+		free(sig);
+		free(base);
+	}
 	/* An unknown key. */
 	ck_assert_str_eq(v2_code("GET", host, "Action=DescribeJobFlows&Version=2009-03-31&"
 				 "AWSAccessKeyId=AKIDNOBODY&SignatureVersion=2&SignatureMethod=HmacSHA256&"
@@ -792,8 +816,9 @@ END_TEST
  * HMAC'd with OpenSSL directly, not by the code under test. The key's index comes back. */
 START_TEST(sigv2_hmac_sha1_post)
 {
-	static const char form[] = "Version=2016-11-15&Action=DescribeInstances&Filter.1.Name=tag%3AName&"
-		"Filter.1.Value.1=a+b%7E*%C3%A9&SignatureVersion=2&SignatureMethod=HmacSHA1&"
+	static const char form[] = "Version=2016-11-15&Action=DescribeInstances&"
+		"Filter.1.Name=tag%3AName&Filter.1.Value.1=a+b%7E*%C3%A9&SignatureVersion=2&"
+		"SignatureMethod=HmacSHA1&"
 		"AWSAccessKeyId=AKIDOTHER&Expires=2011-10-03T15%3A29%3A30Z";
 	static const char sts[] = "POST\n127.0.0.1:8773\n/\nAWSAccessKeyId=AKIDOTHER&"
 		"Action=DescribeInstances&Expires=2011-10-03T15%3A29%3A30Z&Filter.1.Name=tag%3AName&"
@@ -814,10 +839,12 @@ START_TEST(sigv2_hmac_sha1_post)
 	api_query_add(&sig, "Signature", b64);
 	q = util_strdupf("%s&%s", form, sig.s);
 	ck_assert_int_eq(api_params_parse(&p, q, strlen(q), &err), 0);
-	ck_assert_int_eq(api_sigv2_check(&r, &p, v2keys, 2, iso("2011-10-03T15:19:30"), &who, &err), 0);
+	ck_assert_int_eq(api_sigv2_check(&r, &p, v2keys, 2, iso("2011-10-03T15:19:30"), &who, &err),
+			 0);
 	ck_assert_uint_eq(who, 1);
 	/* Expires past: refused, whatever the signature. */
-	ck_assert_int_eq(api_sigv2_check(&r, &p, v2keys, 2, iso("2011-10-03T15:29:31"), &who, &err), -1);
+	ck_assert_int_eq(api_sigv2_check(&r, &p, v2keys, 2, iso("2011-10-03T15:29:31"), &who, &err),
+			 -1);
 	ck_assert_str_eq(err.code, "RequestExpired");
 	api_params_free(&p);
 	free(q);
@@ -849,9 +876,9 @@ START_TEST(sts_caller_identity)
 	ck_assert_str_eq(id.user_id, again.user_id);
 	xml = api_sts_identity_xml(&id, "rid-1", &len);
 	ck_assert_uint_eq(len, strlen(xml));
-	ck_assert_ptr_nonnull(strstr(xml, "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/"
-				     "doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::"
-				     "123456789012:user/alice</Arn><UserId>AIDA"));
+	ck_assert_ptr_nonnull(strstr(xml, "<GetCallerIdentityResponse xmlns=\"https://sts."
+				     "amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>"
+				     "arn:aws:iam::123456789012:user/alice</Arn><UserId>AIDA"));
 	ck_assert_ptr_nonnull(strstr(xml, "</UserId><Account>123456789012</Account>"
 				     "</GetCallerIdentityResult><ResponseMetadata><RequestId>rid-1"
 				     "</RequestId></ResponseMetadata></GetCallerIdentityResponse>"));

@@ -170,7 +170,7 @@ int api_sigv2_check(const struct api_http_request *req, const struct api_params 
 	const char *given = api_params_get(p, "Signature");
 	const char *stamp = api_params_get(p, "Timestamp");
 	const char *expires = api_params_get(p, "Expires");
-	char *want, *sig;
+	char *want, *sig, *c;
 	size_t i;
 	time_t t;
 	int rc = -1;
@@ -230,7 +230,7 @@ int api_sigv2_check(const struct api_http_request *req, const struct api_params 
 	sig = strdup(given);
 	if (!sig)
 		abort();
-	for (char *c = sig; *c; c++)
+	for (c = sig; *c; c++)
 		if (*c == ' ')
 			*c = '+';
 	if (!want || strlen(want) != strlen(sig) || CRYPTO_memcmp(want, sig, strlen(sig)) != 0) {
