@@ -6,6 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "api/api.h"
 #include "ec2lite/image.h"
 #include "ec2lite/import.h"
@@ -77,16 +80,57 @@ START_TEST(requests_follow_the_input_shapes)
 }
 END_TEST
 
+/* Lists as clients other than botocore number them: libcloud from 0 (ResourceId.0, Tag.0.Key),
+ * a list of one with no index at all. Every item is kept once, in index order. */
+START_TEST(lists_numbered_from_0_or_not_at_all)
+{
+	expect_request("StopInstances", "InstanceId=i-1", "{\"InstanceIds\": [\"i-1\"]}");
+	expect_request("StopInstances", "InstanceId.0=i-0&InstanceId.1=i-1",
+		       "{\"InstanceIds\": [\"i-0\", \"i-1\"]}");
+	expect_request("RunInstances", "ImageId=ami-1&MinCount=1&MaxCount=1&SecurityGroupId=sg-1",
+		       "{\"ImageId\": \"ami-1\", \"MinCount\": \"1\", \"MaxCount\": \"1\", "
+		       "\"SecurityGroupIds\": [\"sg-1\"]}");
+	/* libcloud's CreateTags. */
+	expect_request("CreateTags", "ResourceId.0=i-1&Tag.0.Key=a&Tag.0.Value=1&Tag.1.Key=b&"
+		       "Tag.1.Value=2",
+		       "{\"Resources\": [\"i-1\"], \"Tags\": [{\"Key\": \"a\", \"Value\": \"1\"}, "
+		       "{\"Key\": \"b\", \"Value\": \"2\"}]}");
+	expect_request("DescribeInstances", "Filter.0.Name=a&Filter.0.Value.0=x&Filter.0.Value.1=y&"
+		       "Filter.1.Name=b&Filter.1.Value=z",
+		       "{\"Filters\": [{\"Name\": \"a\", \"Values\": [\"x\", \"y\"]}, "
+		       "{\"Name\": \"b\", \"Values\": [\"z\"]}]}");
+	expect_request("DescribeInstances", "Filter.Name=a&Filter.Value=x",
+		       "{\"Filters\": [{\"Name\": \"a\", \"Values\": [\"x\"]}]}");
+	/* Mixed: the unnumbered item first, then by index (0 before 1), given in any order; the
+	 * same index twice is one item, the last value. */
+	expect_request("TerminateInstances", "InstanceId.2=i-2&InstanceId.1=i-1&InstanceId=i-u&"
+		       "InstanceId.0=i-0",
+		       "{\"InstanceIds\": [\"i-u\", \"i-0\", \"i-1\", \"i-2\"]}");
+	expect_request("TerminateInstances", "InstanceId.1=i-a&InstanceId.01=i-b",
+		       "{\"InstanceIds\": [\"i-b\"]}");
+	expect_request("DescribeInstances", "Filter.1.Name=b&Filter.Name=a&Filter.1.Value.1=y&"
+		       "Filter.Value=x&Filter.0.Name=c&Filter.0.Value.1000=w",
+		       "{\"Filters\": [{\"Name\": \"a\", \"Values\": [\"x\"]}, "
+		       "{\"Name\": \"c\", \"Values\": [\"w\"]}, "
+		       "{\"Name\": \"b\", \"Values\": [\"y\"]}]}");
+}
+END_TEST
+
 static const struct {
 	const char *action, *query, *code;
 } refusals[] = {
 	{ "DescribeInstances", "Colour=red", "UnknownParameter" },
-	{ "StopInstances", "InstanceId=i-1", "InvalidQueryParameter" },
-	{ "StopInstances", "InstanceId.0=i-1", "InvalidQueryParameter" },
 	{ "StopInstances", "InstanceId.x=i-1", "InvalidQueryParameter" },
 	{ "StopInstances", "InstanceId.1001=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.-1=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.18446744073709551617=i-1", "InvalidQueryParameter" },
+	{ "StopInstances", "InstanceId.00001=i-1", "InvalidQueryParameter" },
+	{ "DescribeInstances", "Filter.x.Name=a", "InvalidQueryParameter" },
+	{ "DescribeInstances", "Filter=a", "InvalidQueryParameter" },
+	{ "DescribeInstances", "Filter.Colour=a", "InvalidQueryParameter" },
+	{ "DescribeInstances", "Filter.99999.Name=a", "InvalidQueryParameter" },
 	{ "StopInstances", "InstanceId.1.Name=i-1", "UnknownParameter" },
-	{ "DescribeInstances", "Filter.1.Value=running", "InvalidQueryParameter" },
 	{ "DescribeInstances", "Filter.1=x", "InvalidQueryParameter" },
 	{ "DescribeInstances", "Filter.1.Colour=x", "UnknownParameter" },
 	{ "RunInstances", "HibernationOptions=true", "InvalidQueryParameter" },
@@ -192,8 +236,10 @@ END_TEST
 /* ---------- Signature Version 4 ---------- */
 
 static const char body[] = "Action=DescribeInstances&Version=2016-11-15";
-static const struct api_key keys[] = { { "AKIDEC2LITE", "s3cr3t/K7MDENG+bPxRfiCYEXAMPLEKEY" },
-				       { "AKIDOTHER", "other" } };
+static const struct api_key keys[] = {
+	{ "AKIDEC2LITE", "s3cr3t/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL },
+	{ "AKIDOTHER", "other", "alice" },
+};
 
 struct signed_req {
 	struct api_header h[4];
@@ -263,7 +309,8 @@ START_TEST(signatures_are_checked)
 	free(s.auth);
 	/* The wrong secret, an unknown key, a foreign region, no signature at all. */
 	{
-		struct api_key wrong = { "AKIDEC2LITE", "guess" }, unknown = { "AKIDNOBODY", "x" };
+		struct api_key wrong = { "AKIDEC2LITE", "guess", NULL };
+		struct api_key unknown = { "AKIDNOBODY", "x", NULL };
 
 		sign(&s, d, &wrong, "us-east-1");
 		ck_assert_str_eq(check_code(&s, now), "SignatureDoesNotMatch");
@@ -428,7 +475,7 @@ static const struct {
 
 START_TEST(sigv4_test_suite)
 {
-	static const struct api_key aws = { "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+	static const struct api_key aws = { "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL };
 	const char *name = suite[_i].name;
 	char *req = strdup(suite[_i].req), *authz = strdup(suite[_i].authz);
 	char *line, *next, *target, *sh, *sh_end, *got;
@@ -620,17 +667,260 @@ START_TEST(import_disk_headers_are_checked_first)
 }
 END_TEST
 
+/* ---------- Signature Version 2 ---------- */
+
+/* AWS's own example (Signature Version 2 signing process, the general reference): its string to
+ * sign and the signature the documentation gives for it. */
+#define DOC_QUERY "Action=DescribeJobFlows&Version=2009-03-31&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&" \
+	"SignatureVersion=2&SignatureMethod=HmacSHA256&Timestamp=2011-10-03T15%3A19%3A30"
+#define DOC_SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+#define DOC_SIGNATURE "i91nKc4PWAt0JJIdXwz9HxZCJDdiy6cf/Mj6vPxyYIs="
+
+static const struct api_key v2keys[] = { { "AKIAIOSFODNN7EXAMPLE", DOC_SECRET, NULL },
+					 { "AKIDOTHER", "other", "alice" } };
+
+/* The code api_sigv2_check answers for query (parameters as sent) on GET host/ at now. */
+static const char *v2_code(const char *method, const char *host, const char *query, time_t now)
+{
+	static struct ec2_error err;
+	struct api_header h[1] = { { "Host", host } };
+	struct api_http_request r = { method, "/", "", h, host ? 1 : 0, NULL, 0 };
+	struct api_params p = { 0 };
+	size_t who = 99;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(api_params_parse(&p, query, strlen(query), &err), 0);
+	ck_assert(api_sigv2_used(&p));
+	rc = api_sigv2_check(&r, &p, v2keys, 2, now, &who, &err);
+	api_params_free(&p);
+	if (rc == 0)
+		return who == 0 ? "ok" : "ok-but-wrong-key";
+	return err.code;
+}
+
+static time_t iso(const char *s)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	return timegm(&tm);
+}
+
+START_TEST(sigv2_aws_example)
+{
+	struct api_header h[1] = { { "Host", "elasticmapreduce.amazonaws.com" } };
+	struct api_http_request r = { "GET", "/", "", h, 1, NULL, 0 };
+	struct api_params p = { 0 };
+	struct ec2_error err = { 0 };
+	time_t now = iso("2011-10-03T15:19:30");
+	const char *q = DOC_QUERY "&Signature=i91nKc4PWAt0JJIdXwz9HxZCJDdiy6cf%2FMj6vPxyYIs%3D";
+	const char *host = "elasticmapreduce.amazonaws.com";
+	char *sig;
+
+	ck_assert_int_eq(api_params_parse(&p, DOC_QUERY, strlen(DOC_QUERY), &err), 0);
+	sig = api_sigv2_sign(&r, &p, DOC_SECRET);
+	ck_assert_str_eq(sig, DOC_SIGNATURE);
+	free(sig);
+	api_params_free(&p);
+	ck_assert_str_eq(v2_code("GET", host, q, now), "ok");
+	ck_assert_str_eq(v2_code("GET", "ElasticMapReduce.amazonaws.com", q, now), "ok"); /* lowered */
+	ck_assert_str_eq(v2_code("GET", host, q, now + 14 * 60), "ok");
+	ck_assert_str_eq(v2_code("GET", host, q, now + 16 * 60), "RequestExpired");
+	ck_assert_str_eq(v2_code("GET", host, q, now - 16 * 60), "RequestExpired");
+	/* Whatever was signed, changed: the method, the host (its port too), a parameter. */
+	ck_assert_str_eq(v2_code("POST", host, q, now), "SignatureDoesNotMatch");
+	ck_assert_str_eq(v2_code("GET", "elasticmapreduce.amazonaws.com:80", q, now),
+			 "SignatureDoesNotMatch");
+	ck_assert_str_eq(v2_code("GET", host, "Action=DescribeJobFlows&Version=2009-03-31&"
+				 "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureVersion=2&"
+				 "SignatureMethod=HmacSHA256&Timestamp=2011-10-03T15%3A19%3A30&x=1&"
+				 "Signature=i91nKc4PWAt0JJIdXwz9HxZCJDdiy6cf%2FMj6vPxyYIs%3D", now),
+			 "SignatureDoesNotMatch");
+	ck_assert_str_eq(v2_code("GET", NULL, q, now), "SignatureDoesNotMatch");
+	/* A '+' of the signature sent unescaped reads as a space: still the signature (old clients
+	 * put it in the URL as it is). The first of these requests whose signature has a '+'. */
+	for (int n = 0; n < 100; n++) {
+		char *base = util_strdupf("%s&Marker=%d", DOC_QUERY, n), *full;
+		struct api_params bp = { 0 };
+
+		ck_assert_int_eq(api_params_parse(&bp, base, strlen(base), &err), 0);
+		sig = api_sigv2_sign(&r, &bp, DOC_SECRET);
+		api_params_free(&bp);
+		if (strchr(sig, '+')) {
+			full = util_strdupf("%s&Signature=%s", base, sig); /* '+' as it is */
+			ck_assert_str_eq(v2_code("GET", host, full, now), "ok");
+			free(full);
+			free(sig);
+			free(base);
+			break;
+		}
+		ck_assert_int_lt(n, 99);
+		free(sig);
+		free(base);
+	}
+	/* An unknown key. */
+	ck_assert_str_eq(v2_code("GET", host, "Action=DescribeJobFlows&Version=2009-03-31&"
+				 "AWSAccessKeyId=AKIDNOBODY&SignatureVersion=2&SignatureMethod=HmacSHA256&"
+				 "Timestamp=2011-10-03T15%3A19%3A30&Signature=x", now), "AuthFailure");
+}
+END_TEST
+
+/* The parameters of the protocol, missing or wrong. */
+static const struct {
+	const char *query, *code;
+} v2_refusals[] = {
+	{ "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacSHA256&"
+	  "Timestamp=2011-10-03T15:19:30&Signature=x", "MissingParameter" },
+	{ "SignatureVersion=1&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacSHA256&"
+	  "Timestamp=2011-10-03T15:19:30&Signature=x", "InvalidParameterValue" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&"
+	  "Timestamp=2011-10-03T15:19:30&Signature=x", "MissingParameter" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacMD5&"
+	  "Timestamp=2011-10-03T15:19:30&Signature=x", "InvalidParameterValue" },
+	{ "SignatureVersion=2&SignatureMethod=HmacSHA256&"
+	  "Timestamp=2011-10-03T15:19:30&Signature=x", "MissingParameter" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacSHA256&"
+	  "Timestamp=2011-10-03T15:19:30", "MissingParameter" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacSHA256&"
+	  "Signature=x", "MissingParameter" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacSHA256&"
+	  "Timestamp=2011-10-03T15:19:30&Expires=2011-10-03T15:29:30&Signature=x",
+	  "InvalidParameterCombination" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacSHA256&"
+	  "Timestamp=yesterday&Signature=x", "InvalidParameterValue" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacSHA256&"
+	  "Timestamp=2011-10-03T15:19:30+25:00&Signature=x", "InvalidParameterValue" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacSHA256&"
+	  "Expires=2011-10-03T15:19:29Z&Signature=x", "RequestExpired" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacSHA256&"
+	  "Timestamp=2011-10-03T16:19:30%2B01:00&Signature=x", "SignatureDoesNotMatch" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacSHA256&"
+	  "Timestamp=2011-10-03T15:19:30.123Z&Signature=x", "SignatureDoesNotMatch" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureMethod=HmacSHA256&"
+	  "Timestamp=2011-10-03T16:19:30Z&Signature=x", "RequestExpired" },
+	{ "SignatureVersion=2&AWSAccessKeyId=AKIDNOBODY&SignatureMethod=HmacSHA1&"
+	  "Timestamp=2011-10-03T15:19:30&Signature=x", "AuthFailure" },
+};
+
+START_TEST(sigv2_refusals)
+{
+	ck_assert_str_eq(v2_code("GET", "h", v2_refusals[_i].query, iso("2011-10-03T15:19:30")),
+			 v2_refusals[_i].code);
+}
+END_TEST
+
+/* HmacSHA1 over a POST's form, with names and values that need %-escapes and sort in byte order
+ * (AWSAccessKeyId before Action: 'W' < 'c'): the string to sign written out by hand here and
+ * HMAC'd with OpenSSL directly, not by the code under test. The key's index comes back. */
+START_TEST(sigv2_hmac_sha1_post)
+{
+	static const char form[] = "Version=2016-11-15&Action=DescribeInstances&"
+		"Filter.1.Name=tag%3AName&Filter.1.Value.1=a+b%7E*%C3%A9&SignatureVersion=2&"
+		"SignatureMethod=HmacSHA1&"
+		"AWSAccessKeyId=AKIDOTHER&Expires=2011-10-03T15%3A29%3A30Z";
+	static const char sts[] = "POST\n127.0.0.1:8773\n/\nAWSAccessKeyId=AKIDOTHER&"
+		"Action=DescribeInstances&Expires=2011-10-03T15%3A29%3A30Z&Filter.1.Name=tag%3AName&"
+		"Filter.1.Value.1=a%20b~%2A%C3%A9&SignatureMethod=HmacSHA1&SignatureVersion=2&"
+		"Version=2016-11-15";
+	unsigned char mac[20];
+	unsigned int n = sizeof(mac);
+	char *b64, *q;
+	struct util_buf sig = { 0 };
+	struct ec2_error err = { 0 };
+	struct api_header h[1] = { { "host", "127.0.0.1:8773" } };
+	struct api_http_request r = { "POST", "/", "", h, 1, NULL, 0 };
+	struct api_params p = { 0 };
+	size_t who = 99;
+
+	HMAC(EVP_sha1(), "other", 5, (const unsigned char *)sts, strlen(sts), mac, &n);
+	b64 = util_base64(mac, n);
+	api_query_add(&sig, "Signature", b64);
+	q = util_strdupf("%s&%s", form, sig.s);
+	ck_assert_int_eq(api_params_parse(&p, q, strlen(q), &err), 0);
+	ck_assert_int_eq(api_sigv2_check(&r, &p, v2keys, 2, iso("2011-10-03T15:19:30"), &who, &err),
+			 0);
+	ck_assert_uint_eq(who, 1);
+	/* Expires past: refused, whatever the signature. */
+	ck_assert_int_eq(api_sigv2_check(&r, &p, v2keys, 2, iso("2011-10-03T15:29:31"), &who, &err),
+			 -1);
+	ck_assert_str_eq(err.code, "RequestExpired");
+	api_params_free(&p);
+	free(q);
+	free(sig.s);
+	free(b64);
+}
+END_TEST
+
+/* ---------- STS ---------- */
+
+START_TEST(sts_caller_identity)
+{
+	struct api_identity id, again;
+	size_t len;
+	char *xml;
+
+	api_sts_identity("123456789012", &v2keys[0], &id);
+	ck_assert_str_eq(id.arn, "arn:aws:iam::123456789012:root");
+	ck_assert_str_eq(id.user_id, "123456789012");
+	ck_assert_str_eq(id.account, "123456789012");
+	api_sts_identity("123456789012", NULL, &id);
+	ck_assert_str_eq(id.arn, "arn:aws:iam::123456789012:root");
+	api_sts_identity("123456789012", &v2keys[1], &id);
+	ck_assert_str_eq(id.arn, "arn:aws:iam::123456789012:user/alice");
+	ck_assert_uint_eq(strlen(id.user_id), 21);
+	ck_assert_int_eq(strncmp(id.user_id, "AIDA", 4), 0);
+	ck_assert_uint_eq(strspn(id.user_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), 21);
+	api_sts_identity("123456789012", &v2keys[1], &again); /* stable for the key */
+	ck_assert_str_eq(id.user_id, again.user_id);
+	xml = api_sts_identity_xml(&id, "rid-1", &len);
+	ck_assert_uint_eq(len, strlen(xml));
+	ck_assert_ptr_nonnull(strstr(xml, "<GetCallerIdentityResponse xmlns=\"https://sts."
+				     "amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>"
+				     "arn:aws:iam::123456789012:user/alice</Arn><UserId>AIDA"));
+	ck_assert_ptr_nonnull(strstr(xml, "</UserId><Account>123456789012</Account>"
+				     "</GetCallerIdentityResult><ResponseMetadata><RequestId>rid-1"
+				     "</RequestId></ResponseMetadata></GetCallerIdentityResponse>"));
+	free(xml);
+	xml = api_sts_error_xml("InvalidClientTokenId", "The security token included in the request "
+				"is invalid.", "rid-2", &len);
+	ck_assert_ptr_nonnull(strstr(xml, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/"
+				     "2011-06-15/\"><Error><Type>Sender</Type><Code>"
+				     "InvalidClientTokenId</Code><Message>The security token included "
+				     "in the request is invalid.</Message></Error><RequestId>rid-2"
+				     "</RequestId></ErrorResponse>"));
+	free(xml);
+	xml = api_sts_error_xml("InternalFailure", "x", "rid-3", &len);
+	ck_assert_ptr_nonnull(strstr(xml, "<Type>Receiver</Type>"));
+	free(xml);
+	ck_assert(api_sts_action("GetCallerIdentity"));
+	ck_assert(api_sts_action("AssumeRole"));
+	ck_assert(!api_sts_action("DescribeInstances"));
+	ck_assert(!api_sts_action(NULL));
+	ck_assert(api_user_name_valid("alice.smith+ops@example.com"));
+	ck_assert(!api_user_name_valid(""));
+	ck_assert(!api_user_name_valid("a/b"));
+	ck_assert(!api_user_name_valid("<x>"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api");
 	TCase *tc = tcase_create("api");
 
 	tcase_add_test(tc, requests_follow_the_input_shapes);
+	tcase_add_test(tc, lists_numbered_from_0_or_not_at_all);
 	tcase_add_loop_test(tc, bad_requests_are_refused, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, query_rebuilt_from_many_args);
 	tcase_add_test(tc, responses_are_ec2_xml);
 	tcase_add_test(tc, signatures_are_checked);
 	tcase_add_test(tc, import_disk_headers_are_checked_first);
+	tcase_add_test(tc, sigv2_aws_example);
+	tcase_add_loop_test(tc, sigv2_refusals, 0, sizeof(v2_refusals) / sizeof(v2_refusals[0]));
+	tcase_add_test(tc, sigv2_hmac_sha1_post);
+	tcase_add_test(tc, sts_caller_identity);
 	tcase_add_loop_test(tc, import_urls_resolve_inside_the_folder, 0,
 			    sizeof(import_urls) / sizeof(import_urls[0]));
 	tcase_add_loop_test(tc, sigv4_test_suite, 0, sizeof(suite) / sizeof(suite[0]));

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The course's first web server: a static page on port 80 that says which instance served it.
 # Works on both AMIs: debian-12 serves it with python3 under systemd (so it comes back after a
-# stop and start), tiny with busybox httpd (tiny runs user-data on the first boot only, so there
-# it serves until the instance stops).
+# stop and start), tiny with busybox httpd (tiny runs user-data on the first boot only, and its
+# per-boot scripts at every boot: the server is one of them, so it too comes back after a start).
 #   ec2-lite run-instances --image-id AMI --security-group-ids SG-WITH-PORT-80 \
 #     --user-data file://userdata/web-server.sh
 set -eu
@@ -32,6 +32,10 @@ UNIT
 	systemctl daemon-reload
 	systemctl enable --now web-server.service
 else
-	httpd -p 80 -h /var/www
+	mkdir -p /var/lib/ec2-lite/per-boot
+	printf '#!/bin/sh\npidof httpd > /dev/null || httpd -p 80 -h /var/www\n' \
+		> /var/lib/ec2-lite/per-boot/web-server
+	chmod 755 /var/lib/ec2-lite/per-boot/web-server
+	/var/lib/ec2-lite/per-boot/web-server
 fi
 echo "web-server: serving /var/www on port 80"

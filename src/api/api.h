@@ -77,9 +77,10 @@ const char *api_params_get(const struct api_params *p, const char *key);
 void api_query_add(struct util_buf *q, const char *key, const char *value);
 
 /* The model's request for action a from the parameters (Action and Version skipped): nested by
- * the action's input shape, blobs decoded from base64. Unknown parameters are refused
- * (UnknownParameter), malformed lists too (InvalidQueryParameter: an index that is not a
- * positive number). New reference, or NULL with err. */
+ * the action's input shape, blobs decoded from base64. List items may be numbered from 0 or 1,
+ * or (one item) not at all: the unnumbered item first, then by index. Unknown parameters are
+ * refused (UnknownParameter), malformed lists too (InvalidQueryParameter: an index that is not a
+ * number from 0 to 1000). New reference, or NULL with err. */
 json_object *api_request(const struct api_action *a, const struct api_params *p,
 			 struct ec2_error *err);
 
@@ -114,6 +115,7 @@ struct api_http_request {
 
 struct api_key {
 	const char *id, *secret;
+	const char *user; /* the IAM user name STS's GetCallerIdentity gives, or NULL: the root */
 };
 
 /* AWS Signature Version 4 of req, checked against keys for region and service ("ec2"): the
@@ -126,6 +128,10 @@ int api_sigv4_check(const struct api_http_request *req, const struct api_key *ke
 		    size_t nkeys, const char *region, const char *service, time_t now, size_t *who,
 		    struct ec2_error *err);
 
+/* The service of the credential scope in req's SigV4 Authorization header ("ec2", "sts"), copied
+ * into out; false when there is none or it does not fit. */
+bool api_sigv4_service(const struct api_http_request *req, char *out, size_t size);
+
 /* The signature of req as a client computes it (for tests and the benchmark): the value of the
  * Authorization header for key, region, service and amz_date ("20261202T101500Z"), signing the
  * headers named in signed_headers (";"-separated, lower case, sorted). Caller frees; NULL when
@@ -133,5 +139,62 @@ int api_sigv4_check(const struct api_http_request *req, const struct api_key *ke
 char *api_sigv4_sign(const struct api_http_request *req, const struct api_key *key,
 		     const char *region, const char *service, const char *amz_date,
 		     const char *signed_headers);
+
+/* ---------- sigv2.c: who asks, the older way ---------- */
+
+/* Whether the request's parameters are signed with Signature Version 2 (they carry
+ * SignatureVersion, Signature or AWSAccessKeyId) rather than Version 4 (an Authorization header). */
+bool api_sigv2_used(const struct api_params *p);
+
+/* AWS Signature Version 2 of req, whose parameters (URL query and form body, decoded) are p,
+ * checked against keys: SignatureVersion=2, SignatureMethod HmacSHA256 or HmacSHA1, a known
+ * AWSAccessKeyId, Timestamp within 15 minutes of now or Expires not yet past, and Signature the
+ * base64 HMAC of "METHOD\nhost\npath\ncanonical query" (see sigv2.c). req's method, path and Host
+ * header are read; its query and body are not (p has them). Fails with EC2's codes:
+ * MissingParameter, InvalidParameterValue, InvalidParameterCombination (Timestamp and Expires),
+ * RequestExpired, AuthFailure (unknown key), SignatureDoesNotMatch. On success *who gets the
+ * key's index. */
+int api_sigv2_check(const struct api_http_request *req, const struct api_params *p,
+		    const struct api_key *keys, size_t nkeys, time_t now, size_t *who,
+		    struct ec2_error *err);
+
+/* The Signature (base64) of req with parameters p as a client computes it, by p's
+ * SignatureMethod; a Signature in p is left out. Caller frees; NULL when the method is not
+ * HmacSHA256 or HmacSHA1 or req has no Host header. */
+char *api_sigv2_sign(const struct api_http_request *req, const struct api_params *p,
+		     const char *secret);
+
+/* ---------- sts.c: STS's GetCallerIdentity at the same endpoint ---------- */
+
+#define API_STS_VERSION "2011-06-15"
+#define API_STS_XMLNS "https://sts.amazonaws.com/doc/2011-06-15/"
+
+/* Whether name is one of STS's actions (served or not): its requests are STS's, with STS's
+ * Version, credential scope ("sts") and error document. */
+bool api_sts_action(const char *name);
+
+/* Whether name may be an IAM user name (1 to 64 of A-Z a-z 0-9 + = , . @ _ -). */
+bool api_user_name_valid(const char *name);
+
+struct api_identity {
+	char account[32];
+	char arn[160];
+	char user_id[32];
+};
+
+/* Who key is in account: its user (arn:aws:iam::ACCOUNT:user/NAME, UserId AIDA... derived from
+ * the key's id, stable) when key->user is set, else the root (arn:aws:iam::ACCOUNT:root, UserId
+ * the account); key NULL (unsigned requests): the root. */
+void api_sts_identity(const char *account, const struct api_key *key, struct api_identity *out);
+
+/* <GetCallerIdentityResponse xmlns=API_STS_XMLNS><GetCallerIdentityResult><Arn/><UserId/>
+ * <Account/></...><ResponseMetadata><RequestId/></...></...>. Caller frees. */
+char *api_sts_identity_xml(const struct api_identity *id, const char *request_id, size_t *len);
+
+/* STS's error document: <ErrorResponse xmlns=API_STS_XMLNS><Error><Type>Sender</Type><Code/>
+ * <Message/></Error><RequestId/></ErrorResponse> (Type Receiver for a server error). Caller
+ * frees. */
+char *api_sts_error_xml(const char *code, const char *message, const char *request_id,
+			size_t *len);
 
 #endif

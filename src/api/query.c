@@ -1,9 +1,15 @@
 /* EC2 Query requests into the model's request objects: see api.h.
  *
  * A Query request is flat, "Filter.2.Value.1=running": each dot-separated part names a member of
- * the current shape by its query name, and a list member is followed by a 1-based index. The
- * walk below follows the action's input shape part by part, so a parameter the shape does not
- * have is refused rather than ignored, and the result is keyed by the model's member names. */
+ * the current shape by its query name, and a list member is followed by an index. The walk below
+ * follows the action's input shape part by part, so a parameter the shape does not have is
+ * refused rather than ignored, and the result is keyed by the model's member names.
+ *
+ * Indexes are as EC2 takes them from the clients that exist, not only as botocore writes them
+ * (from 1): libcloud numbers from 0 (ResourceId.0, Tag.0.Key), and a list of one may come with no
+ * index at all (InstanceId=i-1, Filter.Name=x). Each form is an item of its own, none is dropped
+ * and none doubled: the unnumbered item comes first, then the numbered ones by index; the same
+ * index twice is one item (the last value wins, as for any parameter given twice). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +20,7 @@
 #include "ec2lite/util.h"
 
 #define MAX_INDEX 1000 /* EC2's lists hold at most 1000 items */
+#define UNNUMBERED 0   /* the slot of an item given without an index; index i is slot i + 1 */
 
 const struct api_action *api_action_find(const char *name)
 {
@@ -170,20 +177,29 @@ static const struct api_member *member_by_query(int shape, const char *name, siz
 	return NULL;
 }
 
-/* A list index: 1..MAX_INDEX, digits only. */
-static long list_index(const char *s, size_t len)
+/* Whether s[0..len) is all digits (a list index, in range or not). */
+static bool all_digits(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return len > 0;
+}
+
+/* A list index's slot in the array that holds the list while it is read: 0..MAX_INDEX (digits
+ * only, at most four of them) is slot index + 1; -1 otherwise. */
+static long list_slot(const char *s, size_t len)
 {
 	long v = 0;
 	size_t i;
 
-	if (len == 0 || len > 4)
+	if (len == 0 || len > 4 || !all_digits(s, len))
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
+	for (i = 0; i < len; i++)
 		v = v * 10 + (s[i] - '0');
-	}
-	return v >= 1 && v <= MAX_INDEX ? v : -1;
+	return v <= MAX_INDEX ? v + 1 : -1;
 }
 
 /* Base64 text (a blob on the wire) into its bytes, as a JSON string (which keeps NUL bytes). */
@@ -212,7 +228,8 @@ static json_object *from_base64(const char *text, struct ec2_error *err, const c
 	return o;
 }
 
-/* Lists become arrays in index order, without holes (InstanceId.1 and .3 give two items). */
+/* Lists become arrays in slot order (the unnumbered item, then by index), without holes
+ * (InstanceId.1 and .3 give two items). */
 static void compact(json_object *o)
 {
 	if (json_object_is_type(o, json_type_array)) {
@@ -265,12 +282,19 @@ static int add_param(const struct api_action *a, json_object *root, const char *
 			return -1;
 		}
 		if (m->kind == API_LIST) {
-			size_t ilen;
-			long idx;
+			size_t ilen = next ? strcspn(next, ".") : 0;
+			long slot;
 
-			if (!next || (idx = list_index(next, ilen = strcspn(next, "."))) < 0) {
+			if (!next) {
+				slot = UNNUMBERED; /* InstanceId=i-1 */
+			} else if (m->elem == API_STRUCT && !all_digits(next, ilen) &&
+				   member_by_query(m->shape, next, ilen)) {
+				slot = UNNUMBERED; /* Filter.Name=x: next names the item's member */
+			} else if ((slot = list_slot(next, ilen)) >= 0) {
+				next = next[ilen] ? next + ilen + 1 : NULL;
+			} else {
 				ec2_error_set(err, "InvalidQueryParameter", "The parameter %s is "
-					      "malformed: %s takes a list index from 1 to %d (%s.1)",
+					      "malformed: %s takes a list index from 0 to %d (%s.1)",
 					      key, m->query, MAX_INDEX, m->query);
 				return -1;
 			}
@@ -278,9 +302,8 @@ static int add_param(const struct api_action *a, json_object *root, const char *
 				child = json_object_new_array();
 				json_object_object_add(node, m->name, child);
 			}
-			next = next[ilen] ? next + ilen + 1 : NULL;
 			if (m->elem == API_STRUCT) {
-				json_object *item = json_object_array_get_idx(child, (size_t)idx - 1);
+				json_object *item = json_object_array_get_idx(child, (size_t)slot);
 
 				if (!next) {
 					ec2_error_set(err, "InvalidQueryParameter", "The parameter %s is "
@@ -289,7 +312,7 @@ static int add_param(const struct api_action *a, json_object *root, const char *
 				}
 				if (!item) {
 					item = json_object_new_object();
-					json_object_array_put_idx(child, (size_t)idx - 1, item);
+					json_object_array_put_idx(child, (size_t)slot, item);
 				}
 				node = item;
 				shape = m->shape;
@@ -305,7 +328,7 @@ static int add_param(const struct api_action *a, json_object *root, const char *
 						     json_object_new_string(value);
 			if (!leaf)
 				return -1;
-			json_object_array_put_idx(child, (size_t)idx - 1, leaf);
+			json_object_array_put_idx(child, (size_t)slot, leaf);
 			return 0;
 		}
 		if (m->kind == API_STRUCT) {

@@ -1,8 +1,8 @@
 /* The EC2 Query API over HTTP (libmicrohttpd): see server.h.
  *
- * A pool of HTTP threads reads requests; each is authenticated (SigV4), parsed by its action's
- * input shape, handed to the model's function for the action (the same the CLI calls) and
- * answered in EC2's XML. Each connection has a thread of its own, so that a long action holds up
+ * A pool of HTTP threads reads requests; each is authenticated (SigV4 or SigV2), parsed by its
+ * action's input shape, handed to the model's function for the action (the same the CLI calls)
+ * and answered in EC2's XML (STS's GetCallerIdentity, in STS's, is answered here). Each connection has a thread of its own, so that a long action holds up
  * only its own client. Model calls take one lock in turn, on one libvirt connection: requests
  * of many clients at once are serialised where they touch state, and the store's file locks
  * keep the CLI and other processes out of each other's way as before. DescribeInstances takes no
@@ -210,6 +210,47 @@ static json_object *call_apart(struct server *s, const char *action, ec2_action_
 	return resp;
 }
 
+/* An error in STS's document (sts) or EC2's. */
+static enum MHD_Result error_as(struct MHD_Connection *c, bool sts, const char *code,
+				const char *message, const char *rid)
+{
+	size_t len;
+	char *xml;
+
+	if (!sts)
+		return error(c, code, message, rid);
+	xml = api_sts_error_xml(code, message, rid, &len);
+	return answer(c, api_error_status(code), xml, len, rid);
+}
+
+/* STS's actions: GetCallerIdentity answers who signed (key, or NULL: unsigned); the others are
+ * not served. */
+static enum MHD_Result sts_answer(struct server *s, struct MHD_Connection *c, const char *name,
+				  const char *version, const struct api_key *key, const char *rid)
+{
+	struct api_identity id;
+	size_t len;
+	char *xml, *m;
+	enum MHD_Result rc;
+
+	if (!version || strcmp(version, API_STS_VERSION) != 0) {
+		m = version ? util_strdupf("Could not find operation %s for version %s", name, version)
+			    : strdup("The request must contain the parameter Version");
+		rc = error_as(c, true, version ? "InvalidAction" : "MissingParameter", m, rid);
+		free(m);
+		return rc;
+	}
+	if (strcmp(name, "GetCallerIdentity") != 0) {
+		m = util_strdupf("Could not find operation %s for version %s", name, version);
+		rc = error_as(c, true, "InvalidAction", m, rid);
+		free(m);
+		return rc;
+	}
+	api_sts_identity(s->ctx->cfg->owner_id, key, &id);
+	xml = api_sts_identity_xml(&id, rid, &len);
+	return answer(c, 200, xml, len, rid);
+}
+
 static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const char *method,
 			      const char *url, struct request *r)
 {
@@ -221,11 +262,12 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	const char *name, *version, *ctype;
 	struct util_buf q = { 0 };
 	const char *query;
-	char rid[37], *xml;
+	char rid[37], *xml, scope[32] = "";
 	json_object *req = NULL, *resp = NULL;
 	enum MHD_Result rc;
 	ec2_action_fn fn;
-	size_t len;
+	size_t len, who = 0;
+	bool sts, sigv4;
 	int claim;
 
 	request_id(rid);
@@ -243,10 +285,20 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
 	query = q.s;
 	hr = (struct api_http_request){ method, url, query, headers.h, headers.n, r->body, r->len };
-	if (!s->opts->no_auth &&
-	    api_sigv4_check(&hr, s->opts->keys, s->opts->nkeys, s->ctx->cfg->region, "ec2",
-			    time(NULL), NULL, &err) < 0) {
-		rc = error(c, err.code, err.message, rid);
+	/* SigV4 (an Authorization header) is checked before the parameters are read; its scope
+	 * names the service, EC2's or STS's. SigV2 travels in the parameters: checked once they
+	 * are read. A request with neither is refused by the SigV4 check. */
+	sigv4 = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization") != NULL;
+	if (sigv4)
+		api_sigv4_service(&hr, scope, sizeof(scope));
+	sts = strcmp(scope, "sts") == 0;
+	if (!s->opts->no_auth && sigv4 &&
+	    api_sigv4_check(&hr, s->opts->keys, s->opts->nkeys, s->ctx->cfg->region,
+			    sts ? "sts" : "ec2", time(NULL), &who, &err) < 0) {
+		if (sts && strcmp(err.code, "AuthFailure") == 0)
+			ec2_error_set(&err, "InvalidClientTokenId", "The security token included in "
+				      "the request is invalid.");
+		rc = error_as(c, sts, err.code, err.message, rid);
 		goto out;
 	}
 	ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
@@ -254,13 +306,42 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	    (strcmp(method, "POST") == 0 && r->len > 0 &&
 	     (!ctype || strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0) &&
 	     api_params_parse(&params, r->body, r->len, &err) < 0)) {
-		rc = error(c, err.code, err.message, rid);
+		rc = error_as(c, sts, err.code, err.message, rid);
 		goto out;
 	}
 	name = api_params_get(&params, "Action");
 	version = api_params_get(&params, "Version");
+	sts = sts || api_sts_action(name);
+	if (!s->opts->no_auth && !sigv4 &&
+	    (api_sigv2_used(&params) ?
+	     api_sigv2_check(&hr, &params, s->opts->keys, s->opts->nkeys, time(NULL), &who, &err) :
+	     api_sigv4_check(&hr, s->opts->keys, s->opts->nkeys, s->ctx->cfg->region, "ec2",
+			     time(NULL), &who, &err)) < 0) {
+		if (sts && strcmp(err.code, "AuthFailure") == 0)
+			ec2_error_set(&err, "InvalidClientTokenId", "The security token included in "
+				      "the request is invalid.");
+		rc = error_as(c, sts, err.code, err.message, rid);
+		goto out;
+	}
 	if (!name) {
-		rc = error(c, "MissingAction", "The request must contain the parameter Action", rid);
+		rc = error_as(c, sts, "MissingAction", "The request must contain the parameter Action",
+			      rid);
+		goto out;
+	}
+	/* A SigV4 scope is for one service: STS's actions take "sts", EC2's "ec2". */
+	if (!s->opts->no_auth && sigv4 && api_sts_action(name) && strcmp(scope, "sts") != 0) {
+		rc = error_as(c, true, "SignatureDoesNotMatch", "Credential should be scoped to "
+			      "correct service: 'sts'. ", rid);
+		goto out;
+	}
+	if (!s->opts->no_auth && sigv4 && !api_sts_action(name) && strcmp(scope, "ec2") != 0) {
+		rc = error(c, "AuthFailure", "Credential should be scoped to correct service: 'ec2'.",
+			   rid);
+		goto out;
+	}
+	if (api_sts_action(name)) {
+		rc = sts_answer(s, c, name, version,
+				s->opts->no_auth || !s->opts->nkeys ? NULL : &s->opts->keys[who], rid);
 		goto out;
 	}
 	action = api_action_find(name);

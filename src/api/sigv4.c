@@ -322,6 +322,21 @@ static bool auth_field(const char *auth, const char *name, char *out, size_t siz
 	return false;
 }
 
+bool api_sigv4_service(const struct api_http_request *req, char *out, size_t size)
+{
+	char *auth = header_value(req, "authorization", 13);
+	char cred[512], id[256], d8[16], reg[64], svc[32];
+	bool ok;
+
+	ok = auth && auth_field(auth, "Credential", cred, sizeof(cred)) &&
+	     sscanf(cred, "%255[^/]/%15[^/]/%63[^/]/%31[^/]/", id, d8, reg, svc) == 4 &&
+	     strlen(svc) < size;
+	if (ok)
+		memcpy(out, svc, strlen(svc) + 1);
+	free(auth);
+	return ok;
+}
+
 int api_sigv4_check(const struct api_http_request *req, const struct api_key *keys,
 		    size_t nkeys, const char *region, const char *service, time_t now, size_t *who,
 		    struct ec2_error *err)

@@ -1,9 +1,10 @@
 /* serve: the EC2 Query API (version 2016-11-15) over HTTP, so that the aws CLI, boto3 and any
  * EC2 tool drive ec2-lite with --endpoint-url. Not an EC2 action: it is EC2's endpoint. Requests
- * must be signed (AWS Signature Version 4) with one of the access keys of the state folder's
- * config.json ("access-keys": [{"AccessKeyId": ..., "SecretAccessKey": ...}]) or of
- * EC2_LITE_ACCESS_KEYS (ID:SECRET[,ID:SECRET...]); --no-auth takes unsigned ones instead. Runs
- * until interrupted (SIGINT or SIGTERM). */
+ * must be signed (AWS Signature Version 4, or 2) with one of the access keys of the state folder's
+ * config.json ("access-keys": [{"AccessKeyId": ..., "SecretAccessKey": ..., "UserName": ...}])
+ * or of EC2_LITE_ACCESS_KEYS (ID:SECRET[:USER][,ID:SECRET[:USER]...]); --no-auth takes unsigned
+ * ones instead. A key's optional user name is the IAM user STS's GetCallerIdentity names (else
+ * the account's root). Runs until interrupted (SIGINT or SIGTERM). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +19,22 @@ struct keys {
 	json_object *owner; /* what the strings of the environment's keys belong to */
 };
 
-static void add_key(struct keys *k, const char *id, const char *secret)
+static int add_key(struct keys *k, const char *id, const char *secret, const char *user,
+		   struct ec2_error *err)
 {
+	if (user && !api_user_name_valid(user)) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "the user name of access key '%s' must "
+			      "be 1 to 64 of A-Z a-z 0-9 + = , . @ _ -, not '%s'", id, user);
+		return -1;
+	}
 	k->v = realloc(k->v, (k->n + 1) * sizeof(*k->v));
 	if (!k->v)
 		abort();
 	k->v[k->n].id = id;
 	k->v[k->n].secret = secret;
+	k->v[k->n].user = user;
 	k->n++;
+	return 0;
 }
 
 /* The access keys of config.json (as the settings read it) and of the environment. */
@@ -45,7 +54,9 @@ static int load_keys(struct cli *cli, struct keys *k, struct ec2_error *err)
 					      "\"access-keys\" needs AccessKeyId and SecretAccessKey");
 				return -1;
 			}
-			add_key(k, req_string(e, "AccessKeyId"), req_string(e, "SecretAccessKey"));
+			if (add_key(k, req_string(e, "AccessKeyId"), req_string(e, "SecretAccessKey"),
+				    req_string(e, "UserName"), err) < 0)
+				return -1;
 		}
 	if (env && *env) {
 		json_object *copy = json_object_new_string(env);
@@ -53,15 +64,19 @@ static int load_keys(struct cli *cli, struct keys *k, struct ec2_error *err)
 
 		json_object_array_add(k->owner, copy);
 		for (pair = strtok_r(s, ",", &save); pair; pair = strtok_r(NULL, ",", &save)) {
-			char *colon = strchr(pair, ':');
+			char *colon = strchr(pair, ':'), *user;
 
-			if (!colon || colon == pair || !colon[1]) {
+			if (!colon || colon == pair || !colon[1] || colon[1] == ':') {
 				ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "EC2_LITE_ACCESS_KEYS takes "
-					      "ID:SECRET[,ID:SECRET...]");
+					      "ID:SECRET[:USER][,ID:SECRET[:USER]...]");
 				return -1;
 			}
 			*colon = '\0';
-			add_key(k, pair, colon + 1);
+			user = strchr(colon + 1, ':');
+			if (user)
+				*user++ = '\0';
+			if (add_key(k, pair, colon + 1, user, err) < 0)
+				return -1;
 		}
 	}
 	return 0;

@@ -23,13 +23,13 @@ failed = 0
 
 
 def send(body, creds=(key_id, secret), when=None, region="us-east-1", method="POST",
-         sign=True, content_type="application/x-www-form-urlencoded; charset=utf-8"):
+         sign=True, content_type="application/x-www-form-urlencoded; charset=utf-8", service="ec2"):
     """The status and (code, message) or root tag of the answer to body."""
     url = endpoint if method == "POST" else endpoint + "?" + body
     req = AWSRequest(method=method, url=url, data=body if method == "POST" else None,
                      headers={"Content-Type": content_type})
     if sign:
-        signer = SigV4Auth(Credentials(*creds), "ec2", region)
+        signer = SigV4Auth(Credentials(*creds), service, region)
         if when:
             with mock.patch("botocore.auth.datetime") as dt:
                 dt.datetime.utcnow.return_value = when
@@ -63,10 +63,24 @@ expect("no action", send("Version=2016-11-15"), 400, "MissingAction")
 expect("wrong version", send("Action=DescribeInstances&Version=2099-01-01"), 400, "NoSuchVersion")
 expect("no version", send("Action=DescribeInstances"), 400, "MissingParameter")
 expect("unknown parameter", send("Action=DescribeInstances" + V + "&Colour=red"), 400, "UnknownParameter")
+# A list of one without an index, and indexes from 0, are taken as EC2 takes them (libcloud
+# sends ResourceId.0 and Tag.0.Key): the id is looked up, not refused as malformed.
 expect("list without an index", send("Action=StopInstances" + V + "&InstanceId=i-0123456789abcdef0"),
-       400, "InvalidQueryParameter")
+       400, "InvalidInstanceID.NotFound", "i-0123456789abcdef0")
 expect("list index 0", send("Action=StopInstances" + V + "&InstanceId.0=i-0123456789abcdef0"),
+       400, "InvalidInstanceID.NotFound", "i-0123456789abcdef0")
+expect("list numbered from 0 and unnumbered, both items kept",
+       send("Action=TerminateInstances" + V + "&InstanceId.0=i-0123456789abcdef0&InstanceId=i-00000000000000001"),
+       400, "InvalidInstanceID.NotFound", "i-00000000000000001, i-0123456789abcdef0")
+expect("list index too big", send("Action=StopInstances" + V + "&InstanceId.4294967297=i-0123456789abcdef0"),
        400, "InvalidQueryParameter")
+expect("list index negative", send("Action=StopInstances" + V + "&InstanceId.-1=i-0123456789abcdef0"),
+       400, "InvalidQueryParameter")
+got = send("Action=DescribeInstances" + V + "&Filter.0.Name=instance-state-name&Filter.0.Value.0=running"
+           "&Filter.Name=tag:Name&Filter.Value=x")
+ok = got == (200, "{http://ec2.amazonaws.com/doc/2016-11-15/}DescribeInstancesResponse")
+print(("ok   " if ok else "FAIL ") + "filters numbered from 0 and unnumbered: %s %s" % got, flush=True)
+failed += 0 if ok else 1
 expect("list index not a number", send("Action=DescribeInstances" + V + "&Filter.x.Name=a"),
        400, "InvalidQueryParameter")
 expect("a structure given a value", send("Action=RunInstances" + V + "&ImageId=ami-12345678&MinCount=1"
@@ -170,6 +184,135 @@ got = send("Action=DescribeInstances" + V, method="GET")
 ok = got == (200, "{http://ec2.amazonaws.com/doc/2016-11-15/}DescribeInstancesResponse")
 print(("ok   " if ok else "FAIL ") + "a signed GET is served: %s %s" % got, flush=True)
 failed += 0 if ok else 1
+
+
+# ---------- Signature Version 2, signed here (AWS's documented algorithm) and by botocore ----------
+
+def send_v2(params, method="GET", creds=(key_id, secret), sig_method="HmacSHA256", when=None,
+            expires=None, tamper=None, signed_as=None):
+    """Signs params with SigV2 (Timestamp when, or Expires expires) and sends them; tamper(params)
+    changes them after signing. The status and (code, message) or root tag of the answer."""
+    import base64
+    import hashlib
+    import hmac
+    split = urllib.parse.urlsplit(endpoint)
+    params = dict(params, AWSAccessKeyId=creds[0], SignatureVersion="2", SignatureMethod=sig_method)
+    if expires:
+        params["Expires"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+    else:
+        params["Timestamp"] = (when or datetime.datetime.utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")
+    qs = "&".join(urllib.parse.quote(k, safe="") + "=" + urllib.parse.quote(params[k], safe="-_~")
+                  for k in sorted(params))
+    to_sign = "\n".join((signed_as or method, split.netloc.lower(), split.path or "/", qs))
+    digest = hashlib.sha1 if sig_method == "HmacSHA1" else hashlib.sha256
+    params["Signature"] = base64.b64encode(hmac.new(creds[1].encode(), to_sign.encode(), digest).digest()).decode()
+    if tamper:
+        tamper(params)
+    data = urllib.parse.urlencode(params)
+    url = endpoint + ("?" + data if method == "GET" else "")
+    r = urllib.request.Request(url, data=data.encode() if method == "POST" else None, method=method,
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status, ElementTree.fromstring(resp.read()).tag
+    except urllib.error.HTTPError as e:
+        doc = ElementTree.fromstring(e.read())
+        return e.code, (doc.findtext("Errors/Error/Code"), doc.findtext("Errors/Error/Message"))
+
+
+def expect_ok(name, got, tag):
+    global failed
+    ok = got == (200, "{http://ec2.amazonaws.com/doc/2016-11-15/}" + tag)
+    print(("ok   " if ok else "FAIL ") + "%s: %s %s" % (name, got[0], got[1]), flush=True)
+    failed += 0 if ok else 1
+
+
+DK = {"Action": "DescribeKeyPairs", "Version": "2016-11-15"}
+expect_ok("SigV2 GET, HmacSHA256", send_v2(DK), "DescribeKeyPairsResponse")
+expect_ok("SigV2 POST, HmacSHA1", send_v2(DK, method="POST", sig_method="HmacSHA1"), "DescribeKeyPairsResponse")
+expect_ok("SigV2 with Expires", send_v2(DK, expires=datetime.datetime.utcnow() + datetime.timedelta(minutes=5)),
+          "DescribeKeyPairsResponse")
+expect_ok("SigV2 with escapes and a list from 0",
+          send_v2({"Action": "DescribeInstances", "Version": "2016-11-15", "Filter.0.Name": "tag:Name",
+                   "Filter.0.Value.0": "a b~*/\u00e9+", "Filter.1.Name": "instance-state-name",
+                   "Filter.1.Value": "running"}), "DescribeInstancesResponse")
+expect("SigV2 wrong signature", send_v2(DK, creds=(key_id, "wrong")), 403, "SignatureDoesNotMatch")
+expect("SigV2 a parameter changed after signing",
+       send_v2(DK, tamper=lambda p: p.update(KeyName="x")), 403, "SignatureDoesNotMatch")
+expect("SigV2 SignatureMethod changed after signing",
+       send_v2(DK, tamper=lambda p: p.update(SignatureMethod="HmacSHA1")), 403, "SignatureDoesNotMatch")
+expect("SigV2 signed as GET, sent as POST", send_v2(DK, method="POST", signed_as="GET"), 403,
+       "SignatureDoesNotMatch")
+expect("SigV2 unknown key", send_v2(DK, creds=("AKIDNOBODY", secret)), 401, "AuthFailure")
+expect("SigV2 expired timestamp (20 minutes old)",
+       send_v2(DK, when=datetime.datetime.utcnow() - datetime.timedelta(minutes=20)), 400, "RequestExpired")
+expect("SigV2 Expires past", send_v2(DK, expires=datetime.datetime.utcnow() - datetime.timedelta(minutes=1)),
+       400, "RequestExpired")
+expect("SigV2 unknown method", send_v2(DK, sig_method="HmacMD5"), 400, "InvalidParameterValue")
+expect("SigV2 without Signature", send_v2(DK, tamper=lambda p: p.pop("Signature")), 400, "MissingParameter")
+expect("SigV2 without a time", send_v2(DK, tamper=lambda p: p.pop("Timestamp")), 400, "MissingParameter")
+expect("SigV2 version 1", send_v2(DK, tamper=lambda p: p.update(SignatureVersion="1")), 400,
+       "InvalidParameterValue")
+
+
+def botocore_v2():
+    """botocore's own SigV2 signer (an implementation independent of the server's and of send_v2)."""
+    from botocore.auth import SigV2Auth
+    req = AWSRequest(method="POST", url=endpoint, data={"Action": "DescribeSecurityGroups", "Version": "2016-11-15"})
+    SigV2Auth(Credentials(key_id, secret)).add_auth(req)
+    body = urllib.parse.urlencode(req.data).encode()
+    r = urllib.request.Request(endpoint, data=body, method="POST",
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status, ElementTree.fromstring(resp.read()).tag
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()[:200]
+
+
+expect_ok("SigV2 by botocore's SigV2Auth", botocore_v2(), "DescribeSecurityGroupsResponse")
+
+# ---------- STS at the same endpoint ----------
+STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+
+
+def send_sts(body, service="sts", creds=(key_id, secret)):
+    """body signed with SigV4 for service: (status, (Type, Code) of STS's error or the Arn)."""
+    req = AWSRequest(method="POST", url=endpoint, data=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(Credentials(*creds), service, "us-east-1").add_auth(req)
+    prepared = req.prepare()
+    r = urllib.request.Request(prepared.url, data=prepared.body.encode(), method="POST",
+                               headers=dict(prepared.headers.items()))
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            doc = ElementTree.fromstring(resp.read())
+            return resp.status, doc.findtext(STS_NS + "GetCallerIdentityResult/" + STS_NS + "Arn")
+    except urllib.error.HTTPError as e:
+        doc = ElementTree.fromstring(e.read())
+        return e.code, (doc.findtext(STS_NS + "Error/" + STS_NS + "Type"),
+                        doc.findtext(STS_NS + "Error/" + STS_NS + "Code"))
+
+
+GCI = "Action=GetCallerIdentity&Version=2011-06-15"
+
+
+def expect_sts(name, got, want):
+    global failed
+    ok = got == want
+    print(("ok   " if ok else "FAIL ") + "%s: %s %s" % (name, got[0], got[1]), flush=True)
+    failed += 0 if ok else 1
+
+
+expect_sts("STS GetCallerIdentity", send_sts(GCI), (200, "arn:aws:iam::000000000000:root"))
+expect_sts("STS with the ec2 scope", send_sts(GCI, service="ec2"), (403, ("Sender", "SignatureDoesNotMatch")))
+expect_sts("STS unknown key", send_sts(GCI, creds=("AKIDNOBODY", secret)), (403, ("Sender", "InvalidClientTokenId")))
+expect_sts("STS wrong secret", send_sts(GCI, creds=(key_id, "wrong")), (403, ("Sender", "SignatureDoesNotMatch")))
+expect_sts("STS action not served", send_sts("Action=AssumeRole&Version=2011-06-15&RoleArn=x"),
+           (400, ("Sender", "InvalidAction")))
+expect_sts("STS wrong version", send_sts("Action=GetCallerIdentity&Version=2016-11-15"),
+           (400, ("Sender", "InvalidAction")))
+expect("an EC2 action with the sts scope", send("Action=DescribeInstances" + V, service="sts"), 401, "AuthFailure")
 
 
 def dry_run_cases():

@@ -2,11 +2,12 @@
 # loopback port of this process's with one access key, and points the Debian aws CLI at it.
 # Needs: $bin, $log (where the server's output goes). Sets: $port, $server, $key_id, $secret,
 # and aws() (`aws ec2 ...` through the server, signed, JSON out).
-# start_server KEY-ID SECRET: starts it and waits until it answers (10 s at most).
+# start_server KEY-ID SECRET [MORE-KEYS]: starts it and waits until it answers (10 s at most);
+# MORE-KEYS are further keys as EC2_LITE_ACCESS_KEYS writes them (ID:SECRET[:USER],...).
 start_server() {
 	key_id=$1 secret=$2
 	port=$((20000 + $$ % 20000))
-	EC2_LITE_ACCESS_KEYS="$key_id:$secret" "$bin" serve --listen "127.0.0.1:$port" > "$log" 2>&1 &
+	EC2_LITE_ACCESS_KEYS="$key_id:$secret${3:+,$3}" "$bin" serve --listen "127.0.0.1:$port" > "$log" 2>&1 &
 	server=$!
 	# The aws CLI of the Debian package, with no user configuration in the way.
 	export AWS_ACCESS_KEY_ID="$key_id" AWS_SECRET_ACCESS_KEY="$secret" AWS_DEFAULT_REGION=us-east-1

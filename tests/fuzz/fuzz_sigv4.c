@@ -10,7 +10,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct api_key keys[] = { { "AKIDFUZZ", "secret" } };
+	static const struct api_key keys[] = { { "AKIDFUZZ", "secret", NULL } };
 	char *copy = malloc(size + 1), *part[5] = { "", "", "", "", "" };
 	struct api_header h[3];
 	struct api_http_request r;

@@ -5,6 +5,7 @@
 # Usage: run.sh SOURCE-DIR BUILD-DIR [SECONDS [TARGET...]]
 # The targets (tests/fuzz/fuzz_TARGET.c):
 #   query      the Query request parser          sigv4   the Signature Version 4 checker
+#   sigv2      the Signature Version 2 checker
 #   shorthand  the aws CLI shorthand parser      portfwd the port forwarder's table
 #   seed       the NoCloud seed writer's inputs  kernel  the bzImage/ELF parser and decoders
 # By default all but kernel, which finds a known heap-buffer-overflow in kernel_has_pvh_note
@@ -15,14 +16,14 @@ out=$2/fuzz
 seconds=${3:-30}
 shift 2
 [ $# -gt 0 ] && shift
-targets=${*:-query sigv4 kernel shorthand portfwd seed}
+targets=${*:-query sigv4 sigv2 kernel shorthand portfwd seed}
 mkdir -p "$out"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11"
 libs=$(pkg-config --cflags --libs json-c libxml-2.0 libcrypto libvirt)
 common="$src/src/common/util.c $src/src/common/error.c"
 for t in $targets; do
 	case $t in
-	query | sigv4) more="$src/src/api/query.c $src/src/api/sigv4.c $src/src/api/shapes.c" ;;
+	query | sigv4 | sigv2) more="$src/src/api/query.c $src/src/api/sigv4.c $src/src/api/sigv2.c $src/src/api/shapes.c" ;;
 	shorthand) more="$src/src/cli/shorthand.c" ;;
 	portfwd) more="$src/src/host/portfwd.c" ;;
 	seed) more="$src/src/host/seed.c $(pkg-config --cflags --libs libisofs-1)" ;;
