@@ -10,8 +10,9 @@
 # would each see a host of their own. Both therefore open one test-driver node file
 # (test:///STATE/node.xml) holding two ec2-lite instances (one running, one stopped, in the
 # default subnets of two zones, with protection and source/dest check set), and the comparison
-# is made on that state and on what lives in the state folder (Elastic IPs), not after launches
-# or associations made through one of them.
+# is made on that state and on what lives in the state folder (Elastic IPs and their
+# associations, which each process's instances follow), not after launches or state changes made
+# through one of them.
 # Usage: differential.sh PATH-TO-ec2-lite
 set -u
 bin=${1:?usage: differential.sh PATH-TO-ec2-lite}
@@ -191,6 +192,19 @@ if [ "$(cat "$work/first/1.rc")$(cat "$work/first/2.rc")" = 00 ]; then
 else
 	bad "aws ec2 allocate-address: $(cat "$work/first/1.err")"
 fi
+# The first associated with the running instance through the server: the association lives in the
+# state folder too, and each process's instance follows it.
+alloc=$(jq -r '.AllocationId // empty' "$work/first/1.out" 2> /dev/null)
+mkdir "$work/second"
+jq -cn --arg url "http://127.0.0.1:$port" --arg alloc "${alloc:-eipalloc-none}" --arg i "$ia" \
+	'["--endpoint-url", $url, "--output", "json", "ec2", "associate-address", "--allocation-id", $alloc,
+	  "--instance-id", $i]' > "$work/second/plan"
+/usr/bin/python3 "$here/awsbatch.py" "$work/second/plan" "$work/second"
+if [ "$(cat "$work/second/1.rc")" = 0 ]; then
+	ok "aws ec2 associate-address: $(jq -r .AssociationId "$work/second/1.out")"
+else
+	bad "aws ec2 associate-address: $(cat "$work/second/1.err")"
+fi
 same "describe-instances" describe-instances
 same "describe-vpcs" describe-vpcs
 same "describe-vpcs --filters isDefault=true" describe-vpcs --filters Name=isDefault,Values=true
@@ -219,8 +233,9 @@ for attr in userData disableApiTermination sourceDestCheck disableApiStop; do
 done
 same "get-password-data $ia" get-password-data --instance-id "$ia"
 same "get-password-data $ib (stopped)" get-password-data --instance-id "$ib"
-same "describe-addresses (two allocated)" describe-addresses
+same "describe-addresses (two allocated, one associated)" describe-addresses
 same "describe-addresses --filters domain=vpc" describe-addresses --filters Name=domain,Values=vpc
+same "describe-addresses --filters instance-id" describe-addresses --filters "Name=instance-id,Values=$ia"
 
 # STS: the caller is the account that owns the images.
 owner=$("$bin" describe-images --image-ids "$ami" | jq -r '.Images[0].OwnerId')
