@@ -117,6 +117,27 @@ sb=${1:-$sa} cb=${3:-$ca}
 # An address of a subnet: its network address plus N.
 ip_in() { /usr/bin/python3 -c 'import ipaddress, sys; print(ipaddress.ip_network(sys.argv[1])[int(sys.argv[2])])' "$1" "$2"; }
 ia=i-0a1b2c3d4e5f60718 ib=i-0b1c2d3e4f5061728
+# Elastic IPs live in the state folder: two allocated through a first server (on an empty test
+# driver), before the node file is written, so that the running instance's metadata can name the
+# first one as the server's association will (public-ip, eip-allocation-id). The caller's identity
+# through STS at the same go.
+start_server AKIDEC2LITEDIFF ec2-lite-diff-secret
+mkdir "$work/first"
+for a in '["ec2", "allocate-address", "--domain", "vpc"]' '["ec2", "allocate-address", "--domain", "vpc"]' \
+	'["sts", "get-caller-identity"]'; do
+	printf '%s\n' "$a" | jq -c --arg url "http://127.0.0.1:$port" '["--endpoint-url", $url, "--output", "json"] + .'
+done > "$work/first/plan"
+/usr/bin/python3 "$here/awsbatch.py" "$work/first/plan" "$work/first"
+stop_server
+server=""
+if [ "$(cat "$work/first/1.rc")$(cat "$work/first/2.rc")" = 00 ]; then
+	ok "aws ec2 allocate-address, twice"
+else
+	bad "aws ec2 allocate-address: $(cat "$work/first/1.err")"
+fi
+alloc=$(jq -r '.AllocationId // empty' "$work/first/1.out" 2> /dev/null)
+eip=$(jq -r '.PublicIp // empty' "$work/first/1.out" 2> /dev/null)
+
 domain() { # ID ZONE SUBNET PRIVATE-IP PUBLIC-IP RUNSTATE EXTRA-METADATA
 	cat <<EOF
   <domain type="test" xmlns:test="http://libvirt.org/schemas/domain/test/1.0">
@@ -161,8 +182,8 @@ EOF
 }
 {
 	echo "<node>"
-	domain $ia "${za:-us-east-1a}" "$sa" "$(ip_in "$ca" 9)" 127.77.0.9 1 \
-		"<ec2lite:disable-api-termination>true</ec2lite:disable-api-termination><ec2lite:source-dest-check>false</ec2lite:source-dest-check>"
+	domain $ia "${za:-us-east-1a}" "$sa" "$(ip_in "$ca" 9)" "${eip:-127.77.0.9}" 1 \
+		"<ec2lite:eip-allocation-id>$alloc</ec2lite:eip-allocation-id><ec2lite:disable-api-termination>true</ec2lite:disable-api-termination><ec2lite:source-dest-check>false</ec2lite:source-dest-check>"
 	domain $ib "${zb:-us-east-1a}" "$sb" "$(ip_in "$cb" 10)" "" 5 \
 		"<ec2lite:disable-api-stop>true</ec2lite:disable-api-stop>"
 	echo "</node>"
@@ -179,22 +200,8 @@ else
 	bad "the node file's instances: ec2-lite describe-instances sees '$n', the server '$m'"
 fi
 
-# Elastic IPs live in the state folder: two allocated through the server, both see them. The
-# caller's identity through STS, at the same go.
-mkdir "$work/first"
-for a in '["ec2", "allocate-address", "--domain", "vpc"]' '["ec2", "allocate-address", "--domain", "vpc"]' \
-	'["sts", "get-caller-identity"]'; do
-	printf '%s\n' "$a" | jq -c --arg url "http://127.0.0.1:$port" '["--endpoint-url", $url, "--output", "json"] + .'
-done > "$work/first/plan"
-/usr/bin/python3 "$here/awsbatch.py" "$work/first/plan" "$work/first"
-if [ "$(cat "$work/first/1.rc")$(cat "$work/first/2.rc")" = 00 ]; then
-	ok "aws ec2 allocate-address, twice"
-else
-	bad "aws ec2 allocate-address: $(cat "$work/first/1.err")"
-fi
 # The first associated with the running instance through the server: the association lives in the
-# state folder too, and each process's instance follows it.
-alloc=$(jq -r '.AllocationId // empty' "$work/first/1.out" 2> /dev/null)
+# state folder, the instance's side of it in the node file's metadata that both processes read.
 mkdir "$work/second"
 jq -cn --arg url "http://127.0.0.1:$port" --arg alloc "${alloc:-eipalloc-none}" --arg i "$ia" \
 	'["--endpoint-url", $url, "--output", "json", "ec2", "associate-address", "--allocation-id", $alloc,
