@@ -37,13 +37,16 @@ bad() {
 	echo "FAIL $*"
 }
 
-# Keys that only one side shows, "ACTION only_cli|only_aws PATH" ([] for any index), each with its
-# reason. The aws CLI 2.9.19 (Debian's) parses the server's XML with botocore 1.29's model of EC2,
+# Keys that only one side shows, "ACTION only_cli|only_aws PATH", or whose values may differ,
+# "ACTION differs PATH" ([] for any index), each with its reason. The aws CLI 2.9.19 (Debian's) parses the server's XML with botocore 1.29's model of EC2,
 # which drops what it does not know; ec2-lite's CLI prints its model's response as it is.
 known="
 describe-instances only_cli Reservations[].Instances[].CurrentInstanceBootMode
+get-password-data differs Timestamp
 "
 # - Instance.CurrentInstanceBootMode came to EC2 after botocore 1.29's model (as in tests/api/aws.sh).
+# - GetPasswordData's Timestamp of an instance without password data is the time of the request:
+#   the aws CLI's call and ec2-lite's are made seconds apart.
 
 # The aws CLI's start-up takes seconds on a loaded host: its commands are planned (ec2-lite's run at
 # once), then run in one process by awsbatch.py (the same code as /usr/bin/aws), then compared.
