@@ -107,14 +107,16 @@ head -c 1048576 /dev/zero > "$state/disk.raw"
 ami=$("$bin" register-image --name differential --disk "$state/disk.raw" --output text)
 pool=$("$bin" doctor | sed -n "s/.*storage-pool.*pool '\([^']*\)'.*/\1/p")
 zones=$("$bin" describe-availability-zones 2> /dev/null | jq -r '.AvailabilityZones[].ZoneName' 2> /dev/null)
-za=$(echo $zones | cut -d' ' -f1)
-zb=$(echo $zones | tr ' ' '\n' | tail -n 1)
+za=$(printf '%s\n' "$zones" | head -n 1)
+zb=$(printf '%s\n' "$zones" | tail -n 1)
 subnet_of() {
 	"$bin" describe-subnets --filters "Name=availability-zone,Values=$1" Name=default-for-az,Values=true \
 		--output json 2> /dev/null | jq -r '.Subnets[0] | .SubnetId + " " + .VpcId + " " + .CidrBlock' 2> /dev/null
 }
+# shellcheck disable=SC2046 # three words: id, VPC, CIDR
 set -- $(subnet_of "${za:-us-east-1a}")
 sa=${1:-subnet-0123456789abcdef0} vpc=${2:-vpc-0123456789abcdef0} ca=${3:-172.31.0.0/20}
+# shellcheck disable=SC2046
 set -- $(subnet_of "${zb:-us-east-1a}")
 sb=${1:-$sa} cb=${3:-$ca}
 # An address of a subnet: its network address plus N.
@@ -259,16 +261,16 @@ fi
 
 # --query: the same JMESPath, the same bytes, json and text.
 for fmt in json text; do
-	query "instance types" $fmt 'InstanceTypes[].InstanceType' describe-instance-types --instance-types t2.nano t3.micro
-	query "the default VPC's CIDR" $fmt 'Vpcs[?IsDefault].CidrBlock | [0]' describe-vpcs
-	query "default subnets by zone" $fmt 'sort_by(Subnets, &AvailabilityZone)[?DefaultForAz].[AvailabilityZone, SubnetId, CidrBlock]' describe-subnets
-	query "how many zones" $fmt 'length(AvailabilityZones)' describe-availability-zones
-	query "the default VPC attribute" $fmt 'AccountAttributes[?AttributeName==`default-vpc`].AttributeValues[0].AttributeValue' describe-account-attributes
-	query "instances as objects" $fmt 'Reservations[].Instances[].{Id: InstanceId, Ip: PrivateIpAddress, State: State.Name, Zone: Placement.AvailabilityZone}' describe-instances
-	query "interfaces' private IPs" $fmt 'NetworkInterfaces[].PrivateIpAddress' describe-network-interfaces
-	query "a multiselect list with a filter projection" $fmt 'Regions[?starts_with(RegionName, `us-`)].[RegionName, Endpoint]' describe-regions
-	query "addresses" $fmt 'Addresses[].[AllocationId, PublicIp, Domain]' describe-addresses
-	query "an attribute's value" $fmt 'DisableApiTermination.Value' describe-instance-attribute --instance-id $ia --attribute disableApiTermination
+	query "instance types" "$fmt" 'InstanceTypes[].InstanceType' describe-instance-types --instance-types t2.nano t3.micro
+	query "the default VPC's CIDR" "$fmt" 'Vpcs[?IsDefault].CidrBlock | [0]' describe-vpcs
+	query "default subnets by zone" "$fmt" 'sort_by(Subnets, &AvailabilityZone)[?DefaultForAz].[AvailabilityZone, SubnetId, CidrBlock]' describe-subnets
+	query "how many zones" "$fmt" 'length(AvailabilityZones)' describe-availability-zones
+	query "the default VPC attribute" "$fmt" 'AccountAttributes[?AttributeName==`default-vpc`].AttributeValues[0].AttributeValue' describe-account-attributes
+	query "instances as objects" "$fmt" 'Reservations[].Instances[].{Id: InstanceId, Ip: PrivateIpAddress, State: State.Name, Zone: Placement.AvailabilityZone}' describe-instances
+	query "interfaces' private IPs" "$fmt" 'NetworkInterfaces[].PrivateIpAddress' describe-network-interfaces
+	query "a multiselect list with a filter projection" "$fmt" 'Regions[?starts_with(RegionName, `us-`)].[RegionName, Endpoint]' describe-regions
+	query "addresses" "$fmt" 'Addresses[].[AllocationId, PublicIp, Domain]' describe-addresses
+	query "an attribute's value" "$fmt" 'DisableApiTermination.Value' describe-instance-attribute --instance-id $ia --attribute disableApiTermination
 done
 
 compare
