@@ -155,6 +155,30 @@ def zones():
          sorted(s["SubnetId"] for s in by_default) == sorted(ids), by_default)
 
 
+@guarded("tags on the default VPC and a subnet")
+def vpc_tags():
+    vpc = S["vpc"]
+    subnet = S["subnets"][S["zones"][0]]
+    vpc.create_tags(Tags=[{"Key": "env", "Value": "dev"}])
+    subnet.create_tags(Tags=[{"Key": "tier", "Value": "web"}])
+    vpc.reload()
+    subnet.reload()
+    step("vpc.create_tags and subnet.create_tags show on them",
+         {"Key": "env", "Value": "dev"} in (vpc.tags or []) and
+         {"Key": "tier", "Value": "web"} in (subnet.tags or []), (vpc.tags, subnet.tags))
+    step("vpcs.filter(tag:env=dev)", [v.id for v in ec2.vpcs.filter(
+        Filters=[{"Name": "tag:env", "Values": ["dev"]}])] == [vpc.id])
+    step("subnets.filter(tag-key=tier)", [x.id for x in ec2.subnets.filter(
+        Filters=[{"Name": "tag-key", "Values": ["tier"]}])] == [subnet.id])
+    tags = client.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc.id, subnet.id]}])["Tags"]
+    step("describe_tags: their resource types vpc and subnet",
+         sorted((t["ResourceType"], t["Key"]) for t in tags) == [("subnet", "tier"), ("vpc", "env")], tags)
+    client.delete_tags(Resources=[vpc.id, subnet.id])
+    vpc.reload()
+    subnet.reload()
+    step("delete_tags", not vpc.tags and not subnet.tags, (vpc.tags, subnet.tags))
+
+
 @guarded("create_instances into a subnet")
 def launch():
     zone = S["zones"][-1]  # the last zone: not the one a launch without a subnet would pick
@@ -257,6 +281,19 @@ def eip():
     step("address.association is the NetworkInterfaceAssociation of the EIP (loaded by filter)",
          addr.association is not None and addr.association.id == S["assoc"] and
          addr.association.public_ip == S["eip"], addr.meta.data)
+
+
+@guarded("an Elastic IP with TagSpecifications")
+def eip_tags():
+    a = client.allocate_address(Domain="vpc", TagSpecifications=[{
+        "ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "tagged"}]}])
+    got = client.describe_addresses(Filters=[{"Name": "tag:Name", "Values": ["tagged"]}])["Addresses"]
+    step("allocate_address with TagSpecifications: found by tag:Name, with its tags",
+         [x["AllocationId"] for x in got] == [a["AllocationId"]] and
+         got[0].get("Tags") == [{"Key": "Name", "Value": "tagged"}], got)
+    ec2.VpcAddress(a["AllocationId"]).release()
+    step("and released", client.describe_addresses(
+        Filters=[{"Name": "tag:Name", "Values": ["tagged"]}])["Addresses"] == [])
 
 
 @guarded("modify_attribute and describe_attribute")
