@@ -352,6 +352,7 @@ json_object *ec2_associate_address(struct ec2_ctx *ctx, json_object *req, struct
 {
 	struct addr_op op = { .ctx = ctx, .req = req };
 	struct ec2_dom *doms = NULL, *d, *prev;
+	json_object *root = NULL;
 	size_t n = 0;
 	bool allow;
 	int lock;
@@ -365,8 +366,12 @@ json_object *ec2_associate_address(struct ec2_ctx *ctx, json_object *req, struct
 		return NULL;
 	if ((lock = store_lock(ctx->store, "net", err)) < 0)
 		return NULL;
-	if (ec2_doms_list(ctx, 0, &doms, &n, err) < 0 || !(d = target_of(ctx, req, doms, n, err)))
+	/* The address is checked first (again when it is written), then the instance. */
+	if (!(root = store_read(ctx->store, err)) || !find_address(root, req, err) ||
+	    ec2_doms_list(ctx, 0, &doms, &n, err) < 0 || !(d = target_of(ctx, req, doms, n, err)))
 		goto fail;
+	json_object_put(root);
+	root = NULL;
 	op.target = virDomainGetName(d->dom);
 	op.eni = d->meta.eni_id;
 	op.private_ip = d->meta.private_ip;
@@ -387,6 +392,7 @@ json_object *ec2_associate_address(struct ec2_ctx *ctx, json_object *req, struct
 	return op.resp;
 fail:
 	store_unlock(lock);
+	json_object_put(root);
 	ec2_doms_free(doms, n);
 	return NULL;
 }
