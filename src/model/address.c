@@ -71,12 +71,11 @@ void address_instance_gone(json_object *root, const char *id)
 	}
 }
 
-/* The record a request names by AllocationId or PublicIp (borrowed from root), or NULL with
- * EC2's error. */
-static json_object *find_address(json_object *root, json_object *req, struct ec2_error *err)
+/* The record named by alloc or else ip (borrowed from root), or NULL with EC2's error. */
+static json_object *find_by(json_object *root, const char *alloc, const char *ip,
+			    struct ec2_error *err)
 {
 	json_object *addresses = store_section(root, "addresses"), *a;
-	const char *alloc = req_string(req, "AllocationId"), *ip = req_string(req, "PublicIp");
 
 	if (alloc) {
 		if (!ec2_id_valid("eipalloc", alloc)) {
@@ -103,6 +102,12 @@ static json_object *find_address(json_object *root, json_object *req, struct ec2
 	ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
 		      "Either public IP or allocation id must be specified");
 	return NULL;
+}
+
+/* The record a request names by AllocationId or PublicIp. */
+static json_object *find_address(json_object *root, json_object *req, struct ec2_error *err)
+{
+	return find_by(root, req_string(req, "AllocationId"), req_string(req, "PublicIp"), err);
 }
 
 /* Writes the instance's Elastic IP (ip and alloc, "" for none) into its metadata. */
@@ -420,7 +425,7 @@ static int disassociate(json_object *root, void *opaque, struct ec2_error *err)
 		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
 			      "Either public IP or association id must be specified");
 		return -1;
-	} else if (!(a = find_address(root, op->req, err))) {
+	} else if (!(a = find_by(root, NULL, req_string(op->req, "PublicIp"), err))) {
 		return -1;
 	}
 	if (ec2_dry_run(op->req, err))
