@@ -435,6 +435,42 @@ START_TEST(elastic_ip_kept_over_stop_and_start)
 }
 END_TEST
 
+/* A metadata write of another action that read the domain before an association (a lost update)
+ * is undone by the next net_sync pass: the store's addresses are the truth. */
+START_TEST(metadata_follows_the_store)
+{
+	char ids[1][32], alloc[32], ip[16];
+	struct ec2_error err = { 0 };
+	struct ec2_meta m;
+	virDomainPtr dom;
+
+	run(1, ids);
+	allocate(alloc, ip);
+	json_object_put(ok(ec2_associate_address,
+			   J("{\"AllocationId\": \"%s\", \"InstanceId\": \"%s\"}", alloc, ids[0])));
+	dom = virDomainLookupByName(ctx.conn, ids[0]);
+	ck_assert_ptr_nonnull(dom);
+	ck_assert_int_eq(ec2_meta_load(dom, &m), 0);
+	snprintf(m.public_ip, sizeof(m.public_ip), "127.77.0.9");
+	m.eip_allocation_id[0] = '\0';
+	ck_assert_int_eq(ec2_meta_save(dom, &m, &err), 0);
+	ck_assert_str_eq(public_ip(ids[0]), "127.77.0.9");
+	ck_assert_int_eq(net_sync(&ctx, &err), 0);
+	ck_assert_str_eq(public_ip(ids[0]), ip);
+	/* And the other way: metadata that names an Elastic IP the store does not associate. */
+	json_object_put(ok(ec2_disassociate_address, J("{\"PublicIp\": \"%s\"}", ip)));
+	ck_assert_int_eq(ec2_meta_load(dom, &m), 0);
+	snprintf(m.public_ip, sizeof(m.public_ip), "%s", ip);
+	snprintf(m.eip_allocation_id, sizeof(m.eip_allocation_id), "%s", alloc);
+	ck_assert_int_eq(ec2_meta_save(dom, &m, &err), 0);
+	ck_assert_int_eq(net_sync(&ctx, &err), 0);
+	ck_assert_msg(strncmp(public_ip(ids[0]), "127.77.", 7) == 0 &&
+		      strcmp(public_ip(ids[0]), ip) != 0, "after the pass: %s", public_ip(ids[0]));
+	ec2_meta_clear(&m);
+	virDomainFree(dom);
+}
+END_TEST
+
 START_TEST(reassociation)
 {
 	char ids[2][32], e1[32], ip1[16], e2[32], ip2[16];
@@ -744,6 +780,7 @@ int main(void)
 	tcase_add_test(tc, bad_input_changes_nothing);
 	tcase_add_test(tc, elastic_ip_kept_over_stop_and_start);
 	tcase_add_test(tc, reassociation);
+	tcase_add_test(tc, metadata_follows_the_store);
 	tcase_add_test(tc, terminate_disassociates);
 	tcase_add_test(tc, network_interface_filters);
 	tcase_add_test(tc, address_filters);
