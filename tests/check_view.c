@@ -244,6 +244,35 @@ START_TEST(writes_are_in_the_view_before_their_answer)
 }
 END_TEST
 
+/* An Elastic IP that moves changes an instance the request does not name: the view has both. */
+START_TEST(elastic_ip_moves_are_in_the_view)
+{
+	char a[2][32], alloc[32], ip[16];
+	struct ec2_error err = { 0 };
+	struct api_view *view = api_view_new(&ctx, &lock, &err);
+	json_object *r;
+
+	ck_assert_msg(view != NULL, "%s", err.message);
+	run(view, 2, NULL, a);
+	r = call(view, "AllocateAddress", J("{}"));
+	snprintf(alloc, sizeof(alloc), "%s", str(r, "AllocationId"));
+	snprintf(ip, sizeof(ip), "%s", str(r, "PublicIp"));
+	json_object_put(r);
+	r = call(view, "AssociateAddress", J("{\"AllocationId\": \"%s\", \"InstanceId\": \"%s\"}",
+					     alloc, a[0]));
+	json_object_put(r);
+	same_answers(view, a, 2);
+	r = call(view, "AssociateAddress", J("{\"AllocationId\": \"%s\", \"InstanceId\": \"%s\"}",
+					     alloc, a[1]));
+	json_object_put(r);
+	same_answers(view, a, 2);
+	r = call(view, "DisassociateAddress", J("{\"PublicIp\": \"%s\"}", ip));
+	json_object_put(r);
+	same_answers(view, a, 2);
+	api_view_free(view);
+}
+END_TEST
+
 static atomic_int loop_stop;
 
 static void *event_loop(void *opaque)
@@ -399,6 +428,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, view_answers_as_the_model);
 	tcase_add_test(tc, writes_are_in_the_view_before_their_answer);
+	tcase_add_test(tc, elastic_ip_moves_are_in_the_view);
 	tcase_add_test(tc, events_reload_what_changed_behind_its_back);
 	tcase_add_test(tc, libvirt_failing_keeps_the_view);
 	tcase_add_test(tc, a_failed_reload_after_a_write_is_retried_at_once);

@@ -21,6 +21,7 @@ struct ec2_config {
 				* (default <state-dir>/import) */
 	double memory_overcommit;  /* guest memory may total host memory times this */
 	int instance_limit;        /* non-terminated instances at most (InstanceLimitExceeded) */
+	int address_limit;         /* Elastic IPs allocated at most (AddressLimitExceeded; EC2's 5) */
 	int stop_timeout;          /* seconds from ACPI shutdown to forced power-off */
 	int reboot_timeout;        /* seconds from ACPI reboot to hard reset */
 	bool image_compress;       /* CreateImage writes compressed qcow2 (smaller, slower) */

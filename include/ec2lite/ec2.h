@@ -130,6 +130,8 @@ int ec2_stale_pools(struct ec2_ctx *ctx, bool remove, json_object **stale, struc
 
 /* The actions of the model's modules (included last: each of them includes this header for the
  * context). */
+#include "ec2lite/address.h"
+#include "ec2lite/eni.h"
 #include "ec2lite/golden.h"
 #include "ec2lite/image.h"
 #include "ec2lite/import.h"

@@ -4,7 +4,9 @@
  * network, the default subnet 172.31.0.0/20 of the default VPC (172.31.0.0/16), with the router at
  * 172.31.0.1 and the DNS address at 172.31.0.2 as in a VPC. The instance's private IP is fixed at
  * launch and handed out by QEMU's DHCP (its first lease); its public IP is an address of its own on
- * the loopback range 127.77.0.0/16, given at each start and released at stop, as EC2 does.
+ * the loopback range 127.77.0.0/16, given at each start and released at stop, as EC2 does, unless
+ * it is an Elastic IP (address.h: an address of the same range, kept in the store's "addresses"),
+ * which stays with the instance while it is stopped.
  *
  * Security-group ingress rules become QEMU host forwards from the public IP to the private one,
  * added and removed through QEMU's monitor while the instance runs, so a rule takes effect at once.
@@ -33,6 +35,12 @@
  * for all n. -1 with err InsufficientFreeAddressesInSubnet when the subnet is full. */
 int net_private_ips_new(struct ec2_ctx *ctx, size_t n, char (*out)[16], struct ec2_error *err);
 
+/* A public IP for an Elastic IP (AllocateAddress) into out: one that no instance of any state
+ * folder has and no Elastic IP in root (a store snapshot) is. The caller holds the "net" lock
+ * (store_lock), so that no pass gives the same address to an instance meanwhile. -1 with err
+ * InsufficientAddressCapacity when none is free. */
+int net_public_ip_new(struct ec2_ctx *ctx, json_object *root, char out[16], struct ec2_error *err);
+
 /* EC2's host name of a private IP, "ip-172-31-5-9" (size: 32 is enough). */
 void net_hostname(const char *private_ip, char *out, size_t size);
 /* The NIC's MAC address, derived from the private IP (18 bytes). */
@@ -55,7 +63,8 @@ char *net_hostfwd_cmd(bool add, const char *proto, const char *addr, long long p
 json_object *net_open_ports(json_object *root, json_object *groups);
 
 /* Brings networking in line with libvirt and the security groups, for every instance of this
- * state folder: a running instance without a public IP gets one, a stopped one gives its up, every
+ * state folder: an instance's Elastic IP is made what the store's "addresses" say, a running
+ * instance without a public IP gets one, a stopped one without an Elastic IP gives its up, every
  * running instance's QEMU forwards are made to match its groups' rules, and the port forwarder's
  * table to match the low ports. Returns once the ports listen. Instances launched without a
  * network (before ec2-lite had one) are left alone. */

@@ -516,7 +516,10 @@ void api_view_written(struct api_view *v, const char *action, json_object *req, 
 			if (json_object_object_get_ex(resp, changes[i], &list))
 				add_ids(ids, list, "InstanceId");
 	}
-	if (json_object_array_length(ids) > 0)
+	/* AssociateAddress may take the address from an instance it does not name: all are read. */
+	if (resp && strcmp(action, "AssociateAddress") == 0)
+		rc = refresh(v, NULL, NULL);
+	else if (json_object_array_length(ids) > 0)
 		rc = refresh(v, ids, NULL);
 	else if (resp)
 		rc = refresh(v, NULL, NULL);

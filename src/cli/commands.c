@@ -257,6 +257,52 @@ static const struct cli_opt delete_key_opts[] = {
 	END,
 };
 
+static const struct cli_opt describe_enis_opts[] = {
+	{ "network-interface-ids", "NetworkInterfaceIds", OPT_LIST, false,
+	  "the network interfaces (default all)" },
+	filters_opt,
+	max_results_opt,
+	next_token_opt,
+	END,
+};
+
+static const struct cli_opt allocate_address_opts[] = {
+	{ "domain", "Domain", OPT_STRING, false, "vpc (the default)" },
+	{ "tag-specifications", "TagSpecifications", OPT_STRUCT_LIST, false,
+	  "ResourceType=elastic-ip,Tags=[{Key=K,Value=V},...]" },
+	END,
+};
+
+static const struct cli_opt associate_address_opts[] = {
+	{ "allocation-id", "AllocationId", OPT_STRING, false, "the Elastic IP" },
+	{ "public-ip", "PublicIp", OPT_STRING, false, "the Elastic IP, by its address" },
+	{ "instance-id", "InstanceId", OPT_STRING, false, "the instance (its primary interface)" },
+	{ "network-interface-id", "NetworkInterfaceId", OPT_STRING, false, "the interface" },
+	{ "private-ip-address", "PrivateIpAddress", OPT_STRING, false, "the interface's private IP" },
+	{ "allow-reassociation", "AllowReassociation", OPT_BOOL, false,
+	  "move the address from another instance (the default); --no-allow-reassociation refuses" },
+	END,
+};
+
+static const struct cli_opt disassociate_address_opts[] = {
+	{ "association-id", "AssociationId", OPT_STRING, false, "the association" },
+	{ "public-ip", "PublicIp", OPT_STRING, false, "the Elastic IP, by its address" },
+	END,
+};
+
+static const struct cli_opt release_address_opts[] = {
+	{ "allocation-id", "AllocationId", OPT_STRING, false, "the Elastic IP" },
+	{ "public-ip", "PublicIp", OPT_STRING, false, "the Elastic IP, by its address" },
+	END,
+};
+
+static const struct cli_opt describe_addresses_opts[] = {
+	{ "public-ips", "PublicIps", OPT_LIST, false, "the Elastic IPs (default all)" },
+	{ "allocation-ids", "AllocationIds", OPT_LIST, false, "the Elastic IPs, by allocation id" },
+	filters_opt,
+	END,
+};
+
 static const struct cli_opt reconcile_opts[] = {
 	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances (default all)" },
 	{ "wait", "Wait", OPT_BOOL, false, "return only when no transition is pending" },
@@ -340,6 +386,20 @@ const struct command commands[] = {
 	  NULL, NULL, CMD_NEEDS_CTX },
 	{ "delete-key-pair", "DeleteKeyPair", "delete a key pair", delete_key_opts, NULL,
 	  NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-network-interfaces", "DescribeNetworkInterfaces",
+	  "describe network interfaces (each instance's primary one)", describe_enis_opts, NULL,
+	  NULL, NULL, CMD_NEEDS_CTX },
+	{ "allocate-address", "AllocateAddress", "allocate an Elastic IP", allocate_address_opts,
+	  NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "associate-address", "AssociateAddress",
+	  "associate an Elastic IP with an instance: its public IP, kept while it is stopped",
+	  associate_address_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "disassociate-address", "DisassociateAddress", "disassociate an Elastic IP",
+	  disassociate_address_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "release-address", "ReleaseAddress", "release an Elastic IP (not while associated)",
+	  release_address_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-addresses", "DescribeAddresses", "describe Elastic IPs",
+	  describe_addresses_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
 	{ "build-ami", NULL,
 	  "build an AMI recipe from amis/ (tiny, debian-12) as a Quick Start AMI", build_ami_opts,
 	  "recipe", NULL, cmd_build_ami, CMD_NEEDS_CTX },

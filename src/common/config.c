@@ -48,6 +48,8 @@ static void from_json(struct ec2_config *cfg, json_object *root)
 		cfg->memory_overcommit = json_object_get_double(v);
 	if (json_object_object_get_ex(root, "instance-limit", &v))
 		cfg->instance_limit = json_object_get_int(v);
+	if (json_object_object_get_ex(root, "address-limit", &v))
+		cfg->address_limit = json_object_get_int(v);
 	if (json_object_object_get_ex(root, "stop-timeout", &v))
 		cfg->stop_timeout = json_object_get_int(v);
 	if (json_object_object_get_ex(root, "reboot-timeout", &v))
@@ -74,6 +76,8 @@ static void from_env(struct ec2_config *cfg)
 		cfg->memory_overcommit = atof(v);
 	if ((v = getenv("EC2_LITE_INSTANCE_LIMIT")) && *v)
 		cfg->instance_limit = atoi(v);
+	if ((v = getenv("EC2_LITE_ADDRESS_LIMIT")) && *v)
+		cfg->address_limit = atoi(v);
 	if ((v = getenv("EC2_LITE_STOP_TIMEOUT")) && *v)
 		cfg->stop_timeout = atoi(v);
 	if ((v = getenv("EC2_LITE_REBOOT_TIMEOUT")) && *v)
@@ -107,6 +111,7 @@ int ec2_config_load(struct ec2_config *cfg, const char *state_dir, struct ec2_er
 	cfg->import_dir = util_strdupf("%s/import", cfg->state_dir);
 	cfg->memory_overcommit = 1.5;
 	cfg->instance_limit = 32;
+	cfg->address_limit = 5;
 	cfg->stop_timeout = 60;
 	cfg->reboot_timeout = 60;
 

@@ -50,15 +50,18 @@ static void add_reserved_ips(void *opaque, json_object *journal)
 	}
 }
 
-/* The addresses in use: private ones of every instance, public ones of the running ones, of
- * every state folder (they share the host's loopback). */
-static json_object *used_addresses(struct ec2_ctx *ctx, bool public, struct ec2_error *err)
+/* The addresses in use: private ones of every instance, public ones of every instance that has one
+ * (a stopped instance keeps its Elastic IP), of every state folder (they share the host's
+ * loopback), and with root (a store snapshot, or NULL) this state folder's Elastic IPs,
+ * associated or not. */
+static json_object *used_addresses(struct ec2_ctx *ctx, bool public, json_object *root,
+				   struct ec2_error *err)
 {
 	struct ec2_dom *doms = NULL;
 	size_t n = 0, i;
-	json_object *used;
+	json_object *used, *addresses;
 
-	if (ec2_doms_list(ctx, EC2_DOMS_ALL_POOLS | (public ? EC2_DOMS_ACTIVE : 0), &doms, &n, err) < 0)
+	if (ec2_doms_list(ctx, EC2_DOMS_ALL_POOLS, &doms, &n, err) < 0)
 		return NULL;
 	used = json_object_new_array();
 	for (i = 0; i < n; i++) {
@@ -71,12 +74,19 @@ static json_object *used_addresses(struct ec2_ctx *ctx, bool public, struct ec2_
 	/* The private IPs that launches under way chose before their domains exist. */
 	if (!public)
 		journal_in_flight(ctx->cfg->state_dir, add_reserved_ips, used);
+	if (public && root && json_object_object_get_ex(root, "addresses", &addresses)) {
+		json_object_object_foreach(addresses, alloc, a) {
+			(void)alloc;
+			if (req_string(a, "PublicIp"))
+				json_object_array_add(used, json_object_new_string(req_str0(a, "PublicIp")));
+		}
+	}
 	return used;
 }
 
 int net_private_ips_new(struct ec2_ctx *ctx, size_t n, char (*out)[16], struct ec2_error *err)
 {
-	json_object *used = used_addresses(ctx, false, err);
+	json_object *used = used_addresses(ctx, false, NULL, err);
 	size_t i;
 	int tries;
 
@@ -119,6 +129,21 @@ static int public_ip_new(json_object *used, char out[16])
 		}
 	}
 	return -1;
+}
+
+int net_public_ip_new(struct ec2_ctx *ctx, json_object *root, char out[16], struct ec2_error *err)
+{
+	json_object *used = used_addresses(ctx, true, root, err);
+	int rc;
+
+	if (!used)
+		return -1;
+	rc = public_ip_new(used, out);
+	json_object_put(used);
+	if (rc < 0)
+		ec2_error_set(err, "InsufficientAddressCapacity",
+			      "There are not enough free public addresses");
+	return rc;
 }
 
 static int octets(const char *ip, unsigned o[4])
@@ -411,6 +436,38 @@ static bool pass_since(struct ec2_ctx *ctx, double since, long long *version)
 	return ok;
 }
 
+/* The store's "addresses" are the truth of which Elastic IP an instance has: its metadata follows
+ * them (AssociateAddress writes both, but a metadata write of another action that read the
+ * domain before it may have put the old values back). An instance that loses its Elastic IP
+ * has no public IP until the pass gives a running one a new automatic address. */
+static void eip_follow(json_object *root, virDomainPtr dom, struct ec2_meta *m)
+{
+	json_object *addresses = NULL, *found = NULL;
+	const char *id = virDomainGetName(dom);
+
+	if (id && json_object_object_get_ex(root, "addresses", &addresses)) {
+		json_object_object_foreach(addresses, alloc, a) {
+			(void)alloc;
+			if (strcmp(req_str0(a, "InstanceId"), id) == 0 && req_string(a, "PublicIp"))
+				found = a;
+		}
+	}
+	if (found) {
+		if (strcmp(m->public_ip, req_str0(found, "PublicIp")) == 0 &&
+		    strcmp(m->eip_allocation_id, req_str0(found, "AllocationId")) == 0)
+			return;
+		snprintf(m->public_ip, sizeof(m->public_ip), "%s", req_str0(found, "PublicIp"));
+		snprintf(m->eip_allocation_id, sizeof(m->eip_allocation_id), "%s",
+			 req_str0(found, "AllocationId"));
+	} else if (m->eip_allocation_id[0]) {
+		m->public_ip[0] = '\0';
+		m->eip_allocation_id[0] = '\0';
+	} else {
+		return;
+	}
+	ec2_meta_save(dom, m, NULL);
+}
+
 static int sync_pass(struct ec2_ctx *ctx, double since, struct ec2_error *err)
 {
 	struct ec2_dom *doms = NULL;
@@ -431,7 +488,7 @@ static int sync_pass(struct ec2_ctx *ctx, double since, struct ec2_error *err)
 	}
 	begun = util_monotonic();
 	if (!(root = store_read(ctx->store, err)) || ec2_doms_list(ctx, 0, &doms, &n, err) < 0 ||
-	    !(used = used_addresses(ctx, true, err)))
+	    !(used = used_addresses(ctx, true, root, err)))
 		goto out;
 	forwards = json_object_new_array();
 	for (i = 0; i < n; i++) {
@@ -440,9 +497,12 @@ static int sync_pass(struct ec2_ctx *ctx, double since, struct ec2_error *err)
 
 		if (!m->private_ip[0])
 			continue;
+		eip_follow(root, doms[i].dom, m);
 		if (virDomainIsActive(doms[i].dom) != 1) {
-			/* CreateImage's reboot keeps the public IP, as a reboot does. */
-			if (m->public_ip[0] && m->pending_op != EC2_OP_IMAGE_REBOOT) {
+			/* CreateImage's reboot keeps the public IP, as a reboot does, and an
+			 * associated Elastic IP stays with a stopped instance, as on EC2. */
+			if (m->public_ip[0] && m->pending_op != EC2_OP_IMAGE_REBOOT &&
+			    !m->eip_allocation_id[0]) {
 				/* Stopped: the public IP goes back, as on EC2. */
 				m->public_ip[0] = '\0';
 				ec2_meta_save(doms[i].dom, m, NULL);

@@ -311,6 +311,8 @@ READ_ONLY(ec2_describe_import_image_tasks)
 READ_ONLY(ec2_describe_security_groups)
 READ_ONLY(ec2_describe_key_pairs)
 READ_ONLY(ec2_describe_tags)
+READ_ONLY(ec2_describe_network_interfaces)
+READ_ONLY(ec2_describe_addresses)
 
 /* Mutating actions honour DryRun themselves, at their own dry-run point (ec2_dry_run). */
 static const struct {
@@ -346,6 +348,12 @@ static const struct {
 	{ "CreateTags", ec2_create_tags },
 	{ "DeleteTags", ec2_delete_tags },
 	{ "DescribeTags", read_only_ec2_describe_tags },
+	{ "DescribeNetworkInterfaces", read_only_ec2_describe_network_interfaces },
+	{ "AllocateAddress", ec2_allocate_address },
+	{ "AssociateAddress", ec2_associate_address },
+	{ "DisassociateAddress", ec2_disassociate_address },
+	{ "ReleaseAddress", ec2_release_address },
+	{ "DescribeAddresses", read_only_ec2_describe_addresses },
 };
 
 ec2_action_fn ec2_action(const char *action)

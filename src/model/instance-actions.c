@@ -92,7 +92,9 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 			v[i].meta.state_reason[0] = '\0';
 			util_iso8601(time(NULL), v[i].meta.launch_time, sizeof(v[i].meta.launch_time));
 			v[i].meta.console_offset = console_size(ctx, v[i].id);
-			v[i].meta.public_ip[0] = '\0'; /* a new one comes with the start */
+			/* A new one comes with the start; an Elastic IP stays. */
+			if (!v[i].meta.eip_allocation_id[0])
+				v[i].meta.public_ip[0] = '\0';
 			if (ec2_meta_save(v[i].dom, &v[i].meta, err) < 0) {
 				json_object_put(list);
 				list = NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ec2lite/eni.h"
 #include "ec2lite/net.h"
 #include "ec2lite/util.h"
 
@@ -51,86 +52,6 @@ void user_reason(struct ec2_meta *m, const char *code)
 	snprintf(m->state_reason, sizeof(m->state_reason), "%s", code);
 }
 
-/* EC2's private DNS names: ip-172-31-5-9.ec2.internal in us-east-1, REGION.compute.internal
- * elsewhere. */
-static void private_dns_name(struct ec2_ctx *ctx, const char *ip, char *out, size_t size)
-{
-	char host[32];
-
-	net_hostname(ip, host, sizeof(host));
-	if (strcmp(ctx->cfg->region, "us-east-1") == 0)
-		snprintf(out, size, "%s.ec2.internal", host);
-	else
-		snprintf(out, size, "%s.%s.compute.internal", host, ctx->cfg->region);
-}
-
-static json_object *groups_json(const struct ec2_meta *m)
-{
-	json_object *a = json_object_new_array(), *e;
-	size_t i;
-
-	for (i = 0; m->groups && i < json_object_array_length(m->groups); i++) {
-		json_object *g = json_object_array_get_idx(m->groups, i);
-
-		/* EC2 lists GroupName before GroupId here. */
-		e = json_object_new_object();
-		json_add_str(e, "GroupName", req_string(g, "GroupName"));
-		json_add_str(e, "GroupId", req_string(g, "GroupId"));
-		json_object_array_add(a, e);
-	}
-	return a;
-}
-
-/* The instance's one network interface, as EC2 describes an instance's primary ENI. */
-static json_object *network_interfaces(struct ec2_ctx *ctx, const struct ec2_meta *m,
-				       const char *dns, const char *public_ip)
-{
-	json_object *list = json_object_new_array(), *e = json_object_new_object(), *x, *a, *assoc = NULL;
-	char mac[18], attach[EC2_ID_MAX + 8];
-
-	net_mac(m->private_ip, mac);
-	if (public_ip) {
-		assoc = json_object_new_object();
-		json_add_str(assoc, "IpOwnerId", "amazon");
-		json_add_str(assoc, "PublicDnsName", "");
-		json_add_str(assoc, "PublicIp", public_ip);
-		json_object_object_add(e, "Association", json_object_get(assoc));
-	}
-	x = json_object_new_object();
-	json_add_str(x, "AttachTime", m->launch_time);
-	snprintf(attach, sizeof(attach), "eni-attach-%s", m->eni_id + 4);
-	json_add_str(x, "AttachmentId", attach);
-	json_add_bool(x, "DeleteOnTermination", true);
-	json_add_int(x, "DeviceIndex", 0);
-	json_add_str(x, "Status", "attached");
-	json_add_int(x, "NetworkCardIndex", 0);
-	json_object_object_add(e, "Attachment", x);
-	json_add_str(e, "Description", "");
-	json_object_object_add(e, "Groups", groups_json(m));
-	json_object_object_add(e, "Ipv6Addresses", json_object_new_array());
-	json_add_str(e, "MacAddress", mac);
-	json_add_str(e, "NetworkInterfaceId", m->eni_id);
-	json_add_str(e, "OwnerId", ctx->cfg->owner_id);
-	json_add_str(e, "PrivateDnsName", dns);
-	json_add_str(e, "PrivateIpAddress", m->private_ip);
-	a = json_object_new_array();
-	x = json_object_new_object();
-	if (assoc)
-		json_object_object_add(x, "Association", assoc);
-	json_add_bool(x, "Primary", true);
-	json_add_str(x, "PrivateDnsName", dns);
-	json_add_str(x, "PrivateIpAddress", m->private_ip);
-	json_object_array_add(a, x);
-	json_object_object_add(e, "PrivateIpAddresses", a);
-	json_add_bool(e, "SourceDestCheck", true);
-	json_add_str(e, "Status", "in-use");
-	json_add_str(e, "SubnetId", m->subnet_id);
-	json_add_str(e, "VpcId", m->vpc_id);
-	json_add_str(e, "InterfaceType", "interface");
-	json_object_array_add(list, e);
-	return list;
-}
-
 /* EC2's Instance object, in the member order the aws CLI prints. */
 json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_state state)
 {
@@ -164,10 +85,12 @@ json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_
 	json_add_str(x, "Tenancy", "default");
 	json_object_object_add(o, "Placement", x);
 	net = m->private_ip[0] && state != EC2_TERMINATED && state != EC2_SHUTTING_DOWN;
+	/* An Elastic IP stays with a stopped instance; an automatic public IP does not. */
 	public_ip = net && m->public_ip[0] && (state == EC2_RUNNING || state == EC2_PENDING ||
-					       state == EC2_STOPPING) ? m->public_ip : NULL;
+					       state == EC2_STOPPING || m->eip_allocation_id[0]) ?
+		    m->public_ip : NULL;
 	if (net)
-		private_dns_name(ctx, m->private_ip, dns, sizeof(dns));
+		eni_private_dns_name(ctx, m->private_ip, dns, sizeof(dns));
 	json_add_str(o, "PrivateDnsName", net ? dns : "");
 	if (net)
 		json_add_str(o, "PrivateIpAddress", m->private_ip);
@@ -200,11 +123,13 @@ json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_
 	json_add_bool(o, "EbsOptimized", false);
 	json_add_bool(o, "EnaSupport", true);
 	json_add_str(o, "Hypervisor", "xen");
-	json_object_object_add(o, "NetworkInterfaces", net ? network_interfaces(ctx, m, dns, public_ip)
-							   : json_object_new_array());
+	a = json_object_new_array();
+	if (net)
+		json_object_array_add(a, eni_json(ctx, in->id, m, public_ip, NULL, false));
+	json_object_object_add(o, "NetworkInterfaces", a);
 	json_add_str(o, "RootDeviceName", "/dev/xvda");
 	json_add_str(o, "RootDeviceType", "ebs");
-	json_object_object_add(o, "SecurityGroups", groups_json(m));
+	json_object_object_add(o, "SecurityGroups", eni_groups_json(m));
 	json_add_bool(o, "SourceDestCheck", true);
 	if (state == EC2_STOPPED || state == EC2_STOPPING || state == EC2_TERMINATED ||
 	    state == EC2_SHUTTING_DOWN) {

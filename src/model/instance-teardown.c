@@ -6,6 +6,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "ec2lite/address.h"
 #include "ec2lite/util.h"
 
 #include "instance-internal.h"
@@ -69,6 +70,8 @@ static int add_terminated(json_object *root, void *opaque, struct ec2_error *err
 
 	(void)err;
 	json_object_object_add(store_section(root, "terminated"), r->id, json_object_get(r->entry));
+	/* In the same write: an AssociateAddress that comes later sees the record and refuses. */
+	address_instance_gone(root, r->id);
 	return 0;
 }
 

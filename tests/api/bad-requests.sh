@@ -39,11 +39,11 @@ else
 	echo "FAIL aws run-instances --dry-run: exit $st, $out"
 	rc=1
 fi
-left="$(aws describe-instances | jq '.Reservations | length') $(aws describe-security-groups | jq '.SecurityGroups | length') $(aws describe-key-pairs | jq '.KeyPairs | length') $(aws describe-images --owners self | jq '.Images | length') $(aws describe-import-image-tasks | jq '.ImportImageTasks | length')"
-if [ "$left" = "0 1 0 1 0" ]; then
-	echo "ok   nothing changed: no instance, only the default group, no key pair, only the dry-run AMI, no import"
+left="$(aws describe-instances | jq '.Reservations | length') $(aws describe-security-groups | jq '.SecurityGroups | length') $(aws describe-key-pairs | jq '.KeyPairs | length') $(aws describe-images --owners self | jq '.Images | length') $(aws describe-import-image-tasks | jq '.ImportImageTasks | length') $(aws describe-addresses | jq '.Addresses | length')"
+if [ "$left" = "0 1 0 1 0 0" ]; then
+	echo "ok   nothing changed: no instance, only the default group, no key pair, only the dry-run AMI, no import, no Elastic IP"
 else
-	echo "FAIL something changed: instances, groups, key pairs, images, imports = $left"
+	echo "FAIL something changed: instances, groups, key pairs, images, imports, addresses = $left"
 	rc=1
 fi
 # The files ec2-lite writes are not world-readable (QEMU reaches disks, kernels and seeds

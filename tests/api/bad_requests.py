@@ -315,6 +315,25 @@ expect_sts("STS wrong version", send_sts("Action=GetCallerIdentity&Version=2016-
 expect("an EC2 action with the sts scope", send("Action=DescribeInstances" + V, service="sts"), 401, "AuthFailure")
 
 
+expect("unknown network interface", send("Action=DescribeNetworkInterfaces" + V +
+                                         "&NetworkInterfaceId.1=eni-0123456789abcdef0"), 400,
+       "InvalidNetworkInterfaceID.NotFound", "The networkInterface ID 'eni-0123456789abcdef0' does not exist")
+expect("network interface filter", send("Action=DescribeNetworkInterfaces" + V +
+                                        "&Filter.1.Name=colour&Filter.1.Value.1=red"), 400,
+       "InvalidParameterValue")
+expect("associate an unknown allocation", send("Action=AssociateAddress" + V +
+                                               "&AllocationId=eipalloc-0123456789abcdef0"
+                                               "&InstanceId=i-0123456789abcdef0"), 400,
+       "InvalidAllocationID.NotFound")
+expect("release a foreign address", send("Action=ReleaseAddress" + V + "&PublicIp=1.2.3.4"), 401,
+       "AuthFailure", "The address '1.2.3.4' does not belong to you.")
+expect("disassociate an unknown association", send("Action=DisassociateAddress" + V +
+                                                   "&AssociationId=eipassoc-0123456789abcdef0"),
+       400, "InvalidAssociationID.NotFound")
+expect("allocate in an unknown domain", send("Action=AllocateAddress" + V + "&Domain=mars"), 400,
+       "InvalidParameterValue")
+
+
 def dry_run_cases():
     """DryRun=true: HTTP 412 DryRunOperation where the request would have succeeded, else the error
     it would have had; nothing changes (bad-requests.sh counts instances, groups, key pairs)."""
@@ -340,6 +359,8 @@ def dry_run_cases():
     expect("dry CreateKeyPair", send("Action=CreateKeyPair" + V + "&KeyName=dry" + dry), 412,
            "DryRunOperation")
     expect("dry DescribeInstances", send("Action=DescribeInstances" + V + dry), 412, "DryRunOperation")
+    expect("dry AllocateAddress", send("Action=AllocateAddress" + V + dry), 412, "DryRunOperation")
+    expect("dry DescribeAddresses", send("Action=DescribeAddresses" + V + dry), 412, "DryRunOperation")
     expect("DryRun not a boolean", send("Action=DescribeInstances" + V + "&DryRun=maybe"), 400,
            "InvalidParameterValue")
     got = send("Action=DescribeInstances" + V + "&DryRun=false")
@@ -349,6 +370,11 @@ def dry_run_cases():
 
 
 dry_run_cases()
+# No Elastic IP was allocated by any of the above.
+got = send("Action=DescribeAddresses" + V)
+ok = got == (200, "{http://ec2.amazonaws.com/doc/2016-11-15/}DescribeAddressesResponse")
+print(("ok   " if ok else "FAIL ") + "DescribeAddresses answers: %s %s" % got, flush=True)
+failed += 0 if ok else 1
 # Nothing above changed anything: no instance, no group besides the default.
 got = send("Action=DescribeInstances" + V)
 ok = got[0] == 200

@@ -35,7 +35,9 @@ for c in run-instances describe-instances start-instances stop-instances reboot-
 	describe-instance-attribute get-console-output create-security-group describe-security-groups \
 	authorize-security-group-ingress revoke-security-group-ingress delete-security-group \
 	create-key-pair import-key-pair describe-key-pairs delete-key-pair describe-instance-status \
-	create-image copy-image create-tags delete-tags describe-tags describe-boot-timeline serve; do
+	create-image copy-image create-tags delete-tags describe-tags describe-boot-timeline serve \
+	describe-network-interfaces allocate-address associate-address disassociate-address \
+	release-address describe-addresses; do
 	expect "help lists $c" 0 "^  $c " -- "$bin" help
 done
 expect "no command" 252 "usage: ec2-lite" -- "$bin"
@@ -343,6 +345,34 @@ dry "dry get-console-output, unknown" "\(InvalidInstanceID.NotFound\)" -- "$bin"
 dry "dry describe-import-image-tasks" "\(DryRunOperation\)" -- "$bin" describe-import-image-tasks --dry-run
 expect "--no-dry-run runs" 0 '"InstanceTypes"' -- "$bin" describe-instance-types --instance-types t2.nano --no-dry-run
 expect "the dry runs left all as it was" 0 "^dry-ami 1 dry-web 1 ed-key$" -- sh -c "printf '%s %s %s %s %s\n' \"\$('$bin' describe-images --owners self | jq -r '[.Images[].Name] | join(\",\")')\" \"\$('$bin' describe-images --owners self | jq '.Images[0].Tags | length')\" \"\$('$bin' describe-security-groups --group-ids $dsg | jq -r '.SecurityGroups[0].GroupName')\" \"\$('$bin' describe-security-groups --group-ids $dsg | jq '.SecurityGroups[0].IpPermissions | length')\" \"\$('$bin' describe-key-pairs --key-names ed-key | jq -r '.KeyPairs[0].KeyName')\""
+
+# Elastic IPs and network interfaces (associations need instances: tests/check_address.c).
+expect "no interfaces" 0 '"NetworkInterfaces": \[\]' -- "$bin" describe-network-interfaces
+expect "unknown interface" 254 "\(InvalidNetworkInterfaceID.NotFound\).*The networkInterface ID 'eni-0123456789abcdef0' does not exist" -- "$bin" describe-network-interfaces --network-interface-ids eni-0123456789abcdef0
+expect "interface filter" 0 '"NetworkInterfaces": \[\]' -- "$bin" describe-network-interfaces --filters Name=attachment.device-index,Values=0 --max-results 5
+expect "bad interface filter" 254 "\(InvalidParameterValue\).*The filter 'colour' is invalid" -- "$bin" describe-network-interfaces --filters Name=colour,Values=red
+eip=$("$bin" allocate-address --domain vpc --tag-specifications 'ResourceType=elastic-ip,Tags=[{Key=Name,Value=cli}]' | jq -r .AllocationId)
+eip_ip=$("$bin" describe-addresses --allocation-ids "$eip" | jq -r '.Addresses[0].PublicIp')
+expect "address allocated" 0 "^ADDRESSES	$eip	vpc	us-east-1	$eip_ip	amazon$" -- "$bin" describe-addresses --allocation-ids "$eip" --output text
+expect "address by public ip" 0 "\"AllocationId\": \"$eip\"" -- "$bin" describe-addresses --public-ips "$eip_ip"
+expect "address filter" 0 "\"AllocationId\": \"$eip\"" -- "$bin" describe-addresses --filters Name=tag:Name,Values=cli Name=domain,Values=vpc
+expect "address filter misses" 0 '"Addresses": \[\]' -- "$bin" describe-addresses --filters Name=instance-id,Values=i-0123456789abcdef0
+expect "associate unknown instance" 254 "\(InvalidInstanceID.NotFound\) when calling the AssociateAddress operation: The instance ID 'i-0123456789abcdef0' does not exist" -- "$bin" associate-address --allocation-id "$eip" --instance-id i-0123456789abcdef0 --no-allow-reassociation
+expect "associate foreign address" 254 "\(AuthFailure\).*The address '1.2.3.4' does not belong to you." -- "$bin" associate-address --public-ip 1.2.3.4 --instance-id i-0123456789abcdef0
+expect "associate unknown allocation" 254 "\(InvalidAllocationID.NotFound\).*'eipalloc-0123456789abcdef0' does not exist" -- "$bin" associate-address --allocation-id eipalloc-0123456789abcdef0 --network-interface-id eni-0123456789abcdef0
+expect "disassociate unknown" 254 "\(InvalidAssociationID.NotFound\).*The association ID 'eipassoc-0123456789abcdef0' does not exist" -- "$bin" disassociate-address --association-id eipassoc-0123456789abcdef0
+expect "release unknown" 254 "\(InvalidAllocationID.NotFound\)" -- "$bin" release-address --allocation-id eipalloc-0123456789abcdef0
+dry "dry allocate-address" "\(DryRunOperation\)" -- "$bin" allocate-address --dry-run
+dry "dry release-address" "\(DryRunOperation\)" -- "$bin" release-address --allocation-id "$eip" --dry-run
+dry "dry describe-addresses" "\(DryRunOperation\)" -- "$bin" describe-addresses --dry-run
+dry "dry describe-network-interfaces" "\(DryRunOperation\)" -- "$bin" describe-network-interfaces --dry-run
+for n in 2 3 4 5; do "$bin" allocate-address > /dev/null; done
+expect "address limit" 254 "\(AddressLimitExceeded\).*The maximum number of addresses has been reached." -- "$bin" allocate-address
+EC2_LITE_ADDRESS_LIMIT=6 expect "address limit setting" 0 '"Domain": "vpc"' -- "$bin" allocate-address
+expect "release by public ip" 0 '^$' -- "$bin" release-address --public-ip "$eip_ip"
+expect "released" 254 "\(AuthFailure\)" -- "$bin" release-address --public-ip "$eip_ip"
+for a in $("$bin" describe-addresses | jq -r '.Addresses[].AllocationId'); do "$bin" release-address --allocation-id "$a"; done
+expect "all released" 0 '"Addresses": \[\]' -- "$bin" describe-addresses
 
 # A whole launch in one process is possible with the test driver only through the library
 # (see check_lifecycle); here: nothing was left in the state folder by any of the above.
