@@ -204,14 +204,15 @@ expect("associate_address of an unknown allocation", ec2.associate_address,
        "InvalidAllocationID.NotFound", "eipalloc-" + NOSUCH, 400, AllocationId="eipalloc-" + NOSUCH,
        InstanceId=running)
 if eips and ready:
-    expect("associate_address with both an instance and an interface", ec2.associate_address,
-           "InvalidParameterCombination", "", 400, AllocationId=free["AllocationId"], InstanceId=running,
-           NetworkInterfaceId=eni)
     expect("associate_address of an associated address, no reassociation", ec2.associate_address,
            "Resource.AlreadyAssociated", "", 400, AllocationId=held["AllocationId"], InstanceId=stopped,
            AllowReassociation=False)
     expect("release_address of an associated address", ec2.release_address, "InvalidIPAddress.InUse",
            "", 400, AllocationId=held["AllocationId"])
+    # (last: where it is taken, the instance's address of before is disassociated)
+    expect("associate_address with both an instance and an interface", ec2.associate_address,
+           "InvalidParameterCombination", "", 400, AllocationId=free["AllocationId"], InstanceId=running,
+           NetworkInterfaceId=eni)
 same_as(before, "after the not-found and bad-value cases")
 
 # Protection: terminate and stop refused, and the instance stays as it was.
