@@ -184,6 +184,18 @@ static const struct filter_field type_filters[] = {
 	{ "network-info.network-performance", "NetworkInfo.NetworkPerformance" },
 	{ "supported-usage-class", "SupportedUsageClasses" },
 	{ "supported-virtualization-type", "SupportedVirtualizationTypes" },
+	{ "auto-recovery-supported", "AutoRecoverySupported" },
+	{ "ebs-info.ebs-optimized-support", "EbsInfo.EbsOptimizedSupport" },
+	{ "ebs-info.encryption-support", "EbsInfo.EncryptionSupport" },
+	{ "ebs-info.nvme-support", "EbsInfo.NvmeSupport" },
+	{ "instance-storage-supported", "InstanceStorageSupported" },
+	{ "network-info.ena-support", "NetworkInfo.EnaSupport" },
+	{ "network-info.maximum-network-interfaces", "NetworkInfo.MaximumNetworkInterfaces" },
+	{ "processor-info.sustained-clock-speed-in-ghz", "ProcessorInfo.SustainedClockSpeedInGhz" },
+	{ "supported-boot-mode", "SupportedBootModes" },
+	{ "supported-root-device-type", "SupportedRootDeviceTypes" },
+	{ "vcpu-info.valid-cores", "VCpuInfo.ValidCores" },
+	{ "vcpu-info.valid-threads-per-core", "VCpuInfo.ValidThreadsPerCore" },
 	{ NULL, NULL },
 };
 
@@ -214,7 +226,11 @@ json_object *type_describe_many(const struct type_table *t, json_object *req,
 			json_object_put(info);
 	}
 	out = json_object_new_object();
-	json_object_object_add(out, "InstanceTypes", list);
+	if (req_page_into(req, 5, 100, list, out, "InstanceTypes", err) < 0) {
+		json_object_put(out);
+		out = NULL;
+	}
+	json_object_put(list);
 	return out;
 }
 
