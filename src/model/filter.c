@@ -1,6 +1,7 @@
 /* EC2 filters: see include/ec2lite/filter.h. */
 #include "ec2lite/filter.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,10 +99,18 @@ static bool scalar_matches(json_object *v, json_object *values)
 {
 	const char *s;
 	size_t i, n = json_object_array_length(values);
+	char num[64];
 
 	if (!v || json_object_is_type(v, json_type_null))
 		return false;
-	s = json_object_get_string(v); /* booleans read "true"/"false", numbers in decimal */
+	/* Booleans read "true"/"false", integers in decimal, and doubles as short as they print
+	 * (2.3, not json-c's 2.2999999999999998). */
+	if (json_object_is_type(v, json_type_double)) {
+		snprintf(num, sizeof(num), "%.15g", json_object_get_double(v));
+		s = num;
+	} else {
+		s = json_object_get_string(v);
+	}
 	for (i = 0; i < n; i++)
 		if (filter_wildcard(json_object_get_string(json_object_array_get_idx(values, i)), s))
 			return true;
