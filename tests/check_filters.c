@@ -434,6 +434,8 @@ START_TEST(instance_status_filters_and_pages)
 	bad_pages(ec2_describe_instance_status, 5, 1000);
 	fails(ec2_describe_instance_status, J("{\"InstanceIds\": [\"%s\"], \"MaxResults\": 5}", id),
 	      "InvalidParameterCombination", NULL);
+	fails(ec2_describe_instance_status, J("{\"Filters\": [{\"Name\": \"tag-key\", \"Values\": "
+		"[\"x\"]}]}"), "InvalidParameterValue", "The filter 'tag-key' is invalid");
 	json_object_put(st);
 	json_object_put(d);
 }
@@ -686,6 +688,8 @@ START_TEST(tag_filters_and_pages)
 		json_object_put(r);
 	}
 	pages_cover(ec2_describe_tags, NULL, "Tags", "Key", 5, 12);
+	fails(ec2_describe_tags, J("{\"Filters\": [{\"Name\": \"tag:Name\", \"Values\": "
+		"[\"web\"]}]}"), "InvalidParameterValue", "The filter 'tag:Name' is invalid");
 	bad_pages(ec2_describe_tags, 5, 1000);
 	json_object_put(t);
 	json_object_put(d);
@@ -735,6 +739,9 @@ START_TEST(instance_type_filters_and_pages)
 	pages_cover(ec2_describe_instance_types, NULL, "InstanceTypes", "InstanceType", 5,
 		    list_len(all, "InstanceTypes"));
 	bad_pages(ec2_describe_instance_types, 5, 100);
+	/* Types carry no tags: EC2 documents no tag filter for them. */
+	fails(ec2_describe_instance_types, J("{\"Filters\": [{\"Name\": \"tag:Name\", \"Values\": "
+		"[\"x\"]}]}"), "InvalidParameterValue", "The filter 'tag:Name' is invalid");
 	json_object_put(all);
 	json_object_put(d);
 }

@@ -25,6 +25,11 @@ struct filter_field {
 int filter_validate(json_object *filters, const struct filter_field *fields,
 		    struct ec2_error *err);
 
+/* filter_validate for a describe whose objects carry no tags, where EC2 documents no tag
+ * filter: "tag:KEY", "tag-key" and "tag-value" are invalid names too unless fields names them. */
+int filter_validate_untagged(json_object *filters, const struct filter_field *fields,
+			     struct ec2_error *err);
+
 /* True when obj passes all filters (NULL filters: true). Call filter_validate first. */
 bool filter_match(json_object *obj, json_object *filters, const struct filter_field *fields);
 

@@ -21,7 +21,8 @@ static bool is_tag_filter(const char *name)
 	       strcmp(name, "tag-value") == 0;
 }
 
-int filter_validate(json_object *filters, const struct filter_field *fields,
+/* filter_validate and filter_validate_untagged: tags says whether tag filters are known. */
+static int validate(json_object *filters, const struct filter_field *fields, bool tags,
 		    struct ec2_error *err)
 {
 	size_t i, n = filters ? json_object_array_length(filters) : 0;
@@ -36,7 +37,7 @@ int filter_validate(json_object *filters, const struct filter_field *fields,
 				      "The filter 'null' is invalid");
 			return -1;
 		}
-		if (!field_for(fields, name) && !is_tag_filter(name)) {
+		if (!field_for(fields, name) && !(tags && is_tag_filter(name))) {
 			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 				      "The filter '%s' is invalid", name);
 			return -1;
@@ -48,6 +49,18 @@ int filter_validate(json_object *filters, const struct filter_field *fields,
 		}
 	}
 	return 0;
+}
+
+int filter_validate(json_object *filters, const struct filter_field *fields,
+		    struct ec2_error *err)
+{
+	return validate(filters, fields, true, err);
+}
+
+int filter_validate_untagged(json_object *filters, const struct filter_field *fields,
+			     struct ec2_error *err)
+{
+	return validate(filters, fields, false, err);
 }
 
 json_object *json_path(json_object *obj, const char *path)

@@ -302,7 +302,7 @@ json_object *ec2_describe_import_image_tasks(struct ec2_ctx *ctx, json_object *r
 	json_object *ids = req_list(req, "ImportTaskIds"), *filters = req_list(req, "Filters");
 	json_object *root, *list, *resp;
 
-	if (filter_validate(filters, task_filters, err) < 0)
+	if (filter_validate_untagged(filters, task_filters, err) < 0)
 		return NULL;
 	root = store_read(ctx->store, err);
 	if (!root)

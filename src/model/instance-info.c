@@ -193,7 +193,7 @@ json_object *ec2_describe_instance_status(struct ec2_ctx *ctx, json_object *req,
 	bool all = false;
 
 	if (req_bool(req, "IncludeAllInstances", &all, err) < 0 ||
-	    filter_validate(filters, status_filters, err) < 0 ||
+	    filter_validate_untagged(filters, status_filters, err) < 0 ||
 	    ec2_ids_check(ids, "i", EC2_ERR_INSTANCE_MALFORMED, err) < 0)
 		return NULL;
 	if (ids && json_object_object_get_ex(req, "MaxResults", NULL)) {

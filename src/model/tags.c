@@ -374,7 +374,7 @@ json_object *ec2_describe_tags(struct ec2_ctx *ctx, json_object *req, struct ec2
 	struct ec2_dom *doms = NULL;
 	size_t n = 0, i;
 
-	if (filter_validate(filters, tag_filters, err) < 0 || ec2_doms_list(ctx, 0, &doms, &n, err) < 0)
+	if (filter_validate_untagged(filters, tag_filters, err) < 0 || ec2_doms_list(ctx, 0, &doms, &n, err) < 0)
 		return NULL;
 	root = store_read(ctx->store, err);
 	if (!root) {

@@ -208,7 +208,7 @@ json_object *type_describe_many(const struct type_table *t, json_object *req,
 	size_t i, n = names ? json_object_array_length(names) : 0;
 	int k;
 
-	if (filter_validate(filters, type_filters, err) < 0)
+	if (filter_validate_untagged(filters, type_filters, err) < 0)
 		return NULL;
 	for (i = 0; i < n; i++)
 		if (!type_lookup(t, json_object_get_string(json_object_array_get_idx(names, i)), err))
