@@ -515,6 +515,13 @@ START_TEST(image_filters)
 	s.item = json_object_array_get_idx(json_path(d, "Images"), 0);
 	check_table(&s, image_rows);
 	json_object_put(d);
+	/* Import tasks (none here: an import needs libguestfs): their one filter, their pages. */
+	d = ok(ec2_describe_import_image_tasks, J("{\"Filters\": [{\"Name\": \"task-state\", "
+						  "\"Values\": [\"completed\"]}], \"MaxResults\": 1}"));
+	ck_assert_uint_eq(list_len(d, "ImportImageTasks"), 0);
+	json_object_put(d);
+	bad_pages(ec2_describe_import_image_tasks, 1, 1000);
+	bad_pages(ec2_describe_images, 1, 1000);
 }
 END_TEST
 
@@ -708,6 +715,12 @@ static const struct frow type_rows[] = {
 	{ "hibernation-supported", "true", "false" },
 	{ "hypervisor", "xen", "nitro" },
 	{ "instance-storage-supported", "false", "true" },
+	{ "instance-storage-info.disk.count", NULL, "1" },
+	{ "instance-storage-info.disk.size-in-gb", NULL, "*" },
+	{ "instance-storage-info.disk.type", NULL, "ssd" },
+	{ "instance-storage-info.encryption-support", NULL, "required" },
+	{ "instance-storage-info.nvme-support", NULL, "required" },
+	{ "instance-storage-info.total-size-in-gb", NULL, "*" },
 	{ "instance-type", "t2.na*", "t3.*" },
 	{ "memory-info.size-in-mib", "512", "1024" },
 	{ "network-info.ena-support", "unsupported", "required" },

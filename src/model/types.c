@@ -196,6 +196,14 @@ static const struct filter_field type_filters[] = {
 	{ "supported-root-device-type", "SupportedRootDeviceTypes" },
 	{ "vcpu-info.valid-cores", "VCpuInfo.ValidCores" },
 	{ "vcpu-info.valid-threads-per-core", "VCpuInfo.ValidThreadsPerCore" },
+	/* No type here has instance storage (InstanceStorageSupported is false), so, as in EC2,
+	 * no InstanceStorageInfo: these match nothing. */
+	{ "instance-storage-info.disk.count", "InstanceStorageInfo.Disks.Count" },
+	{ "instance-storage-info.disk.size-in-gb", "InstanceStorageInfo.Disks.SizeInGB" },
+	{ "instance-storage-info.disk.type", "InstanceStorageInfo.Disks.Type" },
+	{ "instance-storage-info.encryption-support", "InstanceStorageInfo.EncryptionSupport" },
+	{ "instance-storage-info.nvme-support", "InstanceStorageInfo.NvmeSupport" },
+	{ "instance-storage-info.total-size-in-gb", "InstanceStorageInfo.TotalSizeInGB" },
 	{ NULL, NULL },
 };
 
