@@ -225,6 +225,23 @@ expect "tag an unknown kind of id" 254 "\(InvalidID\)" -- "$bin" create-tags --r
 expect "a bad token" 254 "\(InvalidNextToken\)" -- "$bin" describe-images --max-results 1 --next-token bogus
 expect "max-results out of bounds" 254 "\(InvalidParameterValue\).*maxResults" -- "$bin" describe-instances --max-results 2
 expect "max-results with ids" 254 "\(InvalidParameterCombination\)" -- "$bin" describe-instances --max-results 5 --instance-ids i-0123456789abcdef0
+# Filters EC2 documents, TagSpecifications on creates, paging on every describe that pages.
+expect "documented instance filters" 0 '"Reservations": \[\]' -- "$bin" describe-instances --filters Name=subnet-id,Values=subnet-x Name=network-interface.mac-address,Values=0e:* Name=reservation-id,Values=r-*
+expect "tagged group" 0 '"Value": "blue"' -- "$bin" create-security-group --group-name tagged --description tagged --tag-specifications 'ResourceType=security-group,Tags=[{Key=team,Value=blue}]'
+expect "group by tag" 0 "^SECURITYGROUPS	tagged	" -- "$bin" describe-security-groups --filters Name=tag:team,Values=blue Name=egress.ip-permission.protocol,Values=-1 --output text
+expect "group tags in describe-tags" 0 '"ResourceType": "security-group"' -- "$bin" describe-tags --filters Name=value,Values=blue
+expect "group tag type" 254 "\(InvalidParameterValue\).*'key-pair' is not a valid taggable resource type for this operation." -- "$bin" create-security-group --group-name tagged2 --description t --tag-specifications 'ResourceType=key-pair,Tags=[{Key=a,Value=b}]'
+expect "the mistagged group was not made" 254 "\(InvalidGroup.NotFound\)" -- "$bin" describe-security-groups --group-names tagged2
+expect "tagged key pair" 0 '"Key": "env"' -- "$bin" create-key-pair --key-name tagged-key --key-type ed25519 --tag-specifications 'ResourceType=key-pair,Tags=[{Key=env,Value=prod}]'
+expect "key pair by tag" 0 "^KEYPAIRS	.*tagged-key" -- "$bin" describe-key-pairs --filters Name=tag:env,Values=prod Name=key-name,Values=tagged-* --output text
+expect "key pair filter on fingerprint" 0 '"KeyPairs": \[\]' -- "$bin" describe-key-pairs --filters Name=fingerprint,Values=00:00
+for g in p1 p2 p3 p4; do "$bin" create-security-group --group-name "$g" --description p >/dev/null; done
+expect "group pages" 0 "^5 true$" -- sh -c "'$bin' describe-security-groups --max-results 5 | jq -r '(.SecurityGroups | length | tostring) + \" \" + (.NextToken != null | tostring)'"
+expect "group page out of bounds" 254 "\(InvalidParameterValue\).*maxResults" -- "$bin" describe-security-groups --max-results 4
+expect "type pages" 0 '"NextToken"' -- "$bin" describe-instance-types --max-results 5
+expect "type page out of bounds" 254 "\(InvalidParameterValue\).*between 5 and 100" -- "$bin" describe-instance-types --max-results 101
+expect "status page token" 254 "\(InvalidNextToken\)" -- "$bin" describe-instance-status --next-token bogus
+expect "status page with ids" 254 "\(InvalidParameterCombination\)" -- "$bin" describe-instance-status --max-results 5 --instance-ids i-0123456789abcdef0
 expect "no timelines on the test driver" 0 '"BootTimelines": \[\]' -- "$bin" describe-boot-timeline
 expect "serve needs a key" 254 "no access keys are configured" -- "$bin" serve --listen 127.0.0.1:1
 expect "serve needs an address:port" 254 "ADDRESS:PORT" -- "$bin" serve --listen nowhere --no-auth
