@@ -176,6 +176,39 @@ START_TEST(messages_like_python)
 }
 END_TEST
 
+/* Results where Python jmespath has a say beyond the suite: to_string is json.dumps, which
+ * escapes every character beyond ASCII. */
+START_TEST(results_like_python)
+{
+	static const struct {
+		const char *expr, *json;
+	} cases[] = {
+		{ "to_string(@)", "\"[\\\"\\\\u00e9\\\",\\\"\\\\ud83d\\\\ude00\\\",1.5,{\\\"a\\\":null}]\"" },
+		{ "[0]", "\"\\u00e9\"" },
+		{ "length([0])", "1" },
+		{ "reverse([1])", "\"\\ud83d\\ude00\"" },
+	};
+	json_object *data = json_tokener_parse("[\"\\u00e9\", \"\\ud83d\\ude00\", 1.5, {\"a\": null}]");
+	size_t i;
+
+	ck_assert_ptr_nonnull(data);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct jmespath_error err;
+		struct jmespath *jp = jmespath_compile(cases[i].expr, &err);
+		json_object *got = NULL, *want = json_tokener_parse(cases[i].json);
+
+		ck_assert_ptr_nonnull(jp);
+		ck_assert_int_eq(jmespath_search(jp, data, &got, &err), 0);
+		ck_assert_msg(same(got, want), "%s: got %s, wanted %s", cases[i].expr,
+			      json_object_to_json_string(got), cases[i].json);
+		json_object_put(got);
+		json_object_put(want);
+		jmespath_free(jp);
+	}
+	json_object_put(data);
+}
+END_TEST
+
 /* Deep nesting is a syntax error, not a stack overflow: parentheses, brackets and a long chain. */
 START_TEST(nesting_is_bounded)
 {
@@ -223,6 +256,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, compliance, 0, (int)(sizeof(files) / sizeof(files[0])));
 	tcase_add_test(tc, messages_like_python);
+	tcase_add_test(tc, results_like_python);
 	tcase_add_test(tc, nesting_is_bounded);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;

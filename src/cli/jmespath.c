@@ -1754,6 +1754,45 @@ static json_object *to_number(json_object *a)
 	return NULL;
 }
 
+/* to_string's JSON text, as Python's json.dumps(separators=(',', ':')) writes it: compact, and
+ * every character beyond ASCII escaped as \uXXXX (a surrogate pair above U+FFFF). */
+static json_object *ascii_json(json_object *a)
+{
+	const unsigned char *s = (const unsigned char *)(a ? json_object_to_json_string_ext(a,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
+	size_t len = strlen((const char *)s), i, w = 0;
+	char *buf = malloc(len * 3 + 1); /* 6 bytes for 2 at most, 12 for 4 */
+	json_object *r;
+
+	if (!buf)
+		return NULL;
+	for (i = 0; i < len;) {
+		unsigned cp = s[i];
+		int extra = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0, k;
+
+		/* ASCII, and bytes that start no whole UTF-8 character, as they are. */
+		if (cp < 0xC0 || i + (size_t)extra >= len) {
+			buf[w++] = (char)s[i++];
+			continue;
+		}
+		cp &= 0x3Fu >> extra;
+		for (k = 1; k <= extra; k++)
+			cp = (cp << 6) | (s[i + (size_t)k] & 0x3F);
+		i += (size_t)extra + 1;
+		if (cp > 0xFFFF) {
+			cp -= 0x10000;
+			w += (size_t)sprintf(buf + w, "\\u%04x\\u%04x", 0xD800 + (cp >> 10),
+					     0xDC00 + (cp & 0x3FF));
+		} else {
+			w += (size_t)sprintf(buf + w, "\\u%04x", cp);
+		}
+	}
+	buf[w] = '\0';
+	r = json_object_new_string(buf);
+	free(buf);
+	return r;
+}
+
 static json_object *call(struct eval *ev, const struct node *n, json_object *v)
 {
 	const struct function *f = &functions[n->op];
@@ -1974,8 +2013,7 @@ static json_object *call(struct eval *ev, const struct node *n, json_object *v)
 		if (json_object_is_type(a, json_type_string))
 			r = json_object_get(a);
 		else
-			r = json_object_new_string(a ? json_object_to_json_string_ext(a,
-				JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
+			r = ascii_json(a);
 		break;
 	case F_TYPE:
 		r = json_object_new_string(type_name(a));
