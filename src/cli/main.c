@@ -70,7 +70,7 @@ static const char *find_state_dir(int argc, char **argv)
  * in a detached child, so the user gets the prompt back as EC2 returns at once. The child keeps
  * the parent's libvirt connection (its reboot-event subscriptions live on it), so the parent
  * exits without closing it. */
-static void settle_in_background(struct cli *cli, json_object *req)
+static void settle_in_background(struct cli *cli, json_object *req, int status)
 {
 	pid_t pid;
 	int fd;
@@ -81,7 +81,7 @@ static void settle_in_background(struct cli *cli, json_object *req)
 	if (pid < 0)
 		return; /* the next command's reconcile pass will finish the job */
 	if (pid > 0)
-		_exit(0);
+		_exit(status); /* the command's own: 255 if its --query failed on the answer */
 	setsid();
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
@@ -182,7 +182,7 @@ int main(int argc, char **argv)
 			if (json_object_object_get_ex(req, "InstanceIds", &ids))
 				json_object_object_add(settle_req, "InstanceIds", json_object_get(ids));
 			if (ec2_reconcile(&cli.ctx, settle_req, false, NULL) > 0)
-				settle_in_background(&cli, settle_req);
+				settle_in_background(&cli, settle_req, rc);
 			json_object_put(settle_req);
 		}
 	}
