@@ -176,6 +176,46 @@ START_TEST(messages_like_python)
 }
 END_TEST
 
+/* A function's argument of the wrong type, found while searching: Python jmespath's message,
+ * which the aws CLI prints (with 255) after the action. */
+START_TEST(type_errors_like_python)
+{
+	static const struct {
+		const char *expr, *message;
+	} cases[] = {
+		{ "abs(str)", "In function abs(), invalid type for value: hello, expected one of: "
+			      "['number'], received: \"string\"" },
+		{ "sum(a)", "In function sum(), invalid type for value: x, expected one of: "
+			    "['array-number'], received: \"str\"" },
+		{ "keys(a)", "In function keys(), invalid type for value: [1, 'x', {'k': \"v's\"}], "
+			     "expected one of: ['object'], received: \"array\"" },
+		{ "sort_by(objs, &v)", "In function sort_by(), invalid type for value: x, expected one "
+				       "of: ['number'], received: \"string\"" },
+		{ "sort([o])", "In function sort(), invalid type for value: {'p': True, 'q': None, "
+			       "'r': 1.5}, expected one of: ['array-string', 'array-number'], "
+			       "received: \"dict\"" },
+	};
+	json_object *data = json_tokener_parse("{\"a\": [1, \"x\", {\"k\": \"v's\"}], \"str\": "
+		"\"hello\", \"o\": {\"p\": true, \"q\": null, \"r\": 1.5}, \"objs\": [{\"v\": 1}, "
+		"{\"v\": \"x\"}]}");
+	size_t i;
+
+	ck_assert_ptr_nonnull(data);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct jmespath_error err;
+		struct jmespath *jp = jmespath_compile(cases[i].expr, &err);
+		json_object *got = NULL;
+
+		ck_assert_ptr_nonnull(jp);
+		ck_assert_int_eq(jmespath_search(jp, data, &got, &err), -1);
+		ck_assert_int_eq(err.kind, JMESPATH_ERR_INVALID_TYPE);
+		ck_assert_str_eq(err.message, cases[i].message);
+		jmespath_free(jp);
+	}
+	json_object_put(data);
+}
+END_TEST
+
 /* Results where Python jmespath has a say beyond the suite: to_string is json.dumps, which
  * escapes every character beyond ASCII. */
 START_TEST(results_like_python)
@@ -257,6 +297,7 @@ int main(void)
 	tcase_add_loop_test(tc, compliance, 0, (int)(sizeof(files) / sizeof(files[0])));
 	tcase_add_test(tc, messages_like_python);
 	tcase_add_test(tc, results_like_python);
+	tcase_add_test(tc, type_errors_like_python);
 	tcase_add_test(tc, nesting_is_bounded);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -513,33 +513,36 @@ static const struct function {
 	int nargs;       /* the number of arguments, or the least for a variadic one */
 	bool variadic;   /* the last type repeats */
 	unsigned types[2];
+	const char *expect[2]; /* the types as Python's signature lists them, for messages */
 } functions[] = {
-	[F_ABS] = { "abs", 1, false, { A_NUM } },
-	[F_AVG] = { "avg", 1, false, { A_ARR_NUM } },
-	[F_CEIL] = { "ceil", 1, false, { A_NUM } },
-	[F_CONTAINS] = { "contains", 2, false, { A_ARR | A_STR, A_ANY } },
-	[F_ENDS_WITH] = { "ends_with", 2, false, { A_STR, A_STR } },
-	[F_FLOOR] = { "floor", 1, false, { A_NUM } },
-	[F_JOIN] = { "join", 2, false, { A_STR, A_ARR_STR } },
-	[F_KEYS] = { "keys", 1, false, { A_OBJ } },
-	[F_LENGTH] = { "length", 1, false, { A_STR | A_ARR | A_OBJ } },
-	[F_MAP] = { "map", 2, false, { A_EXPREF, A_ARR } },
-	[F_MAX] = { "max", 1, false, { A_ARR_NUM | A_ARR_STR } },
-	[F_MAX_BY] = { "max_by", 2, false, { A_ARR, A_EXPREF } },
-	[F_MERGE] = { "merge", 1, true, { A_OBJ } },
-	[F_MIN] = { "min", 1, false, { A_ARR_NUM | A_ARR_STR } },
-	[F_MIN_BY] = { "min_by", 2, false, { A_ARR, A_EXPREF } },
-	[F_NOT_NULL] = { "not_null", 1, true, { A_ANY } },
-	[F_REVERSE] = { "reverse", 1, false, { A_STR | A_ARR } },
-	[F_SORT] = { "sort", 1, false, { A_ARR_NUM | A_ARR_STR } },
-	[F_SORT_BY] = { "sort_by", 2, false, { A_ARR, A_EXPREF } },
-	[F_STARTS_WITH] = { "starts_with", 2, false, { A_STR, A_STR } },
-	[F_SUM] = { "sum", 1, false, { A_ARR_NUM } },
-	[F_TO_ARRAY] = { "to_array", 1, false, { A_ANY } },
-	[F_TO_NUMBER] = { "to_number", 1, false, { A_ANY } },
-	[F_TO_STRING] = { "to_string", 1, false, { A_ANY } },
-	[F_TYPE] = { "type", 1, false, { A_ANY } },
-	[F_VALUES] = { "values", 1, false, { A_OBJ } },
+	[F_ABS] = { "abs", 1, false, { A_NUM }, { "['number']" } },
+	[F_AVG] = { "avg", 1, false, { A_ARR_NUM }, { "['array-number']" } },
+	[F_CEIL] = { "ceil", 1, false, { A_NUM }, { "['number']" } },
+	[F_CONTAINS] = { "contains", 2, false, { A_ARR | A_STR, A_ANY },
+			 { "['array', 'string']", "[]" } },
+	[F_ENDS_WITH] = { "ends_with", 2, false, { A_STR, A_STR }, { "['string']", "['string']" } },
+	[F_FLOOR] = { "floor", 1, false, { A_NUM }, { "['number']" } },
+	[F_JOIN] = { "join", 2, false, { A_STR, A_ARR_STR }, { "['string']", "['array-string']" } },
+	[F_KEYS] = { "keys", 1, false, { A_OBJ }, { "['object']" } },
+	[F_LENGTH] = { "length", 1, false, { A_STR | A_ARR | A_OBJ },
+		       { "['string', 'array', 'object']" } },
+	[F_MAP] = { "map", 2, false, { A_EXPREF, A_ARR }, { "['expref']", "['array']" } },
+	[F_MAX] = { "max", 1, false, { A_ARR_NUM | A_ARR_STR }, { "['array-number', 'array-string']" } },
+	[F_MAX_BY] = { "max_by", 2, false, { A_ARR, A_EXPREF }, { "['array']", "['expref']" } },
+	[F_MERGE] = { "merge", 1, true, { A_OBJ }, { "['object']" } },
+	[F_MIN] = { "min", 1, false, { A_ARR_NUM | A_ARR_STR }, { "['array-number', 'array-string']" } },
+	[F_MIN_BY] = { "min_by", 2, false, { A_ARR, A_EXPREF }, { "['array']", "['expref']" } },
+	[F_NOT_NULL] = { "not_null", 1, true, { A_ANY }, { "[]" } },
+	[F_REVERSE] = { "reverse", 1, false, { A_STR | A_ARR }, { "['array', 'string']" } },
+	[F_SORT] = { "sort", 1, false, { A_ARR_NUM | A_ARR_STR }, { "['array-string', 'array-number']" } },
+	[F_SORT_BY] = { "sort_by", 2, false, { A_ARR, A_EXPREF }, { "['array']", "['expref']" } },
+	[F_STARTS_WITH] = { "starts_with", 2, false, { A_STR, A_STR }, { "['string']", "['string']" } },
+	[F_SUM] = { "sum", 1, false, { A_ARR_NUM }, { "['array-number']" } },
+	[F_TO_ARRAY] = { "to_array", 1, false, { A_ANY }, { "[]" } },
+	[F_TO_NUMBER] = { "to_number", 1, false, { A_ANY }, { "[]" } },
+	[F_TO_STRING] = { "to_string", 1, false, { A_ANY }, { "[]" } },
+	[F_TYPE] = { "type", 1, false, { A_ANY }, { "[]" } },
+	[F_VALUES] = { "values", 1, false, { A_OBJ }, { "['object']" } },
 };
 
 #define NFUNCTIONS (sizeof(functions) / sizeof(functions[0]))
@@ -1510,68 +1513,174 @@ static json_object *eval(struct eval *ev, const struct node *n, json_object *v)
 
 static bool arg_matches(json_object *a, unsigned types)
 {
-	size_t i, n;
+	return ((types & A_NUM) && is_number(a)) ||
+	       ((types & A_STR) && json_object_is_type(a, json_type_string)) ||
+	       ((types & A_BOOL) && json_object_is_type(a, json_type_boolean)) ||
+	       ((types & A_ARR) && json_object_is_type(a, json_type_array)) ||
+	       ((types & A_OBJ) && json_object_is_type(a, json_type_object)) ||
+	       ((types & A_NULL) && !a);
+}
 
-	if ((types & A_NUM) && is_number(a))
-		return true;
-	if ((types & A_STR) && json_object_is_type(a, json_type_string))
-		return true;
-	if ((types & A_BOOL) && json_object_is_type(a, json_type_boolean))
-		return true;
-	if ((types & A_ARR) && json_object_is_type(a, json_type_array))
-		return true;
-	if ((types & A_OBJ) && json_object_is_type(a, json_type_object))
-		return true;
-	if ((types & A_NULL) && !a)
-		return true;
-	if (!(types & (A_ARR_NUM | A_ARR_STR)) || !json_object_is_type(a, json_type_array))
-		return false;
-	n = json_object_array_length(a);
-	if (n == 0)
-		return true;
-	for (i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(a, i);
-		bool num = is_number(e), str = json_object_is_type(e, json_type_string);
-
-		/* Every element of the one type the first one has. */
-		if ((types & A_ARR_NUM) && num && is_number(json_object_array_get_idx(a, 0)))
-			continue;
-		if ((types & A_ARR_STR) && str &&
-		    json_object_is_type(json_object_array_get_idx(a, 0), json_type_string))
-			continue;
-		return false;
+/* Python's name of a value's type, which its jmespath prints for a wrong element of an array. */
+static const char *py_type(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_boolean: return "bool";
+	case json_type_int: return "int";
+	case json_type_double: return "float";
+	case json_type_string: return "str";
+	case json_type_array: return "list";
+	case json_type_object: return "dict";
+	default: return "NoneType";
 	}
-	return true;
 }
 
-static void types_text(unsigned types, char *buf, size_t size)
+struct text {
+	char *buf;
+	size_t size, len;
+};
+
+static void put(struct text *t, const char *s, size_t n)
 {
-	static const char *names[] = { "number", "string", "boolean", "array", "object", "null",
-				       "expref", "array-number", "array-string" };
-	size_t i, len = 0;
+	size_t room = t->len + 1 < t->size ? t->size - t->len - 1 : 0;
 
-	if ((types & A_ANY) == A_ANY)
-		types = (types & ~(unsigned)A_ANY);
-	len += (size_t)snprintf(buf, size, "[");
-	for (i = 0; i < 9; i++)
-		if (types & (1u << i))
-			len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s'%s'",
-						len > 1 ? ", " : "", names[i]);
-	if (len < size)
-		snprintf(buf + len, size - len, "]");
+	if (n > room)
+		n = room;
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
 }
 
+static void puts_text(struct text *t, const char *s)
+{
+	put(t, s, strlen(s));
+}
+
+/* Python's repr() of the value json-c holds (str() at the top: a string bare). */
+static void py_repr(struct text *t, json_object *v, int depth, bool top)
+{
+	size_t i;
+
+	if (depth > 16) {
+		puts_text(t, "...");
+		return;
+	}
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		puts_text(t, "None");
+		return;
+	case json_type_boolean:
+		puts_text(t, json_object_get_boolean(v) ? "True" : "False");
+		return;
+	case json_type_int:
+	case json_type_double:
+		puts_text(t, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		return;
+	case json_type_string: {
+		const char *s = json_object_get_string(v);
+		char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+
+		if (top) {
+			puts_text(t, s);
+			return;
+		}
+		put(t, &q, 1);
+		for (; *s; s++) {
+			char esc[8];
+
+			if (*s == q || *s == '\\') {
+				esc[0] = '\\';
+				esc[1] = *s;
+				put(t, esc, 2);
+			} else if (*s == '\n' || *s == '\r' || *s == '\t') {
+				puts_text(t, *s == '\n' ? "\\n" : *s == '\r' ? "\\r" : "\\t");
+			} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+				snprintf(esc, sizeof(esc), "\\x%02x", (unsigned char)*s);
+				puts_text(t, esc);
+			} else {
+				put(t, s, 1);
+			}
+		}
+		put(t, &q, 1);
+		return;
+	}
+	case json_type_array:
+		puts_text(t, "[");
+		for (i = 0; i < json_object_array_length(v); i++) {
+			if (i)
+				puts_text(t, ", ");
+			py_repr(t, json_object_array_get_idx(v, i), depth + 1, false);
+		}
+		puts_text(t, "]");
+		return;
+	case json_type_object: {
+		bool first = true;
+		json_object *key;
+
+		puts_text(t, "{");
+		json_object_object_foreach(v, k, val) {
+			if (!first)
+				puts_text(t, ", ");
+			first = false;
+			key = json_object_new_string(k);
+			py_repr(t, key, depth + 1, false);
+			json_object_put(key);
+			puts_text(t, ": ");
+			py_repr(t, val, depth + 1, false);
+		}
+		puts_text(t, "}");
+		return;
+	}
+	}
+}
+
+/* Python jmespath's JMESPathTypeError: the value (str() of it), the types the function takes,
+ * and the name of the type it got. */
 static void type_error(struct eval *ev, const char *fn, json_object *value, const char *actual,
-		       unsigned expected)
+		       const char *expected)
 {
-	char types[160];
+	char shown[1024];
+	struct text t = { shown, sizeof(shown), 0 };
 
-	types_text(expected, types, sizeof(types));
+	shown[0] = '\0';
+	py_repr(&t, value, 0, true);
 	set_err(ev->err, JMESPATH_ERR_INVALID_TYPE,
 		"In function %s(), invalid type for value: %s, expected one of: %s, received: \"%s\"",
-		fn, value ? json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN) : "None",
-		types, actual);
+		fn, shown, expected, actual);
 	ev->failed = true;
+}
+
+/* Python jmespath's check of argument i: its type, then, for a typed array, its elements
+ * (all of the one type, for a function that takes numbers or strings, the first one's). */
+static bool check_arg(struct eval *ev, const struct function *f, size_t i, json_object *a)
+{
+	unsigned want = f->types[i], sub = want & (A_ARR_NUM | A_ARR_STR);
+	size_t k, n;
+	json_object *first;
+	bool num;
+
+	if (!arg_matches(a, (want & ~sub) | (sub ? A_ARR : 0))) {
+		type_error(ev, f->name, a, type_name(a), f->expect[i]);
+		return false;
+	}
+	if (!sub || (n = json_object_array_length(a)) == 0)
+		return true;
+	first = json_object_array_get_idx(a, 0);
+	if (sub == (A_ARR_NUM | A_ARR_STR) && !is_number(first) &&
+	    !json_object_is_type(first, json_type_string)) {
+		type_error(ev, f->name, first, py_type(first), f->expect[i]);
+		return false;
+	}
+	num = sub == A_ARR_NUM || (sub != A_ARR_STR && is_number(first));
+	for (k = 0; k < n; k++) {
+		json_object *e = json_object_array_get_idx(a, k);
+
+		if (num ? !is_number(e) : !json_object_is_type(e, json_type_string)) {
+			type_error(ev, f->name, e, py_type(e), f->expect[i]);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* A whole number as an integer, anything else as a double. */
@@ -1633,12 +1742,17 @@ static struct keyed *keyed_array(struct eval *ev, const char *fn, json_object *a
 		k[i].value = e;
 		k[i].pos = i;
 		k[i].key = eval(ev, expref->l, e);
+		/* sort_by wants the first key a number or a string and the others of its type;
+		 * min_by and max_by want each a number or a string (Python's words for each). */
 		if (!ev->failed && !is_number(k[i].key) &&
 		    !json_object_is_type(k[i].key, json_type_string))
-			type_error(ev, fn, k[i].key, type_name(k[i].key), A_NUM | A_STR);
+			type_error(ev, fn, strcmp(fn, "sort_by") || i ? k[i].key : e,
+				   type_name(k[i].key), strcmp(fn, "sort_by") ? "['number', 'string']"
+					: i ? (is_number(k[0].key) ? "['number']" : "['string']")
+					    : "['string', 'number']");
 		else if (!ev->failed && i > 0 && is_number(k[i].key) != is_number(k[0].key))
 			type_error(ev, fn, k[i].key, type_name(k[i].key),
-				   is_number(k[0].key) ? A_NUM : A_STR);
+				   is_number(k[0].key) ? "['number']" : "['string']");
 		if (ev->failed) {
 			for (; ; i--) {
 				json_object_put(k[i].key);
@@ -1805,18 +1919,18 @@ static json_object *call(struct eval *ev, const struct node *n, json_object *v)
 
 		if (n->kids[i]->type == N_EXPREF) {
 			if (!(want & A_EXPREF)) {
-				type_error(ev, f->name, NULL, "expref", want);
+				json_object *shown = json_object_new_string(
+					"<jmespath.visitor._Expression object>");
+
+				type_error(ev, f->name, shown, "expref", f->expect[i]);
+				json_object_put(shown);
 				goto out;
 			}
 			continue;
 		}
 		args[i] = eval(ev, n->kids[i], v);
-		if (ev->failed)
+		if (ev->failed || !check_arg(ev, f, i, args[i]))
 			goto out;
-		if (!arg_matches(args[i], want)) {
-			type_error(ev, f->name, args[i], type_name(args[i]), want);
-			goto out;
-		}
 	}
 	a = args[0];
 	switch ((enum fn)n->op) {
@@ -1948,7 +2062,7 @@ static json_object *call(struct eval *ev, const struct node *n, json_object *v)
 			json_object *o = eval(ev, n->kids[i], v);
 
 			if (!ev->failed && !json_object_is_type(o, json_type_object))
-				type_error(ev, f->name, o, type_name(o), A_OBJ);
+				type_error(ev, f->name, o, type_name(o), f->expect[0]);
 			if (ev->failed) {
 				json_object_put(o);
 				break;
