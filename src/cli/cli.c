@@ -80,7 +80,7 @@ void cli_usage_all(FILE *out)
 	const struct command *c;
 
 	fprintf(out, "usage: ec2-lite [--connect URI] [--state-dir DIR] [--output json|text|table] "
-		"<command> [options]\n\nAmazon EC2 on one workstation: real VMs on libvirt with "
+		"[--query JMESPATH] <command> [options]\n\nAmazon EC2 on one workstation: real VMs on libvirt with "
 		"EC2's names, states and JSON.\n\ncommands:\n");
 	for (c = commands; c->name; c++)
 		if (!(c->flags & CMD_HIDDEN))
@@ -380,19 +380,42 @@ static void aws_timestamps(json_object *o, int shape)
 	}
 }
 
-void cli_print(struct cli *cli, json_object *resp)
+/* A query's result in the chosen format: render's, except that a query can give null, which
+ * the aws CLI prints (json "null", text "None") where an empty response prints nothing. */
+static char *render_query_result(json_object *v, enum render_format fmt, const char *title)
+{
+	if (v)
+		return render(v, fmt, title);
+	return strdup(fmt == RENDER_JSON ? "null\n" : fmt == RENDER_TEXT ? "None\n" : "");
+}
+
+int cli_print(struct cli *cli, json_object *resp)
 {
 	const struct api_action *a = cli->cmd && cli->cmd->action ? api_action_find(cli->cmd->action)
 								  : NULL;
+	json_object *shown = resp;
 	char *text;
 
 	if (a)
 		aws_timestamps(resp, a->output);
-	text = render(resp, cli->format, cli->cmd && cli->cmd->action ? cli->cmd->action : "");
+	/* The aws CLI applies --query to the parsed response (timestamps already in its form),
+	 * then renders whatever the query gives in the chosen format. */
+	if (cli->query) {
+		struct jmespath_error qerr;
 
+		if (jmespath_search(cli->query, resp, &shown, &qerr) < 0) {
+			fprintf(stderr, "\n%s\n", qerr.message);
+			return EXIT_OTHER;
+		}
+	}
+	text = (cli->query ? render_query_result : render)(shown, cli->format,
+							  cli->cmd && cli->cmd->action ? cli->cmd->action : "");
+	if (cli->query)
+		json_object_put(shown);
 	fputs(text, stdout);
 	free(text);
 	fflush(stdout);
+	return 0;
 }
 
 int cli_error(const struct cli *cli, const struct ec2_error *err)

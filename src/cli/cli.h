@@ -10,6 +10,7 @@
 #include "ec2lite/config.h"
 #include "ec2lite/ec2.h"
 #include "ec2lite/error.h"
+#include "ec2lite/jmespath.h"
 #include "ec2lite/render.h"
 
 /* Exit statuses, as the aws CLI uses them. */
@@ -64,6 +65,7 @@ struct cli {
 	enum render_format format;
 	bool format_given;
 	const struct command *cmd;
+	struct jmespath *query; /* --query, compiled before anything is done (NULL: none) */
 };
 
 extern const struct command commands[];
@@ -76,8 +78,10 @@ void cli_usage(FILE *out, const struct command *cmd);
 int cli_parse(const struct command *cmd, int argc, char **argv, json_object **req,
 	      const char **positional);
 
-/* Prints a response in the chosen format. */
-void cli_print(struct cli *cli, json_object *resp);
+/* Prints a response in the chosen format, through --query if one was given. Returns 0, or the
+ * exit status of a query that failed on this response (a function's argument of the wrong type:
+ * the aws CLI's 255, its message printed). */
+int cli_print(struct cli *cli, json_object *resp);
 
 /* Prints an EC2 error the way the aws CLI does and returns EXIT_EC2 (or EXIT_OTHER for
  * non-EC2 failures). */

@@ -63,6 +63,7 @@ int cmd_build_ami(struct cli *cli, json_object *req, const char *recipe)
 	struct ec2_error err = { 0 };
 	json_object *resp;
 	bool verbose = false;
+	int rc;
 
 	req_bool(req, "Verbose", &verbose, NULL);
 	state.verbose = verbose;
@@ -75,7 +76,7 @@ int cmd_build_ami(struct cli *cli, json_object *req, const char *recipe)
 	if (!json_object_get_boolean(json_object_object_get(resp, "Built")))
 		fprintf(stderr, "%s is up to date: %s (--force builds it again)\n", recipe,
 			req_string(resp, "ImageId"));
-	cli_print(cli, resp);
+	rc = cli_print(cli, resp);
 	json_object_put(resp);
-	return 0;
+	return rc;
 }

@@ -36,14 +36,14 @@ int cmd_create_image(struct cli *cli, json_object *req, const char *positional)
 	struct ec2_error err = { 0 };
 	struct job j = { .cfg = &cli->cfg };
 	json_object *resp;
-	int claim;
+	int claim, rc;
 
 	(void)positional;
 	resp = ec2_create_image(&cli->ctx, req, &err);
 	if (!resp)
 		return cli_error(cli, &err);
 	snprintf(j.ami, sizeof(j.ami), "%s", req_str0(resp, "ImageId"));
-	cli_print(cli, resp);
+	rc = cli_print(cli, resp);
 	json_object_put(resp);
 	/* The worker holds the job's claim from here on (util_detach puts it on descriptor 3);
 	 * without a worker the claim goes with this process and the image is seen failed. */
@@ -52,5 +52,5 @@ int cmd_create_image(struct cli *cli, json_object *req, const char *positional)
 	util_detach(work, &j, claim, NULL);
 	if (claim >= 0)
 		close(claim);
-	return 0;
+	return rc;
 }

@@ -159,8 +159,9 @@ int cmd_doctor(struct cli *cli, json_object *req, const char *positional)
 		check(checks, "state-dir", "FAIL", detail);
 		failed = true;
 	}
-	if (cli->format_given) {
-		cli_print(cli, report);
+	if (cli->format_given || cli->query) {
+		if (cli_print(cli, report))
+			failed = true;
 	} else {
 		size_t i;
 

@@ -83,6 +83,8 @@ static const struct cli_opt status_opts[] = {
 	{ "include-all-instances", "IncludeAllInstances", OPT_BOOL, false,
 	  "stopped instances too (their status is not-applicable)" },
 	filters_opt,
+	max_results_opt,
+	next_token_opt,
 	END,
 };
 
@@ -103,6 +105,8 @@ static const struct cli_opt wait_opts[] = {
 static const struct cli_opt types_opts[] = {
 	{ "instance-types", "InstanceTypes", OPT_LIST, false, "the types (default all)" },
 	filters_opt,
+	max_results_opt,
+	next_token_opt,
 	END,
 };
 
@@ -131,7 +135,7 @@ static const struct cli_opt describe_images_opts[] = {
 };
 
 static const struct cli_opt tags_opts[] = {
-	{ "resources", "Resources", OPT_LIST, true, "instance, AMI or security group ids" },
+	{ "resources", "Resources", OPT_LIST, true, "instance, AMI, security group or key pair ids" },
 	{ "tags", "Tags", OPT_STRUCT_LIST, false,
 	  "Key=K,Value=V ... (delete-tags: without it, every tag; without Value, any value)" },
 	END,
@@ -194,11 +198,15 @@ static const struct cli_opt import_image_opts[] = {
 	  "Format=raw|qcow2,Url=s3://BUCKET/KEY (in the import folder) or file://PATH: a cloud "
 	  "image, checked with libguestfs" },
 	{ "description", "Description", OPT_STRING, false, "free text" },
+	{ "tag-specifications", "TagSpecifications", OPT_STRUCT_LIST, false,
+	  "ResourceType=import-image-task,Tags=[{Key=K,Value=V},...]" },
 	END,
 };
 
 static const struct cli_opt import_tasks_opts[] = {
 	{ "import-task-ids", "ImportTaskIds", OPT_LIST, false, "the tasks (default all)" },
+	max_results_opt,
+	next_token_opt,
 	END,
 };
 
@@ -206,6 +214,8 @@ static const struct cli_opt create_sg_opts[] = {
 	{ "group-name", "GroupName", OPT_STRING, true, "1 to 255 characters, not sg-..." },
 	{ "description", "Description", OPT_STRING, true, "up to 255 characters" },
 	{ "vpc-id", "VpcId", OPT_STRING, false, "the default VPC (the only one here)" },
+	{ "tag-specifications", "TagSpecifications", OPT_STRUCT_LIST, false,
+	  "ResourceType=security-group,Tags=[{Key=K,Value=V},...]" },
 	END,
 };
 
@@ -213,6 +223,8 @@ static const struct cli_opt describe_sg_opts[] = {
 	{ "group-ids", "GroupIds", OPT_LIST, false, "the groups (default all)" },
 	{ "group-names", "GroupNames", OPT_LIST, false, "the groups by name" },
 	filters_opt,
+	max_results_opt,
+	next_token_opt,
 	END,
 };
 
@@ -236,6 +248,8 @@ static const struct cli_opt group_ref_opts[] = {
 static const struct cli_opt create_key_opts[] = {
 	{ "key-name", "KeyName", OPT_STRING, true, "a unique name" },
 	{ "key-type", "KeyType", OPT_STRING, false, "rsa (default) or ed25519" },
+	{ "tag-specifications", "TagSpecifications", OPT_STRUCT_LIST, false,
+	  "ResourceType=key-pair,Tags=[{Key=K,Value=V},...]" },
 	END,
 };
 
@@ -243,12 +257,16 @@ static const struct cli_opt import_key_opts[] = {
 	{ "key-name", "KeyName", OPT_STRING, true, "a unique name" },
 	{ "public-key-material", "PublicKeyMaterial", OPT_TEXT, true,
 	  "an OpenSSH public key: fileb://~/.ssh/id_ed25519.pub or the text itself" },
+	{ "tag-specifications", "TagSpecifications", OPT_STRUCT_LIST, false,
+	  "ResourceType=key-pair,Tags=[{Key=K,Value=V},...]" },
 	END,
 };
 
 static const struct cli_opt describe_keys_opts[] = {
 	{ "key-names", "KeyNames", OPT_LIST, false, "the key pairs (default all)" },
 	{ "include-public-key", "IncludePublicKey", OPT_BOOL, false, "show each public key too" },
+	{ "key-pair-ids", "KeyPairIds", OPT_LIST, false, "the key pairs by id" },
+	filters_opt,
 	END,
 };
 

@@ -18,7 +18,7 @@ static int global_option(struct cli *cli, int argc, char **argv, int *i)
 	const char *arg = argv[*i];
 
 	if (strcmp(arg, "--connect") != 0 && strcmp(arg, "--state-dir") != 0 &&
-	    strcmp(arg, "--output") != 0)
+	    strcmp(arg, "--output") != 0 && strcmp(arg, "--query") != 0)
 		return 0;
 	if (*i + 1 >= argc) {
 		fprintf(stderr, "ec2-lite: error: argument %s: expected one value\n", arg);
@@ -40,6 +40,17 @@ static int global_option(struct cli *cli, int argc, char **argv, int *i)
 			return -1;
 		}
 		cli->format_given = true;
+	} else if (strcmp(arg, "--query") == 0) {
+		/* Compiled here, before anything is done: a bad expression stops the command
+		 * with the aws CLI's message before it acts. */
+		struct jmespath_error qerr;
+
+		jmespath_free(cli->query);
+		cli->query = jmespath_compile(argv[*i], &qerr);
+		if (!cli->query) {
+			fprintf(stderr, "\nBad value for --query %s: %s\n", argv[*i], qerr.message);
+			return -1;
+		}
 	}
 	return 1;
 }
@@ -59,7 +70,7 @@ static const char *find_state_dir(int argc, char **argv)
  * in a detached child, so the user gets the prompt back as EC2 returns at once. The child keeps
  * the parent's libvirt connection (its reboot-event subscriptions live on it), so the parent
  * exits without closing it. */
-static void settle_in_background(struct cli *cli, json_object *req)
+static void settle_in_background(struct cli *cli, json_object *req, int status)
 {
 	pid_t pid;
 	int fd;
@@ -70,7 +81,7 @@ static void settle_in_background(struct cli *cli, json_object *req)
 	if (pid < 0)
 		return; /* the next command's reconcile pass will finish the job */
 	if (pid > 0)
-		_exit(0);
+		_exit(status); /* the command's own: 255 if its --query failed on the answer */
 	setsid();
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
@@ -163,7 +174,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		launchtime_step("action", NULL);
-		cli_print(&cli, resp);
+		rc = cli_print(&cli, resp);
 		if (cli.cmd->flags & CMD_SETTLE) {
 			json_object *ids = NULL;
 			json_object *settle_req = json_object_new_object();
@@ -171,7 +182,7 @@ int main(int argc, char **argv)
 			if (json_object_object_get_ex(req, "InstanceIds", &ids))
 				json_object_object_add(settle_req, "InstanceIds", json_object_get(ids));
 			if (ec2_reconcile(&cli.ctx, settle_req, false, NULL) > 0)
-				settle_in_background(&cli, settle_req);
+				settle_in_background(&cli, settle_req, rc);
 			json_object_put(settle_req);
 		}
 	}
@@ -182,6 +193,7 @@ out:
 		ec2_ctx_close(&cli.ctx);
 	launchtime_step("exit", NULL);
 	ec2_config_clear(&cli.cfg);
+	jmespath_free(cli.query);
 	free(rest);
 	return rc;
 }

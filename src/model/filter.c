@@ -1,7 +1,7 @@
 /* EC2 filters: see include/ec2lite/filter.h. */
 #include "ec2lite/filter.h"
 
-#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +21,8 @@ static bool is_tag_filter(const char *name)
 	       strcmp(name, "tag-value") == 0;
 }
 
-int filter_validate(json_object *filters, const struct filter_field *fields,
+/* filter_validate and filter_validate_untagged: tags says whether tag filters are known. */
+static int validate(json_object *filters, const struct filter_field *fields, bool tags,
 		    struct ec2_error *err)
 {
 	size_t i, n = filters ? json_object_array_length(filters) : 0;
@@ -36,7 +37,7 @@ int filter_validate(json_object *filters, const struct filter_field *fields,
 				      "The filter 'null' is invalid");
 			return -1;
 		}
-		if (!field_for(fields, name) && !is_tag_filter(name)) {
+		if (!field_for(fields, name) && !(tags && is_tag_filter(name))) {
 			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 				      "The filter '%s' is invalid", name);
 			return -1;
@@ -48,6 +49,18 @@ int filter_validate(json_object *filters, const struct filter_field *fields,
 		}
 	}
 	return 0;
+}
+
+int filter_validate(json_object *filters, const struct filter_field *fields,
+		    struct ec2_error *err)
+{
+	return validate(filters, fields, true, err);
+}
+
+int filter_validate_untagged(json_object *filters, const struct filter_field *fields,
+			     struct ec2_error *err)
+{
+	return validate(filters, fields, false, err);
 }
 
 json_object *json_path(json_object *obj, const char *path)
@@ -65,16 +78,54 @@ json_object *json_path(json_object *obj, const char *path)
 	return cur;
 }
 
+bool filter_wildcard(const char *pattern, const char *s)
+{
+	const char *star = NULL, *resume = NULL;
+	size_t step;
+
+	/* EC2's wildcards: '*' any run, '?' one character, '\' makes the next one literal; there
+	 * are no bracket classes (fnmatch's "[a]" would be one, EC2 reads it as it stands). */
+	while (*s) {
+		if (*pattern == '*') {
+			star = ++pattern;
+			resume = s;
+			continue;
+		}
+		/* "?" takes any one character; a backslash makes the next character itself. */
+		step = *pattern == '\\' && pattern[1] ? 2 : 1;
+		if (*pattern && (*pattern == '?' || pattern[step - 1] == *s)) {
+			pattern += step;
+			s++;
+			continue;
+		}
+		if (!star)
+			return false;
+		pattern = star;
+		s = ++resume;
+	}
+	while (*pattern == '*')
+		pattern++;
+	return *pattern == '\0';
+}
+
 static bool scalar_matches(json_object *v, json_object *values)
 {
 	const char *s;
 	size_t i, n = json_object_array_length(values);
+	char num[64];
 
 	if (!v || json_object_is_type(v, json_type_null))
 		return false;
-	s = json_object_get_string(v); /* booleans read "true"/"false", numbers in decimal */
+	/* Booleans read "true"/"false", integers in decimal, and doubles as short as they print
+	 * (2.3, not json-c's 2.2999999999999998). */
+	if (json_object_is_type(v, json_type_double)) {
+		snprintf(num, sizeof(num), "%.15g", json_object_get_double(v));
+		s = num;
+	} else {
+		s = json_object_get_string(v);
+	}
 	for (i = 0; i < n; i++)
-		if (fnmatch(json_object_get_string(json_object_array_get_idx(values, i)), s, 0) == 0)
+		if (filter_wildcard(json_object_get_string(json_object_array_get_idx(values, i)), s))
 			return true;
 	return false;
 }
@@ -134,6 +185,12 @@ static bool tag_matches(json_object *obj, const char *name, json_object *values)
 
 bool filter_match(json_object *obj, json_object *filters, const struct filter_field *fields)
 {
+	return filter_match_in(obj, NULL, filters, fields);
+}
+
+bool filter_match_in(json_object *obj, json_object *parent, json_object *filters,
+		     const struct filter_field *fields)
+{
 	size_t i, n = filters ? json_object_array_length(filters) : 0;
 
 	for (i = 0; i < n; i++) {
@@ -141,8 +198,16 @@ bool filter_match(json_object *obj, json_object *filters, const struct filter_fi
 		const char *name = req_string(f, "Name");
 		json_object *values = req_list(f, "Values");
 		const struct filter_field *field = field_for(fields, name);
-		bool ok = field ? path_matches(obj, field->path, values)
-				: tag_matches(obj, name, values);
+		bool ok;
+
+		if (!field)
+			ok = tag_matches(obj, name, values);
+		else if (!field->path)
+			ok = false; /* EC2 knows it; nothing here ever carries it */
+		else if (strncmp(field->path, "../", 3) == 0)
+			ok = parent && path_matches(parent, field->path + 3, values);
+		else
+			ok = path_matches(obj, field->path, values);
 
 		if (!ok)
 			return false;

@@ -604,21 +604,39 @@ json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec
 	return image_add(ctx, &src, err);
 }
 
+/* Every filter botocore documents for DescribeImages, and where it reads in the Image. */
 static const struct filter_field image_filters[] = {
 	{ "architecture", "Architecture" },
+	{ "block-device-mapping.delete-on-termination",
+	  "BlockDeviceMappings.Ebs.DeleteOnTermination" },
+	{ "block-device-mapping.device-name", "BlockDeviceMappings.DeviceName" },
+	{ "block-device-mapping.snapshot-id", "BlockDeviceMappings.Ebs.SnapshotId" },
+	{ "block-device-mapping.volume-size", "BlockDeviceMappings.Ebs.VolumeSize" },
+	{ "block-device-mapping.volume-type", "BlockDeviceMappings.Ebs.VolumeType" },
+	{ "block-device-mapping.encrypted", "BlockDeviceMappings.Ebs.Encrypted" },
+	{ "creation-date", "CreationDate" },
 	{ "description", "Description" },
+	{ "ena-support", "EnaSupport" },
 	{ "hypervisor", "Hypervisor" },
 	{ "image-id", "ImageId" },
 	{ "image-type", "ImageType" },
 	{ "is-public", "Public" },
+	{ "kernel-id", "KernelId" },
+	{ "manifest-location", "ImageLocation" },
 	{ "name", "Name" },
 	{ "owner-alias", "ImageOwnerAlias" },
 	{ "owner-id", "OwnerId" },
+	{ "platform", "Platform" },
+	{ "product-code", "ProductCodes.ProductCodeId" },
+	{ "product-code.type", "ProductCodes.ProductCodeType" },
+	{ "ramdisk-id", "RamdiskId" },
 	{ "root-device-name", "RootDeviceName" },
 	{ "root-device-type", "RootDeviceType" },
 	{ "state", "State" },
+	{ "state-reason-code", "StateReason.Code" },
+	{ "state-reason-message", "StateReason.Message" },
+	{ "sriov-net-support", "SriovNetSupport" },
 	{ "virtualization-type", "VirtualizationType" },
-	{ "block-device-mapping.volume-size", "BlockDeviceMappings.Ebs.VolumeSize" },
 	{ NULL, NULL },
 };
 

@@ -16,10 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ec2lite/filter.h"
 #include "ec2lite/gfs.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/image.h"
 #include "ec2lite/import.h"
+#include "ec2lite/tags.h"
 #include "ec2lite/util.h"
 
 /* S3's rule for bucket names: 3-63 of a-z 0-9 . -, a letter or digit at each end, no "..". */
@@ -182,10 +184,14 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	struct stat st;
 	char *path = NULL;
 	size_t i;
+	json_object *tags = tag_specs(req, "import-image-task", NULL, err);
 
+	if (!tags)
+		return NULL;
 	if (!containers || json_object_array_length(containers) != 1) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 			      "ImportImage takes exactly one disk container here");
+		json_object_put(tags);
 		return NULL;
 	}
 	c = json_object_array_get_idx(containers, 0);
@@ -198,11 +204,14 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 			      "The disk container Format '%s' is not supported: use RAW or QCOW2",
 			      format ? format : "");
+		json_object_put(tags);
 		return NULL;
 	}
 	path = ec2_import_resolve(ctx->cfg->import_dir, url, ctx->remote, err);
-	if (!path)
+	if (!path) {
+		json_object_put(tags);
 		return NULL;
+	}
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 			      "ClientError: Disk validation failed [%s is not a readable file]", url);
@@ -267,6 +276,8 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	json_object_object_add(resp, "SnapshotDetails", snaps);
 	json_add_str(resp, "Status", "completed");
 	json_add_str(resp, "StatusMessage", distro);
+	if (json_object_array_length(tags) > 0)
+		json_object_object_add(resp, "Tags", json_object_get(tags));
 	/* Without its task the import is not done: the image goes too. */
 	if (store_update(ctx->store, add_task, resp, err) < 0) {
 		image_fail(ctx, req_string(img, "ImageId"), NULL, NULL);
@@ -275,25 +286,38 @@ json_object *ec2_import_image(struct ec2_ctx *ctx, json_object *req, struct ec2_
 	}
 	json_object_put(img);
 out:
+	json_object_put(tags);
 	free(path);
 	return resp;
 }
 
+static const struct filter_field task_filters[] = {
+	{ "task-state", "Status" },
+	{ NULL, NULL },
+};
+
 json_object *ec2_describe_import_image_tasks(struct ec2_ctx *ctx, json_object *req,
 					     struct ec2_error *err)
 {
-	json_object *ids = req_list(req, "ImportTaskIds"), *root, *list, *resp;
+	json_object *ids = req_list(req, "ImportTaskIds"), *filters = req_list(req, "Filters");
+	json_object *root, *list, *resp;
 
+	if (filter_validate_untagged(filters, task_filters, err) < 0)
+		return NULL;
 	root = store_read(ctx->store, err);
 	if (!root)
 		return NULL;
 	list = json_object_new_array();
 	json_object_object_foreach(store_section(root, "import_tasks"), id, task) {
-		if (json_strlist_wants(ids, id))
+		if (json_strlist_wants(ids, id) && filter_match(task, filters, task_filters))
 			json_object_array_add(list, json_object_get(task));
 	}
 	json_object_put(root);
 	resp = json_object_new_object();
-	json_object_object_add(resp, "ImportImageTasks", list);
+	if (req_page_into(req, 1, 1000, list, resp, "ImportImageTasks", err) < 0) {
+		json_object_put(resp);
+		resp = NULL;
+	}
+	json_object_put(list);
 	return resp;
 }

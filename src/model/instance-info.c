@@ -173,6 +173,13 @@ static const struct filter_field status_filters[] = {
 	{ "system-status.status", "SystemStatus.Status" },
 	{ "system-status.reachability", "SystemStatus.Details.Status" },
 	{ "availability-zone", "AvailabilityZone" },
+	/* Scheduled events: none is ever scheduled here, so these match nothing. */
+	{ "event.code", "Events.Code" },
+	{ "event.description", "Events.Description" },
+	{ "event.instance-event-id", "Events.InstanceEventId" },
+	{ "event.not-after", "Events.NotAfter" },
+	{ "event.not-before", "Events.NotBefore" },
+	{ "event.not-before-deadline", "Events.NotBeforeDeadline" },
 	{ NULL, NULL },
 };
 
@@ -186,7 +193,15 @@ json_object *ec2_describe_instance_status(struct ec2_ctx *ctx, json_object *req,
 	bool all = false;
 
 	if (req_bool(req, "IncludeAllInstances", &all, err) < 0 ||
-	    filter_validate(filters, status_filters, err) < 0 ||
+	    filter_validate_untagged(filters, status_filters, err) < 0 ||
+	    ec2_ids_check(ids, "i", EC2_ERR_INSTANCE_MALFORMED, err) < 0)
+		return NULL;
+	if (ids && json_object_object_get_ex(req, "MaxResults", NULL)) {
+		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "The parameter instancesSet cannot be "
+			      "used with the parameter maxResults");
+		return NULL;
+	}
+	if (
 	    ec2_reconcile(ctx, NULL, false, err) < 0 || resolve(ctx, ids, false, &v, &n, err) < 0)
 		return NULL;
 	qsort(v, n, sizeof(*v), by_launch);
@@ -238,6 +253,10 @@ json_object *ec2_describe_instance_status(struct ec2_ctx *ctx, json_object *req,
 	}
 	insts_free(v, n);
 	resp = json_object_new_object();
-	json_object_object_add(resp, "InstanceStatuses", list);
+	if (req_page_into(req, 5, 1000, list, resp, "InstanceStatuses", err) < 0) {
+		json_object_put(resp);
+		resp = NULL;
+	}
+	json_object_put(list);
 	return resp;
 }

@@ -360,7 +360,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 		return NULL;
 	}
 	{
-		static const char *const also[] = { "volume", NULL };
+		static const char *const also[] = { "volume", "network-interface", NULL };
 
 		lp.tags = tag_specs(req, "instance", also, err);
 		if (!lp.tags)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ec2lite/filter.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/keypair.h"
 #include "ec2lite/secgroup.h"
@@ -249,6 +250,14 @@ static json_object *record(const char *name, const char *type, const char *finge
 	return r;
 }
 
+/* The new key pair's record gets the request's TagSpecifications' tags; its answer shows them. */
+static void tag_new(json_object *record, json_object *resp, json_object *tags)
+{
+	json_object_object_add(record, "Tags", json_object_get(tags));
+	if (resp && json_object_array_length(tags) > 0)
+		json_object_object_add(resp, "Tags", json_object_get(tags));
+}
+
 static int check_name(const char *name, struct ec2_error *err)
 {
 	if (!name) {
@@ -275,12 +284,17 @@ json_object *ec2_create_key_pair(struct ec2_ctx *ctx, json_object *req, struct e
 	char *material = NULL, *line = NULL, *fp = NULL, *der = NULL;
 	size_t derlen = 0;
 	struct kp_op op = { ctx, req, NULL, NULL };
+	json_object *tags;
 
 	if (check_name(name, err) < 0)
+		return NULL;
+	tags = tag_specs(req, "key-pair", NULL, err);
+	if (!tags)
 		return NULL;
 	if (type && !ed && strcmp(type, "rsa") != 0) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 			      "Invalid value '%s' for KeyType: rsa or ed25519", type);
+		json_object_put(tags);
 		return NULL;
 	}
 	pkey = ed ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519") :
@@ -308,14 +322,17 @@ json_object *ec2_create_key_pair(struct ec2_ctx *ctx, json_object *req, struct e
 		goto out;
 	}
 	op.record = record(name, ed ? "ed25519" : "rsa", fp, line);
+	tag_new(op.record, NULL, tags);
 	if (store_update(ctx->store, kp_add, &op, err) == 0) {
 		op.resp = json_object_new_object();
 		json_add_str(op.resp, "KeyFingerprint", fp);
 		json_add_str(op.resp, "KeyMaterial", material);
 		json_add_str(op.resp, "KeyName", name);
 		json_add_str(op.resp, "KeyPairId", req_string(op.record, "KeyPairId"));
+		tag_new(op.record, op.resp, tags);
 	}
 out:
+	json_object_put(tags);
 	json_object_put(op.record);
 	if (material)
 		OPENSSL_cleanse(material, strlen(material));
@@ -356,8 +373,12 @@ json_object *ec2_import_key_pair(struct ec2_ctx *ctx, json_object *req, struct e
 	size_t pos = 0;
 	int blen;
 	bool ed;
+	json_object *tags;
 
 	if (check_name(name, err) < 0)
+		return NULL;
+	tags = tag_specs(req, "key-pair", NULL, err);
+	if (!tags)
 		return NULL;
 	if (!material || sscanf(material, "%31s %16383s", type, b64) != 2 ||
 	    (strcmp(type, "ssh-rsa") != 0 && strcmp(type, "ssh-ed25519") != 0))
@@ -417,16 +438,19 @@ json_object *ec2_import_key_pair(struct ec2_ctx *ctx, json_object *req, struct e
 	}
 	line = util_strdupf("%s %s %s", type, b64, name);
 	op.record = record(name, ed ? "ed25519" : "rsa", fp, line);
+	tag_new(op.record, NULL, tags);
 	if (store_update(ctx->store, kp_add, &op, err) == 0) {
 		op.resp = json_object_new_object();
 		json_add_str(op.resp, "KeyFingerprint", fp);
 		json_add_str(op.resp, "KeyName", name);
 		json_add_str(op.resp, "KeyPairId", req_string(op.record, "KeyPairId"));
+		tag_new(op.record, op.resp, tags);
 	}
 	goto out;
 bad:
 	ec2_error_set(err, "InvalidKey.Format", "Key is not in valid OpenSSH public key format");
 out:
+	json_object_put(tags);
 	json_object_put(op.record);
 	free(blob);
 	free(fp);
@@ -434,13 +458,25 @@ out:
 	return op.resp;
 }
 
+/* Every filter botocore documents for DescribeKeyPairs (and the tag filters). */
+static const struct filter_field key_filters[] = {
+	{ "key-pair-id", "KeyPairId" },
+	{ "fingerprint", "KeyFingerprint" },
+	{ "key-name", "KeyName" },
+	{ NULL, NULL },
+};
+
 json_object *ec2_describe_key_pairs(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
 {
-	json_object *names = req_list(req, "KeyNames"), *root, *keys, *list, *resp;
+	json_object *names = req_list(req, "KeyNames"), *ids = req_list(req, "KeyPairIds");
+	json_object *filters = req_list(req, "Filters"), *root, *keys, *list, *resp;
 	bool with_public = false;
 	size_t i, n = names ? json_object_array_length(names) : 0;
 
 	req_bool(req, "IncludePublicKey", &with_public, NULL);
+	/* A malformed KeyPairId is not found, as EC2 answers. */
+	if (filter_validate(filters, key_filters, err) < 0)
+		return NULL;
 	root = store_read(ctx->store, err);
 	if (!root)
 		return NULL;
@@ -456,11 +492,28 @@ json_object *ec2_describe_key_pairs(struct ec2_ctx *ctx, json_object *req, struc
 			return NULL;
 		}
 	}
+	for (i = 0; ids && i < json_object_array_length(ids); i++) {
+		const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
+		bool found = false;
+
+		json_object_object_foreach(keys, kname, k) {
+			(void)kname;
+			found = found || strcmp(req_str0(k, "KeyPairId"), id) == 0;
+		}
+		if (!found) {
+			ec2_error_set(err, "InvalidKeyPair.NotFound", "The key pair '%s' does not exist",
+				      id);
+			json_object_put(root);
+			return NULL;
+		}
+	}
 	list = json_object_new_array();
 	json_object_object_foreach(keys, name, k) {
 		json_object *o = NULL;
 
-		if (!json_strlist_wants(names, name))
+		if (!json_strlist_wants(names, name) ||
+		    !json_strlist_wants(ids, req_str0(k, "KeyPairId")) ||
+		    !filter_match(k, filters, key_filters))
 			continue;
 		json_object_deep_copy(k, &o, NULL);
 		if (!with_public)

@@ -171,6 +171,7 @@ struct sg_op {
 	struct ec2_ctx *ctx;
 	json_object *req;
 	json_object *resp;
+	json_object *tags; /* CreateSecurityGroup: its TagSpecifications' tags */
 };
 
 static int sg_create(json_object *root, void *opaque, struct ec2_error *err)
@@ -212,18 +213,27 @@ static int sg_create(json_object *root, void *opaque, struct ec2_error *err)
 	json_add_str(g, "VpcId", req_str0(root, "DefaultVpcId"));
 	json_add_str(g, "OwnerId", op->ctx->cfg->owner_id);
 	json_object_object_add(g, "Rules", json_object_new_array());
+	if (json_object_array_length(op->tags) > 0)
+		json_object_object_add(g, "Tags", json_object_get(op->tags));
 	json_object_object_add(groups, id, g);
 	op->resp = json_object_new_object();
 	json_add_str(op->resp, "GroupId", id);
+	if (json_object_array_length(op->tags) > 0)
+		json_object_object_add(op->resp, "Tags", json_object_get(op->tags));
 	return 0;
 }
 
 json_object *ec2_create_security_group(struct ec2_ctx *ctx, json_object *req,
 				       struct ec2_error *err)
 {
-	struct sg_op op = { ctx, req, NULL };
+	struct sg_op op = { ctx, req, NULL, tag_specs(req, "security-group", NULL, err) };
+	int rc;
 
-	return store_update(ctx->store, sg_create, &op, err) < 0 ? NULL : op.resp;
+	if (!op.tags)
+		return NULL;
+	rc = store_update(ctx->store, sg_create, &op, err);
+	json_object_put(op.tags);
+	return rc < 0 ? NULL : op.resp;
 }
 
 /* The group a request names by GroupId or GroupName. */
@@ -439,7 +449,7 @@ static int sg_authorize(json_object *root, void *opaque, struct ec2_error *err)
 json_object *ec2_authorize_security_group_ingress(struct ec2_ctx *ctx, json_object *req,
 						  struct ec2_error *err)
 {
-	struct sg_op op = { ctx, req, NULL };
+	struct sg_op op = { ctx, req, NULL, NULL };
 
 	if (store_update(ctx->store, sg_authorize, &op, err) < 0)
 		return NULL;
@@ -494,7 +504,7 @@ static int sg_revoke(json_object *root, void *opaque, struct ec2_error *err)
 json_object *ec2_revoke_security_group_ingress(struct ec2_ctx *ctx, json_object *req,
 					       struct ec2_error *err)
 {
-	struct sg_op op = { ctx, req, NULL };
+	struct sg_op op = { ctx, req, NULL, NULL };
 
 	if (store_update(ctx->store, sg_revoke, &op, err) < 0)
 		return NULL;
@@ -502,16 +512,31 @@ json_object *ec2_revoke_security_group_ingress(struct ec2_ctx *ctx, json_object 
 	return op.resp;
 }
 
+/* Every filter botocore documents for DescribeSecurityGroups, and where it reads in the group. */
 static const struct filter_field group_filters[] = {
+	{ "description", "Description" },
+	{ "egress.ip-permission.cidr", "IpPermissionsEgress.IpRanges.CidrIp" },
+	{ "egress.ip-permission.from-port", "IpPermissionsEgress.FromPort" },
+	{ "egress.ip-permission.group-id", "IpPermissionsEgress.UserIdGroupPairs.GroupId" },
+	{ "egress.ip-permission.group-name", "IpPermissionsEgress.UserIdGroupPairs.GroupName" },
+	{ "egress.ip-permission.ipv6-cidr", "IpPermissionsEgress.Ipv6Ranges.CidrIpv6" },
+	{ "egress.ip-permission.prefix-list-id", "IpPermissionsEgress.PrefixListIds.PrefixListId" },
+	{ "egress.ip-permission.protocol", "IpPermissionsEgress.IpProtocol" },
+	{ "egress.ip-permission.to-port", "IpPermissionsEgress.ToPort" },
+	{ "egress.ip-permission.user-id", "IpPermissionsEgress.UserIdGroupPairs.UserId" },
 	{ "group-id", "GroupId" },
 	{ "group-name", "GroupName" },
-	{ "description", "Description" },
-	{ "vpc-id", "VpcId" },
-	{ "owner-id", "OwnerId" },
-	{ "ip-permission.protocol", "IpPermissions.IpProtocol" },
-	{ "ip-permission.from-port", "IpPermissions.FromPort" },
-	{ "ip-permission.to-port", "IpPermissions.ToPort" },
 	{ "ip-permission.cidr", "IpPermissions.IpRanges.CidrIp" },
+	{ "ip-permission.from-port", "IpPermissions.FromPort" },
+	{ "ip-permission.group-id", "IpPermissions.UserIdGroupPairs.GroupId" },
+	{ "ip-permission.group-name", "IpPermissions.UserIdGroupPairs.GroupName" },
+	{ "ip-permission.ipv6-cidr", "IpPermissions.Ipv6Ranges.CidrIpv6" },
+	{ "ip-permission.prefix-list-id", "IpPermissions.PrefixListIds.PrefixListId" },
+	{ "ip-permission.protocol", "IpPermissions.IpProtocol" },
+	{ "ip-permission.to-port", "IpPermissions.ToPort" },
+	{ "ip-permission.user-id", "IpPermissions.UserIdGroupPairs.UserId" },
+	{ "owner-id", "OwnerId" },
+	{ "vpc-id", "VpcId" },
 	{ NULL, NULL },
 };
 
@@ -525,6 +550,12 @@ static int sg_describe(json_object *root, void *opaque, struct ec2_error *err)
 
 	if (ec2_ids_check(ids, "sg", "InvalidGroupId.Malformed", err) < 0 ||
 	    filter_validate(filters, group_filters, err) < 0) {
+		json_object_put(list);
+		return -1;
+	}
+	if ((ids || names) && json_object_object_get_ex(op->req, "MaxResults", NULL)) {
+		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "The parameter %s cannot be used with "
+			      "the parameter maxResults", ids ? "groupIdSet" : "groupNameSet");
 		json_object_put(list);
 		return -1;
 	}
@@ -560,14 +591,20 @@ static int sg_describe(json_object *root, void *opaque, struct ec2_error *err)
 			json_object_put(o);
 	}
 	op->resp = json_object_new_object();
-	json_object_object_add(op->resp, "SecurityGroups", list);
+	if (req_page_into(op->req, 5, 1000, list, op->resp, "SecurityGroups", err) < 0) {
+		json_object_put(op->resp);
+		op->resp = NULL;
+		json_object_put(list);
+		return -1;
+	}
+	json_object_put(list);
 	return 0;
 }
 
 json_object *ec2_describe_security_groups(struct ec2_ctx *ctx, json_object *req,
 					  struct ec2_error *err)
 {
-	struct sg_op op = { ctx, req, NULL };
+	struct sg_op op = { ctx, req, NULL, NULL };
 	json_object *root = read_groups(ctx, err);
 	int rc = root ? sg_describe(root, &op, err) : -1;
 
@@ -626,7 +663,7 @@ static int sg_delete(json_object *root, void *opaque, struct ec2_error *err)
 json_object *ec2_delete_security_group(struct ec2_ctx *ctx, json_object *req,
 				       struct ec2_error *err)
 {
-	struct sg_op op = { ctx, req, NULL };
+	struct sg_op op = { ctx, req, NULL, NULL };
 
 	return store_update(ctx->store, sg_delete, &op, err) < 0 ? NULL : op.resp;
 }
@@ -662,7 +699,7 @@ static int sg_resolve(json_object *root, void *opaque, struct ec2_error *err)
 json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, char vpc[EC2_ID_MAX],
 			      char subnet[EC2_ID_MAX], struct ec2_error *err)
 {
-	struct sg_op op = { ctx, ids, NULL };
+	struct sg_op op = { ctx, ids, NULL, NULL };
 	json_object *root = read_groups(ctx, err);
 	int rc = root ? sg_resolve(root, &op, err) : -1;
 

@@ -77,9 +77,9 @@ fail:
 
 /* ---------- the resources ---------- */
 
-enum kind { INSTANCE, IMAGE, GROUP };
+enum kind { INSTANCE, IMAGE, GROUP, KEYPAIR };
 
-static const char *const type_names[] = { "instance", "image", "security-group" };
+static const char *const type_names[] = { "instance", "image", "security-group", "key-pair" };
 
 static int kind_of(const char *id, enum kind *k, struct ec2_error *err)
 {
@@ -89,6 +89,8 @@ static int kind_of(const char *id, enum kind *k, struct ec2_error *err)
 		*k = IMAGE;
 	else if (ec2_id_valid("sg", id))
 		*k = GROUP;
+	else if (ec2_id_valid("key", id))
+		*k = KEYPAIR;
 	else {
 		ec2_error_set(err, "InvalidID", "The ID '%s' is not valid", id);
 		return -1;
@@ -136,17 +138,38 @@ static int apply(json_object *list, json_object *tags, bool create, struct ec2_e
 	return 0;
 }
 
-/* The store's record of an AMI (not deregistered) or a security group. */
+/* The store's record of an AMI (not deregistered), a security group or a key pair (the store
+ * keeps those by name). */
 static json_object *stored(json_object *root, enum kind k, const char *id)
 {
 	json_object *o;
 
+	if (k == KEYPAIR) {
+		json_object_object_foreach(store_section(root, "key_pairs"), name, kp) {
+			(void)name;
+			if (strcmp(req_str0(kp, "KeyPairId"), id) == 0)
+				return kp;
+		}
+		return NULL;
+	}
 	if (!json_object_object_get_ex(store_section(root, k == IMAGE ? "images" : "security_groups"),
 				       id, &o))
 		return NULL;
 	if (k == IMAGE && strcmp(req_str0(o, "State"), "deregistered") == 0)
 		return NULL;
 	return o;
+}
+
+/* EC2's error for a stored resource that is not there. */
+static void not_found(enum kind k, const char *id, struct ec2_error *err)
+{
+	if (k == IMAGE)
+		ec2_error_set(err, EC2_ERR_AMI_NOT_FOUND, "The image id '[%s]' does not exist", id);
+	else if (k == KEYPAIR)
+		ec2_error_set(err, "InvalidKeyPair.NotFound", "The key pair '%s' does not exist", id);
+	else
+		ec2_error_set(err, "InvalidGroup.NotFound", "The security group '%s' does not exist",
+			      id);
 }
 
 struct change {
@@ -169,9 +192,7 @@ static int change_stored(json_object *root, void *opaque, struct ec2_error *err)
 		kind_of(id, &k, NULL);
 		o = stored(root, k, id);
 		if (!o) {
-			ec2_error_set(err, k == IMAGE ? EC2_ERR_AMI_NOT_FOUND : "InvalidGroup.NotFound",
-				      k == IMAGE ? "The image id '[%s]' does not exist" :
-				      "The security group '%s' does not exist", id);
+			not_found(k, id, err);
 			return -1;
 		}
 		if (!json_object_object_get_ex(o, "Tags", &list)) {
@@ -235,9 +256,7 @@ static json_object *change_tags(struct ec2_ctx *ctx, json_object *req, bool crea
 			goto out;
 		}
 		if (k != INSTANCE && !stored(root, k, id)) {
-			ec2_error_set(err, k == IMAGE ? EC2_ERR_AMI_NOT_FOUND : "InvalidGroup.NotFound",
-				      k == IMAGE ? "The image id '[%s]' does not exist" :
-				      "The security group '%s' does not exist", id);
+			not_found(k, id, err);
 			goto out;
 		}
 		if (k != INSTANCE)
@@ -355,7 +374,7 @@ json_object *ec2_describe_tags(struct ec2_ctx *ctx, json_object *req, struct ec2
 	struct ec2_dom *doms = NULL;
 	size_t n = 0, i;
 
-	if (filter_validate(filters, tag_filters, err) < 0 || ec2_doms_list(ctx, 0, &doms, &n, err) < 0)
+	if (filter_validate_untagged(filters, tag_filters, err) < 0 || ec2_doms_list(ctx, 0, &doms, &n, err) < 0)
 		return NULL;
 	root = store_read(ctx->store, err);
 	if (!root) {
@@ -371,6 +390,11 @@ json_object *ec2_describe_tags(struct ec2_ctx *ctx, json_object *req, struct ec2
 	}
 	json_object_object_foreach(store_section(root, "security_groups"), gid, g)
 		add_descriptions(all, gid, GROUP, json_object_object_get(g, "Tags"));
+	json_object_object_foreach(store_section(root, "key_pairs"), kname, kp) {
+		(void)kname;
+		add_descriptions(all, req_str0(kp, "KeyPairId"), KEYPAIR,
+				 json_object_object_get(kp, "Tags"));
+	}
 	json_object_array_sort(all, by_resource);
 	list = json_object_new_array();
 	for (i = 0; i < json_object_array_length(all); i++) {

@@ -184,6 +184,26 @@ static const struct filter_field type_filters[] = {
 	{ "network-info.network-performance", "NetworkInfo.NetworkPerformance" },
 	{ "supported-usage-class", "SupportedUsageClasses" },
 	{ "supported-virtualization-type", "SupportedVirtualizationTypes" },
+	{ "auto-recovery-supported", "AutoRecoverySupported" },
+	{ "ebs-info.ebs-optimized-support", "EbsInfo.EbsOptimizedSupport" },
+	{ "ebs-info.encryption-support", "EbsInfo.EncryptionSupport" },
+	{ "ebs-info.nvme-support", "EbsInfo.NvmeSupport" },
+	{ "instance-storage-supported", "InstanceStorageSupported" },
+	{ "network-info.ena-support", "NetworkInfo.EnaSupport" },
+	{ "network-info.maximum-network-interfaces", "NetworkInfo.MaximumNetworkInterfaces" },
+	{ "processor-info.sustained-clock-speed-in-ghz", "ProcessorInfo.SustainedClockSpeedInGhz" },
+	{ "supported-boot-mode", "SupportedBootModes" },
+	{ "supported-root-device-type", "SupportedRootDeviceTypes" },
+	{ "vcpu-info.valid-cores", "VCpuInfo.ValidCores" },
+	{ "vcpu-info.valid-threads-per-core", "VCpuInfo.ValidThreadsPerCore" },
+	/* No type here has instance storage (InstanceStorageSupported is false), so, as in EC2,
+	 * no InstanceStorageInfo: these match nothing. */
+	{ "instance-storage-info.disk.count", "InstanceStorageInfo.Disks.Count" },
+	{ "instance-storage-info.disk.size-in-gb", "InstanceStorageInfo.Disks.SizeInGB" },
+	{ "instance-storage-info.disk.type", "InstanceStorageInfo.Disks.Type" },
+	{ "instance-storage-info.encryption-support", "InstanceStorageInfo.EncryptionSupport" },
+	{ "instance-storage-info.nvme-support", "InstanceStorageInfo.NvmeSupport" },
+	{ "instance-storage-info.total-size-in-gb", "InstanceStorageInfo.TotalSizeInGB" },
 	{ NULL, NULL },
 };
 
@@ -196,7 +216,7 @@ json_object *type_describe_many(const struct type_table *t, json_object *req,
 	size_t i, n = names ? json_object_array_length(names) : 0;
 	int k;
 
-	if (filter_validate(filters, type_filters, err) < 0)
+	if (filter_validate_untagged(filters, type_filters, err) < 0)
 		return NULL;
 	for (i = 0; i < n; i++)
 		if (!type_lookup(t, json_object_get_string(json_object_array_get_idx(names, i)), err))
@@ -214,7 +234,11 @@ json_object *type_describe_many(const struct type_table *t, json_object *req,
 			json_object_put(info);
 	}
 	out = json_object_new_object();
-	json_object_object_add(out, "InstanceTypes", list);
+	if (req_page_into(req, 5, 100, list, out, "InstanceTypes", err) < 0) {
+		json_object_put(out);
+		out = NULL;
+	}
+	json_object_put(list);
 	return out;
 }
 

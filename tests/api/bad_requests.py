@@ -166,6 +166,21 @@ expect("ImportImage from a bucket named ..", send("Action=ImportImage" + V + DC 
        400, "InvalidParameterValue", "not an S3 object")
 expect("ImportImage of an object not in the import folder", send("Action=ImportImage" + V + DC + "s3://bucket/disk.raw"),
        400, "InvalidParameterValue", "does not exist in the import folder")
+# Filters EC2 does not document, pages out of bounds or forged, tags on a type the create does
+# not make: EC2's errors (sent raw: botocore checks some of these before sending).
+expect("undocumented instance filter", send("Action=DescribeInstances" + V + "&Filter.1.Name=elastic-ip"
+                                            "&Filter.1.Value.1=x"), 400, "InvalidParameterValue",
+       "The filter 'elastic-ip' is invalid")
+expect("status page too small", send("Action=DescribeInstanceStatus" + V + "&MaxResults=4"), 400,
+       "InvalidParameterValue", "maxResults")
+expect("group page token forged", send("Action=DescribeSecurityGroups" + V + "&NextToken=bogus"), 400,
+       "InvalidNextToken")
+expect("type page too large", send("Action=DescribeInstanceTypes" + V + "&MaxResults=101"), 400,
+       "InvalidParameterValue", "between 5 and 100")
+expect("group tagged as an instance", send("Action=CreateSecurityGroup" + V + "&GroupName=t&GroupDescription=t"
+                                           "&TagSpecification.1.ResourceType=instance"
+                                           "&TagSpecification.1.Tag.1.Key=a&TagSpecification.1.Tag.1.Value=b"),
+       400, "InvalidParameterValue", "'instance' is not a valid taggable resource type for this operation.")
 expect("bad signature", send("Action=DescribeInstances" + V, creds=(key_id, "wrong")), 403,
        "SignatureDoesNotMatch")
 expect("unknown access key", send("Action=DescribeInstances" + V, creds=("AKIDNOBODY", secret)), 401,
