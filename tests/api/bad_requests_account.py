@@ -214,6 +214,26 @@ if eips and ready:
            "InvalidParameterCombination", "", 400, AllocationId=free["AllocationId"], InstanceId=running,
            NetworkInterfaceId=eni)
 same_as(before, "after the not-found and bad-value cases")
+if eips and ready:
+    # Where a case above acted, the fixture is put back, so that the cases below test what they name.
+    try:
+        now = ec2.describe_addresses(AllocationIds=[held["AllocationId"]])["Addresses"][0]
+        if now.get("InstanceId") != running:
+            assoc = ec2.associate_address(AllocationId=held["AllocationId"], InstanceId=running)["AssociationId"]
+        if ec2.describe_addresses(AllocationIds=[free["AllocationId"]])["Addresses"][0].get("AssociationId"):
+            ec2.disassociate_address(AssociationId=ec2.describe_addresses(
+                AllocationIds=[free["AllocationId"]])["Addresses"][0]["AssociationId"])
+    except ClientError as e:
+        step("put the addresses' fixture back: %s" % e.response["Error"]["Code"], False)
+    before = state()
+    # DryRun of the address actions: 412 where it would succeed, the error it would have had
+    # otherwise; never acting.
+    dry("associate_address", ec2.associate_address, AllocationId=free["AllocationId"], InstanceId=stopped)
+    dry("disassociate_address", ec2.disassociate_address, AssociationId=assoc)
+    dry("release_address", ec2.release_address, AllocationId=free["AllocationId"])
+    expect("dry release_address of an associated address", ec2.release_address, "InvalidIPAddress.InUse",
+           "", 400, AllocationId=held["AllocationId"], DryRun=True)
+    same_as(before, "after the address actions' dry runs")
 
 # Protection: terminate and stop refused, and the instance stays as it was.
 if ready:
@@ -245,12 +265,6 @@ dry("get_password_data", ec2.get_password_data, InstanceId=running)
 expect("dry modify_instance_attribute InstanceType (running)", ec2.modify_instance_attribute,
        "IncorrectInstanceState", "", 400, InstanceId=running, InstanceType={"Value": "t2.small"},
        DryRun=True)
-if eips and ready:
-    dry("associate_address", ec2.associate_address, AllocationId=free["AllocationId"], InstanceId=stopped)
-    dry("disassociate_address", ec2.disassociate_address, AssociationId=assoc)
-    dry("release_address", ec2.release_address, AllocationId=free["AllocationId"])
-    expect("dry release_address of an associated address", ec2.release_address, "InvalidIPAddress.InUse",
-           "", 400, AllocationId=held["AllocationId"], DryRun=True)
 for action, fn in (("describe_vpcs", ec2.describe_vpcs), ("describe_subnets", ec2.describe_subnets),
                    ("describe_internet_gateways", ec2.describe_internet_gateways),
                    ("describe_route_tables", ec2.describe_route_tables),
