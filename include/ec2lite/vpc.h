@@ -75,6 +75,12 @@ bool vpc_layout(struct ec2_ctx *ctx, json_object *root);
  * DescribeTags ("vpc", "subnet", "internet-gateway", "route-table", "network-acl"). */
 json_object *vpc_record(json_object *root, const char *id, const char **type);
 
+/* Whether id has the form of a default VPC resource's id (vpc-, subnet-, igw-, rtb-, acl-). */
+bool vpc_id_kind(const char *id);
+/* Sets err to EC2's NotFound error for such an id ("The subnet ID 'subnet-1' does not exist",
+ * InvalidSubnetID.NotFound, ...). */
+void vpc_not_found(const char *id, struct ec2_error *err);
+
 /* The subnet a launch goes to. */
 struct vpc_subnet {
 	char vpc_id[EC2_ID_MAX];

@@ -138,7 +138,8 @@ static const struct cli_opt describe_images_opts[] = {
 };
 
 static const struct cli_opt tags_opts[] = {
-	{ "resources", "Resources", OPT_LIST, true, "instance, AMI or security group ids" },
+	{ "resources", "Resources", OPT_LIST, true,
+	  "instance, AMI, security group or default VPC (vpc-, subnet-, igw-, rtb-, acl-) ids" },
 	{ "tags", "Tags", OPT_STRUCT_LIST, false,
 	  "Key=K,Value=V ... (delete-tags: without it, every tag; without Value, any value)" },
 	END,

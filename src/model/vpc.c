@@ -550,6 +550,37 @@ static const struct kind kinds[] = {
 	  NULL },
 };
 
+static const struct kind *kind_of_id(const char *id)
+{
+	static const char *const prefixes[] = { "vpc", "igw", "rtb", "acl", "subnet" };
+	size_t i;
+
+	for (i = 0; id && i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (ec2_id_valid(prefixes[i], id))
+			return &kinds[i];
+	return NULL;
+}
+
+bool vpc_id_kind(const char *id)
+{
+	return kind_of_id(id) != NULL;
+}
+
+static void not_found(const struct kind *k, const char *id, struct ec2_error *err)
+{
+	ec2_error_set(err, k->not_found, "The %s ID '%s' does not exist", k->noun, id ? id : "");
+}
+
+void vpc_not_found(const char *id, struct ec2_error *err)
+{
+	const struct kind *k = kind_of_id(id);
+
+	if (k)
+		not_found(k, id, err);
+	else
+		ec2_error_set(err, "InvalidID", "The ID '%s' is not valid", id ? id : "");
+}
+
 /* Every id of the request names a record of k's type, or the error EC2 gives for the first that
  * does not. */
 static int ids_exist(json_object *section, const struct kind *k, json_object *ids,
@@ -563,8 +594,7 @@ static int ids_exist(json_object *section, const struct kind *k, json_object *id
 
 		if (!id || !json_object_object_get_ex(section, id, &r) ||
 		    strcmp(req_str0(r, "Type"), k->type) != 0) {
-			ec2_error_set(err, k->not_found, "The %s ID '%s' does not exist", k->noun,
-				      id ? id : "");
+			not_found(k, id, err);
 			return -1;
 		}
 	}
@@ -873,8 +903,7 @@ int vpc_subnet_choose(struct ec2_ctx *ctx, const char *subnet_id, const char *zo
 		/* A subnet of a zone no longer configured is not one to launch into. */
 		if (!rec || strcmp(type, "subnet") != 0 ||
 		    ec2_config_zone_index(ctx->cfg, req_str0(rec, "AvailabilityZone")) < 0) {
-			ec2_error_set(err, "InvalidSubnetID.NotFound",
-				      "The subnet ID '%s' does not exist", subnet_id);
+			not_found(&kinds[4], subnet_id, err);
 			goto out;
 		}
 		sid = subnet_id;
