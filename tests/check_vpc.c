@@ -244,6 +244,55 @@ START_TEST(ids_are_stable_across_contexts)
 }
 END_TEST
 
+static int old_ids(json_object *root, void *opaque, struct ec2_error *err)
+{
+	(void)opaque;
+	(void)err;
+	ck_assert(!json_object_object_get_ex(root, "default_vpc", NULL));
+	json_add_str(root, "DefaultVpcId", "vpc-0123456789abcdef0");
+	json_add_str(root, "DefaultSubnetId", "subnet-0123456789abcdef0");
+	return 0;
+}
+
+/* A state folder from before the default VPC's layout has the two ids its instances carry: the
+ * VPC and the first zone's subnet keep them. */
+START_TEST(older_state_folders_keep_their_ids)
+{
+	json_object *vpcs, *subnets;
+
+	ck_assert_int_eq(store_update(ctx.store, old_ids, NULL, NULL), 0);
+	vpcs = ok(ec2_describe_vpcs, J("{}"));
+	subnets = ok(ec2_describe_subnets, J("{}"));
+	ck_assert_str_eq(str(item(vpcs, "Vpcs", 0), "VpcId"), "vpc-0123456789abcdef0");
+	ck_assert_str_eq(str(item(subnets, "Subnets", 0), "SubnetId"), "subnet-0123456789abcdef0");
+	ck_assert_str_eq(str(item(subnets, "Subnets", 0), "CidrBlock"), "172.31.0.0/20");
+	ck_assert_str_eq(str(item(subnets, "Subnets", 1), "VpcId"), "vpc-0123456789abcdef0");
+	ck_assert_str_ne(str(item(subnets, "Subnets", 1), "SubnetId"), "subnet-0123456789abcdef0");
+	json_object_put(vpcs);
+	json_object_put(subnets);
+}
+END_TEST
+
+START_TEST(cidr_helpers)
+{
+	uint32_t base;
+	unsigned bits;
+
+	ck_assert(net_cidr_contains("172.31.16.0/20", "172.31.31.255"));
+	ck_assert(!net_cidr_contains("172.31.16.0/20", "172.31.32.0"));
+	ck_assert(!net_cidr_contains("172.31.16.0/20", "172.31.15.255"));
+	ck_assert(net_cidr_contains("0.0.0.0/0", "10.1.2.3"));
+	ck_assert(!net_cidr_contains("172.31.16.0/20", "x"));
+	ck_assert(!net_cidr_contains("172.31.16.0/33", "172.31.16.1"));
+	ck_assert(!net_cidr_contains("172.31.16.0/", "172.31.16.1"));
+	ck_assert(!net_cidr_contains("172.31.16.0/2x", "172.31.16.1"));
+	ck_assert_int_eq(net_cidr_parse("172.31.17.9/20", &base, &bits), 0);
+	ck_assert_uint_eq(base, 0xac1f1000u);
+	ck_assert_uint_eq(bits, 20);
+	ck_assert_int_eq(net_cidr_parse("172.31.17.9", &base, &bits), -1);
+}
+END_TEST
+
 /* One filter: match (NULL: the objects have no such member, so nothing matches) selects want
  * objects, miss none. */
 struct filter_case {
@@ -832,6 +881,8 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, default_layout);
 	tcase_add_test(tc, ids_are_stable_across_contexts);
+	tcase_add_test(tc, older_state_folders_keep_their_ids);
+	tcase_add_test(tc, cidr_helpers);
 	tcase_add_loop_test(tc, every_filter_matches_and_misses, 0,
 			    sizeof(filter_cases) / sizeof(filter_cases[0]));
 	tcase_add_test(tc, unknown_filters_and_ids);

@@ -4,6 +4,8 @@
  *   "images":     { "ami-...": { image record } }        the AMI catalog
  *   "terminated": { "i-...": { "Instance": {...}, "ReservationId", "OwnerId", "TerminatedAt" } }
  *                 instances after termination, shown for an hour as EC2 does, then purged.
+ *   "security_groups", "key_pairs", and "default_vpc" with "DefaultVpcId"/"DefaultSubnetId":
+ *                 the default VPC's resources by id (vpc.h).
  * Readers take a shared lock, writers an exclusive one on <state-dir>/state.lock, and a write is
  * a temporary file, fsync and rename, so concurrent ec2-lite processes never lose or corrupt an
  * entry and a crash leaves either the old file or the new one. */
