@@ -276,6 +276,8 @@ static int launch_subnet(struct ec2_ctx *ctx, json_object *req, struct vpc_subne
 	*groups = req_list(req, "SecurityGroupIds");
 	if (json_object_object_get_ex(req, "Placement", &placement))
 		zone = req_string(placement, "AvailabilityZone");
+	if (zone && !*zone)
+		zone = NULL; /* as the aws CLI's AvailabilityZone= : none named */
 	if (nics && json_object_array_length(nics) > 0) {
 		json_object *nic = json_object_array_get_idx(nics, 0);
 		long long index = -1;
