@@ -139,5 +139,6 @@ int ec2_stale_pools(struct ec2_ctx *ctx, bool remove, json_object **stale, struc
 #include "ec2lite/keypair.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/tags.h"
+#include "ec2lite/vpc.h"
 
 #endif

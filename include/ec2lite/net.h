@@ -1,8 +1,9 @@
 /* Instance networking, inside the network rule (the host talks to guests only over 127.0.0.0/8).
  *
  * Each instance has QEMU user-mode networking with no route out (restrict=on): its own little
- * network, the default subnet 172.31.0.0/20 of the default VPC (172.31.0.0/16), with the router at
- * 172.31.0.1 and the DNS address at 172.31.0.2 as in a VPC. The instance's private IP is fixed at
+ * network, its default subnet of the default VPC (172.31.0.0/16; zone i's subnet is
+ * 172.31.(16*i).0/20, see vpc.h), with the router at the subnet's .1 and the DNS address at its .2
+ * as in a VPC. The instance's private IP is fixed at
  * launch and handed out by QEMU's DHCP (its first lease); its public IP is an address of its own on
  * the loopback range 127.77.0.0/16, given at each start and released at stop, as EC2 does, unless
  * it is an Elastic IP (address.h: an address of the same range, kept in the store's "addresses"),
@@ -18,22 +19,33 @@
 #define EC2LITE_NET_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "ec2lite/ec2.h"
 #include "ec2lite/error.h"
 
 #define EC2_NET_VPC_CIDR "172.31.0.0/16"
-#define EC2_NET_SUBNET_CIDR "172.31.0.0/20"
-#define EC2_NET_ROUTER "172.31.0.1"
-#define EC2_NET_DNS "172.31.0.2"
+#define EC2_NET_SUBNET_BITS 20 /* every default subnet is a /20 of the VPC */
 #define EC2_NET_LOW_PORT_OFFSET 40000
 #define EC2_NET_MAX_FORWARDS 256 /* ports forwarded per instance at most */
 #define EC2_NET_WIDE_RANGE 64    /* a TCP rule wider than this forwards only the common ports in it */
 
-/* n distinct private IPs of the default subnet into out[0..n): none that an instance (of any state
- * folder) has, nor a launch under way in this one (journal_in_flight). Reads what is taken once,
- * for all n. -1 with err InsufficientFreeAddressesInSubnet when the subnet is full. */
-int net_private_ips_new(struct ec2_ctx *ctx, size_t n, char (*out)[16], struct ec2_error *err);
+/* n distinct private IPs of the subnet subnet_cidr ("172.31.16.0/20"; /16 to /28) into
+ * out[0..n), without the five addresses a VPC reserves in a subnet (its first four and its last):
+ * none that an instance (of any state folder) has, nor a launch under way in this one
+ * (journal_in_flight). Reads what is taken once, for all n. -1 with err
+ * InsufficientFreeAddressesInSubnet when the subnet is full, InternalError for a bad CIDR. */
+int net_private_ips_new(struct ec2_ctx *ctx, const char *subnet_cidr, size_t n, char (*out)[16],
+			struct ec2_error *err);
+/* The private IPs taken (the addresses net_private_ips_new avoids) as a new array of strings, or
+ * NULL with err (libvirt's). */
+json_object *net_private_ips_used(struct ec2_ctx *ctx, struct ec2_error *err);
+/* A dotted IPv4 CIDR block: its first address (host order, host bits cleared) and prefix length;
+ * -1 when cidr is not one. */
+int net_cidr_parse(const char *cidr, uint32_t *base, unsigned *bits);
+/* Whether the dotted IPv4 address ip lies in cidr (false when either is malformed). */
+bool net_cidr_contains(const char *cidr, const char *ip);
 
 /* A public IP for an Elastic IP (AllocateAddress) into out: one that no instance of any state
  * folder has and no Elastic IP in root (a store snapshot) is. The caller holds the "net" lock
@@ -45,7 +57,9 @@ int net_public_ip_new(struct ec2_ctx *ctx, json_object *root, char out[16], stru
 void net_hostname(const char *private_ip, char *out, size_t size);
 /* The NIC's MAC address, derived from the private IP (18 bytes). */
 void net_mac(const char *private_ip, char out[18]);
-/* QEMU's -netdev and -device values for the NIC of an instance (caller frees both). */
+/* QEMU's -netdev and -device values for the NIC of an instance (caller frees both): user-mode
+ * networking on the /20 default subnet private_ip lies in (its .1 the router, its .2 the DNS),
+ * whose DHCP gives the guest private_ip. */
 void net_qemu_args(const char *private_ip, char **netdev, char **nic);
 
 /* The QEMU monitor (HMP) command that adds a host forward, "hostfwd_add ec2net0

@@ -6,6 +6,8 @@
  *                 instances after termination, shown for an hour as EC2 does, then purged.
  *   "addresses":  { "eipalloc-...": { Elastic IP record } }   Elastic IPs and their associations
  *                 (address.h)
+ *   "security_groups", "key_pairs", and "default_vpc" with "DefaultVpcId"/"DefaultSubnetId":
+ *                 the default VPC's resources by id (vpc.h).
  * Readers take a shared lock, writers an exclusive one on <state-dir>/state.lock, and a write is
  * a temporary file, fsync and rename, so concurrent ec2-lite processes never lose or corrupt an
  * entry and a crash leaves either the old file or the new one. */

@@ -33,6 +33,13 @@ static const struct cli_opt run_instances_opts[] = {
 	  "DeviceName=/dev/xvda,Ebs={VolumeSize=GiB}: a root disk larger than the AMI" },
 	{ "security-group-ids", "SecurityGroupIds", OPT_LIST, false,
 	  "the security groups (default: the default group)" },
+	{ "subnet-id", "SubnetId", OPT_STRING, false,
+	  "the default subnet to launch into (default: the default zone's); see describe-subnets" },
+	{ "placement", "Placement", OPT_STRUCT, false,
+	  "AvailabilityZone=ZONE: launch into that zone's default subnet" },
+	{ "network-interfaces", "NetworkInterfaces", OPT_STRUCT_LIST, false,
+	  "DeviceIndex=0,SubnetId=S,Groups=G1,G2: the one interface (instead of --subnet-id and "
+	  "--security-group-ids)" },
 	{ "key-name", "KeyName", OPT_STRING, false,
 	  "a key pair: its public key reaches the instance (cloud-init's public-keys)" },
 	{ "user-data", "UserData", OPT_TEXT, false,
@@ -135,7 +142,8 @@ static const struct cli_opt describe_images_opts[] = {
 };
 
 static const struct cli_opt tags_opts[] = {
-	{ "resources", "Resources", OPT_LIST, true, "instance, AMI, security group or key pair ids" },
+	{ "resources", "Resources", OPT_LIST, true,
+	  "instance, AMI, security group, key pair or default VPC (vpc-, subnet-, igw-, rtb-, acl-) ids" },
 	{ "tags", "Tags", OPT_STRUCT_LIST, false,
 	  "Key=K,Value=V ... (delete-tags: without it, every tag; without Value, any value)" },
 	END,
@@ -321,6 +329,69 @@ static const struct cli_opt describe_addresses_opts[] = {
 	END,
 };
 
+static const struct cli_opt describe_vpcs_opts[] = {
+	{ "vpc-ids", "VpcIds", OPT_LIST, false, "the VPCs (default all: the default VPC)" },
+	filters_opt,
+	max_results_opt,
+	next_token_opt,
+	END,
+};
+
+static const struct cli_opt describe_subnets_opts[] = {
+	{ "subnet-ids", "SubnetIds", OPT_LIST, false, "the subnets (default all: one per zone)" },
+	filters_opt,
+	max_results_opt,
+	next_token_opt,
+	END,
+};
+
+static const struct cli_opt describe_igws_opts[] = {
+	{ "internet-gateway-ids", "InternetGatewayIds", OPT_LIST, false,
+	  "the internet gateways (default all)" },
+	filters_opt,
+	max_results_opt,
+	next_token_opt,
+	END,
+};
+
+static const struct cli_opt describe_route_tables_opts[] = {
+	{ "route-table-ids", "RouteTableIds", OPT_LIST, false, "the route tables (default all)" },
+	filters_opt,
+	max_results_opt,
+	next_token_opt,
+	END,
+};
+
+static const struct cli_opt describe_acls_opts[] = {
+	{ "network-acl-ids", "NetworkAclIds", OPT_LIST, false, "the network ACLs (default all)" },
+	filters_opt,
+	max_results_opt,
+	next_token_opt,
+	END,
+};
+
+static const struct cli_opt describe_zones_opts[] = {
+	{ "zone-names", "ZoneNames", OPT_LIST, false, "the zones by name (default all)" },
+	{ "zone-ids", "ZoneIds", OPT_LIST, false, "the zones by id (use1-az1, ...)" },
+	{ "all-availability-zones", "AllAvailabilityZones", OPT_BOOL, false,
+	  "Local and Wavelength Zones too (there are none)" },
+	filters_opt,
+	END,
+};
+
+static const struct cli_opt describe_regions_opts[] = {
+	{ "region-names", "RegionNames", OPT_LIST, false, "the regions (the configured one)" },
+	{ "all-regions", "AllRegions", OPT_BOOL, false, "opted-out regions too (there are none)" },
+	filters_opt,
+	END,
+};
+
+static const struct cli_opt describe_account_opts[] = {
+	{ "attribute-names", "AttributeNames", OPT_LIST, false,
+	  "supported-platforms, default-vpc, max-instances, ... (default all)" },
+	END,
+};
+
 static const struct cli_opt reconcile_opts[] = {
 	{ "instance-ids", "InstanceIds", OPT_LIST, false, "the instances (default all)" },
 	{ "wait", "Wait", OPT_BOOL, false, "return only when no transition is pending" },
@@ -418,6 +489,27 @@ const struct command commands[] = {
 	  release_address_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
 	{ "describe-addresses", "DescribeAddresses", "describe Elastic IPs",
 	  describe_addresses_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-vpcs", "DescribeVpcs", "describe VPCs (the default VPC)", describe_vpcs_opts,
+	  NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-subnets", "DescribeSubnets", "describe subnets (a default subnet per zone)",
+	  describe_subnets_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-internet-gateways", "DescribeInternetGateways",
+	  "describe internet gateways (the default VPC's)", describe_igws_opts, NULL, NULL, NULL,
+	  CMD_NEEDS_CTX },
+	{ "describe-route-tables", "DescribeRouteTables",
+	  "describe route tables (the default VPC's main table)", describe_route_tables_opts,
+	  NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-network-acls", "DescribeNetworkAcls",
+	  "describe network ACLs (the default VPC's default ACL)", describe_acls_opts, NULL, NULL,
+	  NULL, CMD_NEEDS_CTX },
+	{ "describe-availability-zones", "DescribeAvailabilityZones",
+	  "describe the region's availability zones (the zones setting)", describe_zones_opts,
+	  NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-regions", "DescribeRegions", "describe the region (the region setting)",
+	  describe_regions_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-account-attributes", "DescribeAccountAttributes",
+	  "the account's attributes: default VPC, instance limit, platforms",
+	  describe_account_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
 	{ "build-ami", NULL,
 	  "build an AMI recipe from amis/ (tiny, debian-12) as a Quick Start AMI", build_ami_opts,
 	  "recipe", NULL, cmd_build_ami, CMD_NEEDS_CTX },

@@ -84,29 +84,79 @@ static json_object *used_addresses(struct ec2_ctx *ctx, bool public, json_object
 	return used;
 }
 
-int net_private_ips_new(struct ec2_ctx *ctx, size_t n, char (*out)[16], struct ec2_error *err)
+json_object *net_private_ips_used(struct ec2_ctx *ctx, struct ec2_error *err)
 {
-	json_object *used = used_addresses(ctx, false, NULL, err);
+	return used_addresses(ctx, false, NULL, err);
+}
+
+int net_cidr_parse(const char *cidr, uint32_t *base, unsigned *bits)
+{
+	char ip[16];
+	const char *slash = cidr ? strchr(cidr, '/') : NULL;
+	struct in_addr a;
+	char *end;
+	unsigned long b;
+
+	if (!slash || (size_t)(slash - cidr) >= sizeof(ip) || slash[1] < '0' || slash[1] > '9')
+		return -1;
+	memcpy(ip, cidr, (size_t)(slash - cidr));
+	ip[slash - cidr] = '\0';
+	b = strtoul(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, ip, &a) != 1 || *end != '\0' || b > 32)
+		return -1;
+	*bits = (unsigned)b;
+	*base = ntohl(a.s_addr) & (b == 0 ? 0 : 0xffffffffu << (32 - b));
+	return 0;
+}
+
+bool net_cidr_contains(const char *cidr, const char *ip)
+{
+	uint32_t base, mask;
+	unsigned bits;
+	struct in_addr a;
+
+	if (net_cidr_parse(cidr, &base, &bits) < 0 || !ip || inet_pton(AF_INET, ip, &a) != 1)
+		return false;
+	mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+	return (ntohl(a.s_addr) & mask) == base;
+}
+
+static void ip_text(uint32_t v, char out[16])
+{
+	snprintf(out, 16, "%u.%u.%u.%u", v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+}
+
+int net_private_ips_new(struct ec2_ctx *ctx, const char *subnet_cidr, size_t n, char (*out)[16],
+			struct ec2_error *err)
+{
+	json_object *used;
+	uint32_t base;
+	unsigned bits;
 	size_t i;
 	int tries;
 
+	if (net_cidr_parse(subnet_cidr, &base, &bits) < 0 || bits < 16 || bits > 28) {
+		ec2_error_set(err, EC2_ERR_INTERNAL, "'%s' is not a subnet's CIDR block",
+			      subnet_cidr ? subnet_cidr : "");
+		return -1;
+	}
+	used = used_addresses(ctx, false, NULL, err);
 	if (!used)
 		return -1;
 	for (i = 0; i < n; i++) {
 		for (tries = 0; tries < 10000; tries++) {
-			/* 172.31.0.0/20 without the addresses a VPC reserves: the first four and the
+			/* The subnet without the addresses a VPC reserves: the first four and the
 			 * last. */
-			unsigned host = 4 + rnd() % (4096 - 5);
+			uint32_t size = 1u << (32 - bits), host = 4 + rnd() % (size - 5);
 
-			snprintf(out[i], 16, "172.31.%u.%u", host >> 8, host & 0xff);
+			ip_text(base + host, out[i]);
 			if (!in_list(used, out[i]))
 				break;
 		}
 		if (tries == 10000) {
 			json_object_put(used);
 			ec2_error_set(err, "InsufficientFreeAddressesInSubnet",
-				      "There are not enough free addresses in subnet %s",
-				      EC2_NET_SUBNET_CIDR);
+				      "There are not enough free addresses in subnet %s", subnet_cidr);
 			return -1;
 		}
 		json_object_array_add(used, json_object_new_string(out[i])); /* taken by this call */
@@ -179,12 +229,21 @@ static void backend_ip(const char *private_ip, char out[16])
 
 void net_qemu_args(const char *private_ip, char **netdev, char **nic)
 {
-	char mac[18], host[32];
+	char mac[18], host[32], net[16], router[16], dns[16];
+	unsigned o[4] = { 0 };
+	uint32_t base;
 
 	net_mac(private_ip, mac);
 	net_hostname(private_ip, host, sizeof(host));
-	*netdev = util_strdupf("user,id=" NETDEV_ID ",net=" EC2_NET_SUBNET_CIDR ",host=" EC2_NET_ROUTER
-			       ",dns=" EC2_NET_DNS ",dhcpstart=%s,hostname=%s,restrict=on",
+	/* The default subnet (a /20) the address lies in: its router is its .1, its DNS its .2. */
+	octets(private_ip, o);
+	base = ((o[0] & 0xffu) << 24 | (o[1] & 0xffu) << 16 | (o[2] & 0xffu) << 8 | (o[3] & 0xffu)) &
+	       (0xffffffffu << (32 - EC2_NET_SUBNET_BITS));
+	ip_text(base, net);
+	ip_text(base + 1, router);
+	ip_text(base + 2, dns);
+	*netdev = util_strdupf("user,id=" NETDEV_ID ",net=%s/%d,host=%s,dns=%s,dhcpstart=%s,"
+			       "hostname=%s,restrict=on", net, EC2_NET_SUBNET_BITS, router, dns,
 			       private_ip, host);
 	*nic = util_strdupf("virtio-net-pci,netdev=" NETDEV_ID ",mac=%s,bus=pci.0,addr=" NIC_PCI_SLOT,
 			    mac);

@@ -313,6 +313,14 @@ READ_ONLY(ec2_describe_key_pairs)
 READ_ONLY(ec2_describe_tags)
 READ_ONLY(ec2_describe_network_interfaces)
 READ_ONLY(ec2_describe_addresses)
+READ_ONLY(ec2_describe_vpcs)
+READ_ONLY(ec2_describe_subnets)
+READ_ONLY(ec2_describe_internet_gateways)
+READ_ONLY(ec2_describe_route_tables)
+READ_ONLY(ec2_describe_network_acls)
+READ_ONLY(ec2_describe_availability_zones)
+READ_ONLY(ec2_describe_regions)
+READ_ONLY(ec2_describe_account_attributes)
 
 /* Mutating actions honour DryRun themselves, at their own dry-run point (ec2_dry_run). */
 static const struct {
@@ -354,6 +362,14 @@ static const struct {
 	{ "DisassociateAddress", ec2_disassociate_address },
 	{ "ReleaseAddress", ec2_release_address },
 	{ "DescribeAddresses", read_only_ec2_describe_addresses },
+	{ "DescribeVpcs", read_only_ec2_describe_vpcs },
+	{ "DescribeSubnets", read_only_ec2_describe_subnets },
+	{ "DescribeInternetGateways", read_only_ec2_describe_internet_gateways },
+	{ "DescribeRouteTables", read_only_ec2_describe_route_tables },
+	{ "DescribeNetworkAcls", read_only_ec2_describe_network_acls },
+	{ "DescribeAvailabilityZones", read_only_ec2_describe_availability_zones },
+	{ "DescribeRegions", read_only_ec2_describe_regions },
+	{ "DescribeAccountAttributes", read_only_ec2_describe_account_attributes },
 };
 
 ec2_action_fn ec2_action(const char *action)

@@ -213,7 +213,8 @@ json_object *ec2_describe_instance_status(struct ec2_ctx *ctx, json_object *req,
 		if (in->state == EC2_TERMINATED || (!all && in->state != EC2_RUNNING))
 			continue;
 		o = json_object_new_object();
-		json_add_str(o, "AvailabilityZone", ctx->cfg->availability_zone);
+		json_add_str(o, "AvailabilityZone", in->meta.availability_zone[0] ?
+			     in->meta.availability_zone : ctx->cfg->availability_zone);
 		json_add_str(o, "InstanceId", in->id);
 		json_object_object_add(o, "InstanceState", state_obj(in->state));
 		if (in->state != EC2_RUNNING) {

@@ -19,6 +19,7 @@
 #include "ec2lite/tags.h"
 #include "ec2lite/timeline.h"
 #include "ec2lite/util.h"
+#include "ec2lite/vpc.h"
 
 #include "instance-internal.h"
 
@@ -46,8 +47,7 @@ struct launch_params {
 	json_object *groups;           /* [{"GroupId","GroupName"}] */
 	const char *key_name;
 	json_object *public_keys;      /* OpenSSH public key lines for the seed, or NULL */
-	char vpc_id[EC2_ID_MAX];
-	char subnet_id[EC2_ID_MAX];
+	struct vpc_subnet subnet;      /* where the instances go (vpc.h) */
 	virStoragePoolPtr pool;
 };
 
@@ -130,8 +130,9 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	m.tags = json_object_get(lp->tags);
 	m.groups = json_object_get(lp->groups);
 	snprintf(m.key_name, sizeof(m.key_name), "%s", lp->key_name ? lp->key_name : "");
-	snprintf(m.vpc_id, sizeof(m.vpc_id), "%s", lp->vpc_id);
-	snprintf(m.subnet_id, sizeof(m.subnet_id), "%s", lp->subnet_id);
+	snprintf(m.vpc_id, sizeof(m.vpc_id), "%s", lp->subnet.vpc_id);
+	snprintf(m.subnet_id, sizeof(m.subnet_id), "%s", lp->subnet.subnet_id);
+	snprintf(m.availability_zone, sizeof(m.availability_zone), "%s", lp->subnet.zone);
 
 	spec.name = c->id;
 	spec.accel = ctx->accel.accel;
@@ -262,6 +263,45 @@ static int root_volume_size(json_object *req, json_object *image, unsigned long 
 	return 0;
 }
 
+/* Where the instances go: SubnetId, or NetworkInterfaces[0] (DeviceIndex 0, the one interface an
+ * instance has here: its SubnetId and Groups), and Placement.AvailabilityZone; neither: the
+ * default zone's subnet. *groups gets the security group ids the request names (borrowed from
+ * req; NULL: the default group). */
+static int launch_subnet(struct ec2_ctx *ctx, json_object *req, struct vpc_subnet *subnet,
+			 json_object **groups, struct ec2_error *err)
+{
+	json_object *nics = req_list(req, "NetworkInterfaces"), *placement = NULL;
+	const char *subnet_id = req_string(req, "SubnetId"), *zone = NULL;
+
+	*groups = req_list(req, "SecurityGroupIds");
+	if (json_object_object_get_ex(req, "Placement", &placement))
+		zone = req_string(placement, "AvailabilityZone");
+	if (zone && !*zone)
+		zone = NULL; /* as the aws CLI's AvailabilityZone= : none named */
+	if (nics && json_object_array_length(nics) > 0) {
+		json_object *nic = json_object_array_get_idx(nics, 0);
+		long long index = -1;
+
+		if (subnet_id || *groups) {
+			ec2_error_set(err, "InvalidParameterCombination",
+				      "Network interfaces and an instance-level %s may not be specified "
+				      "on the same request", subnet_id ? "subnet ID" : "security groups");
+			return -1;
+		}
+		if (req_int(nic, "DeviceIndex", &index, err) < 0)
+			return -1;
+		if (json_object_array_length(nics) > 1 || index != 0) {
+			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
+				      "An instance has one network interface here: NetworkInterfaces "
+				      "takes one, with DeviceIndex 0");
+			return -1;
+		}
+		subnet_id = req_string(nic, "SubnetId");
+		*groups = req_list(nic, "Groups");
+	}
+	return vpc_subnet_choose(ctx, subnet_id, zone, subnet, err);
+}
+
 /* One pass over this folder's instances for a launch: how many are live (the instance limit),
  * and, for a ClientToken, the reservation a retried RunInstances must return instead of
  * launching again (NULL when there is none). */
@@ -376,10 +416,16 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	}
 	if (root_volume_size(req, lp.image, &lp.root_bytes, err) < 0)
 		goto out;
-	lp.groups = secgroup_resolve(ctx, req_list(req, "SecurityGroupIds"), lp.vpc_id, lp.subnet_id,
-				     err);
-	if (!lp.groups)
-		goto out;
+	{
+		char vpc_id[EC2_ID_MAX], subnet_id[EC2_ID_MAX]; /* the default's: subnet has ours */
+		json_object *group_ids;
+
+		if (launch_subnet(ctx, req, &lp.subnet, &group_ids, err) < 0)
+			goto out;
+		lp.groups = secgroup_resolve(ctx, group_ids, vpc_id, subnet_id, err);
+		if (!lp.groups)
+			goto out;
+	}
 	lp.key_name = req_string(req, "KeyName");
 	if (lp.key_name) {
 		char *line = keypair_public_key(ctx, lp.key_name, err);
@@ -444,7 +490,7 @@ again:
 		abort();
 	/* The private IPs are chosen under the lock (a launch under way holds its own in its
 	 * journal), all at once. */
-	if (net_private_ips_new(ctx, (size_t)count, ips, err) < 0)
+	if (net_private_ips_new(ctx, lp.subnet.cidr, (size_t)count, ips, err) < 0)
 		goto out;
 	/* The ids first, written to the launch's journal before anything is made: should this
 	 * process die mid-launch, the next reconcile finishes or undoes what it lists. */

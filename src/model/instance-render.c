@@ -80,7 +80,9 @@ json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_
 	json_add_str(x, "State", "disabled");
 	json_object_object_add(o, "Monitoring", x);
 	x = json_object_new_object();
-	json_add_str(x, "AvailabilityZone", ctx->cfg->availability_zone);
+	/* Instances launched before zones have none in their metadata: the default zone's. */
+	json_add_str(x, "AvailabilityZone", m->availability_zone[0] ? m->availability_zone :
+		     ctx->cfg->availability_zone);
 	json_add_str(x, "GroupName", "");
 	json_add_str(x, "Tenancy", "default");
 	json_object_object_add(o, "Placement", x);

@@ -13,6 +13,7 @@
 #include "ec2lite/ids.h"
 #include "ec2lite/net.h"
 #include "ec2lite/util.h"
+#include "ec2lite/vpc.h"
 
 /* ---------- security groups ---------- */
 
@@ -23,18 +24,7 @@ static json_object *groups_of(struct ec2_ctx *ctx, json_object *root)
 	bool have_default = false;
 	const char *vpc;
 
-	if (!req_string(root, "DefaultVpcId")) {
-		char id[EC2_ID_MAX];
-
-		ec2_id_new("vpc", id, NULL);
-		json_add_str(root, "DefaultVpcId", id);
-	}
-	if (!req_string(root, "DefaultSubnetId")) {
-		char id[EC2_ID_MAX];
-
-		ec2_id_new("subnet", id, NULL);
-		json_add_str(root, "DefaultSubnetId", id);
-	}
+	vpc_layout(ctx, root); /* the default VPC the default group belongs to */
 	vpc = req_string(root, "DefaultVpcId");
 	json_object_object_foreach(groups, gid, grp) {
 		(void)gid;
@@ -77,7 +67,7 @@ static json_object *read_groups(struct ec2_ctx *ctx, struct ec2_error *err)
 		(void)gid;
 		have |= strcmp(req_str0(g, "GroupName"), "default") == 0;
 	}
-	if (have && req_string(root, "DefaultVpcId") && req_string(root, "DefaultSubnetId"))
+	if (have && !vpc_layout(ctx, root))
 		return root;
 	json_object_put(root);
 	if (store_update(ctx->store, ensure_defaults, ctx, err) < 0)

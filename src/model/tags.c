@@ -1,4 +1,4 @@
-/* Tags of instances, AMIs and security groups: see include/ec2lite/tags.h. */
+/* Tags of instances, AMIs, security groups and the default VPC's resources: see include/ec2lite/tags.h. */
 #include "ec2lite/tags.h"
 
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include "ec2lite/filter.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/util.h"
+#include "ec2lite/vpc.h"
 
 int tag_check(const char *key, const char *value, struct ec2_error *err)
 {
@@ -77,9 +78,10 @@ fail:
 
 /* ---------- the resources ---------- */
 
-enum kind { INSTANCE, IMAGE, GROUP, KEYPAIR };
+/* VPC: a resource of the default VPC (vpc-, subnet-, igw-, rtb-, acl-), in the store (vpc.h). */
+enum kind { INSTANCE, IMAGE, GROUP, KEYPAIR, VPC };
 
-static const char *const type_names[] = { "instance", "image", "security-group", "key-pair" };
+static const char *const type_names[] = { "instance", "image", "security-group", "key-pair", "vpc" };
 
 static int kind_of(const char *id, enum kind *k, struct ec2_error *err)
 {
@@ -91,6 +93,8 @@ static int kind_of(const char *id, enum kind *k, struct ec2_error *err)
 		*k = GROUP;
 	else if (ec2_id_valid("key", id))
 		*k = KEYPAIR;
+	else if (vpc_id_kind(id))
+		*k = VPC;
 	else {
 		ec2_error_set(err, "InvalidID", "The ID '%s' is not valid", id);
 		return -1;
@@ -152,6 +156,8 @@ static json_object *stored(json_object *root, enum kind k, const char *id)
 		}
 		return NULL;
 	}
+	if (k == VPC)
+		return vpc_record(root, id, NULL);
 	if (!json_object_object_get_ex(store_section(root, k == IMAGE ? "images" : "security_groups"),
 				       id, &o))
 		return NULL;
@@ -167,6 +173,8 @@ static void not_found(enum kind k, const char *id, struct ec2_error *err)
 		ec2_error_set(err, EC2_ERR_AMI_NOT_FOUND, "The image id '[%s]' does not exist", id);
 	else if (k == KEYPAIR)
 		ec2_error_set(err, "InvalidKeyPair.NotFound", "The key pair '%s' does not exist", id);
+	else if (k == VPC)
+		vpc_not_found(id, err);
 	else
 		ec2_error_set(err, "InvalidGroup.NotFound", "The security group '%s' does not exist",
 			      id);
@@ -342,7 +350,7 @@ static const struct filter_field tag_filters[] = {
 	{ NULL, NULL },
 };
 
-static void add_descriptions(json_object *out, const char *id, enum kind k, json_object *tags)
+static void add_descriptions(json_object *out, const char *id, const char *type, json_object *tags)
 {
 	size_t i;
 
@@ -354,7 +362,7 @@ static void add_descriptions(json_object *out, const char *id, enum kind k, json
 		o = json_object_new_object();
 		json_add_str(o, "Key", req_str0(t, "Key"));
 		json_add_str(o, "ResourceId", id);
-		json_add_str(o, "ResourceType", type_names[k]);
+		json_add_str(o, "ResourceType", type);
 		json_add_str(o, "Value", req_str0(t, "Value"));
 		json_object_array_add(out, o);
 	}
@@ -383,18 +391,21 @@ json_object *ec2_describe_tags(struct ec2_ctx *ctx, json_object *req, struct ec2
 	}
 	all = json_object_new_array();
 	for (i = 0; i < n; i++)
-		add_descriptions(all, virDomainGetName(doms[i].dom), INSTANCE, doms[i].meta.tags);
+		add_descriptions(all, virDomainGetName(doms[i].dom), type_names[INSTANCE],
+				 doms[i].meta.tags);
 	json_object_object_foreach(store_section(root, "images"), aid, img) {
 		if (strcmp(req_str0(img, "State"), "deregistered") != 0)
-			add_descriptions(all, aid, IMAGE, json_object_object_get(img, "Tags"));
+			add_descriptions(all, aid, type_names[IMAGE], json_object_object_get(img, "Tags"));
 	}
 	json_object_object_foreach(store_section(root, "security_groups"), gid, g)
-		add_descriptions(all, gid, GROUP, json_object_object_get(g, "Tags"));
+		add_descriptions(all, gid, type_names[GROUP], json_object_object_get(g, "Tags"));
 	json_object_object_foreach(store_section(root, "key_pairs"), kname, kp) {
 		(void)kname;
-		add_descriptions(all, req_str0(kp, "KeyPairId"), KEYPAIR,
+		add_descriptions(all, req_str0(kp, "KeyPairId"), type_names[KEYPAIR],
 				 json_object_object_get(kp, "Tags"));
 	}
+	json_object_object_foreach(store_section(root, "default_vpc"), vid, v)
+		add_descriptions(all, vid, req_str0(v, "Type"), json_object_object_get(v, "Tags"));
 	json_object_array_sort(all, by_resource);
 	list = json_object_new_array();
 	for (i = 0; i < json_object_array_length(all); i++) {

@@ -384,6 +384,53 @@ def dry_run_cases():
     failed += 0 if ok else 1
 
 
+def vpc_cases():
+    """The default VPC's actions over the wire: unknown ids, zones and filters, and RunInstances
+    into a subnet or zone that is not one (the Query names: SubnetId.N, Placement.AvailabilityZone,
+    NetworkInterface.N.SubnetId)."""
+    global failed
+    ami = os.environ["EC2_LITE_TEST_AMI"]
+    run = "Action=RunInstances" + V + "&MinCount=1&MaxCount=1&InstanceType=t2.nano&ImageId=" + ami
+    expect("DescribeSubnets, unknown", send("Action=DescribeSubnets" + V + "&SubnetId.1=subnet-12345678"),
+           400, "InvalidSubnetID.NotFound", "The subnet ID 'subnet-12345678' does not exist")
+    expect("DescribeVpcs, unknown", send("Action=DescribeVpcs" + V + "&VpcId.1=vpc-12345678"), 400,
+           "InvalidVpcID.NotFound")
+    expect("DescribeInternetGateways, unknown", send("Action=DescribeInternetGateways" + V +
+                                                     "&InternetGatewayId.1=igw-12345678"), 400,
+           "InvalidInternetGatewayID.NotFound")
+    expect("DescribeRouteTables, unknown", send("Action=DescribeRouteTables" + V +
+                                                "&RouteTableId.1=rtb-12345678"), 400,
+           "InvalidRouteTableID.NotFound")
+    expect("DescribeNetworkAcls, unknown", send("Action=DescribeNetworkAcls" + V +
+                                                "&NetworkAclId.1=acl-12345678"), 400,
+           "InvalidNetworkAclID.NotFound")
+    expect("DescribeSubnets, bad filter", send("Action=DescribeSubnets" + V + "&Filter.1.Name=colour"
+                                               "&Filter.1.Value.1=red"), 400, "InvalidParameterValue")
+    expect("DescribeAvailabilityZones, unknown", send("Action=DescribeAvailabilityZones" + V +
+                                                      "&ZoneName.1=us-east-1z"), 400,
+           "InvalidParameterValue", "Invalid availability zone: [us-east-1z]")
+    expect("DescribeAccountAttributes, unknown", send("Action=DescribeAccountAttributes" + V +
+                                                      "&AttributeName.1=widgets"), 400,
+           "InvalidParameterValue")
+    expect("dry DescribeSubnets", send("Action=DescribeSubnets" + V + "&DryRun=true"), 412,
+           "DryRunOperation")
+    expect("RunInstances, unknown subnet", send(run + "&SubnetId=subnet-12345678"), 400,
+           "InvalidSubnetID.NotFound")
+    expect("RunInstances, interface's unknown subnet",
+           send(run + "&NetworkInterface.1.DeviceIndex=0&NetworkInterface.1.SubnetId=subnet-12345678"),
+           400, "InvalidSubnetID.NotFound")
+    expect("RunInstances, unknown zone", send(run + "&Placement.AvailabilityZone=us-east-1z"), 400,
+           "InvalidParameterValue", "Invalid availability zone: [us-east-1z]")
+    for action in ("DescribeVpcs", "DescribeSubnets", "DescribeInternetGateways", "DescribeRouteTables",
+                   "DescribeNetworkAcls", "DescribeAvailabilityZones", "DescribeRegions",
+                   "DescribeAccountAttributes"):
+        got = send("Action=" + action + V)
+        ok = got == (200, "{http://ec2.amazonaws.com/doc/2016-11-15/}" + action + "Response")
+        print(("ok   " if ok else "FAIL ") + "%s is served: %s %s" % (action, got[0], got[1]), flush=True)
+        failed += 0 if ok else 1
+
+
+vpc_cases()
 dry_run_cases()
 # No Elastic IP was allocated by any of the above.
 got = send("Action=DescribeAddresses" + V)

@@ -221,7 +221,8 @@ expect "fileb user-data from an endless file" 254 "\(InvalidParameterValue\).*Us
 expect "key material from an endless file" 252 "larger than 262144 bytes" -- timeout 5 "$bin" import-key-pair --key-name endless --public-key-material fileb:///dev/zero
 expect "filters from an endless file" 252 "larger than" -- timeout 5 "$bin" describe-instances --filters file:///dev/zero
 expect "tag an unknown AMI" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" create-tags --resources ami-0123456789abcdef0 --tags Key=a,Value=b
-expect "tag an unknown kind of id" 254 "\(InvalidID\)" -- "$bin" create-tags --resources vpc-12345678 --tags Key=a,Value=b
+expect "tag an unknown kind of id" 254 "\(InvalidID\)" -- "$bin" create-tags --resources snap-12345678 --tags Key=a,Value=b
+expect "tag an unknown subnet" 254 "\(InvalidSubnetID.NotFound\)" -- "$bin" create-tags --resources subnet-12345678 --tags Key=a,Value=b
 expect "a bad token" 254 "\(InvalidNextToken\)" -- "$bin" describe-images --max-results 1 --next-token bogus
 expect "max-results out of bounds" 254 "\(InvalidParameterValue\).*maxResults" -- "$bin" describe-instances --max-results 2
 expect "max-results with ids" 254 "\(InvalidParameterCombination\)" -- "$bin" describe-instances --max-results 5 --instance-ids i-0123456789abcdef0
@@ -463,6 +464,38 @@ expect "release by public ip" 0 '^$' -- "$bin" release-address --public-ip "$eip
 expect "released" 254 "\(AuthFailure\)" -- "$bin" release-address --public-ip "$eip_ip"
 for a in $("$bin" describe-addresses | jq -r '.Addresses[].AllocationId'); do "$bin" release-address --allocation-id "$a"; done
 expect "all released" 0 '"Addresses": \[\]' -- "$bin" describe-addresses
+# The default VPC, zones, the region and the account (json shapes as the aws CLI prints them).
+for c in describe-vpcs describe-subnets describe-internet-gateways describe-route-tables \
+	describe-network-acls describe-availability-zones describe-regions describe-account-attributes; do
+	expect "help lists $c" 0 "^  $c " -- "$bin" help
+done
+vpc=$("$bin" describe-vpcs | jq -r '.Vpcs[0].VpcId')
+expect "describe-vpcs shape" 0 "^CidrBlock,DhcpOptionsId,State,VpcId,OwnerId,InstanceTenancy,CidrBlockAssociationSet,IsDefault 172.31.0.0/16 true associated$" -- sh -c "'$bin' describe-vpcs | jq -r '.Vpcs[0] | [(keys_unsorted | join(\",\")), .CidrBlock, .IsDefault, .CidrBlockAssociationSet[0].CidrBlockState.State] | join(\" \")'"
+expect "describe-subnets: one per zone" 0 "^us-east-1a/use1-az1/172.31.0.0/20/4091 us-east-1b/use1-az2/172.31.16.0/20/4091 us-east-1c/use1-az3/172.31.32.0/20/4091$" -- sh -c "'$bin' describe-subnets | jq -r '[.Subnets[] | \"\(.AvailabilityZone)/\(.AvailabilityZoneId)/\(.CidrBlock)/\(.AvailableIpAddressCount)\"] | join(\" \")'"
+expect "describe-subnets shape" 0 "^AvailabilityZone,AvailabilityZoneId,AvailableIpAddressCount,CidrBlock,DefaultForAz,MapPublicIpOnLaunch,MapCustomerOwnedIpOnLaunch,State,SubnetId,VpcId,OwnerId,AssignIpv6AddressOnCreation,Ipv6CidrBlockAssociationSet,SubnetArn,EnableDns64,Ipv6Native,PrivateDnsNameOptionsOnLaunch$" -- sh -c "'$bin' describe-subnets | jq -r '.Subnets[0] | keys_unsorted | join(\",\")'"
+expect "describe-subnets filter" 0 "^172.31.16.0/20$" -- sh -c "'$bin' describe-subnets --filters Name=availability-zone,Values=us-east-1b Name=vpc-id,Values=$vpc | jq -r '.Subnets[].CidrBlock'"
+expect "describe-subnets, unknown" 254 "^An error occurred \(InvalidSubnetID.NotFound\) when calling the DescribeSubnets operation: The subnet ID 'subnet-12345678' does not exist$" -- "$bin" describe-subnets --subnet-ids subnet-12345678
+expect "describe-internet-gateways shape" 0 "^Attachments,InternetGatewayId,OwnerId,Tags available $vpc$" -- sh -c "'$bin' describe-internet-gateways | jq -r '.InternetGateways[0] | [(keys_unsorted | join(\",\")), .Attachments[0].State, .Attachments[0].VpcId] | join(\" \")'"
+expect "describe-route-tables shape" 0 "^Associations,PropagatingVgws,RouteTableId,Routes,Tags,VpcId,OwnerId true 172.31.0.0/16>local,0.0.0.0/0>igw-[0-9a-f]{17}$" -- sh -c "'$bin' describe-route-tables | jq -r '.RouteTables[0] | [(keys_unsorted | join(\",\")), .Associations[0].Main, ([.Routes[] | \"\(.DestinationCidrBlock)>\(.GatewayId)\"] | join(\",\"))] | join(\" \")'"
+expect "describe-network-acls shape" 0 "^Associations,Entries,IsDefault,NetworkAclId,Tags,VpcId,OwnerId 3 true/100/allow,true/32767/deny,false/100/allow,false/32767/deny$" -- sh -c "'$bin' describe-network-acls | jq -r '.NetworkAcls[0] | [(keys_unsorted | join(\",\")), (.Associations | length), ([.Entries[] | \"\(.Egress)/\(.RuleNumber)/\(.RuleAction)\"] | join(\",\"))] | join(\" \")'"
+expect "describe-route-tables, unknown" 254 "\(InvalidRouteTableID.NotFound\).*'rtb-12345678' does not exist" -- "$bin" describe-route-tables --route-table-ids rtb-12345678
+expect "describe-availability-zones" 0 "^AVAILABILITYZONES	us-east-1	us-east-1	opt-in-not-required	us-east-1	available	use1-az2	us-east-1b	availability-zone$" -- "$bin" describe-availability-zones --zone-names us-east-1b --output text
+expect "describe-availability-zones shape" 0 "^State,OptInStatus,Messages,RegionName,ZoneName,ZoneId,GroupName,NetworkBorderGroup,ZoneType$" -- sh -c "'$bin' describe-availability-zones | jq -r '.AvailabilityZones[0] | keys_unsorted | join(\",\")'"
+expect "describe-availability-zones, unknown" 254 "\(InvalidParameterValue\).*Invalid availability zone: \[us-east-1z\]" -- "$bin" describe-availability-zones --zone-names us-east-1z
+expect "zones setting" 0 "^us-east-1a us-east-1d$" -- sh -c "EC2_LITE_ZONES=us-east-1a,us-east-1d '$bin' describe-availability-zones | jq -r '[.AvailabilityZones[].ZoneName] | join(\" \")'"
+expect "zones setting without the default zone" 255 "availability-zone 'us-east-1b' is not one of the zones" -- sh -c "EC2_LITE_ZONES=us-east-1a '$bin' describe-regions --region-names us-east-1 2>&1; echo '{\"availability-zone\": \"us-east-1b\"}' > '$state/config.json'; EC2_LITE_ZONES=us-east-1a '$bin' describe-regions; st=\$?; rm -f '$state/config.json'; exit \$st"
+expect "describe-regions" 0 '^    "Regions": \[$' -- "$bin" describe-regions
+expect "describe-regions endpoint" 0 "^REGIONS	ec2.us-east-1.amazonaws.com	opt-in-not-required	us-east-1$" -- "$bin" describe-regions --region-names us-east-1 --output text
+expect "describe-account-attributes" 0 "^max-instances=32 default-vpc=$vpc$" -- sh -c "'$bin' describe-account-attributes --attribute-names default-vpc max-instances | jq -r '[.AccountAttributes[] | \"\(.AttributeName)=\(.AttributeValues[0].AttributeValue)\"] | join(\" \")'"
+expect "describe-account-attributes, unknown" 254 "\(InvalidParameterValue\)" -- "$bin" describe-account-attributes --attribute-names widgets
+dry "dry describe-vpcs" "\(DryRunOperation\) when calling the DescribeVpcs operation: $ok" -- "$bin" describe-vpcs --dry-run
+dry "dry describe-subnets, unknown" "\(InvalidSubnetID.NotFound\)" -- "$bin" describe-subnets --subnet-ids subnet-12345678 --dry-run
+dry "run-instances, unknown subnet" "\(InvalidSubnetID.NotFound\) when calling the RunInstances operation: The subnet ID 'subnet-12345678' does not exist" -- "$bin" run-instances --image-id "$dami" --subnet-id subnet-12345678
+dry "run-instances, unknown zone" "\(InvalidParameterValue\).*Invalid availability zone: \[us-east-1z\]" -- "$bin" run-instances --image-id "$dami" --placement AvailabilityZone=us-east-1z
+subnet_b=$("$bin" describe-subnets --filters Name=availability-zone,Values=us-east-1b | jq -r '.Subnets[0].SubnetId')
+dry "run-instances, subnet and zone disagree" "\(InvalidParameterCombination\)" -- "$bin" run-instances --image-id "$dami" --subnet-id "$subnet_b" --placement AvailabilityZone=us-east-1a
+dry "run-instances, interface and subnet" "\(InvalidParameterCombination\)" -- "$bin" run-instances --image-id "$dami" --subnet-id "$subnet_b" --network-interfaces "DeviceIndex=0,SubnetId=$subnet_b"
+dry "dry run-instances, interface" "\(DryRunOperation\)" -- on_node run-instances --image-id "$dami" --network-interfaces "DeviceIndex=0,SubnetId=$subnet_b,Groups=$dsg" --dry-run
 
 # A whole launch in one process is possible with the test driver only through the library
 # (see check_lifecycle); here: nothing was left in the state folder by any of the above.
