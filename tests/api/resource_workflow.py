@@ -348,16 +348,21 @@ def stop_start():
              got.get("AssociationId") == S["assoc"], got)
         step("stopped: the EIP is still its PublicIpAddress", inst.public_ip_address == S["eip"],
              inst.public_ip_address)
-    inst.modify_attribute(InstanceType={"Value": "t2.small"})
-    got = inst.describe_attribute(Attribute="instanceType")
-    step("modify_attribute(InstanceType) while stopped shows in describe_attribute",
-         got.get("InstanceType", {}).get("Value") == "t2.small", got)
-    inst.reload()
-    step("and in the instance", inst.instance_type == "t2.small", inst.instance_type)
+    try:  # (the start below goes on without it)
+        inst.modify_attribute(InstanceType={"Value": "t2.small"})
+        got = inst.describe_attribute(Attribute="instanceType")
+        step("modify_attribute(InstanceType) while stopped shows in describe_attribute",
+             got.get("InstanceType", {}).get("Value") == "t2.small", got)
+        inst.reload()
+        step("and in the instance", inst.instance_type == "t2.small", inst.instance_type)
+        S["type"] = "t2.small"
+    except ClientError as e:
+        step("modify_attribute(InstanceType) while stopped: %s" % e.response["Error"]["Code"], False, e)
     inst.start()
     inst.wait_until_running(WaiterConfig=fast)
     inst.reload()
-    step("started: t2.small", inst.instance_type == "t2.small", inst.instance_type)
+    if S.get("type"):
+        step("started: t2.small", inst.instance_type == "t2.small", inst.instance_type)
     if not S.get("assoc"):
         return
     step("started: the EIP is still its PublicIpAddress", inst.public_ip_address == S["eip"],
