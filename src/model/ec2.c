@@ -311,6 +311,7 @@ READ_ONLY(ec2_describe_import_image_tasks)
 READ_ONLY(ec2_describe_security_groups)
 READ_ONLY(ec2_describe_key_pairs)
 READ_ONLY(ec2_describe_tags)
+READ_ONLY(ec2_get_password_data)
 
 /* Mutating actions honour DryRun themselves, at their own dry-run point (ec2_dry_run). */
 static const struct {
@@ -346,6 +347,8 @@ static const struct {
 	{ "CreateTags", ec2_create_tags },
 	{ "DeleteTags", ec2_delete_tags },
 	{ "DescribeTags", read_only_ec2_describe_tags },
+	{ "ModifyInstanceAttribute", ec2_modify_instance_attribute },
+	{ "GetPasswordData", read_only_ec2_get_password_data },
 };
 
 ec2_action_fn ec2_action(const char *action)
