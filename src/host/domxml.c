@@ -466,10 +466,21 @@ char *domxml_resize(const char *xml, unsigned vcpus, long memory_mib, unsigned t
 	}
 	/* <memory> and <currentMemory> alike: a smaller current size would leave the balloon
 	 * holding the difference. A <maxMemory> (memory hotplug) is not ec2-lite's. */
-	snprintf(num, sizeof(num), "%ld", memory_mib * 1024);
-	set_sized(dom, "memory", num, "KiB");
-	if (find_child(dom, "currentMemory"))
-		set_sized(dom, "currentMemory", num, "KiB");
+	for (n = dom->children; n; n = n->next) {
+		xmlChar *unit;
+		bool mib;
+
+		if (n->type != XML_ELEMENT_NODE || (!xmlStrEqual(n->name, X("memory")) &&
+						    !xmlStrEqual(n->name, X("currentMemory"))))
+			continue;
+		/* In the unit it has: MiB as domxml_build writes it, KiB as libvirt does. */
+		unit = xmlGetProp(n, X("unit"));
+		mib = unit && xmlStrEqual(unit, X("MiB"));
+		xmlFree(unit);
+		snprintf(num, sizeof(num), "%ld", mib ? memory_mib : memory_mib * 1024);
+		xmlNodeSetContent(n, X(num));
+		xmlSetProp(n, X("unit"), X(mib ? "MiB" : "KiB"));
+	}
 	snprintf(num, sizeof(num), "%u", vcpus);
 	n = find_child(dom, "vcpu");
 	set_sized(dom, "vcpu", num, NULL);

@@ -381,12 +381,12 @@ static int change_parse(json_object *req, struct change *c, struct ec2_error *er
 }
 
 /* Checks what c asks of in without changing anything; for a new type, *type is it. */
-static int change_check(struct ec2_ctx *ctx, const struct inst *in, const struct change *c,
+static int change_check(struct ec2_ctx *ctx, struct inst *in, const struct change *c,
 			const struct instance_type **type, struct ec2_error *err)
 {
 	size_t i;
 
-	if (c->a->stopped && (in->state != EC2_STOPPED || in->meta.pending_op != EC2_OP_NONE)) {
+	if (c->a->stopped && cond_of(in) != EC2_COND_STOPPED) {
 		ec2_error_set(err, EC2_ERR_INCORRECT_STATE,
 			      "The instance '%s' is not in the 'stopped' state.", in->id);
 		return -1;
