@@ -22,6 +22,9 @@
 
 #include "instance-internal.h"
 
+#define ERR_NOT_PERMITTED "OperationNotPermitted"
+#define ERR_ATTRIBUTE_VALUE "InvalidInstanceAttributeValue"
+
 enum attr_id {
 	A_INSTANCE_TYPE, A_KERNEL, A_RAMDISK, A_USER_DATA, A_DISABLE_API_TERMINATION,
 	A_SHUTDOWN_BEHAVIOR, A_ROOT_DEVICE_NAME, A_BLOCK_DEVICE_MAPPING, A_PRODUCT_CODES,
@@ -86,14 +89,14 @@ int attrs_protected(const struct inst *in, enum ec2_verb verb, struct ec2_error 
 	if (!in->dom)
 		return 0;
 	if (verb == EC2_VERB_TERMINATE && in->meta.disable_api_termination) {
-		ec2_error_set(err, "OperationNotPermitted", "The instance '%s' may not be terminated. "
+		ec2_error_set(err, ERR_NOT_PERMITTED, "The instance '%s' may not be terminated. "
 			      "Modify its 'disableApiTermination' instance attribute and try again.",
 			      in->id);
 		return -1;
 	}
 	if ((verb == EC2_VERB_STOP || verb == EC2_VERB_STOP_FORCE || verb == EC2_VERB_HIBERNATE) &&
 	    in->meta.disable_api_stop) {
-		ec2_error_set(err, "OperationNotPermitted", "The instance '%s' may not be stopped. "
+		ec2_error_set(err, ERR_NOT_PERMITTED, "The instance '%s' may not be stopped. "
 			      "Modify its 'disableApiStop' instance attribute and try again.", in->id);
 		return -1;
 	}
@@ -397,7 +400,7 @@ static int change_check(struct ec2_ctx *ctx, struct inst *in, const struct chang
 
 		*type = type_lookup(ctx->types, c->s, NULL);
 		if (!*type) {
-			ec2_error_set(err, "InvalidInstanceAttributeValue",
+			ec2_error_set(err, ERR_ATTRIBUTE_VALUE,
 				      "Value (%s) for parameter instanceType is invalid. Unknown "
 				      "instance type.", c->s);
 			return -1;
@@ -471,7 +474,7 @@ static int change_check(struct ec2_ctx *ctx, struct inst *in, const struct chang
 
 			json_object_object_get_ex(m, "Ebs", &ebs);
 			if (!dev || strcmp(dev, "/dev/xvda") != 0) {
-				ec2_error_set(err, "InvalidInstanceAttributeValue", "No device is "
+				ec2_error_set(err, ERR_ATTRIBUTE_VALUE, "No device is "
 					      "currently mapped at %s", dev ? dev : "");
 				return -1;
 			}

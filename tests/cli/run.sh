@@ -120,6 +120,7 @@ for form in "--instance-type Value=t3.small" "--disable-api-termination" \
 	# shellcheck disable=SC2086 # the form is words
 	expect "modify $form" 254 "\(InvalidInstanceID.NotFound\) when calling the ModifyInstanceAttribute operation: The instance ID '$none' does not exist" -- "$bin" modify-instance-attribute --instance-id $none $form
 done
+expect "run-instances --disable-api-termination" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" run-instances --image-id ami-0123456789abcdef0 --disable-api-termination --no-disable-api-stop
 expect "modify two attributes" 254 "\(InvalidParameterCombination\)" -- "$bin" modify-instance-attribute --instance-id $none --disable-api-stop --no-source-dest-check
 expect "modify no attribute" 254 "\(InvalidParameterCombination\).*No attributes specified" -- "$bin" modify-instance-attribute --instance-id $none
 expect "modify unknown attribute" 254 "\(InvalidParameterValue\).*Value \(bogus\) for parameter attribute is invalid" -- "$bin" modify-instance-attribute --instance-id $none --attribute bogus --value 1
