@@ -530,15 +530,13 @@ static int rewrite_user_data(struct ec2_ctx *ctx, const struct inst *in, const c
 
 /* The domain redefined for type t: vCPUs, memory and TCG cache as a launch of t makes them,
  * everything else as it is; the metadata (in's, type changed) goes with it. */
-static int resize(struct ec2_ctx *ctx, struct inst *in, const struct instance_type *t,
-		  struct ec2_error *err)
+static int resize(struct inst *in, const struct instance_type *t, struct ec2_error *err)
 {
 	char old_type[sizeof(in->meta.instance_type)];
 	char *xml = NULL, *resized = NULL;
 	virDomainPtr dom;
 	int rc = -1;
 
-	(void)ctx;
 	snprintf(old_type, sizeof(old_type), "%s", in->meta.instance_type);
 	snprintf(in->meta.instance_type, sizeof(in->meta.instance_type), "%s", t->name);
 	if (ec2_meta_save(in->dom, &in->meta, err) < 0)
@@ -600,7 +598,7 @@ json_object *ec2_modify_instance_attribute(struct ec2_ctx *ctx, json_object *req
 		goto out;
 	switch (c.a->id) {
 	case A_INSTANCE_TYPE:
-		rc = resize(ctx, in, type, err);
+		rc = resize(in, type, err);
 		break;
 	case A_USER_DATA:
 		rc = rewrite_user_data(ctx, in, c.s, c.s_len, err);
