@@ -85,6 +85,13 @@ struct domspec {
 /* The whole domain XML for spec (caller frees). */
 char *domxml_build(const struct domspec *spec, struct ec2_error *err);
 
+/* The domain XML xml (as virDomainGetXMLDesc gives it) with the size of another instance type:
+ * vcpus, memory_mib (<memory> and <currentMemory>) and, for a TCG domain, tb_cache_mib (the
+ * <tcg><tb-cache> that domxml_build writes); every other element is kept as it is (caller frees).
+ * NULL with err InternalError when xml is not a domain. */
+char *domxml_resize(const char *xml, unsigned vcpus, long memory_mib, unsigned tb_cache_mib,
+		    struct ec2_error *err);
+
 /* QEMU's -drive value "file=PATH,opts" with each comma of path doubled (QEMU's escape in option
  * values), so that a path with a comma cannot add options of its own (caller frees). */
 char *domxml_qemu_drive(const char *path, const char *opts);

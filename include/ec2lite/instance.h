@@ -21,7 +21,8 @@
 
 /* RunInstances: ImageId, InstanceType (t2.micro when absent), MinCount, MaxCount, KeyName,
  * SecurityGroupIds, UserData, TagSpecifications, BlockDeviceMappings (a larger root volume),
- * HibernationOptions, InstanceInitiatedShutdownBehavior, ClientToken. Launches between MinCount
+ * HibernationOptions, InstanceInitiatedShutdownBehavior, DisableApiTermination, DisableApiStop,
+ * ClientToken. Launches between MinCount
  * and MaxCount instances (as many as the instance limit and the host's memory allow) and returns
  * the reservation {ReservationId, OwnerId, Groups, Instances[]} with each instance pending. Errors:
  * InvalidAMIID.Malformed/NotFound/Unavailable, InvalidParameterValue, MissingParameter,
@@ -72,8 +73,8 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
  * {StoppingInstances: [...]} with each stopping; ec2_reconcile forces off a guest that ignores
  * the request past the stop timeout. Errors: MissingParameter,
  * InvalidInstanceID.Malformed/NotFound, IncorrectInstanceState (terminated, shutting down, or
- * rebooting for an image), UnsupportedHibernationConfiguration (Hibernate of an instance not
- * launched for it). Changes state: the pending stop recorded in the domain's metadata. */
+ * rebooting for an image), OperationNotPermitted (an instance's disableApiStop; none is stopped
+ * then), UnsupportedHibernationConfiguration (Hibernate of an instance not launched for it). Changes state: the pending stop recorded in the domain's metadata. */
 json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 
 /* RebootInstances: InstanceIds (required). Asks each running instance's guest to reboot (ACPI)
@@ -88,18 +89,45 @@ json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct 
  * instance folder) after writing its terminated record, which DescribeInstances shows for an
  * hour; returns {TerminatingInstances: [...]} with each shutting-down (an instance terminated
  * already is reported as terminated). Errors: MissingParameter,
- * InvalidInstanceID.Malformed/NotFound. Changes state: irreversibly; its public IP and forwards go
+ * InvalidInstanceID.Malformed/NotFound, OperationNotPermitted (an instance's
+ * disableApiTermination: none of the call's instances is terminated then). Changes state: irreversibly; its public IP and forwards go
  * too. */
 json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
 				     struct ec2_error *err);
 
-/* DescribeInstanceAttribute: InstanceId and Attribute (userData, instanceType,
- * instanceInitiatedShutdownBehavior, rootDeviceName, disableApiTermination, disableApiStop).
- * Returns {InstanceId, <Attribute>: {Value}}. Errors: MissingParameter,
- * InvalidInstanceID.Malformed/NotFound, InvalidParameterValue (an attribute it does not know).
- * Changes nothing. */
+/* DescribeInstanceAttribute (instance-attrs.c): InstanceId and Attribute, any of EC2's
+ * (instanceType, kernel, ramdisk, userData, disableApiTermination,
+ * instanceInitiatedShutdownBehavior, rootDeviceName, blockDeviceMapping, productCodes,
+ * sourceDestCheck, groupSet, ebsOptimized, sriovNetSupport, enaSupport, enclaveOptions,
+ * disableApiStop). Returns {InstanceId, <Member>: ...} in EC2's shape ({Value} for most, {} for
+ * what an instance here has none of, a list for Groups, BlockDeviceMappings and ProductCodes),
+ * members in the order the aws CLI prints them. Errors: MissingParameter,
+ * InvalidInstanceID.Malformed/NotFound (terminated too), InvalidParameterValue (an unknown
+ * attribute). Changes nothing. */
 json_object *ec2_describe_instance_attribute(struct ec2_ctx *ctx, json_object *req,
 					     struct ec2_error *err);
+
+/* ModifyInstanceAttribute (instance-attrs.c): InstanceId and exactly one attribute: InstanceType,
+ * UserData (raw bytes: the API front end decodes the wire's base64), Kernel, Ramdisk,
+ * SriovNetSupport, InstanceInitiatedShutdownBehavior (each {"Value": string} or the string),
+ * DisableApiTermination, DisableApiStop, SourceDestCheck, EbsOptimized, EnaSupport (each
+ * {"Value": bool} or the bool), Groups (group ids), BlockDeviceMappings; or Attribute with Value
+ * (userData's Value in base64). Returns {}. InstanceType, UserData, EnaSupport, SriovNetSupport,
+ * Kernel and Ramdisk need a stopped instance (IncorrectInstanceState). Errors: MissingParameter,
+ * InvalidParameterCombination (none or several attributes), InvalidInstanceID.*,
+ * InvalidParameterValue, InvalidInstanceAttributeValue (an unknown type), InsufficientInstance-
+ * Capacity (the new type would not fit at start), UnsupportedHibernationConfiguration,
+ * UnsupportedOperation (kernel, ramdisk, SR-IOV, ENA off: not this kind of instance),
+ * InvalidGroup.NotFound. Changes state: the domain redefined with the type's vCPUs, memory and
+ * TCG cache (nothing else of it changed); the seed ISO written again; the metadata; for groups,
+ * the forwards (net_sync). Honours DryRun. */
+json_object *ec2_modify_instance_attribute(struct ec2_ctx *ctx, json_object *req,
+					   struct ec2_error *err);
+
+/* GetPasswordData (instance-attrs.c): InstanceId. An instance here is Linux, which has no
+ * Windows password: {InstanceId, PasswordData: "", Timestamp} as EC2 answers. Errors:
+ * MissingParameter, InvalidInstanceID.Malformed/NotFound. Changes nothing. */
+json_object *ec2_get_password_data(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 
 /* GetConsoleOutput: InstanceId. Returns {InstanceId, Output, Timestamp}: the last 64 KiB of the
  * serial console log, kept across reboots and stops (no Output while the log is empty, or once

@@ -27,6 +27,10 @@ static const struct cli_opt run_instances_opts[] = {
 	  "Configured=true enables stop-instances --hibernate" },
 	{ "instance-initiated-shutdown-behavior", "InstanceInitiatedShutdownBehavior", OPT_STRING,
 	  false, "stop (default) or terminate: what a shutdown from inside the guest does" },
+	{ "disable-api-termination", "DisableApiTermination", OPT_BOOL, false,
+	  "terminate-instances refuses the instances (modify-instance-attribute lifts it)" },
+	{ "disable-api-stop", "DisableApiStop", OPT_BOOL, false,
+	  "stop-instances refuses the instances (modify-instance-attribute lifts it)" },
 	{ "client-token", "ClientToken", OPT_STRING, false,
 	  "makes the request idempotent: a retry with the same token launches nothing new" },
 	{ "block-device-mappings", "BlockDeviceMappings", OPT_STRUCT_LIST, false,
@@ -51,8 +55,45 @@ static const struct cli_opt run_instances_opts[] = {
 static const struct cli_opt attribute_opts[] = {
 	{ "instance-id", "InstanceId", OPT_STRING, true, "the instance" },
 	{ "attribute", "Attribute", OPT_STRING, true,
-	  "userData, instanceType, instanceInitiatedShutdownBehavior, rootDeviceName, "
-	  "disableApiTermination or disableApiStop" },
+	  "instanceType, kernel, ramdisk, userData, disableApiTermination, "
+	  "instanceInitiatedShutdownBehavior, rootDeviceName, blockDeviceMapping, productCodes, "
+	  "sourceDestCheck, groupSet, ebsOptimized, sriovNetSupport, enaSupport, enclaveOptions "
+	  "or disableApiStop" },
+	END,
+};
+
+static const struct cli_opt modify_attribute_opts[] = {
+	{ "instance-id", "InstanceId", OPT_STRING, true, "the instance" },
+	{ "instance-type", "InstanceType", OPT_STRUCT, false,
+	  "Value=TYPE: a new type (stopped only; its vCPUs and memory follow)" },
+	{ "disable-api-termination", "DisableApiTermination", OPT_BOOL, false,
+	  "terminate-instances refuses it (--no-disable-api-termination allows it again)" },
+	{ "disable-api-stop", "DisableApiStop", OPT_BOOL, false,
+	  "stop-instances refuses it (--no-disable-api-stop allows it again)" },
+	{ "instance-initiated-shutdown-behavior", "InstanceInitiatedShutdownBehavior", OPT_STRUCT,
+	  false, "Value=stop|terminate: what a shutdown from inside the guest does" },
+	{ "user-data", "UserData", OPT_STRUCT, false,
+	  "Value=TEXT: new user data in the instance's NoCloud seed (stopped only)" },
+	{ "groups", "Groups", OPT_LIST, false, "the security groups, by id (applied at once)" },
+	{ "source-dest-check", "SourceDestCheck", OPT_BOOL, false,
+	  "--no-source-dest-check turns the source/destination check off" },
+	{ "ebs-optimized", "EbsOptimized", OPT_BOOL, false, "false only: not this kind of instance" },
+	{ "ena-support", "EnaSupport", OPT_BOOL, false, "true only: the instance's network is ENA" },
+	{ "sriov-net-support", "SriovNetSupport", OPT_STRUCT, false,
+	  "Value=simple: refused, an instance here has no Intel 82599 VF" },
+	{ "kernel", "Kernel", OPT_STRUCT, false, "Value=aki-...: refused, instances here are HVM" },
+	{ "ramdisk", "Ramdisk", OPT_STRUCT, false, "Value=ari-...: refused, instances here are HVM" },
+	{ "block-device-mappings", "BlockDeviceMappings", OPT_STRUCT_LIST, false,
+	  "DeviceName=/dev/xvda,Ebs={DeleteOnTermination=true} (the root volume always goes)" },
+	{ "attribute", "Attribute", OPT_STRING, false,
+	  "the attribute to set with --value (instanceType, userData in base64, "
+	  "disableApiTermination, ...)" },
+	{ "value", "Value", OPT_STRING, false, "the value of --attribute" },
+	END,
+};
+
+static const struct cli_opt password_opts[] = {
+	{ "instance-id", "InstanceId", OPT_STRING, true, "the instance" },
 	END,
 };
 
@@ -419,6 +460,12 @@ const struct command commands[] = {
 	  ids_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
 	{ "describe-instance-attribute", "DescribeInstanceAttribute",
 	  "describe one attribute of an instance (userData comes base64-encoded)", attribute_opts,
+	  NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "modify-instance-attribute", "ModifyInstanceAttribute",
+	  "change one attribute of an instance (type, protection, user data, groups, ...)",
+	  modify_attribute_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "get-password-data", "GetPasswordData",
+	  "the Windows administrator password (empty: instances here are Linux)", password_opts,
 	  NULL, NULL, NULL, CMD_NEEDS_CTX },
 	{ "describe-instance-status", "DescribeInstanceStatus",
 	  "system and instance status checks (ok, initializing, impaired)", status_opts, NULL,

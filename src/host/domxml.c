@@ -427,6 +427,73 @@ static char *dump_doc(xmlDocPtr doc, struct ec2_error *err)
 	return result;
 }
 
+/* The first element child of parent named name, or NULL. */
+static xmlNodePtr find_child(xmlNodePtr parent, const char *name)
+{
+	xmlNodePtr n;
+
+	for (n = parent ? parent->children : NULL; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, X(name)))
+			return n;
+	return NULL;
+}
+
+/* Sets the text of parent's child name (added last when missing) and, when given, its unit. */
+static void set_sized(xmlNodePtr parent, const char *name, const char *text, const char *unit)
+{
+	xmlNodePtr n = find_child(parent, name);
+
+	if (!n)
+		n = child(parent, name, NULL);
+	xmlNodeSetContent(n, X(text));
+	if (unit)
+		xmlSetProp(n, X("unit"), X(unit));
+}
+
+char *domxml_resize(const char *xml, unsigned vcpus, long memory_mib, unsigned tb_cache_mib,
+		    struct ec2_error *err)
+{
+	xmlDocPtr doc = xml ? xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+					    XML_PARSE_NONET | XML_PARSE_NOERROR |
+					    XML_PARSE_NOWARNING) : NULL;
+	xmlNodePtr dom = doc ? xmlDocGetRootElement(doc) : NULL, n, tcg;
+	char num[32];
+
+	if (!dom || !xmlStrEqual(dom->name, X("domain")) || vcpus < 1 || memory_mib < 1) {
+		ec2_error_set(err, EC2_ERR_INTERNAL, "not a domain to resize");
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	/* <memory> and <currentMemory> alike: a smaller current size would leave the balloon
+	 * holding the difference. A <maxMemory> (memory hotplug) is not ec2-lite's. */
+	for (n = dom->children; n; n = n->next) {
+		xmlChar *unit;
+		bool mib;
+
+		if (n->type != XML_ELEMENT_NODE || (!xmlStrEqual(n->name, X("memory")) &&
+						    !xmlStrEqual(n->name, X("currentMemory"))))
+			continue;
+		/* In the unit it has: MiB as domxml_build writes it, KiB as libvirt does. */
+		unit = xmlGetProp(n, X("unit"));
+		mib = unit && xmlStrEqual(unit, X("MiB"));
+		xmlFree(unit);
+		snprintf(num, sizeof(num), "%ld", mib ? memory_mib : memory_mib * 1024);
+		xmlNodeSetContent(n, X(num));
+		xmlSetProp(n, X("unit"), X(mib ? "MiB" : "KiB"));
+	}
+	snprintf(num, sizeof(num), "%u", vcpus);
+	n = find_child(dom, "vcpu");
+	set_sized(dom, "vcpu", num, NULL);
+	if (n)
+		xmlUnsetProp(n, X("current"));
+	tcg = find_child(find_child(dom, "features"), "tcg");
+	if (tcg && tb_cache_mib) {
+		snprintf(num, sizeof(num), "%u", tb_cache_mib);
+		set_sized(tcg, "tb-cache", num, "MiB");
+	}
+	return dump_doc(doc, err);
+}
+
 char *domxml_qemu_drive(const char *path, const char *opts)
 {
 	struct util_buf b = { 0 };

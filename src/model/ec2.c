@@ -321,6 +321,7 @@ READ_ONLY(ec2_describe_network_acls)
 READ_ONLY(ec2_describe_availability_zones)
 READ_ONLY(ec2_describe_regions)
 READ_ONLY(ec2_describe_account_attributes)
+READ_ONLY(ec2_get_password_data)
 
 /* Mutating actions honour DryRun themselves, at their own dry-run point (ec2_dry_run). */
 static const struct {
@@ -370,6 +371,8 @@ static const struct {
 	{ "DescribeAvailabilityZones", read_only_ec2_describe_availability_zones },
 	{ "DescribeRegions", read_only_ec2_describe_regions },
 	{ "DescribeAccountAttributes", read_only_ec2_describe_account_attributes },
+	{ "ModifyInstanceAttribute", ec2_modify_instance_attribute },
+	{ "GetPasswordData", read_only_ec2_get_password_data },
 };
 
 ec2_action_fn ec2_action(const char *action)

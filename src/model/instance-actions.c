@@ -143,9 +143,12 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
 		return NULL;
 	for (i = 0; i < n; i++) {
+		const struct ec2_transition *t;
+
 		settle(ctx, &v[i]);
-		if (ec2_transition_check(ec2_transition(cond_of(&v[i]), verb), v[i].id,
-					 v[i].meta.pending_image, err) < 0)
+		t = ec2_transition(cond_of(&v[i]), verb);
+		if (ec2_transition_check(t, v[i].id, v[i].meta.pending_image, err) < 0 ||
+		    (t->effect == EC2_DO && attrs_protected(&v[i], verb, err) < 0))
 			goto out;
 		if (hibernate && !v[i].meta.hibernation) {
 			ec2_error_set(err, EC2_ERR_HIBERNATION_UNSUPPORTED,
@@ -285,6 +288,14 @@ json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
 
 	if (resolve(ctx, req_list(req, "InstanceIds"), true, &v, &n, err) < 0)
 		return NULL;
+	/* Termination protection refuses the whole call before anything is terminated. */
+	for (i = 0; i < n; i++) {
+		if (ec2_transition(cond_of(&v[i]), EC2_VERB_TERMINATE)->effect == EC2_DO &&
+		    attrs_protected(&v[i], EC2_VERB_TERMINATE, err) < 0) {
+			insts_free(v, n);
+			return NULL;
+		}
+	}
 	if (ec2_dry_run(req, err)) {
 		insts_free(v, n);
 		return NULL;

@@ -1,5 +1,5 @@
-/* Instances, what one can ask of an instance besides DescribeInstances: DescribeInstanceAttribute,
- * GetConsoleOutput and DescribeInstanceStatus. None of them changes state. */
+/* Instances, what one can ask of an instance besides DescribeInstances and its attributes
+ * (instance-attrs.c): GetConsoleOutput and DescribeInstanceStatus. Neither changes state. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -8,75 +8,6 @@
 #include "ec2lite/util.h"
 
 #include "instance-internal.h"
-
-/* DescribeInstanceAttribute for the attributes an instance here has. */
-json_object *ec2_describe_instance_attribute(struct ec2_ctx *ctx, json_object *req,
-					     struct ec2_error *err)
-{
-	const char *attr = req_string(req, "Attribute");
-	const char *id = req_string(req, "InstanceId");
-	json_object *ids, *resp = NULL, *val;
-	struct inst *v = NULL;
-	size_t n = 0;
-
-	if (!attr || !id) {
-		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER, "The request must contain the parameter %s",
-			      !id ? "InstanceId" : "Attribute");
-		return NULL;
-	}
-	ids = json_object_new_array();
-	json_object_array_add(ids, json_object_new_string(id));
-	if (resolve(ctx, ids, true, &v, &n, err) < 0)
-		goto out;
-	if (!v[0].dom) {
-		ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND, "The instance ID '%s' does not exist", id);
-		goto out;
-	}
-	resp = json_object_new_object();
-	val = json_object_new_object();
-	if (strcmp(attr, "userData") == 0) {
-		char *path = util_strdupf("%s/%s/user-data", ctx->instances_dir, id), *b64;
-		size_t len = 0;
-		char *data = util_read_file(path, &len, NULL);
-
-		free(path);
-		if (data && len) {
-			b64 = util_base64(data, len);
-			json_add_str(val, "Value", b64);
-			free(b64);
-		}
-		free(data);
-		json_add_str(resp, "InstanceId", id);
-		json_object_object_add(resp, "UserData", val);
-	} else if (strcmp(attr, "instanceType") == 0) {
-		json_add_str(val, "Value", v[0].meta.instance_type);
-		json_add_str(resp, "InstanceId", id);
-		json_object_object_add(resp, "InstanceType", val);
-	} else if (strcmp(attr, "instanceInitiatedShutdownBehavior") == 0) {
-		json_add_str(val, "Value", v[0].meta.shutdown_behavior);
-		json_add_str(resp, "InstanceId", id);
-		json_object_object_add(resp, "InstanceInitiatedShutdownBehavior", val);
-	} else if (strcmp(attr, "rootDeviceName") == 0) {
-		json_add_str(val, "Value", "/dev/xvda");
-		json_add_str(resp, "InstanceId", id);
-		json_object_object_add(resp, "RootDeviceName", val);
-	} else if (strcmp(attr, "disableApiTermination") == 0 || strcmp(attr, "disableApiStop") == 0) {
-		json_add_bool(val, "Value", false);
-		json_object_object_add(resp, strcmp(attr, "disableApiStop") == 0 ? "DisableApiStop" :
-				       "DisableApiTermination", val);
-		json_add_str(resp, "InstanceId", id);
-	} else {
-		json_object_put(val);
-		json_object_put(resp);
-		resp = NULL;
-		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
-			      "Value (%s) for parameter attribute is invalid. Unknown attribute.", attr);
-	}
-out:
-	insts_free(v, n);
-	json_object_put(ids);
-	return resp;
-}
 
 /* GetConsoleOutput: the serial console log, kept across reboots and stops. EC2 gives the last
  * 64 KB; so does this. Output is the text itself (the aws CLI prints it decoded); a front end

@@ -19,7 +19,9 @@
  *   instance-capacity.c   host memory, what guests hold, how many instances fit
  *   instance-launch.c     RunInstances, the boot timeline's watcher
  *   instance-actions.c    Start/Stop/Reboot/TerminateInstances
- *   instance-info.c       DescribeInstanceAttribute, GetConsoleOutput, DescribeInstanceStatus */
+ *   instance-info.c       GetConsoleOutput, DescribeInstanceStatus
+ *   instance-attrs.c      Modify/DescribeInstanceAttribute, GetPasswordData; the protection
+ *                         attributes' check (attrs_protected) */
 #ifndef EC2LITE_INSTANCE_INTERNAL_H
 #define EC2LITE_INSTANCE_INTERNAL_H
 
@@ -105,6 +107,9 @@ json_object *state_obj(enum ec2_state s);
 void user_reason(struct ec2_meta *m, const char *code);
 /* EC2's Instance object for in, shown in state (new reference). */
 json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_state state);
+/* Its root device as a BlockDeviceMappings list [{DeviceName, Ebs: {AttachTime,
+ * DeleteOnTermination, Status, VolumeId}}] (new reference). */
+json_object *block_devices_json(const struct ec2_meta *m);
 /* An InstanceStateChange {CurrentState, InstanceId, PreviousState} (new reference). */
 json_object *change_obj(const char *id, enum ec2_state cur, enum ec2_state prev);
 
@@ -144,6 +149,12 @@ int capacity(struct ec2_ctx *ctx, long *free_mib, long *used_mib, long *host_mib
  * -1 with err InsufficientInstanceCapacity when fewer than min fit. */
 int fits(struct ec2_ctx *ctx, const struct instance_type *t, long min, long *max,
 	 struct ec2_error *err);
+
+/* instance-attrs.c */
+/* -1 with err OperationNotPermitted (EC2's message) when in may not be terminated (verb
+ * EC2_VERB_TERMINATE, its disableApiTermination) or stopped (EC2_VERB_STOP*, EC2_VERB_HIBERNATE,
+ * its disableApiStop); else 0. */
+int attrs_protected(const struct inst *in, enum ec2_verb verb, struct ec2_error *err);
 
 /* instance-launch.c */
 /* The wall clock with its fraction (boot timelines). */

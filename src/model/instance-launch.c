@@ -39,6 +39,8 @@ struct launch_params {
 	const char *reservation_id;
 	const char *client_token;
 	bool hibernation;
+	bool disable_api_termination;
+	bool disable_api_stop;
 	const char *shutdown_behavior;
 	json_object *tags;
 	const char *user_data;
@@ -69,7 +71,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	json_object *priv;
 	virStorageVolPtr vol = NULL;
 	char *volxml = NULL, *volpath = NULL, *dir = NULL, *log = NULL, *xml = NULL;
-	char *seed = NULL, *meta = NULL, *udpath = NULL, *netdev = NULL, *nic = NULL;
+	char *seed = NULL, *meta = NULL, *udpath = NULL, *netdev = NULL, *nic = NULL, *mdpath = NULL;
 	char hostname[32];
 	long long vsize = 0;
 	int rc = -1;
@@ -106,10 +108,13 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	seed = util_strdupf("%s/seed.iso", dir);
 	udpath = util_strdupf("%s/user-data", dir);
 	meta = seed_meta_data(c->id, hostname, lp->public_keys);
-	/* The user-data is kept beside the seed for DescribeInstanceAttribute. */
+	mdpath = util_strdupf("%s/meta-data", dir);
+	/* The user-data is kept beside the seed for DescribeInstanceAttribute, the meta-data for
+	 * the seed that ModifyInstanceAttribute's new user data makes again. */
 	if (seed_write(seed, lp->user_data, lp->user_data_len, meta, err) < 0 ||
 	    util_write_file_atomic(udpath, lp->user_data ? lp->user_data : "", lp->user_data_len,
-				   0600, err) < 0)
+				   0600, err) < 0 ||
+	    util_write_file_atomic(mdpath, meta, strlen(meta), 0600, err) < 0)
 		goto out;
 	launchtime_step("seed", c->id);
 
@@ -119,6 +124,8 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	util_iso8601(time(NULL), m.launch_time, sizeof(m.launch_time));
 	m.launch_index = index;
 	m.hibernation = lp->hibernation;
+	m.disable_api_termination = lp->disable_api_termination;
+	m.disable_api_stop = lp->disable_api_stop;
 	snprintf(m.shutdown_behavior, sizeof(m.shutdown_behavior), "%s", lp->shutdown_behavior);
 	snprintf(m.client_token, sizeof(m.client_token), "%s", lp->client_token ? lp->client_token : "");
 	snprintf(m.root_volume, sizeof(m.root_volume), "%s", c->volume);
@@ -182,6 +189,7 @@ out:
 	free(seed);
 	free(meta);
 	free(udpath);
+	free(mdpath);
 	free(netdev);
 	free(nic);
 	return rc;
@@ -379,6 +387,9 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 			      "stop or terminate.", lp.shutdown_behavior);
 		return NULL;
 	}
+	if (req_bool(req, "DisableApiTermination", &lp.disable_api_termination, err) < 0 ||
+	    req_bool(req, "DisableApiStop", &lp.disable_api_stop, err) < 0)
+		return NULL;
 	if (json_object_object_get_ex(req, "HibernationOptions", &hib) &&
 	    req_bool(hib, "Configured", &lp.hibernation, err) < 0)
 		return NULL;

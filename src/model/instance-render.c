@@ -52,6 +52,22 @@ void user_reason(struct ec2_meta *m, const char *code)
 	snprintf(m->state_reason, sizeof(m->state_reason), "%s", code);
 }
 
+json_object *block_devices_json(const struct ec2_meta *m)
+{
+	json_object *a = json_object_new_array(), *e = json_object_new_object(), *x;
+
+	json_add_str(e, "DeviceName", "/dev/xvda");
+	x = json_object_new_object();
+	json_add_str(x, "AttachTime", m->launch_time);
+	json_add_bool(x, "DeleteOnTermination", true);
+	json_add_str(x, "Status", "attached");
+	json_add_str(x, "VolumeId", m->root_volume_id);
+	json_object_object_add(e, "Ebs", x);
+	json_object_array_add(a, e);
+	return a;
+}
+
+
 /* EC2's Instance object, in the member order the aws CLI prints. */
 json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_state state)
 {
@@ -108,19 +124,8 @@ json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_
 		json_add_str(o, "VpcId", m->vpc_id);
 	}
 	json_add_str(o, "Architecture", "x86_64");
-	a = json_object_new_array();
-	if (state != EC2_TERMINATED) {
-		e = json_object_new_object();
-		json_add_str(e, "DeviceName", "/dev/xvda");
-		x = json_object_new_object();
-		json_add_str(x, "AttachTime", m->launch_time);
-		json_add_bool(x, "DeleteOnTermination", true);
-		json_add_str(x, "Status", "attached");
-		json_add_str(x, "VolumeId", m->root_volume_id);
-		json_object_object_add(e, "Ebs", x);
-		json_object_array_add(a, e);
-	}
-	json_object_object_add(o, "BlockDeviceMappings", a);
+	json_object_object_add(o, "BlockDeviceMappings", state != EC2_TERMINATED ?
+			       block_devices_json(m) : json_object_new_array());
 	json_add_str(o, "ClientToken", m->client_token);
 	json_add_bool(o, "EbsOptimized", false);
 	json_add_bool(o, "EnaSupport", true);
@@ -132,7 +137,7 @@ json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_
 	json_add_str(o, "RootDeviceName", "/dev/xvda");
 	json_add_str(o, "RootDeviceType", "ebs");
 	json_object_object_add(o, "SecurityGroups", eni_groups_json(m));
-	json_add_bool(o, "SourceDestCheck", true);
+	json_add_bool(o, "SourceDestCheck", !m->source_dest_check_off);
 	if (state == EC2_STOPPED || state == EC2_STOPPING || state == EC2_TERMINATED ||
 	    state == EC2_SHUTTING_DOWN) {
 		const char *code = m->state_reason[0] ? m->state_reason : "Client.UserInitiatedShutdown";

@@ -37,7 +37,7 @@ for c in run-instances describe-instances start-instances stop-instances reboot-
 	create-key-pair import-key-pair describe-key-pairs delete-key-pair describe-instance-status \
 	create-image copy-image create-tags delete-tags describe-tags describe-boot-timeline serve \
 	describe-network-interfaces allocate-address associate-address disassociate-address \
-	release-address describe-addresses; do
+	release-address describe-addresses modify-instance-attribute get-password-data; do
 	expect "help lists $c" 0 "^  $c " -- "$bin" help
 done
 expect "no command" 252 "usage: ec2-lite" -- "$bin"
@@ -110,6 +110,27 @@ expect "import needs containers" 252 "required: --disk-containers" -- "$bin" imp
 expect "no import tasks" 0 '"ImportImageTasks": \[\]' -- "$bin" describe-import-image-tasks
 expect "console malformed id" 254 "\(InvalidInstanceID.Malformed\) when calling the GetConsoleOutput operation" -- "$bin" get-console-output --instance-id i-bad
 expect "console unknown id" 254 "\(InvalidInstanceID.NotFound\)" -- "$bin" get-console-output --instance-id i-0123456789abcdef0
+# modify-instance-attribute: each of the aws CLI's forms reaches the model (an unknown instance
+# is the model's answer, after the attribute was read); exactly one attribute per call.
+none=i-0123456789abcdef0
+for form in "--instance-type Value=t3.small" "--disable-api-termination" \
+	"--no-disable-api-termination" "--disable-api-stop" "--no-disable-api-stop" \
+	"--attribute instanceType --value t3.small" "--groups sg-0123456789abcdef0" \
+	"--user-data Value=hello" "--source-dest-check" "--no-source-dest-check" \
+	"--instance-initiated-shutdown-behavior Value=terminate" "--ebs-optimized" "--ena-support"; do
+	# shellcheck disable=SC2086 # the form is words
+	expect "modify $form" 254 "\(InvalidInstanceID.NotFound\) when calling the ModifyInstanceAttribute operation: The instance ID '$none' does not exist" -- "$bin" modify-instance-attribute --instance-id $none $form
+done
+expect "run-instances --disable-api-termination" 254 "\(InvalidAMIID.NotFound\)" -- "$bin" run-instances --image-id ami-0123456789abcdef0 --disable-api-termination --no-disable-api-stop
+expect "modify two attributes" 254 "\(InvalidParameterCombination\)" -- "$bin" modify-instance-attribute --instance-id $none --disable-api-stop --no-source-dest-check
+expect "modify no attribute" 254 "\(InvalidParameterCombination\).*No attributes specified" -- "$bin" modify-instance-attribute --instance-id $none
+expect "modify unknown attribute" 254 "\(InvalidParameterValue\).*Value \(bogus\) for parameter attribute is invalid" -- "$bin" modify-instance-attribute --instance-id $none --attribute bogus --value 1
+expect "modify needs an id" 252 "required: --instance-id" -- "$bin" modify-instance-attribute --disable-api-stop
+expect "modify type needs Value=" 252 "Error parsing parameter" -- "$bin" modify-instance-attribute --instance-id $none --instance-type 't3.small,'
+expect "modify dry run" 254 "\(InvalidInstanceID.NotFound\)" -- "$bin" modify-instance-attribute --instance-id $none --disable-api-stop --dry-run
+expect "describe unknown attribute" 254 "\(InvalidParameterValue\).*Value \(bogus\) for parameter attribute is invalid. Unknown attribute." -- "$bin" describe-instance-attribute --instance-id $none --attribute bogus
+expect "password unknown id" 254 "\(InvalidInstanceID.NotFound\) when calling the GetPasswordData operation" -- "$bin" get-password-data --instance-id $none
+expect "password needs an id" 252 "required: --instance-id" -- "$bin" get-password-data
 expect "attribute unknown id" 254 "\(InvalidInstanceID.NotFound\)" -- "$bin" describe-instance-attribute --instance-id i-0123456789abcdef0 --attribute userData
 expect "oversize user-data" 254 "\(InvalidParameterValue\).*User data is limited to 16384 bytes" -- sh -c "head -c 16385 /dev/zero > '$state/big'; '$bin' run-instances --image-id ami-0123456789abcdef0 --user-data 'file://$state/big'"
 # Security groups (the store outlasts a test-driver connection, so these can span processes).
