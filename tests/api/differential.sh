@@ -26,6 +26,7 @@ log="$state/serve.log"
 server=""
 . "$here/lib.sh"
 trap '[ -z "$server" ] || stop_server; [ -n "${DIFF_KEEP:-}" ] || rm -rf "$state"' EXIT
+trap 'exit 1' HUP INT PIPE TERM # (the EXIT trap then stops the server)
 passed=0
 failed=0
 ok() {

@@ -48,6 +48,7 @@ client() {
 server=""
 . "$here/lib.sh"
 trap '[ -z "$server" ] || stop_server; rm -rf "${state:-/nonexistent}"' EXIT
+trap 'exit 1' HUP INT PIPE TERM # (the EXIT trap then stops the server)
 [ $# -gt 0 ] || set -- resource libcloud bad-account
 for which in "$@"; do
 	case $which in
