@@ -305,6 +305,12 @@ static struct ec2_dom *target_of(struct ec2_ctx *ctx, json_object *req, struct e
 			      "Invalid id: \"%s\" (expecting \"eni-...\")", eni);
 		return NULL;
 	}
+	if (iid && eni) {
+		/* botocore's model: the instance or the network interface, not both. */
+		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "You can specify either an instance "
+			      "ID or a network interface ID, but not both.");
+		return NULL;
+	}
 	if (iid) {
 		d = dom_named(doms, n, iid);
 		if (!d) {
@@ -324,11 +330,6 @@ static struct ec2_dom *target_of(struct ec2_ctx *ctx, json_object *req, struct e
 		if (!d->meta.private_ip[0] || !d->meta.eni_id[0]) {
 			ec2_error_set(err, EC2_ERR_INCORRECT_STATE,
 				      "The instance '%s' has no network interface", iid);
-			return NULL;
-		}
-		if (eni && strcmp(eni, d->meta.eni_id) != 0) {
-			ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "The network interface '%s' "
-				      "is not attached to the instance '%s'", eni, iid);
 			return NULL;
 		}
 	} else if (eni) {

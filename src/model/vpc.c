@@ -431,6 +431,7 @@ static const struct filter_field vpc_filters[] = {
 	{ "ipv6-cidr-block-association.state",
 	  "Ipv6CidrBlockAssociationSet.Ipv6CidrBlockState.State" },
 	{ "is-default", "IsDefault" },
+	{ "isDefault", "IsDefault" }, /* AWS's own examples' spelling, which EC2 accepts too */
 	{ "owner-id", "OwnerId" },
 	{ "state", "State" },
 	{ "vpc-id", "VpcId" },
