@@ -4,7 +4,9 @@
 # subnet and a public IP of its own on 127.77.0.0/16, both distinct; port 80 answers where the
 # instance's group allows it and is refused where not; an authorize on a running instance opens
 # the port at once and a revoke closes it at once; the guest has no route out; the public IP is
-# released at stop and a new one given at start; delete-security-group is refused while in use;
+# released at stop and a new one given at start, an Elastic IP stays and its port follows it at
+# once; a type changed while stopped is what the guest sees (vCPUs, memory) at its next boot;
+# delete-security-group is refused while in use;
 # the console keeps the guest's boot messages and the user-data's output; nothing is left after
 # terminate (no domain, no forwarder, no port).
 # Usage: network.sh PATH-TO-ec2-lite
@@ -37,20 +39,23 @@ until wget -q -O /dev/null http://127.0.0.1/ || [ \$i -ge 20 ]; do sleep 0.5; i=
 UD
 t=$(now)
 open_id=$("$bin" run-instances --image-id "$tiny" --instance-type t2.nano --security-group-ids "$web_sg" --user-data "file://$work/ud.sh" | jq -r '.Instances[0].InstanceId')
-closed_id=$("$bin" run-instances --image-id "$tiny" --instance-type t2.nano --security-group-ids "$closed_sg" --user-data "file://$work/ud.sh" | jq -r '.Instances[0].InstanceId')
+# The second one in another zone's default subnet (172.31.16.0/20): its QEMU network is that subnet.
+closed_id=$("$bin" run-instances --image-id "$tiny" --instance-type t2.nano --placement AvailabilityZone=us-east-1b --security-group-ids "$closed_sg" --user-data "file://$work/ud.sh" | jq -r '.Instances[0].InstanceId')
 open_ip=$(desc "$open_id" PublicIpAddress)
 closed_ip=$(desc "$closed_id" PublicIpAddress)
 open_priv=$(desc "$open_id" PrivateIpAddress)
 closed_priv=$(desc "$closed_id" PrivateIpAddress)
 check "public IPs on 127.77.0.0/16 ($open_ip, $closed_ip)" sh -c "echo '$open_ip $closed_ip' | grep -Eq '^127\.77\.[0-9]+\.[0-9]+ 127\.77\.[0-9]+\.[0-9]+$'"
 check "public IPs distinct" [ "$open_ip" != "$closed_ip" ]
-check "private IPs in 172.31.0.0/20 ($open_priv, $closed_priv)" sh -c "echo '$open_priv $closed_priv' | grep -Eq '^172\.31\.([0-9]|1[0-5])\.[0-9]+ 172\.31\.([0-9]|1[0-5])\.[0-9]+$'"
+check "private IPs in their zones' subnets, 172.31.0.0/20 and 172.31.16.0/20 ($open_priv, $closed_priv)" sh -c "echo '$open_priv $closed_priv' | grep -Eq '^172\.31\.([0-9]|1[0-5])\.[0-9]+ 172\.31\.(1[6-9]|2[0-9]|3[01])\.[0-9]+$'"
+check "the second is in us-east-1b's subnet" [ "$(desc "$closed_id" Placement.AvailabilityZone) $(desc "$closed_id" SubnetId)" = "us-east-1b $("$bin" describe-subnets --filters Name=availability-zone,Values=us-east-1b | jq -r '.Subnets[0].SubnetId')" ]
 check "private IPs distinct" [ "$open_priv" != "$closed_priv" ]
 check "the NIC and the private DNS name are described" [ "$(desc "$open_id" 'NetworkInterfaces[0].PrivateIpAddress') $(desc "$open_id" PrivateDnsName)" = "$open_priv ip-$(echo "$open_priv" | tr . -).ec2.internal" ]
 check "the web server runs (allowed port 80)" wait_http "http://$open_ip/" 180 "$open_id"
 echo "  tiny: run-instances to HTTP 200 through the port forwarder: $(since "$t") s"
 check "the page names the instance" sh -c "curl -s http://$open_ip/ | grep -q 'Hello from $open_id'"
 check "the guest got its private IP from DHCP" wait_console "$open_id" "src $open_priv" 30
+check "so did the one in 172.31.16.0/20, with that subnet's route" wait_console "$closed_id" "172.31.16.0/20 dev eth0.*src $closed_priv" 60
 check "the guest has no default route" sh -c "! '$bin' get-console-output --instance-id $open_id | jq -r .Output | grep -a 'NET routes' | grep -q default"
 check "the guest cannot reach outside" sh -c "'$bin' get-console-output --instance-id $open_id | jq -r .Output | grep -a 'NET outbound' | grep -q unreachable"
 served_by=$(curl -s "http://$open_ip/" | sed -n 's/.*Served by <b>\([^<]*\)<.*/\1/p')
@@ -124,6 +129,35 @@ check "a running instance has a public IP again ($new_ip)" sh -c "echo '$new_ip'
 check "the private IP is the same after start" [ "$(desc "$open_id" PrivateIpAddress)" = "$open_priv" ]
 check "the guest boots again" wait_console "$open_id" "user-data already ran" 60
 check "the port forwarder runs while port 80 is open" [ -n "$(jq -r '.Forwards[]? | select(.Listen == "'"$new_ip"'") | .Port' "$state/forwarder.json")" ]
+
+# An Elastic IP: ports follow its association at once; it stays with the instance across a stop
+# and start (a plain public IP does not, above); a type change while stopped is what the guest
+# sees at the next boot.
+eip_json=$("$bin" allocate-address --domain vpc)
+eip=$(printf '%s' "$eip_json" | jq -r .PublicIp)
+alloc=$(printf '%s' "$eip_json" | jq -r .AllocationId)
+check "allocate-address gives an address on 127.77.0.0/16 ($eip)" sh -c "echo '$eip' | grep -Eq '^127\.77\.'"
+check "the web server serves again after the start (a per-boot script)" wait_http "http://$new_ip/" 60 "$open_id"
+check "associate-address" "$bin" associate-address --allocation-id "$alloc" --instance-id "$open_id"
+check "the instance's public IP is the Elastic IP" [ "$(desc "$open_id" PublicIpAddress)" = "$eip" ]
+check "port 80 answers on the Elastic IP at once" [ "$(http_code "http://$eip/")" = 200 ]
+check "and no more on the address it had" [ "$(http_code "http://$new_ip/")" = 000 ]
+check_fails "a running instance's type cannot change" IncorrectInstanceState "$bin" modify-instance-attribute --instance-id "$open_id" --instance-type Value=t3.micro
+check "stop" "$bin" stop-instances --instance-ids "$open_id"
+check "stopped" "$bin" wait instance-stopped --instance-ids "$open_id"
+check "a stopped instance keeps its Elastic IP" [ "$(desc "$open_id" PublicIpAddress)" = "$eip" ]
+check "modify-instance-attribute --instance-type t3.micro (2 vCPUs, 1 GiB) while stopped" \
+	"$bin" modify-instance-attribute --instance-id "$open_id" --instance-type Value=t3.micro
+check "described as t3.micro" [ "$(desc "$open_id" InstanceType)" = t3.micro ]
+check "start" "$bin" start-instances --instance-ids "$open_id"
+check "the Elastic IP is the instance's after the start" [ "$(desc "$open_id" PublicIpAddress)" = "$eip" ]
+check "the guest sees 2 vCPUs" wait_console "$open_id" "ec2-lite tiny: hardware: 2 vCPUs" 60
+mem=$("$bin" get-console-output --instance-id "$open_id" | jq -r .Output | sed -n 's/.*tiny: hardware: 2 vCPUs, \([0-9]*\) kB memory.*/\1/p' | tail -1)
+check "and about 1 GiB of memory ($mem kB; t2.nano had 512 MiB)" [ "${mem:-0}" -gt 700000 ]
+check "port 80 answers on the Elastic IP after the stop and start" wait_http "http://$eip/" 60 "$open_id"
+check "disassociate-address" "$bin" disassociate-address --public-ip "$eip"
+check "the Elastic IP is closed once disassociated" [ "$(http_code "http://$eip/")" = 000 ]
+check "release-address" "$bin" release-address --allocation-id "$alloc"
 
 # Terminate: nothing left (domain, the forwarder's table, the forwarder itself).
 check "terminate" "$bin" terminate-instances --instance-ids "$open_id"
