@@ -29,6 +29,7 @@ import sys
 
 import jmespath
 import jmespath.exceptions as jx
+import jmespath.functions
 import jmespath.parser
 import jmespath.visitor
 
@@ -101,6 +102,13 @@ KNOWN = {
         lambda e, g, o, t: t.get("exception") == "TypeError"
         and t.get("message", "").startswith("'in <string>' requires string as left operand")
         and o.get("error") != "syntax"),
+    "python-contains-bool-number": (
+        "Python jmespath's contains() on an array is Python's 'in', where true equals 1 and "
+        "false equals 0; ec2-lite compares with JMESPath's equality, where a boolean is no "
+        "number (Python with that contains, SpecContains below, must then agree)",
+        lambda e, g, o, t: "contains(" in e
+        and agree(o, python_answer(e, g, interpreter=lambda: NullExpref(
+            jmespath.visitor.Options(custom_functions=SpecContains()))))),
     "to-number-python-syntax": (
         "to_number in Python jmespath is Python's int() then float(), which also take 'nan', "
         "'inf', 'Infinity', digit groups with '_' and non-ASCII digits; ec2-lite takes JSON "
@@ -164,6 +172,16 @@ class NullExpref(jmespath.visitor.TreeInterpreter):
         args = [super(NullExpref, self).visit_expref(c, value) if c["type"] == "expref"
                 else self.visit(c, value) for c in node["children"]]
         return self._functions.call_function(node["value"], args)
+
+
+class SpecContains(jmespath.functions.Functions):
+    """Python jmespath's functions with contains() by JMESPath's equality (same() above)."""
+
+    @jmespath.functions.signature({"types": ["array", "string"]}, {"types": []})
+    def _func_contains(self, subject, search):
+        if isinstance(subject, str):
+            return isinstance(search, str) and search in subject
+        return any(same(x, search) for x in subject)
 
 
 def strict_syntax_error(expression):
