@@ -153,11 +153,25 @@ static void incomplete_error(struct jmespath_error *err, const char *expr)
 		(int)col + 1, "");
 }
 
+static void py_str(json_object *v, char *out, size_t size);
+
+/* A token as Python jmespath's messages show it: its value (a literal's as Python's str(), a
+ * quoted identifier's name), not its text in the expression. */
+static void token_value(const char *expr, const struct token *t, char *out, size_t size)
+{
+	if (t->type == T_LITERAL)
+		py_str(t->lit, out, size);
+	else if (t->type == T_QUOTED && t->str)
+		snprintf(out, size, "%s", t->str);
+	else
+		snprintf(out, size, "%.*s", (int)(t->end - t->start), expr + t->start);
+}
+
 static void parse_error(struct jmespath_error *err, const char *expr, const struct token *t,
 			const char *reason)
 {
 	size_t col = column(expr, t->start), i;
-	char type[32];
+	char type[32], value[512];
 
 	/* Python prints the token's type upper-cased. */
 	for (i = 0; tok_info[t->type].name[i] && i + 1 < sizeof(type); i++) {
@@ -166,9 +180,10 @@ static void parse_error(struct jmespath_error *err, const char *expr, const stru
 		type[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
 	}
 	type[i] = '\0';
+	token_value(expr, t, value, sizeof(value));
 	set_err(err, JMESPATH_ERR_SYNTAX,
-		"%s: Parse error at column %zu, token \"%.*s\" (%s), for expression:\n\"%s\"\n%*s^",
-		reason, col, (int)(t->end - t->start), expr + t->start, type, expr, (int)col + 1, "");
+		"%s: Parse error at column %zu, token \"%s\" (%s), for expression:\n\"%s\"\n%*s^",
+		reason, col, value, type, expr, (int)col + 1, "");
 }
 
 /* ---- lexer ---- */
@@ -1210,11 +1225,11 @@ struct jmespath *jmespath_compile(const char *expr, struct jmespath_error *err)
 	p.toks = lx.toks;
 	root = expression(&p, 0);
 	if (root && cur(&p) != T_EOF) {
-		char reason[300];
+		char reason[300], value[256];
 		const struct token *t = &p.toks[p.i];
 
-		snprintf(reason, sizeof(reason), "Unexpected token: %.*s", (int)(t->end - t->start),
-			 expr + t->start);
+		token_value(expr, t, value, sizeof(value));
+		snprintf(reason, sizeof(reason), "Unexpected token: %s", value);
 		parse_error(err, expr, t, reason);
 		node_free(root);
 		root = NULL;
@@ -1406,7 +1421,7 @@ static json_object *slice(struct eval *ev, const struct node *n, json_object *v)
 	if (!json_object_is_type(v, json_type_array))
 		return NULL;
 	if (step == 0) {
-		set_err(ev->err, JMESPATH_ERR_INVALID_VALUE, "Step cannot be 0");
+		set_err(ev->err, JMESPATH_ERR_INVALID_VALUE, "slice step cannot be zero");
 		ev->failed = true;
 		return NULL;
 	}
@@ -1720,6 +1735,15 @@ static void py_repr(struct text *t, json_object *v, int depth, bool top)
 		return;
 	}
 	}
+}
+
+static void py_str(json_object *v, char *out, size_t size)
+{
+	struct text t = { .buf = out, .size = size, .len = 0 };
+
+	if (size)
+		out[0] = '\0';
+	py_repr(&t, v, 0, true);
 }
 
 /* Python jmespath's JMESPathTypeError: the value (str() of it), the types the function takes,
