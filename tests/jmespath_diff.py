@@ -469,7 +469,7 @@ class Generator:
 
 # ---- running ----
 
-def compare(cases, program, verbose):
+def compare(cases, program, verbose, messages=False):
     """cases: [(label, expression, given, known)]. Returns (failures, tallies)."""
     answers = run_eval(program, [(e, g) for _, e, g, _ in cases])
     failures, tally = 0, {}
@@ -477,6 +477,9 @@ def compare(cases, program, verbose):
         theirs = python_answer(expression, given)
         outcome = "result" if "result" in ours else ours["error"]
         if agree(ours, theirs):
+            if messages and "error" in ours and ours["message"] != theirs["message"]:
+                print(f"message {label}: {expression!r}\n  ours:   {ours['message']!r}\n"
+                      f"  python: {theirs['message']!r}")
             if marked:
                 failures += 1
                 print(f"FAIL {label}: {expression!r}: marked {marked} but both agree")
@@ -506,7 +509,7 @@ def differential(args):
     for i in range(args.random):
         d = gen.rnd.choice(names)
         cases.append((f"random#{i} over {d}", gen.draw(), docs[d], None))
-    failures, tally = compare(cases, args.eval, args.verbose)
+    failures, tally = compare(cases, args.eval, args.verbose, args.messages)
     print(f"{len(corpus)} corpus cases, {args.random} random (seed {args.seed}) over "
           f"{len(docs)} documents: " + ", ".join(f"{v} {k}" for k, v in sorted(tally.items())))
     if failures:
@@ -551,6 +554,8 @@ def main():
     p.add_argument("--seed", type=int, default=20261204)
     p.add_argument("--random", type=int, default=5000, help="random expressions (default 5000)")
     p.add_argument("--verbose", action="store_true", help="also print known differences")
+    p.add_argument("--messages", action="store_true",
+                   help="also print errors of the same class worded otherwise (not a failure)")
     p.add_argument("--compliance", metavar="DIR", help="run the official suite from DIR")
     p.add_argument("corpus", nargs="?", help="tests/data/jmespath-cases.txt")
     args = p.parse_args()
