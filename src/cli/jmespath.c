@@ -153,11 +153,25 @@ static void incomplete_error(struct jmespath_error *err, const char *expr)
 		(int)col + 1, "");
 }
 
+static void py_str(json_object *v, char *out, size_t size);
+
+/* A token as Python jmespath's messages show it: its value (a literal's as Python's str(), a
+ * quoted identifier's name), not its text in the expression. */
+static void token_value(const char *expr, const struct token *t, char *out, size_t size)
+{
+	if (t->type == T_LITERAL)
+		py_str(t->lit, out, size);
+	else if (t->type == T_QUOTED && t->str)
+		snprintf(out, size, "%s", t->str);
+	else
+		snprintf(out, size, "%.*s", (int)(t->end - t->start), expr + t->start);
+}
+
 static void parse_error(struct jmespath_error *err, const char *expr, const struct token *t,
 			const char *reason)
 {
 	size_t col = column(expr, t->start), i;
-	char type[32];
+	char type[32], value[512];
 
 	/* Python prints the token's type upper-cased. */
 	for (i = 0; tok_info[t->type].name[i] && i + 1 < sizeof(type); i++) {
@@ -166,9 +180,10 @@ static void parse_error(struct jmespath_error *err, const char *expr, const stru
 		type[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
 	}
 	type[i] = '\0';
+	token_value(expr, t, value, sizeof(value));
 	set_err(err, JMESPATH_ERR_SYNTAX,
-		"%s: Parse error at column %zu, token \"%.*s\" (%s), for expression:\n\"%s\"\n%*s^",
-		reason, col, (int)(t->end - t->start), expr + t->start, type, expr, (int)col + 1, "");
+		"%s: Parse error at column %zu, token \"%s\" (%s), for expression:\n\"%s\"\n%*s^",
+		reason, col, value, type, expr, (int)col + 1, "");
 }
 
 /* ---- lexer ---- */
@@ -257,6 +272,69 @@ static void unescape_delim(char *s, char delim)
 }
 
 /* Parses a whole string as one JSON value; false if it is not exactly one. */
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* What json-c's strict mode lets through and Python's json.loads (which reads literals and
+ * quoted identifiers in the aws CLI) refuses: a number outside JSON's grammar (2., .5, 01, +1)
+ * and a control character inside a string. */
+static bool json_text_ok(const char *s)
+{
+	bool in_str = false;
+
+	while (*s) {
+		const char *p = s;
+
+		if (in_str) {
+			if ((unsigned char)*s < 0x20)
+				return false;
+			if (*s == '"')
+				in_str = false;
+			s += *s == '\\' && s[1] ? 2 : 1;
+			continue;
+		}
+		if (*s == '"') {
+			in_str = true;
+			s++;
+			continue;
+		}
+		if (!is_digit(*s) && !strchr("-+.", *s)) {
+			s++;
+			continue;
+		}
+		if (*p == '-')
+			p++;
+		if (*p == '0')
+			p++;
+		else if (is_digit(*p))
+			while (is_digit(*p))
+				p++;
+		else
+			return false;
+		if (*p == '.') {
+			if (!is_digit(*++p))
+				return false;
+			while (is_digit(*p))
+				p++;
+		}
+		if (*p == 'e' || *p == 'E') {
+			p++;
+			if (*p == '+' || *p == '-')
+				p++;
+			if (!is_digit(*p))
+				return false;
+			while (is_digit(*p))
+				p++;
+		}
+		if (is_digit(*p) || *p == '.')
+			return false;
+		s = p;
+	}
+	return true;
+}
+
 static bool parse_json(const char *text, json_object **out)
 {
 	struct json_tokener *tok = json_tokener_new_ex(64);
@@ -265,6 +343,10 @@ static bool parse_json(const char *text, json_object **out)
 
 	if (!tok)
 		return false;
+	if (!json_text_ok(text)) {
+		json_tokener_free(tok);
+		return false;
+	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	/* The terminating NUL too: without it json-c waits for more of a lone number or word. */
 	o = json_tokener_parse_ex(tok, text, (int)len + 1);
@@ -375,11 +457,6 @@ static bool lex_quoted(struct lexer *lx)
 static bool is_ident_start(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
 }
 
 /* One or two characters: the two-character token if the second is `second`. */
@@ -555,6 +632,11 @@ struct parser {
 	size_t i;
 	int depth;
 	struct jmespath_error *err;
+	/* The first unknown function or wrong number of arguments, in the order Python jmespath
+	 * would meet them (arguments before their call): reported once the whole expression has
+	 * parsed, so that a syntax error anywhere wins, as it does in Python. */
+	struct jmespath_error fn_err;
+	bool fn_failed;
 };
 
 static void node_free(struct node *n)
@@ -895,31 +977,34 @@ static struct node *function_call(struct parser *p, struct node *left)
 	for (f = 0; f < NFUNCTIONS; f++)
 		if (strcmp(functions[f].name, left->name) == 0)
 			break;
-	if (f == NFUNCTIONS) {
-		set_err(p->err, JMESPATH_ERR_UNKNOWN_FUNCTION, "Unknown function: %s()", left->name);
+	n = node_new(p, N_FUNCTION);
+	if (!n) {
 		node_free(left);
 		return NULL;
 	}
-	node_free(left);
-	n = node_new(p, N_FUNCTION);
-	if (!n)
-		return NULL;
-	n->op = (int)f;
+	n->op = f == NFUNCTIONS ? 0 : (int)f;
 	if (!list_of(p, n, T_RPAREN, true)) {
+		node_free(left);
 		node_free(n);
 		return NULL;
 	}
-	if ((functions[f].variadic && n->nkids < (size_t)functions[f].nargs) ||
-	    (!functions[f].variadic && n->nkids != (size_t)functions[f].nargs)) {
+	if (f == NFUNCTIONS) {
+		if (!p->fn_failed)
+			set_err(&p->fn_err, JMESPATH_ERR_UNKNOWN_FUNCTION, "Unknown function: %s()",
+				left->name);
+		p->fn_failed = true;
+	} else if ((functions[f].variadic && n->nkids < (size_t)functions[f].nargs) ||
+		   (!functions[f].variadic && n->nkids != (size_t)functions[f].nargs)) {
 		int want = functions[f].nargs;
 
-		set_err(p->err, JMESPATH_ERR_INVALID_ARITY,
-			"Expected %s%d argument%s for function %s(), received %zu",
-			functions[f].variadic ? "at least " : "", want, want == 1 ? "" : "s",
-			functions[f].name, n->nkids);
-		node_free(n);
-		return NULL;
+		if (!p->fn_failed)
+			set_err(&p->fn_err, JMESPATH_ERR_INVALID_ARITY,
+				"Expected %s%d argument%s for function %s(), received %zu",
+				functions[f].variadic ? "at least " : "", want, want == 1 ? "" : "s",
+				functions[f].name, n->nkids);
+		p->fn_failed = true;
 	}
+	node_free(left);
 	return node_done(p, n);
 }
 
@@ -1140,16 +1225,22 @@ struct jmespath *jmespath_compile(const char *expr, struct jmespath_error *err)
 	p.toks = lx.toks;
 	root = expression(&p, 0);
 	if (root && cur(&p) != T_EOF) {
-		char reason[300];
+		char reason[300], value[256];
 		const struct token *t = &p.toks[p.i];
 
-		snprintf(reason, sizeof(reason), "Unexpected token: %.*s", (int)(t->end - t->start),
-			 expr + t->start);
+		token_value(expr, t, value, sizeof(value));
+		snprintf(reason, sizeof(reason), "Unexpected token: %s", value);
 		parse_error(err, expr, t, reason);
 		node_free(root);
 		root = NULL;
 	}
 	free_tokens(lx.toks, lx.ntoks);
+	if (root && p.fn_failed) {
+		if (err)
+			*err = p.fn_err;
+		node_free(root);
+		root = NULL;
+	}
 	if (!root)
 		return NULL;
 	jp = malloc(sizeof(*jp));
@@ -1207,6 +1298,14 @@ static int num_cmp(json_object *a, json_object *b)
 
 		return x < y ? -1 : x > y;
 	}
+}
+
+/* Ordering for min/max/sort and the comparators: numbers by value, strings by code point (the bytes of UTF-8). */
+static int value_cmp(json_object *a, json_object *b)
+{
+	if (is_number(a))
+		return num_cmp(a, b);
+	return strcmp(json_object_get_string(a), json_object_get_string(b));
 }
 
 static bool json_equal(json_object *a, json_object *b)
@@ -1322,7 +1421,7 @@ static json_object *slice(struct eval *ev, const struct node *n, json_object *v)
 	if (!json_object_is_type(v, json_type_array))
 		return NULL;
 	if (step == 0) {
-		set_err(ev->err, JMESPATH_ERR_INVALID_VALUE, "Step cannot be 0");
+		set_err(ev->err, JMESPATH_ERR_INVALID_VALUE, "slice step cannot be zero");
 		ev->failed = true;
 		return NULL;
 	}
@@ -1449,8 +1548,12 @@ static json_object *eval(struct eval *ev, const struct node *n, json_object *v)
 				res = json_equal(a, b);
 			else if (n->op == T_NE)
 				res = !json_equal(a, b);
-			else if (is_number(a) && is_number(b)) {
-				int c = num_cmp(a, b);
+			else if ((is_number(a) && is_number(b)) ||
+				 (json_object_is_type(a, json_type_string) &&
+				  json_object_is_type(b, json_type_string))) {
+				/* Strings too, by code point, as Python jmespath (the aws CLI) orders
+				 * them; the specification orders only numbers. */
+				int c = value_cmp(a, b);
 
 				res = n->op == T_LT ? c < 0 : n->op == T_LTE ? c <= 0
 				    : n->op == T_GT ? c > 0 : c >= 0;
@@ -1634,6 +1737,15 @@ static void py_repr(struct text *t, json_object *v, int depth, bool top)
 	}
 }
 
+static void py_str(json_object *v, char *out, size_t size)
+{
+	struct text t = { .buf = out, .size = size, .len = 0 };
+
+	if (size)
+		out[0] = '\0';
+	py_repr(&t, v, 0, true);
+}
+
 /* Python jmespath's JMESPathTypeError: the value (str() of it), the types the function takes,
  * and the name of the type it got. */
 static void type_error(struct eval *ev, const char *fn, json_object *value, const char *actual,
@@ -1699,14 +1811,6 @@ static size_t utf8_chars(const char *s, size_t len)
 		if (((unsigned char)s[i] & 0xC0) != 0x80)
 			n++;
 	return n;
-}
-
-/* Ordering for min/max/sort: numbers by value, strings by code point (the bytes of UTF-8). */
-static int value_cmp(json_object *a, json_object *b)
-{
-	if (is_number(a))
-		return num_cmp(a, b);
-	return strcmp(json_object_get_string(a), json_object_get_string(b));
 }
 
 struct keyed {
@@ -1868,18 +1972,89 @@ static json_object *to_number(json_object *a)
 	return NULL;
 }
 
+/* A double as Python's repr (what json.dumps writes): the fewest digits that read back as the
+ * same double, positional from 1e-4 up to 1e16 (with ".0" when integral), else d.ddde+XX. */
+static void python_float_repr(double d, char *out, size_t size)
+{
+	static const char zeros[] = "0000000000000000";
+	char sci[40], m[20], *e;
+	const char *p;
+	int prec, exp10;
+	size_t n = 0;
+	bool neg;
+
+	if (!isfinite(d)) {
+		snprintf(out, size, "%s", isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+		return;
+	}
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(sci, sizeof(sci), "%.*e", prec - 1, d);
+		if (strtod(sci, NULL) == d)
+			break;
+	}
+	snprintf(sci, sizeof(sci), "%.*e", prec - 1, d);
+	e = strchr(sci, 'e');
+	exp10 = atoi(e + 1);
+	*e = '\0';
+	neg = sci[0] == '-';
+	for (p = sci + neg; *p; p++)
+		if (*p != '.')
+			m[n++] = *p;
+	while (n > 1 && m[n - 1] == '0')
+		n--;
+	m[n] = '\0';
+	if (exp10 < -4 || exp10 >= 16)
+		snprintf(out, size, "%s%c%s%se%c%02d", neg ? "-" : "", m[0], n > 1 ? "." : "", m + 1,
+			 exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
+	else if (exp10 < 0)
+		snprintf(out, size, "%s0.%.*s%s", neg ? "-" : "", -exp10 - 1, zeros, m);
+	else if ((size_t)exp10 + 1 >= n)
+		snprintf(out, size, "%s%s%.*s.0", neg ? "-" : "", m, exp10 + 1 - (int)n, zeros);
+	else
+		snprintf(out, size, "%s%.*s.%s", neg ? "-" : "", exp10 + 1, m, m + exp10 + 1);
+}
+
+static int python_float_serialize(json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	char buf[64];
+
+	python_float_repr(json_object_get_double(jso), buf, sizeof(buf));
+	return printbuf_memappend(pb, buf, (int)strlen(buf));
+}
+
+/* json_object_deep_copy's copy of one value: doubles print as Python prints them, not as the
+ * document wrote them (1e2 is 100.0) nor as json-c would (17 digits). */
+static int python_copy(json_object *src, json_object *parent, const char *key, size_t index,
+		       json_object **dst)
+{
+	if (!json_object_is_type(src, json_type_double))
+		return json_c_shallow_copy_default(src, parent, key, index, dst);
+	*dst = json_object_new_double(json_object_get_double(src));
+	if (!*dst)
+		return -1;
+	json_object_set_serializer(*dst, python_float_serialize, NULL, NULL);
+	return 2;
+}
+
 /* to_string's JSON text, as Python's json.dumps(separators=(',', ':')) writes it: compact, and
  * every character beyond ASCII escaped as \uXXXX (a surrogate pair above U+FFFF). */
 static json_object *ascii_json(json_object *a)
 {
-	const unsigned char *s = (const unsigned char *)(a ? json_object_to_json_string_ext(a,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
-	size_t len = strlen((const char *)s), i, w = 0;
-	char *buf = malloc(len * 3 + 1); /* 6 bytes for 2 at most, 12 for 4 */
-	json_object *r;
+	json_object *copy = NULL, *r;
+	const unsigned char *s;
+	size_t len, i, w = 0;
+	char *buf;
 
-	if (!buf)
+	if (a && json_object_deep_copy(a, &copy, python_copy) < 0)
 		return NULL;
+	s = (const unsigned char *)(copy ? json_object_to_json_string_ext(copy,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
+	len = strlen((const char *)s);
+	buf = malloc(len * 3 + 1); /* 6 bytes for 2 at most, 12 for 4 */
+	if (!buf) {
+		json_object_put(copy);
+		return NULL;
+	}
 	for (i = 0; i < len;) {
 		unsigned cp = s[i];
 		int extra = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0, k;
@@ -1901,6 +2076,7 @@ static json_object *ascii_json(json_object *a)
 			w += (size_t)sprintf(buf + w, "\\u%04x", cp);
 		}
 	}
+	json_object_put(copy);
 	buf[w] = '\0';
 	r = json_object_new_string(buf);
 	free(buf);
@@ -1913,12 +2089,19 @@ static json_object *call(struct eval *ev, const struct node *n, json_object *v)
 	json_object *args[2] = { NULL, NULL }, *r = NULL, *a;
 	size_t i;
 
-	/* Variadic functions (merge, not_null) read their arguments one by one below. */
+	/* Variadic functions (merge, not_null) read their arguments one by one below. The others
+	 * evaluate every argument before checking any, in Python jmespath's order, so that the
+	 * same error comes first. */
 	for (i = 0; i < n->nkids && i < 2 && !f->variadic; i++) {
-		unsigned want = f->types[i];
-
+		if (n->kids[i]->type == N_EXPREF)
+			continue;
+		args[i] = eval(ev, n->kids[i], v);
+		if (ev->failed)
+			goto out;
+	}
+	for (i = 0; i < n->nkids && i < 2 && !f->variadic; i++) {
 		if (n->kids[i]->type == N_EXPREF) {
-			if (!(want & A_EXPREF)) {
+			if (!(f->types[i] & A_EXPREF)) {
 				json_object *shown = json_object_new_string(
 					"<jmespath.visitor._Expression object>");
 
@@ -1928,8 +2111,7 @@ static json_object *call(struct eval *ev, const struct node *n, json_object *v)
 			}
 			continue;
 		}
-		args[i] = eval(ev, n->kids[i], v);
-		if (ev->failed || !check_arg(ev, f, i, args[i]))
+		if (!check_arg(ev, f, i, args[i]))
 			goto out;
 	}
 	a = args[0];
@@ -2076,10 +2258,15 @@ static json_object *call(struct eval *ev, const struct node *n, json_object *v)
 		}
 		break;
 	case F_NOT_NULL:
-		for (i = 0; i < n->nkids; i++) {
-			r = eval(ev, n->kids[i], v);
-			if (r || ev->failed)
-				break;
+		/* Every argument is evaluated, as Python jmespath does, so that an error in one
+		 * after the first non-null is still an error. */
+		for (i = 0; i < n->nkids && !ev->failed; i++) {
+			json_object *x = eval(ev, n->kids[i], v);
+
+			if (!r && !ev->failed)
+				r = x;
+			else
+				json_object_put(x);
 		}
 		break;
 	case F_REVERSE:
