@@ -10,7 +10,7 @@ packages="gcc make cmake pkg-config libc6-dev
   qemu-system-x86 qemu-utils libxml2-dev libjson-c-dev libguestfs-dev libisofs-dev libssl-dev liblzma-dev libzstd-dev zlib1g-dev check
   linux-image-amd64 busybox-static extlinux syslinux-common cpio e2fsprogs kmod tar jq bc
   curl openssh-client python3-flask python3-selenium chromium chromium-driver
-  libmicrohttpd-dev uuid-dev awscli python3-boto3 python3-libcloud clang libclang-rt-14-dev"
+  libmicrohttpd-dev uuid-dev awscli python3-boto3 python3-jmespath python3-libcloud clang libclang-rt-14-dev"
 
 missing=""
 for p in $packages; do
