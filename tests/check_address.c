@@ -164,7 +164,7 @@ static void start(const char *id)
 START_TEST(allocate_associate_release_round_trip)
 {
 	char ids[1][32], alloc[32], ip[16], assoc[32], auto_ip[32];
-	json_object *r, *a, *i, *n;
+	json_object *r, *a, *i, *n, *want;
 	const char *eni;
 
 	run(1, ids);
@@ -173,10 +173,11 @@ START_TEST(allocate_associate_release_round_trip)
 
 	r = ok(ec2_allocate_address, J("{\"TagSpecifications\": [{\"ResourceType\": \"elastic-ip\", "
 				       "\"Tags\": [{\"Key\": \"Name\", \"Value\": \"web\"}]}]}"));
-	ck_assert_str_eq(json_object_to_json_string(r), json_object_to_json_string(J(
-		"{\"PublicIp\": \"%s\", \"AllocationId\": \"%s\", \"PublicIpv4Pool\": \"amazon\", "
-		"\"NetworkBorderGroup\": \"%s\", \"Domain\": \"vpc\"}", str(r, "PublicIp"),
-		str(r, "AllocationId"), cfg.region)));
+	want = J("{\"PublicIp\": \"%s\", \"AllocationId\": \"%s\", \"PublicIpv4Pool\": \"amazon\", "
+		 "\"NetworkBorderGroup\": \"%s\", \"Domain\": \"vpc\"}", str(r, "PublicIp"),
+		 str(r, "AllocationId"), cfg.region);
+	ck_assert_str_eq(json_object_to_json_string(r), json_object_to_json_string(want));
+	json_object_put(want);
 	snprintf(alloc, sizeof(alloc), "%s", str(r, "AllocationId"));
 	snprintf(ip, sizeof(ip), "%s", str(r, "PublicIp"));
 	json_object_put(r);
@@ -351,6 +352,7 @@ START_TEST(bad_input_changes_nothing)
 	char ids[2][32], alloc[32], ip[16], other[32], oip[16];
 	char *before, *after;
 	struct ec2_error err = { 0 };
+	json_object *req;
 
 	run(2, ids);
 	allocate(alloc, ip);
@@ -378,8 +380,9 @@ START_TEST(bad_input_changes_nothing)
 	fails(ec2_allocate_address, J("{\"Domain\": \"mars\"}"), "InvalidParameterValue", NULL);
 	/* A store that cannot be written fails the call, and leaves all as it was. */
 	store_fail_commit(ctx.store, 1);
-	ck_assert_ptr_null(ec2_associate_address(&ctx, J("{\"AllocationId\": \"%s\", \"InstanceId\": "
-							"\"%s\"}", other, ids[0]), &err));
+	req = J("{\"AllocationId\": \"%s\", \"InstanceId\": \"%s\"}", other, ids[0]);
+	ck_assert_ptr_null(ec2_associate_address(&ctx, req, &err));
+	json_object_put(req);
 	store_fail_commit(ctx.store, 0);
 	after = snapshot(ids[0]);
 	ck_assert_str_eq(after, before);
@@ -459,6 +462,7 @@ START_TEST(metadata_follows_the_store)
 	ck_assert_str_eq(public_ip(ids[0]), ip);
 	/* And the other way: metadata that names an Elastic IP the store does not associate. */
 	json_object_put(ok(ec2_disassociate_address, J("{\"PublicIp\": \"%s\"}", ip)));
+	ec2_meta_clear(&m);
 	ck_assert_int_eq(ec2_meta_load(dom, &m), 0);
 	snprintf(m.public_ip, sizeof(m.public_ip), "%s", ip);
 	snprintf(m.eip_allocation_id, sizeof(m.eip_allocation_id), "%s", alloc);

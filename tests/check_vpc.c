@@ -233,7 +233,10 @@ START_TEST(ids_are_stable_across_contexts)
 		before[i] = ok(fns[i], J("{}"));
 	ck_assert_msg(ec2_ctx_open(&other, &cfg, 0, &err) == 0, "%s", err.message);
 	for (i = 0; i < 5; i++) {
-		after[i] = fns[i](&other, J("{}"), &err);
+		json_object *req = J("{}");
+
+		after[i] = fns[i](&other, req, &err);
+		json_object_put(req);
 		ck_assert_ptr_nonnull(after[i]);
 		ck_assert_str_eq(json_object_to_json_string(before[i]),
 				 json_object_to_json_string(after[i]));
