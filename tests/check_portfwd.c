@@ -424,8 +424,9 @@ static void reset(int fd)
 
 /* Out of descriptors (EMFILE), the daemon stops accepting instead of spinning on its listener
  * (which stays readable while connections wait in its queue), and accepts again once
- * connections end. Spinning costs a whole core, or on a loaded host a good part of one; at
- * rest the daemon uses well under 50 ms of CPU in a second. */
+ * connections end (within 10 s: the dead clients queued ahead go first, and a pause with no
+ * connection left to end retries after a second). Spinning costs a whole core, or on a loaded
+ * host a good part of one; at rest the daemon uses well under 50 ms of CPU in a second. */
 START_TEST(out_of_descriptors_does_not_spin)
 {
 	char *dir = test_tmpdir();
@@ -442,7 +443,7 @@ START_TEST(out_of_descriptors_does_not_spin)
 		fds[i] = connect_to(port); /* the kernel completes them; the daemon accepts some */
 		ck_assert_int_ge(fds[i], 0);
 	}
-	ck_assert(greeted(fds[0], 2000));
+	ck_assert(greeted(fds[0], 10000));
 	before = cpu_ticks(pid);
 	util_sleep_ms(1000);
 	ck_assert_msg(cpu_ticks(pid) - before < (unsigned long)sysconf(_SC_CLK_TCK) / 20,
@@ -450,7 +451,7 @@ START_TEST(out_of_descriptors_does_not_spin)
 	for (i = 0; i < 40; i++)
 		reset(fds[i]);
 	fds[0] = connect_to(port);
-	ck_assert(greeted(fds[0], 3000));
+	ck_assert(greeted(fds[0], 10000));
 	close(fds[0]);
 	stop_child(pid);
 	json_object_put(fw);
@@ -483,7 +484,7 @@ START_TEST(connection_cap)
 	ck_assert(!greeted(extra, 500));
 	ck_assert_uint_lt(cpu_ticks(pid) - before, (unsigned long)sysconf(_SC_CLK_TCK) / 20);
 	reset(fds[0]);
-	ck_assert(greeted(extra, 2000));
+	ck_assert(greeted(extra, 10000));
 	close(extra);
 	for (i = 1; i < 4; i++)
 		close(fds[i]);
