@@ -1,4 +1,5 @@
-/* Tags of instances, AMIs, security groups and the default VPC's resources: see include/ec2lite/tags.h. */
+/* Tags of instances, AMIs, security groups, key pairs, Elastic IPs and the default VPC's resources:
+ * see include/ec2lite/tags.h. */
 #include "ec2lite/tags.h"
 
 #include <stdio.h>
@@ -78,10 +79,12 @@ fail:
 
 /* ---------- the resources ---------- */
 
-/* VPC: a resource of the default VPC (vpc-, subnet-, igw-, rtb-, acl-), in the store (vpc.h). */
-enum kind { INSTANCE, IMAGE, GROUP, KEYPAIR, VPC };
+/* VPC: a resource of the default VPC (vpc-, subnet-, igw-, rtb-, acl-), in the store (vpc.h).
+ * ADDRESS: an Elastic IP by its allocation id (address.h). */
+enum kind { INSTANCE, IMAGE, GROUP, KEYPAIR, VPC, ADDRESS };
 
-static const char *const type_names[] = { "instance", "image", "security-group", "key-pair", "vpc" };
+static const char *const type_names[] = { "instance", "image", "security-group", "key-pair", "vpc",
+					  "elastic-ip" };
 
 static int kind_of(const char *id, enum kind *k, struct ec2_error *err)
 {
@@ -95,6 +98,8 @@ static int kind_of(const char *id, enum kind *k, struct ec2_error *err)
 		*k = KEYPAIR;
 	else if (vpc_id_kind(id))
 		*k = VPC;
+	else if (ec2_id_valid("eipalloc", id))
+		*k = ADDRESS;
 	else {
 		ec2_error_set(err, "InvalidID", "The ID '%s' is not valid", id);
 		return -1;
@@ -158,6 +163,8 @@ static json_object *stored(json_object *root, enum kind k, const char *id)
 	}
 	if (k == VPC)
 		return vpc_record(root, id, NULL);
+	if (k == ADDRESS)
+		return json_object_object_get_ex(store_section(root, "addresses"), id, &o) ? o : NULL;
 	if (!json_object_object_get_ex(store_section(root, k == IMAGE ? "images" : "security_groups"),
 				       id, &o))
 		return NULL;
@@ -175,6 +182,9 @@ static void not_found(enum kind k, const char *id, struct ec2_error *err)
 		ec2_error_set(err, "InvalidKeyPair.NotFound", "The key pair '%s' does not exist", id);
 	else if (k == VPC)
 		vpc_not_found(id, err);
+	else if (k == ADDRESS)
+		ec2_error_set(err, "InvalidAllocationID.NotFound",
+			      "The allocation ID '%s' does not exist", id);
 	else
 		ec2_error_set(err, "InvalidGroup.NotFound", "The security group '%s' does not exist",
 			      id);
@@ -406,6 +416,8 @@ json_object *ec2_describe_tags(struct ec2_ctx *ctx, json_object *req, struct ec2
 	}
 	json_object_object_foreach(store_section(root, "default_vpc"), vid, v)
 		add_descriptions(all, vid, req_str0(v, "Type"), json_object_object_get(v, "Tags"));
+	json_object_object_foreach(store_section(root, "addresses"), alloc, a)
+		add_descriptions(all, alloc, type_names[ADDRESS], json_object_object_get(a, "Tags"));
 	json_object_array_sort(all, by_resource);
 	list = json_object_new_array();
 	for (i = 0; i < json_object_array_length(all); i++) {

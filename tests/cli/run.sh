@@ -469,6 +469,11 @@ expect "address allocated" 0 "^ADDRESSES	$eip	vpc	us-east-1	$eip_ip	amazon$" -- 
 expect "address by public ip" 0 "\"AllocationId\": \"$eip\"" -- "$bin" describe-addresses --public-ips "$eip_ip"
 expect "address filter" 0 "\"AllocationId\": \"$eip\"" -- "$bin" describe-addresses --filters Name=tag:Name,Values=cli Name=domain,Values=vpc
 expect "address filter misses" 0 '"Addresses": \[\]' -- "$bin" describe-addresses --filters Name=instance-id,Values=i-0123456789abcdef0
+expect "create-tags on an Elastic IP" 0 '^$' -- "$bin" create-tags --resources "$eip" --tags Key=env,Value=test
+expect "its tag in describe-addresses" 0 "\"AllocationId\": \"$eip\"" -- "$bin" describe-addresses --filters Name=tag:env,Values=test
+expect "and in describe-tags, as an elastic-ip" 0 "^TAGS	env	$eip	elastic-ip	test$" -- "$bin" describe-tags --filters Name=resource-id,Values="$eip" Name=key,Values=env --output text
+expect "delete-tags on an Elastic IP" 0 '"Addresses": \[\]' -- sh -c "'$bin' delete-tags --resources $eip --tags Key=env && '$bin' describe-addresses --filters Name=tag:env,Values=test"
+expect "create-tags on an unknown Elastic IP" 254 "\(InvalidAllocationID.NotFound\).*The allocation ID 'eipalloc-0123456789abcdef0' does not exist" -- "$bin" create-tags --resources eipalloc-0123456789abcdef0 --tags Key=a,Value=b
 expect "associate unknown instance" 254 "\(InvalidInstanceID.NotFound\) when calling the AssociateAddress operation: The instance ID 'i-0123456789abcdef0' does not exist" -- "$bin" associate-address --allocation-id "$eip" --instance-id i-0123456789abcdef0 --no-allow-reassociation
 expect "associate foreign address" 254 "\(AuthFailure\).*The address '1.2.3.4' does not belong to you." -- "$bin" associate-address --public-ip 1.2.3.4 --instance-id i-0123456789abcdef0
 expect "associate unknown allocation" 254 "\(InvalidAllocationID.NotFound\).*'eipalloc-0123456789abcdef0' does not exist" -- "$bin" associate-address --allocation-id eipalloc-0123456789abcdef0 --network-interface-id eni-0123456789abcdef0
