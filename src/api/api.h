@@ -140,6 +140,12 @@ char *api_sigv4_sign(const struct api_http_request *req, const struct api_key *k
 		     const char *region, const char *service, const char *amz_date,
 		     const char *signed_headers);
 
+/* What both signature versions do (sigv4.c): the index of the key named id, or -1 with
+ * AuthFailure; whether the signature given is the one wanted (compared in constant time), else
+ * false with SignatureDoesNotMatch. */
+long api_key_find(const struct api_key *keys, size_t nkeys, const char *id, struct ec2_error *err);
+bool api_signature_equal(const char *want, const char *given, struct ec2_error *err);
+
 /* ---------- sigv2.c: who asks, the older way ---------- */
 
 /* Whether the request's parameters are signed with Signature Version 2 (they carry

@@ -172,6 +172,7 @@ int api_sigv2_check(const struct api_http_request *req, const struct api_params 
 	const char *expires = api_params_get(p, "Expires");
 	char *want, *sig, *c;
 	size_t i;
+	long k;
 	time_t t;
 	int rc = -1;
 
@@ -217,14 +218,10 @@ int api_sigv2_check(const struct api_http_request *req, const struct api_params 
 		ec2_error_set(err, "RequestExpired", "Request has expired: it expired at %s", expires);
 		return -1;
 	}
-	for (i = 0; i < nkeys; i++)
-		if (strcmp(keys[i].id, id) == 0)
-			break;
-	if (i == nkeys) {
-		ec2_error_set(err, "AuthFailure", "AWS was not able to validate the provided access "
-			      "credentials");
+	k = api_key_find(keys, nkeys, id, err);
+	if (k < 0)
 		return -1;
-	}
+	i = (size_t)k;
 	want = api_sigv2_sign(req, p, keys[i].secret);
 	/* A '+' of the base64 signature sent without its %-escape reads as a space. */
 	sig = strdup(given);
@@ -233,12 +230,8 @@ int api_sigv2_check(const struct api_http_request *req, const struct api_params 
 	for (c = sig; *c; c++)
 		if (*c == ' ')
 			*c = '+';
-	if (!want || strlen(want) != strlen(sig) || CRYPTO_memcmp(want, sig, strlen(sig)) != 0) {
-		ec2_error_set(err, "SignatureDoesNotMatch", "The request signature we calculated does "
-			      "not match the signature you provided. Check your AWS Secret Access Key "
-			      "and signing method. Consult the service documentation for details.");
+	if (!api_signature_equal(want, sig, err))
 		goto out;
-	}
 	if (who)
 		*who = i;
 	rc = 0;

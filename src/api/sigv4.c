@@ -337,6 +337,29 @@ bool api_sigv4_service(const struct api_http_request *req, char *out, size_t siz
 	return ok;
 }
 
+long api_key_find(const struct api_key *keys, size_t nkeys, const char *id, struct ec2_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < nkeys; i++)
+		if (strcmp(keys[i].id, id) == 0)
+			return (long)i;
+	ec2_error_set(err, "AuthFailure", "AWS was not able to validate the provided access "
+		      "credentials");
+	return -1;
+}
+
+bool api_signature_equal(const char *want, const char *given, struct ec2_error *err)
+{
+	if (want && strlen(want) == strlen(given) &&
+	    CRYPTO_memcmp(want, given, strlen(given)) == 0)
+		return true;
+	ec2_error_set(err, "SignatureDoesNotMatch", "The request signature we calculated does "
+		      "not match the signature you provided. Check your AWS Secret Access Key "
+		      "and signing method. Consult the service documentation for details.");
+	return false;
+}
+
 int api_sigv4_check(const struct api_http_request *req, const struct api_key *keys,
 		    size_t nkeys, const char *region, const char *service, time_t now, size_t *who,
 		    struct ec2_error *err)
@@ -346,6 +369,7 @@ int api_sigv4_check(const struct api_http_request *req, const struct api_key *ke
 	char id[256], d8[16], reg[64], svc[32], term[32];
 	time_t t;
 	size_t i;
+	long k;
 	int rc = -1;
 
 	if (!auth) {
@@ -388,14 +412,10 @@ int api_sigv4_check(const struct api_http_request *req, const struct api_key *ke
 			      "15 minutes from the server's %s", date, n);
 		goto out;
 	}
-	for (i = 0; i < nkeys; i++)
-		if (strcmp(keys[i].id, id) == 0)
-			break;
-	if (i == nkeys) {
-		ec2_error_set(err, "AuthFailure", "AWS was not able to validate the provided access "
-			      "credentials");
+	k = api_key_find(keys, nkeys, id, err);
+	if (k < 0)
 		goto out;
-	}
+	i = (size_t)k;
 	if (strncmp(d8, date, 8) != 0 || strcmp(svc, service) != 0 || strcmp(reg, region) != 0) {
 		ec2_error_set(err, "AuthFailure", "Credential should be scoped to a valid region, "
 			      "this date and the service %s (%s/%.8s/%s), not '%s/%s/%s'", service,
@@ -408,12 +428,8 @@ int api_sigv4_check(const struct api_http_request *req, const struct api_key *ke
 		goto out;
 	}
 	signature(keys[i].secret, d8, reg, service, date, h, want);
-	if (strlen(sig) != 64 || CRYPTO_memcmp(sig, want, 64) != 0) {
-		ec2_error_set(err, "SignatureDoesNotMatch", "The request signature we calculated does "
-			      "not match the signature you provided. Check your AWS Secret Access Key "
-			      "and signing method. Consult the service documentation for details.");
+	if (!api_signature_equal(want, sig, err))
 		goto out;
-	}
 	if (who)
 		*who = i;
 	rc = 0;

@@ -110,27 +110,17 @@ int attrs_protected(const struct inst *in, enum ec2_verb verb, struct ec2_error 
 static int one_live(struct ec2_ctx *ctx, json_object *req, struct inst **v, size_t *n,
 		    struct ec2_error *err)
 {
-	const char *id = req_string(req, "InstanceId");
-	json_object *ids;
-	int rc;
-
-	*v = NULL;
-	*n = 0;
-	if (!id) {
-		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
-			      "The request must contain the parameter InstanceId");
+	if (resolve_one(ctx, req, v, n, err) < 0)
+		return -1;
+	if (!(*v)[0].dom) {
+		ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND, "The instance ID '%s' does not exist",
+			      (*v)[0].id);
+		insts_free(*v, *n);
+		*v = NULL;
+		*n = 0;
 		return -1;
 	}
-	ids = json_object_new_array();
-	json_object_array_add(ids, json_object_new_string(id));
-	rc = resolve(ctx, ids, true, v, n, err);
-	json_object_put(ids);
-	if (rc == 0 && !(*v)[0].dom) {
-		ec2_error_set(err, EC2_ERR_INSTANCE_NOT_FOUND, "The instance ID '%s' does not exist",
-			      id);
-		rc = -1;
-	}
-	return rc;
+	return 0;
 }
 
 static json_object *value_str(const char *s)
@@ -643,28 +633,19 @@ out:
 
 json_object *ec2_get_password_data(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
 {
-	const char *id = req_string(req, "InstanceId");
-	json_object *ids, *resp = NULL;
+	json_object *resp = NULL;
 	struct inst *v = NULL;
 	size_t n = 0;
 	char now[32];
 
-	if (!id) {
-		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
-			      "The request must contain the parameter InstanceId");
-		return NULL;
-	}
-	ids = json_object_new_array();
-	json_object_array_add(ids, json_object_new_string(id));
-	if (resolve(ctx, ids, true, &v, &n, err) == 0) {
+	if (resolve_one(ctx, req, &v, &n, err) == 0) {
 		/* A Linux instance has no Windows password: EC2 answers with an empty one. */
 		resp = json_object_new_object();
-		json_add_str(resp, "InstanceId", id);
+		json_add_str(resp, "InstanceId", v[0].id);
 		json_add_str(resp, "PasswordData", "");
 		util_iso8601(time(NULL), now, sizeof(now));
 		json_add_str(resp, "Timestamp", now);
 	}
 	insts_free(v, n);
-	json_object_put(ids);
 	return resp;
 }

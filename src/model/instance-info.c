@@ -16,19 +16,12 @@ json_object *ec2_get_console_output(struct ec2_ctx *ctx, json_object *req, struc
 {
 	enum { LAST = 64 * 1024 };
 	const char *id = req_string(req, "InstanceId");
-	json_object *ids, *resp = NULL;
+	json_object *resp = NULL;
 	struct inst *v = NULL;
 	size_t n = 0, len = 0;
 	char *path, *text, now[32];
 
-	if (!id) {
-		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
-			      "The request must contain the parameter InstanceId");
-		return NULL;
-	}
-	ids = json_object_new_array();
-	json_object_array_add(ids, json_object_new_string(id));
-	if (resolve(ctx, ids, true, &v, &n, err) < 0)
+	if (resolve_one(ctx, req, &v, &n, err) < 0)
 		goto out;
 	path = util_strdupf("%s/%s/console.log", ctx->instances_dir, id);
 	text = v[0].dom ? util_read_file(path, &len, NULL) : NULL;
@@ -46,7 +39,6 @@ json_object *ec2_get_console_output(struct ec2_ctx *ctx, json_object *req, struc
 	free(text);
 out:
 	insts_free(v, n);
-	json_object_put(ids);
 	return resp;
 }
 

@@ -94,6 +94,10 @@ int list_all(struct ec2_ctx *ctx, struct inst **out, size_t *count, struct ec2_e
  * InvalidInstanceID.Malformed, InvalidInstanceID.NotFound) and nothing in *out. */
 int resolve(struct ec2_ctx *ctx, json_object *ids, bool required, struct inst **out,
 	    size_t *count, struct ec2_error *err);
+/* resolve for the one InstanceId of req (GetConsoleOutput, the attribute actions): MissingParameter
+ * without it; on success *out holds that one instance (live or terminated). */
+int resolve_one(struct ec2_ctx *ctx, json_object *req, struct inst **out, size_t *count,
+		struct ec2_error *err);
 /* <state-dir>/instances/<id>: a new string the caller frees. */
 char *instance_dir(struct ec2_ctx *ctx, const char *id);
 /* The console log's size now: where the next boot's output will start. */

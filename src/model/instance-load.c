@@ -126,6 +126,22 @@ int list_all(struct ec2_ctx *ctx, struct inst **out, size_t *count, struct ec2_e
 	return 0;
 }
 
+int resolve_one(struct ec2_ctx *ctx, json_object *req, struct inst **out, size_t *count,
+		struct ec2_error *err)
+{
+	const char *id = req_string(req, "InstanceId");
+	json_object *ids = json_object_new_array();
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if (id)
+		json_object_array_add(ids, json_object_new_string(id));
+	rc = resolve(ctx, ids, true, out, count, err);
+	json_object_put(ids);
+	return rc;
+}
+
 void missing_add(struct missing_ids *m, const char *id)
 {
 	size_t len = strlen(m->text);
