@@ -22,27 +22,13 @@ typedef json_object *(*action_fn)(struct ec2_ctx *, json_object *, struct ec2_er
 /* Calls an action that must succeed. */
 static json_object *ok(action_fn fn, json_object *req)
 {
-	struct ec2_error err = { 0 };
-	json_object *resp = fn(&ctx, req, &err);
-
-	ck_assert_msg(resp != NULL, "%s: %s", err.code, err.message);
-	json_object_put(req);
-	return resp;
+	return test_ok(&ctx, fn, req);
 }
 
 /* Calls an action that must fail with code (and message, when not NULL). */
 static void fails(action_fn fn, json_object *req, const char *code, const char *message)
 {
-	struct ec2_error err = { 0 };
-	json_object *resp = fn(&ctx, req, &err);
-
-	ck_assert_msg(resp == NULL, "expected %s, got %s", code,
-		      resp ? json_object_to_json_string(resp) : "");
-	ck_assert_str_eq(err.code, code);
-	if (message)
-		ck_assert_str_eq(err.message, message);
-	ck_assert(err.message[0] != '\0');
-	json_object_put(req);
+	ck_assert(test_fails(&ctx, fn, req, code, message)[0] != '\0');
 }
 
 /* A string of o at path, copied to a static buffer of its own per call site (rotating). */

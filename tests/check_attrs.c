@@ -33,12 +33,7 @@ typedef json_object *(*action_fn)(struct ec2_ctx *, json_object *, struct ec2_er
 /* Calls an action that must succeed (req is consumed). */
 static json_object *ok(action_fn fn, json_object *req)
 {
-	struct ec2_error err = { 0 };
-	json_object *resp = fn(&ctx, req, &err);
-
-	ck_assert_msg(resp != NULL, "%s: %s", err.code, err.message);
-	json_object_put(req);
-	return resp;
+	return test_ok(&ctx, fn, req);
 }
 
 /* As ok, for an answer that is not kept. */
@@ -50,16 +45,10 @@ static void done(action_fn fn, json_object *req)
 /* Calls an action that must fail with code; its message is returned (static). */
 static const char *fails(action_fn fn, json_object *req, const char *code)
 {
-	static struct ec2_error err;
-	json_object *resp;
+	const char *message = test_fails(&ctx, fn, req, code, NULL);
 
-	memset(&err, 0, sizeof(err));
-	resp = fn(&ctx, req, &err);
-	ck_assert_msg(resp == NULL, "expected %s", code);
-	ck_assert_str_eq(err.code, code);
-	ck_assert(err.message[0] != '\0');
-	json_object_put(req);
-	return err.message;
+	ck_assert(message[0] != '\0');
+	return message;
 }
 
 /* Launches count instances of type and writes their ids into ids. */

@@ -33,25 +33,13 @@ static void teardown(void)
 
 static json_object *ok(action_fn fn, json_object *req)
 {
-	struct ec2_error err = { 0 };
-	json_object *resp = fn(&ctx, req, &err);
-
-	ck_assert_msg(resp != NULL, "%s: %s", err.code, err.message);
-	json_object_put(req);
-	return resp;
+	return test_ok(&ctx, fn, req);
 }
 
 /* An action that must fail with code and message (NULL: any message). */
 static void fails(action_fn fn, json_object *req, const char *code, const char *message)
 {
-	struct ec2_error err = { 0 };
-	json_object *resp = fn(&ctx, req, &err);
-
-	ck_assert_msg(resp == NULL, "expected %s", code);
-	ck_assert_str_eq(err.code, code);
-	if (message)
-		ck_assert_str_eq(err.message, message);
-	json_object_put(req);
+	test_fails(&ctx, fn, req, code, message);
 }
 
 static const char *str(json_object *o, const char *path)

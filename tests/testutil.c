@@ -87,6 +87,36 @@ json_object *J(const char *fmt, ...)
 	return o;
 }
 
+json_object *test_ok(struct ec2_ctx *ctx,
+		     json_object *(*fn)(struct ec2_ctx *, json_object *, struct ec2_error *),
+		     json_object *req)
+{
+	struct ec2_error err = { 0 };
+	json_object *resp = fn(ctx, req, &err);
+
+	ck_assert_msg(resp != NULL, "%s: %s", err.code, err.message);
+	json_object_put(req);
+	return resp;
+}
+
+const char *test_fails(struct ec2_ctx *ctx,
+		       json_object *(*fn)(struct ec2_ctx *, json_object *, struct ec2_error *),
+		       json_object *req, const char *code, const char *message)
+{
+	static struct ec2_error err;
+	json_object *resp;
+
+	memset(&err, 0, sizeof(err));
+	resp = fn(ctx, req, &err);
+	ck_assert_msg(resp == NULL, "expected %s, got %s", code,
+		      resp ? json_object_to_json_string(resp) : "");
+	ck_assert_str_eq(err.code, code);
+	if (message)
+		ck_assert_str_eq(err.message, message);
+	json_object_put(req);
+	return err.message;
+}
+
 char *test_driver_open(struct ec2_config *cfg, struct ec2_ctx *ctx, unsigned flags,
 		       const char *name, char ami[32])
 {

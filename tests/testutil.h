@@ -22,6 +22,7 @@ json_object *J(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 struct ec2_config;
 struct ec2_ctx;
+struct ec2_error;
 
 /* A context (flags: ec2_ctx_open's) on libvirt's test driver over a new temporary state folder,
  * returned (test_driver_close removes it), with memory overcommit 100: the test driver's host is
@@ -30,6 +31,16 @@ struct ec2_ctx;
 char *test_driver_open(struct ec2_config *cfg, struct ec2_ctx *ctx, unsigned flags,
 		       const char *name, char ami[32]);
 void test_driver_close(struct ec2_config *cfg, struct ec2_ctx *ctx, char **dir);
+
+/* Calls an action on ctx that must succeed; req is consumed, the answer is the caller's. */
+json_object *test_ok(struct ec2_ctx *ctx,
+		     json_object *(*fn)(struct ec2_ctx *, json_object *, struct ec2_error *),
+		     json_object *req);
+/* Calls an action on ctx that must fail with code (and message, when not NULL); req is consumed.
+ * Returns the error's message (static, until the next call). */
+const char *test_fails(struct ec2_ctx *ctx,
+		       json_object *(*fn)(struct ec2_ctx *, json_object *, struct ec2_error *),
+		       json_object *req, const char *code, const char *message);
 
 /* Runs suite s and returns the number of failures. */
 int test_run(Suite *s);

@@ -43,10 +43,9 @@ json_object *ec2_revoke_security_group_ingress(struct ec2_ctx *ctx, json_object 
 json_object *ec2_delete_security_group(struct ec2_ctx *ctx, json_object *req,
 				       struct ec2_error *err);
 
-/* For RunInstances: the groups named by ids (all must exist; NULL or empty: the default group) as
- * [{"GroupId","GroupName"}] (new reference), or NULL with err InvalidGroup.NotFound; vpc and
- * subnet get the default VPC's and subnet's ids. */
-json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, char vpc[EC2_ID_MAX],
-			      char subnet[EC2_ID_MAX], struct ec2_error *err);
+/* For RunInstances and ModifyInstanceAttribute: the groups named by ids (all must exist; NULL or
+ * empty: the default group) as [{"GroupId","GroupName"}] (new reference), or NULL with err
+ * InvalidGroup.NotFound. (The subnet, and so the VPC, is vpc_subnet_choose's.) */
+json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, struct ec2_error *err);
 
 #endif

@@ -566,7 +566,6 @@ json_object *ec2_modify_instance_attribute(struct ec2_ctx *ctx, json_object *req
 	struct inst *v = NULL, *in;
 	size_t n = 0;
 	json_object *resp = NULL, *groups = NULL;
-	char vpc[EC2_ID_MAX], subnet[EC2_ID_MAX];
 	int rc = 0;
 
 	if (!req_string(req, "InstanceId")) {
@@ -581,7 +580,7 @@ json_object *ec2_modify_instance_attribute(struct ec2_ctx *ctx, json_object *req
 	if (change_check(ctx, in, &c, &type, err) < 0)
 		goto out;
 	if (c.a->id == A_GROUP_SET) {
-		groups = secgroup_resolve(ctx, c.list, vpc, subnet, err);
+		groups = secgroup_resolve(ctx, c.list, err);
 		if (!groups)
 			goto out;
 	}

@@ -428,12 +428,11 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 	if (root_volume_size(req, lp.image, &lp.root_bytes, err) < 0)
 		goto out;
 	{
-		char vpc_id[EC2_ID_MAX], subnet_id[EC2_ID_MAX]; /* the default's: subnet has ours */
 		json_object *group_ids;
 
 		if (launch_subnet(ctx, req, &lp.subnet, &group_ids, err) < 0)
 			goto out;
-		lp.groups = secgroup_resolve(ctx, group_ids, vpc_id, subnet_id, err);
+		lp.groups = secgroup_resolve(ctx, group_ids, err);
 		if (!lp.groups)
 			goto out;
 	}

@@ -686,17 +686,12 @@ static int sg_resolve(json_object *root, void *opaque, struct ec2_error *err)
 	return 0;
 }
 
-json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, char vpc[EC2_ID_MAX],
-			      char subnet[EC2_ID_MAX], struct ec2_error *err)
+json_object *secgroup_resolve(struct ec2_ctx *ctx, json_object *ids, struct ec2_error *err)
 {
 	struct sg_op op = { ctx, ids, NULL, NULL };
 	json_object *root = read_groups(ctx, err);
 	int rc = root ? sg_resolve(root, &op, err) : -1;
 
-	if (rc == 0) {
-		snprintf(vpc, EC2_ID_MAX, "%s", req_str0(root, "DefaultVpcId"));
-		snprintf(subnet, EC2_ID_MAX, "%s", req_str0(root, "DefaultSubnetId"));
-	}
 	json_object_put(root);
 	return rc < 0 ? NULL : op.resp;
 }
