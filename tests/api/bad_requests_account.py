@@ -13,21 +13,15 @@ import boto3
 import botocore.config
 from botocore.exceptions import ClientError
 
+import steps
+from steps import step
+
 endpoint, ami, key_id, secret = sys.argv[1:5]
-failed = 0
 ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1",
                    aws_access_key_id=key_id, aws_secret_access_key=secret,
                    config=botocore.config.Config(retries={"max_attempts": 1},
                                                  parameter_validation=False))
 NOSUCH = "0123456789abcdef0"
-
-
-def step(name, cond, detail=""):
-    global failed
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond or not detail else ": %s" % (detail,)),
-          flush=True)
-    failed += 0 if cond else 1
-    return cond
 
 
 def answer(fn, **kw):
@@ -285,5 +279,4 @@ if ready:
         step("unprotected, both terminate", True)
     except Exception as e:  # noqa: BLE001
         step("unprotect and terminate: raised %s" % type(e).__name__, False, e)
-print("%d failed" % failed)
-sys.exit(1 if failed else 0)
+steps.finish()

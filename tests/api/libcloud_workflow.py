@@ -13,34 +13,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 from libcloud.common.types import InvalidCredsError
 from libcloud.compute.drivers.ec2 import EC2NodeDriver
 from libcloud.compute.types import KeyPairDoesNotExistError, NodeState
 
-port, ami, key_id, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-failed = 0
-S = {}
-
-
-def step(name, cond, detail=""):
-    global failed
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond or not detail else ": %s" % (detail,)),
-          flush=True)
-    failed += 0 if cond else 1
-    return cond
+import steps
+from steps import step
 
 
 def guarded(name):
-    def run(fn):
-        try:
-            fn()
-        except Exception as e:  # noqa: BLE001 -- any error of a section is that section's FAIL
-            step("%s: raised %s" % (name, type(e).__name__), False, e)
-            traceback.print_exc(limit=3, file=sys.stdout)
-        return fn
-    return run
+    return steps.guarded(name, limit=3)
+
+port, ami, key_id, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+S = {}
 
 
 def driver_with(the_secret):
@@ -218,5 +204,4 @@ def destroy():
     step("delete_key_pair", "libcloud-key" not in [k.name for k in drv.list_key_pairs()])
 
 
-print("%d failed" % failed)
-sys.exit(1 if failed else 0)
+steps.finish()

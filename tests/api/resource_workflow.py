@@ -12,34 +12,15 @@ Usage: resource_workflow.py ENDPOINT AMI-ID ACCESS-KEY SECRET
 """
 import ipaddress
 import sys
-import traceback
 
 import boto3
 import botocore.config
 from botocore.exceptions import ClientError
 
+import steps
+from steps import guarded, step
+
 endpoint, ami, key_id, secret = sys.argv[1:5]
-failed = 0
-
-
-def step(name, cond, detail=""):
-    global failed
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond or not detail else ": %s" % (detail,)),
-          flush=True)
-    failed += 0 if cond else 1
-    return cond
-
-
-def guarded(name):
-    """Runs the decorated section at once; an exception in it is one FAIL, not the end."""
-    def run(fn):
-        try:
-            fn()
-        except Exception as e:  # noqa: BLE001 -- any error of a section is that section's FAIL
-            step("%s: raised %s" % (name, type(e).__name__), False, e)
-            traceback.print_exc(limit=2, file=sys.stdout)
-        return fn
-    return run
 
 
 def error_code(fn, **kw):
@@ -408,5 +389,4 @@ def terminate():
     step("its network interface is gone", got == [], got)
 
 
-print("%d failed" % failed)
-sys.exit(1 if failed else 0)
+steps.finish()
