@@ -253,22 +253,7 @@ void net_qemu_args(const char *private_ip, char **netdev, char **nic)
 
 static bool covers_localhost(const char *cidr)
 {
-	char ip[32];
-	const char *slash = cidr ? strchr(cidr, '/') : NULL;
-	struct in_addr a;
-	unsigned long bits;
-	uint32_t mask, net, lo = 0x7f000001u;
-
-	if (!slash || (size_t)(slash - cidr) >= sizeof(ip))
-		return false;
-	memcpy(ip, cidr, (size_t)(slash - cidr));
-	ip[slash - cidr] = '\0';
-	bits = strtoul(slash + 1, NULL, 10);
-	if (inet_pton(AF_INET, ip, &a) != 1 || bits > 32)
-		return false;
-	mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
-	net = ntohl(a.s_addr);
-	return (net & mask) == (lo & mask);
+	return net_cidr_contains(cidr, "127.0.0.1");
 }
 
 /* The ports a wide TCP rule (All traffic, 0-65535, ...) opens: QEMU listens on each forwarded

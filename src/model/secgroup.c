@@ -1,7 +1,6 @@
 /* Security groups and key pairs: see include/ec2lite/secgroup.h. */
 #include "ec2lite/secgroup.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,18 +249,10 @@ static json_object *req_group(json_object *groups, json_object *req, struct ec2_
 
 static int valid_cidr(const char *cidr)
 {
-	char ip[32];
-	const char *slash = cidr ? strchr(cidr, '/') : NULL;
-	struct in_addr a;
-	char *end;
-	long bits;
+	uint32_t base;
+	unsigned bits;
 
-	if (!slash || (size_t)(slash - cidr) >= sizeof(ip))
-		return 0;
-	memcpy(ip, cidr, (size_t)(slash - cidr));
-	ip[slash - cidr] = '\0';
-	bits = strtol(slash + 1, &end, 10);
-	return inet_pton(AF_INET, ip, &a) == 1 && *end == '\0' && slash[1] && bits >= 0 && bits <= 32;
+	return net_cidr_parse(cidr, &base, &bits) == 0;
 }
 
 /* The rules a request names: IpPermissions, or the flat IpProtocol/FromPort/ToPort/CidrIp
