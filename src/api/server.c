@@ -2,15 +2,16 @@
  *
  * A pool of HTTP threads reads requests; each is authenticated (SigV4 or SigV2), parsed by its
  * action's input shape, handed to the model's function for the action (the same the CLI calls)
- * and answered in EC2's XML (STS's GetCallerIdentity, in STS's, is answered here). Each connection has a thread of its own, so that a long action holds up
- * only its own client. Model calls take one lock in turn, on one libvirt connection: requests
- * of many clients at once are serialised where they touch state, and the store's file locks
- * keep the CLI and other processes out of each other's way as before. DescribeInstances takes no
- * lock: it is answered from the view (view.h), which every write updates before it is answered,
- * and domain events and a periodic reload keep current. Beside them, a thread
- * runs libvirt's event loop (reboots are seen as they happen) and a reconciler moves instances
- * on once a second (stops that time out, guests that stopped by themselves, terminated ones
- * purged after an hour); CreateImage's work runs in a thread of its own, on its own connection. */
+ * and answered in EC2's XML (STS's GetCallerIdentity, in STS's, is answered here). Each
+ * connection has a thread of its own, so that a long action holds up only its own client. Model
+ * calls take one lock in turn, on one libvirt connection: requests of many clients at once are
+ * serialised where they touch state, and the store's file locks keep the CLI and other processes
+ * out of each other's way as before. DescribeInstances takes no lock: it is answered from the
+ * view (view.h), which every write updates before it is answered, and domain events and a
+ * periodic reload keep current. Beside them, a thread runs libvirt's event loop (reboots are seen
+ * as they happen) and a reconciler moves instances on once a second (stops that time out, guests
+ * that stopped by themselves, terminated ones purged after an hour); CreateImage's work runs in a
+ * thread of its own, on its own connection. */
 #include "server.h"
 
 #include <arpa/inet.h>
@@ -233,14 +234,10 @@ static enum MHD_Result sts_answer(struct server *s, struct MHD_Connection *c, co
 	char *xml, *m;
 	enum MHD_Result rc;
 
-	if (!version || strcmp(version, API_STS_VERSION) != 0) {
-		m = version ? util_strdupf("Could not find operation %s for version %s", name, version)
-			    : strdup("The request must contain the parameter Version");
-		rc = error_as(c, true, version ? "InvalidAction" : "MissingParameter", m, rid);
-		free(m);
-		return rc;
-	}
-	if (strcmp(name, "GetCallerIdentity") != 0) {
+	if (!version)
+		return error_as(c, true, "MissingParameter",
+				"The request must contain the parameter Version", rid);
+	if (strcmp(version, API_STS_VERSION) != 0 || strcmp(name, "GetCallerIdentity") != 0) {
 		m = util_strdupf("Could not find operation %s for version %s", name, version);
 		rc = error_as(c, true, "InvalidAction", m, rid);
 		free(m);
