@@ -69,12 +69,13 @@ const char *ec2_described_id(json_object *e);
 json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 
 /* StopInstances: InstanceIds (required), Force, Hibernate. Asks each running instance's guest to
- * shut down (ACPI; Force powers it off; Hibernate saves its memory) and returns
- * {StoppingInstances: [...]} with each stopping; ec2_reconcile forces off a guest that ignores
- * the request past the stop timeout. Errors: MissingParameter,
- * InvalidInstanceID.Malformed/NotFound, IncorrectInstanceState (terminated, shutting down, or
- * rebooting for an image), OperationNotPermitted (an instance's disableApiStop; none is stopped
- * then), UnsupportedHibernationConfiguration (Hibernate of an instance not launched for it). Changes state: the pending stop recorded in the domain's metadata. */
+ * shut down (ACPI; Force powers it off; Hibernate saves its memory) and returns {StoppingInstances:
+ * [...]} with each stopping; ec2_reconcile forces off a guest that ignores the request past the
+ * stop timeout. Errors: MissingParameter, InvalidInstanceID.Malformed/NotFound,
+ * IncorrectInstanceState (terminated, shutting down, or rebooting for an image),
+ * OperationNotPermitted (an instance's disableApiStop; none is stopped then),
+ * UnsupportedHibernationConfiguration (Hibernate of an instance not launched for it). Changes
+ * state: the pending stop recorded in the domain's metadata. */
 json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 
 /* RebootInstances: InstanceIds (required). Asks each running instance's guest to reboot (ACPI)
@@ -86,12 +87,11 @@ json_object *ec2_stop_instances(struct ec2_ctx *ctx, json_object *req, struct ec
 json_object *ec2_reboot_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 
 /* TerminateInstances: InstanceIds (required). Removes each live instance (domain, root volume,
- * instance folder) after writing its terminated record, which DescribeInstances shows for an
- * hour; returns {TerminatingInstances: [...]} with each shutting-down (an instance terminated
- * already is reported as terminated). Errors: MissingParameter,
- * InvalidInstanceID.Malformed/NotFound, OperationNotPermitted (an instance's
- * disableApiTermination: none of the call's instances is terminated then). Changes state: irreversibly; its public IP and forwards go
- * too. */
+ * instance folder) after writing its terminated record, which DescribeInstances shows for an hour;
+ * returns {TerminatingInstances: [...]} with each shutting-down (an instance terminated already is
+ * reported as terminated). Errors: MissingParameter, InvalidInstanceID.Malformed/NotFound,
+ * OperationNotPermitted (an instance's disableApiTermination: none of the call's instances is
+ * terminated then). Changes state: irreversibly; its public IP and forwards go too. */
 json_object *ec2_terminate_instances(struct ec2_ctx *ctx, json_object *req,
 				     struct ec2_error *err);
 

@@ -112,8 +112,8 @@ const struct ec2_transition *ec2_transition(enum ec2_cond c, enum ec2_verb verb)
 int ec2_transition_check(const struct ec2_transition *t, const char *id, const char *image,
 			 struct ec2_error *err);
 
-/* The reconcile step for a domain in vm with op under way: what `settle` does on every pass to finish what EC2
- * finishes in the background. */
+/* The reconcile step for a domain in vm with op under way: what `settle` does on every pass to
+ * finish what EC2 finishes in the background. */
 enum ec2_settle {
 	EC2_SETTLE_NONE,       /* nothing to finish */
 	EC2_SETTLE_NETWORK,    /* running: its public IP and forwards must exist (a launch or start

@@ -1300,7 +1300,8 @@ static int num_cmp(json_object *a, json_object *b)
 	}
 }
 
-/* Ordering for min/max/sort and the comparators: numbers by value, strings by code point (the bytes of UTF-8). */
+/* Ordering for min/max/sort and the comparators: numbers by value, strings by code point (the bytes
+ * of UTF-8). */
 static int value_cmp(json_object *a, json_object *b)
 {
 	if (is_number(a))
