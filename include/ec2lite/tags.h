@@ -19,7 +19,8 @@
  * resource must exist and every tag pass tag_check before anything is set. Returns {}. Errors:
  * MissingParameter, InvalidID (an id of a kind that carries no tags here),
  * InvalidInstanceID.NotFound, InvalidAMIID.NotFound, InvalidGroup.NotFound,
- * InvalidKeyPair.NotFound, InvalidAllocationID.NotFound, the default VPC's (InvalidVpcID.NotFound, InvalidSubnetID.NotFound, ...), InvalidParameterValue (a tag),
+ * InvalidKeyPair.NotFound, InvalidAllocationID.NotFound, the default VPC's
+ * (InvalidVpcID.NotFound, InvalidSubnetID.NotFound, ...), InvalidParameterValue (a tag),
  * TagLimitExceeded (more than EC2_TAGS_MAX), DryRunOperation. Changes state: the domains' metadata
  * and the store. */
 json_object *ec2_create_tags(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
