@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <libvirt/virterror.h>
+
 #include "ec2lite/filter.h"
 #include "ec2lite/journal.h"
 #include "ec2lite/launchtime.h"
@@ -175,6 +177,7 @@ static int recover_launch(void *opaque, json_object *journal)
 	size_t i, n = list ? json_object_array_length(list) : 0;
 	long long min = 1, defined = 0;
 	bool finish, start = json_object_get_boolean(json_path(journal, "Start"));
+	int rc = 0;
 
 	req_int(journal, "MinCount", &min, NULL);
 	for (i = 0; i < n; i++) {
@@ -206,12 +209,52 @@ static int recover_launch(void *opaque, json_object *journal)
 			if (virDomainIsActive(in.dom) != 1)
 				virDomainCreate(in.dom);
 			ctx->net_stale = true;
-		} else if (!start) { /* a StartInstances made nothing to undo */
-			destroy_resources(ctx, id, in.dom, volume, NULL);
+		} else if (!start && destroy_resources(ctx, id, in.dom, volume, NULL) < 0) {
+			/* (a StartInstances made nothing to undo) Something is left: the journal stays
+			 * and names it to the next pass. */
+			rc = -1;
 		}
 		inst_clear(&in);
 	}
-	return 0;
+	return rc;
+}
+
+/* Root volumes that no instance owns: no domain, and no launch at work lists them. A launcher
+ * killed inside its volume-creation call leaves libvirtd making the volume, and it can appear
+ * after the launch's journal was recovered; such a volume (and its instance folder) goes here.
+ * A launch writes its journal before it makes a volume and defines the domain before it lets go
+ * of the journal, so no volume of a launch is ever taken for an orphan. */
+static void sweep_orphan_volumes(struct ec2_ctx *ctx)
+{
+	virStoragePoolPtr pool = virStoragePoolLookupByName(ctx->conn, ctx->pool_name);
+	virStorageVolPtr *vols = NULL;
+	int n, i;
+
+	if (!pool)
+		return;
+	n = virStoragePoolListAllVolumes(pool, &vols, 0);
+	for (i = 0; i < n; i++) {
+		const char *name = virStorageVolGetName(vols[i]);
+		const char *end = name ? strstr(name, "-root.qcow2") : NULL;
+		virDomainPtr dom;
+		char id[32];
+
+		if (end && end[11] == '\0' && (size_t)(end - name) < sizeof(id)) {
+			snprintf(id, sizeof(id), "%.*s", (int)(end - name), name);
+			if (!ec2_id_valid("i", id))
+				goto next;
+			dom = virDomainLookupByName(ctx->conn, id);
+			if (dom)
+				virDomainFree(dom);
+			else if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN &&
+				 !journal_busy(ctx->cfg->state_dir, "InstanceId", id))
+				destroy_resources(ctx, id, NULL, name, NULL);
+		}
+next:
+		virStorageVolFree(vols[i]);
+	}
+	free(vols);
+	virStoragePoolFree(pool);
 }
 
 int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_error *err)
@@ -219,7 +262,9 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
 	json_object *ids = req_list(req, "InstanceIds");
 	bool pending;
 
-	journal_recover(ctx->cfg->state_dir, recover_launch, ctx);
+	/* After a dead launch, and on an explicit reconcile: the volumes it may have left. */
+	if (journal_recover(ctx->cfg->state_dir, recover_launch, ctx) > 0 || wait)
+		sweep_orphan_volumes(ctx);
 
 	for (;;) {
 		struct inst *v = NULL;

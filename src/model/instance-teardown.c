@@ -21,6 +21,24 @@ static bool already_gone(void)
 	       code == VIR_ERR_NO_STORAGE_VOL;
 }
 
+/* Deletes a root volume. libvirtd goes on creating a volume whose creator died mid-call, and until
+ * it is done refuses to delete it ("still being allocated", VIR_ERR_OPERATION_INVALID): that is
+ * waited out (the overlay takes milliseconds; 30 s at most), not taken for "gone", or a launch
+ * killed then would leave the volume behind its undone journal. */
+static int volume_delete(virStorageVolPtr vol)
+{
+	int tries;
+
+	for (tries = 0; tries < 300; tries++) {
+		if (virStorageVolDelete(vol, 0) == 0 || virGetLastErrorCode() == VIR_ERR_NO_STORAGE_VOL)
+			return 0;
+		if (virGetLastErrorCode() != VIR_ERR_OPERATION_INVALID)
+			return -1;
+		util_sleep_ms(100);
+	}
+	return -1;
+}
+
 /* Removes everything a live instance has: domain (and managed-save image), root overlay,
  * per-instance folder. Carries on past failures so that as much as possible is gone. The domain's
  * definition goes last: until then the instance is still found, so that a process killed midway
@@ -40,7 +58,7 @@ int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr dom,
 		virStorageVolPtr vol = virStorageVolLookupByName(pool, volume);
 
 		if (vol) {
-			if (virStorageVolDelete(vol, 0) < 0 && !already_gone()) {
+			if (volume_delete(vol) < 0) {
 				ec2_error_set_libvirt(err, "cannot remove the volume '%s'", volume);
 				rc = -1;
 			}

@@ -62,6 +62,14 @@ kill_after() {
 	return 0
 }
 
+# --- a root volume that no instance owns (libvirtd went on making it after its launcher was
+# killed, and finished after the launch's journal was undone): reconcile removes it ---
+orphan=i-0123456789abcdef0
+virsh -q vol-create-as "$pool" "$orphan-root.qcow2" 1M --format qcow2 > /dev/null
+mkdir -p "$state/instances/$orphan"
+check "an orphan root volume is there" [ "$(volumes)" = "$orphan" ]
+check "an orphan root volume: reconcile removes it and its folder" converged "orphan volume"
+
 # --- run-instances killed at several points of a launch of two ---
 for delay in 0.05 0.15 0.3 0.5 0.8 1.2; do
 	kill_after "$delay" "$bin" run-instances --image-id "$ami" --instance-type t2.nano --count 2
