@@ -354,7 +354,7 @@ START_TEST(not_found_page)
 	/* Traversal and encoded separators name nothing. */
 	get_is("/latest/meta-data/../meta-data/instance-id", 404, NULL);
 	get_is("/latest/meta-data/%2e%2e/user-data", 404, NULL);
-	get_is("/latest/meta-data/instance%00-id", 404, NULL);
+	get_is("/latest/meta-data/instance-id%00x", 404, NULL);
 	/* Percent-encoded letters are the letters. */
 	get_is("/latest/meta-data/instance%2Did", 200, field("InstanceId"));
 }
@@ -396,6 +396,11 @@ START_TEST(instance_tags)
 	get_is("/latest/meta-data/tags/instance/Name", 200, "web");
 	get_is("/latest/meta-data/tags/instance/Team", 200, "blue sky");
 	get_is("/latest/meta-data/tags/instance/Nope", 404, NULL);
+	/* A key that looks like public-keys' "0=NAME" hides nothing. */
+	json_object_array_add(json_object_object_get(inst, "Tags"),
+			      J("{\"Key\": \"Name=x\", \"Value\": \"y\"}"));
+	get_is("/latest/meta-data/tags/instance", 200,
+	       "Name\nName=x\nTeam\nec2-lite:accelerator\nec2-lite:kernel-entry");
 	rs = ask("GET", "/latest/meta-data/", NULL, NULL, false, NOW);
 	ck_assert_ptr_nonnull(strstr(rs.body, "\ntags/"));
 	free(rs.body);

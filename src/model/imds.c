@@ -812,7 +812,7 @@ static void answer_listing(struct imds_response *rs, json_object *dir, bool slas
 		json_object *v = member(dir, names[i]);
 
 		/* public-keys/ lists "0=NAME", not the folder 0/ it names. */
-		if (v && i + 1 < n && strncmp(names[i + 1], names[i], strlen(names[i])) == 0 &&
+		if (json_object_is_type(v, json_type_object) && i + 1 < n && strncmp(names[i + 1], names[i], strlen(names[i])) == 0 &&
 		    names[i + 1][strlen(names[i])] == '=')
 			continue;
 		if (b.len)
