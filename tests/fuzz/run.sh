@@ -8,6 +8,7 @@
 #   sigv2      the Signature Version 2 checker
 #   shorthand  the aws CLI shorthand parser      portfwd the port forwarder's table
 #   seed       the NoCloud seed writer's inputs  kernel  the bzImage/ELF parser and decoders
+#   imds       the instance metadata service's answers
 # By default all but kernel, which finds a known heap-buffer-overflow in kernel_has_pvh_note
 # (phoff + (i+1) * phentsize wraps) until its fix lands; run it by naming it.
 set -eu
@@ -16,7 +17,7 @@ out=$2/fuzz
 seconds=${3:-30}
 shift 2
 [ $# -gt 0 ] && shift
-targets=${*:-query sigv4 sigv2 kernel shorthand portfwd seed}
+targets=${*:-query sigv4 sigv2 kernel shorthand portfwd seed imds}
 mkdir -p "$out"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11"
 libs=$(pkg-config --cflags --libs json-c libxml-2.0 libcrypto libvirt)
@@ -27,6 +28,7 @@ for t in $targets; do
 	shorthand) more="$src/src/cli/shorthand.c" ;;
 	portfwd) more="$src/src/host/portfwd.c" ;;
 	seed) more="$src/src/host/seed.c $(pkg-config --cflags --libs libisofs-1)" ;;
+	imds) more="$src/src/model/imds.c" ;;
 	kernel) more="$src/src/host/kernel.c $(pkg-config --cflags --libs liblzma libzstd zlib)" ;;
 	*) echo "run.sh: no fuzz target '$t'" >&2; exit 2 ;;
 	esac
