@@ -250,13 +250,14 @@ START_TEST(network_interfaces)
 		{ "", "0e:ec:ac:1f:0e:25/" },
 		{ "0e:ec:ac:1f:0e:25/",
 		  "device-number\ninterface-id\nipv4-associations/\nlocal-hostname\nlocal-ipv4s\nmac\n"
-		  "owner-id\npublic-ipv4s\nsecurity-group-ids\nsecurity-groups\nsubnet-id\n"
+		  "network-card\nowner-id\npublic-ipv4s\nsecurity-group-ids\nsecurity-groups\nsubnet-id\n"
 		  "subnet-ipv4-cidr-block\nvpc-id\nvpc-ipv4-cidr-block\nvpc-ipv4-cidr-blocks" },
 		{ "0e:ec:ac:1f:0e:25/device-number", "0" },
 		{ "0e:ec:ac:1f:0e:25/interface-id", "eni-df5c9bb8cdbbac5d3" },
 		{ "0e:ec:ac:1f:0e:25/local-hostname", "ip-172-31-14-37.ec2.internal" },
 		{ "0e:ec:ac:1f:0e:25/local-ipv4s", "172.31.14.37" },
 		{ "0e:ec:ac:1f:0e:25/mac", "0e:ec:ac:1f:0e:25" },
+		{ "0e:ec:ac:1f:0e:25/network-card", "0" },
 		{ "0e:ec:ac:1f:0e:25/owner-id", "000000000000" },
 		{ "0e:ec:ac:1f:0e:25/public-ipv4s", "127.77.175.47" },
 		{ "0e:ec:ac:1f:0e:25/ipv4-associations/", "127.77.175.47" },

@@ -66,12 +66,21 @@ struct imds_response {
 	int status;                  /* 200, 400, 401, 403, 404, 405 */
 	char *body;                  /* malloc'd, the caller frees; never NULL */
 	size_t len;
-	const char *content_type;    /* static: "text/plain", "application/json", "text/html" */
+	const char *content_type;    /* static: "text/plain" (listings and values, JSON ones
+				      * included, as EC2 sends them), "application/octet-stream"
+				      * (user-data), "text/html" (EC2's error pages) */
 	long token_ttl;              /* > 0 for a token PUT's answer: the
 				      * X-aws-ec2-metadata-token-ttl-seconds header to send */
 };
 
-/* EC2's answer to rq for in. Never fails: what cannot be answered gets EC2's error status. */
+/* EC2's answer to rq for in. Never fails: what cannot be answered gets EC2's error status.
+ * In this order: HttpEndpoint disabled, 403 to everything; a method other than GET, HEAD or
+ * PUT, 405; PUT /latest/api/token: 403 with X-Forwarded-For, 400 without a ttl of 1..21600,
+ * else 200 with the token; PUT elsewhere or GET of api/token, 405; a token sent that is not
+ * valid for this instance at rq->now, or none while HttpTokens is required, 401; a path the
+ * instance does not have, 404. HEAD is answered as GET (the daemon sends no body). A folder is
+ * listed with or without a trailing /, a value served with or without one; empty segments
+ * (//) are skipped and %XX decoded. */
 void imds_answer(const struct imds_keys *k, const struct imds_instance *in,
 		 const struct imds_request *rq, struct imds_response *rs);
 

@@ -505,6 +505,10 @@ static void add_interface(json_object *macs, json_object *eni, const char *publi
 	else
 		leaf(d, "local-ipv4s", str0(eni, "PrivateIpAddress"));
 	leaf(d, "mac", mac);
+	leaf(d, "network-card",
+	     member(member(eni, "Attachment"), "NetworkCardIndex")
+		     ? json_object_get_string(member(member(eni, "Attachment"), "NetworkCardIndex"))
+		     : "0");
 	leaf(d, "owner-id", str0(eni, "OwnerId"));
 	/* The public addresses: ipv4-associations/PUBLIC is the private address it maps to. */
 	for (i = 0; i < n; i++) {
