@@ -74,7 +74,7 @@ struct imds_response {
 };
 
 /* EC2's answer to rq for in. Never fails: what cannot be answered gets EC2's error status.
- * In this order: HttpEndpoint disabled, 403 to everything; a method other than GET, HEAD or
+ * In this order: HttpEndpoint disabled, 403 with an empty body to everything; a method other than GET, HEAD or
  * PUT, 405; PUT /latest/api/token: 403 with X-Forwarded-For, 400 without a ttl of 1..21600,
  * else 200 with the token; PUT elsewhere or GET of api/token, 405; a token sent that is not
  * valid for this instance at rq->now, or none while HttpTokens is required, 401; a path the

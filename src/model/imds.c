@@ -934,8 +934,10 @@ void imds_answer(const struct imds_keys *k, const struct imds_instance *in,
 	int n;
 
 	memset(rs, 0, sizeof(*rs));
+	/* A disabled endpoint answers 403 with an empty text/plain body (as EC2 does: ansible's
+	 * PR #68098 shows its answer to a token PUT). */
 	if (!o.endpoint_enabled) {
-		answer_error(rs, 403);
+		answer(rs, 403, "text/plain", "", 0);
 		return;
 	}
 	if (!get && !put) {
