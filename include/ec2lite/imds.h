@@ -9,7 +9,8 @@
  * IMDSv2 session tokens carry no state on the host: a token is the instance id, its expiry and an
  * HMAC-SHA256 of both under the state folder's secret (<state-dir>/imds/token.key), so that a
  * token is valid only for the instance it was made for, until its expiry, and survives a restart
- * of the daemon. */
+ * of the daemon. (The token carries the expiry and the HMAC, base64, 56 characters as EC2's; the
+ * instance id is the one of the instance that presents it.) */
 #ifndef EC2LITE_IMDS_H
 #define EC2LITE_IMDS_H
 

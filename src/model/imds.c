@@ -14,13 +14,11 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/rand.h>
-#include <openssl/rsa.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ec2lite/imds.h"
@@ -861,8 +859,8 @@ static int split_path(const char *path, char *buf, char *segs[MAX_SEGMENTS])
 		while (i < len && path[i] != '/') {
 			char c = path[i++];
 
-			if (c == '%' && i + 1 < len + 1 && hexval(path[i]) >= 0 &&
-			    i + 1 < len && hexval(path[i + 1]) >= 0) {
+			if (c == '%' && i + 1 < len && hexval(path[i]) >= 0 &&
+			    hexval(path[i + 1]) >= 0) {
 				c = (char)(hexval(path[i]) * 16 + hexval(path[i + 1]));
 				i += 2;
 			}
@@ -897,13 +895,13 @@ static void answer_get(const struct imds_keys *k, const struct imds_instance *in
 		}
 	}
 	if (!cur) {
-		/* The identity document's signatures and public-keys' "0=NAME" entry. */
-		char *doc = identity_document(in), *s = NULL;
+		/* The identity document's signatures, made now; public-keys' "0=NAME" entry is
+		 * listed only. */
+		bool plain = strcmp(name, "signature") == 0;
+		bool p7 = strcmp(name, "pkcs7") == 0 || strcmp(name, "rsa2048") == 0;
+		char *doc = plain || p7 ? identity_document(in) : NULL;
+		char *s = plain ? sign_plain(k, doc) : p7 ? sign_pkcs7(k, doc) : NULL;
 
-		if (strcmp(name, "signature") == 0)
-			s = sign_plain(k, doc);
-		else if (strcmp(name, "pkcs7") == 0 || strcmp(name, "rsa2048") == 0)
-			s = sign_pkcs7(k, doc);
 		if (s)
 			answer(rs, 200, "text/plain", s, strlen(s));
 		else
