@@ -25,6 +25,23 @@ if [ -n "$missing" ]; then
 	apt-get install -y -q --no-install-recommends $missing
 fi
 
+# The instance metadata service needs QEMU to start its relay for each guest connection, which
+# libvirt's seccomp sandbox for QEMU forbids (docs/IMDS.md): turn that sandbox off, once, and
+# have a running libvirtd read it again. Nothing else of qemu.conf is touched.
+conf=/etc/libvirt/qemu.conf
+if ! grep -Eq '^[[:space:]]*seccomp_sandbox[[:space:]]*=[[:space:]]*0[[:space:]]*$' "$conf"; then
+	echo "setup: seccomp_sandbox = 0 in $conf (for the instance metadata service)"
+	printf '\n# ec2-lite: QEMU starts the instance metadata relay (docs/IMDS.md)\nseccomp_sandbox = 0\n' >> "$conf"
+	if command -v systemctl > /dev/null && systemctl is-active -q libvirtd 2> /dev/null; then
+		systemctl restart libvirtd
+	elif pgrep -x libvirtd > /dev/null; then
+		echo "setup: restarting libvirtd"
+		pkill -x libvirtd
+		i=0
+		while pgrep -x libvirtd > /dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	fi
+fi
+
 # No systemd here: start the daemons ourselves (monolithic libvirtd, sockets in /run/libvirt).
 if ! pgrep -x virtlogd > /dev/null; then
 	echo "setup: starting virtlogd"

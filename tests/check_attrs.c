@@ -138,7 +138,9 @@ static char *domain_shape(const char *id)
 	for (line = strtok_r(xml, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strstr(line, "<metadata>"))
 			in_meta = true;
+		/* the instance's own: its name, UUID (also the SMBIOS serial), NIC */
 		if (!in_meta && !strstr(line, id) && !strstr(line, "<uuid>") &&
+		    !strstr(line, "<entry name='uuid'>") && !strstr(line, "<entry name='serial'>") &&
 		    !strstr(line, "qemu:arg") && !strstr(line, "<mac ")) {
 			util_buf_puts(&b, line);
 			util_buf_puts(&b, "\n");

@@ -2,6 +2,8 @@
  * host names, MAC addresses and QEMU's NIC arguments. */
 #include <string.h>
 
+#include "ec2lite/config.h"
+#include "ec2lite/imdsnet.h"
 #include "ec2lite/net.h"
 #include "ec2lite/util.h"
 #include "testutil.h"
@@ -119,13 +121,60 @@ START_TEST(names_and_qemu_arguments)
 	ck_assert_str_eq(host, "ip-172-31-5-9");
 	net_mac("172.31.15.254", mac);
 	ck_assert_str_eq(mac, "0e:ec:ac:1f:0f:fe");
-	net_qemu_args("172.31.5.9", &netdev, &nic);
+	net_qemu_args("172.31.5.9", NULL, &netdev, &nic);
 	ck_assert_str_eq(netdev, "user,id=ec2net0,net=172.31.0.0/20,host=172.31.0.1,dns=172.31.0.2,"
 				 "dhcpstart=172.31.5.9,hostname=ip-172-31-5-9,restrict=on");
 	ck_assert_str_eq(nic, "virtio-net-pci,netdev=ec2net0,mac=0e:ec:ac:1f:05:09,bus=pci.0,"
 			      "addr=0x1f");
 	free(netdev);
 	free(nic);
+	/* With the metadata service, the network holds 169.254.169.254 and the guestfwd follows;
+	 * the subnet's router, DNS and the guest's address stay. */
+	net_qemu_args("172.31.21.9", "guestfwd=tcp:169.254.169.254:80-cmd:/x imds-relay /s i-1",
+		      &netdev, &nic);
+	ck_assert_str_eq(netdev, "user,id=ec2net0,net=168.0.0.0/5,host=172.31.16.1,"
+				 "dns=172.31.16.2,dhcpstart=172.31.21.9,hostname=ip-172-31-21-9,"
+				 "restrict=on,guestfwd=tcp:169.254.169.254:80-cmd:/x imds-relay /s i-1");
+	free(netdev);
+	free(nic);
+}
+END_TEST
+
+/* The EC2 API from inside: serve publishes a loopback endpoint for the instances' relay, 0.0.0.0
+ * as 127.0.0.1, and nothing for an address the relay may not reach; the relay refuses a file
+ * that names anything but 127.0.0.0/8, and the metadata service is not offered on the test
+ * driver (its domains run no QEMU). */
+START_TEST(api_endpoint_for_instances)
+{
+	char *dir = test_tmpdir(), *path = imds_api_endpoint_path(dir), *text;
+	struct ec2_config cfg = { 0 };
+	char why[600];
+
+	ck_assert_int_eq(imds_api_publish(dir, "0.0.0.0:8773", NULL), 0);
+	text = util_read_file(path, NULL, NULL);
+	ck_assert_str_eq(text, "127.0.0.1:8773\n");
+	free(text);
+	ck_assert_int_eq(imds_api_publish(dir, "127.0.0.9:20001", NULL), 0);
+	text = util_read_file(path, NULL, NULL);
+	ck_assert_str_eq(text, "127.0.0.9:20001\n");
+	free(text);
+	imds_api_unpublish(dir);
+	ck_assert_int_eq(imds_api_publish(dir, "192.168.1.5:80", NULL), 0);
+	ck_assert_ptr_null(util_read_file(path, NULL, NULL));
+	ck_assert_int_eq(imds_api_publish(dir, "127.0.0.1:0", NULL), 0);
+	ck_assert_ptr_null(util_read_file(path, NULL, NULL));
+	ck_assert_int_eq(util_write_file_atomic(path, "10.0.0.1:80\n", 12, 0644, NULL), 0);
+	ck_assert_int_eq(imds_api_relay_main(path), 2);
+	ck_assert_int_eq(imds_relay_main("/nonexistent/imds.sock", "i-0123456789abcdef0"), 1);
+	ck_assert_int_eq(imds_relay_main("/nonexistent/imds.sock", "i-x; reboot"), 2);
+
+	cfg.connect_uri = "test:///default";
+	cfg.state_dir = dir;
+	ck_assert(!imds_net_available(&cfg, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "qemu:///system"));
+	ck_assert_ptr_null(imds_net_guestfwd(&cfg, "i-0123456789abcdef0"));
+	free(path);
+	free(dir);
 }
 END_TEST
 
@@ -167,6 +216,7 @@ int main(void)
 	tcase_add_test(tc, open_ports_are_capped);
 	tcase_add_test(tc, names_and_qemu_arguments);
 	tcase_add_test(tc, hostfwd_commands_take_only_addresses);
+	tcase_add_test(tc, api_endpoint_for_instances);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ec2lite/gfs.h"
 #include "ec2lite/seed.h"
 #include "ec2lite/util.h"
 #include "testutil.h"
@@ -56,6 +57,36 @@ START_TEST(unwritable_path_fails_cleanly)
 }
 END_TEST
 
+/* Which datasources an image's cloud-init looks for, as golden images read it (an image whose
+ * list leaves NoCloud out is launched without a seed): both YAML forms, comments, a file that
+ * sets none, and a later setting in the same file. */
+START_TEST(datasource_lists)
+{
+	char *flow[] = { "# ec2-lite", "datasource_list: [ NoCloud, None ]", "locale: false", NULL };
+	char *block[] = { "datasource_list:", "  - Ec2", "  - None", "manage_etc_hosts: true", NULL };
+	char *none[] = { "# datasource_list: [ Ec2 ]", "  datasource_list: nested", "x: 1", NULL };
+	char *twice[] = { "datasource_list: [ NoCloud ]", "datasource_list: [ Ec2, None ]", NULL };
+	char *empty_block[] = { "datasource_list:", "x: 1", NULL };
+	char *l;
+
+	l = gfs_datasource_list(flow);
+	ck_assert_str_eq(l, "[ NoCloud, None ]");
+	free(l);
+	l = gfs_datasource_list(block);
+	ck_assert_ptr_nonnull(strstr(l, "Ec2"));
+	ck_assert_ptr_nonnull(strstr(l, "None"));
+	ck_assert_ptr_null(strstr(l, "manage"));
+	free(l);
+	ck_assert_ptr_null(gfs_datasource_list(none));
+	l = gfs_datasource_list(twice);
+	ck_assert_str_eq(l, "[ Ec2, None ]");
+	free(l);
+	l = gfs_datasource_list(empty_block);
+	ck_assert_str_eq(l, "");
+	free(l);
+}
+END_TEST
+
 START_TEST(meta_data_yaml)
 {
 	json_object *keys = json_tokener_parse("[\"ssh-ed25519 AAAA it's me\"]");
@@ -82,6 +113,7 @@ int main(void)
 	tcase_add_test(tc, empty_user_data_is_fine);
 	tcase_add_test(tc, unwritable_path_fails_cleanly);
 	tcase_add_test(tc, meta_data_yaml);
+	tcase_add_test(tc, datasource_lists);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

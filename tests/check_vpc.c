@@ -751,7 +751,7 @@ START_TEST(launches_choose_the_subnet)
 
 	/* QEMU's DHCP serves that /20: router .1, DNS .2. */
 	net_qemu_args(str(json_object_array_get_idx(json_path(in_b, "Instances"), 0),
-			  "PrivateIpAddress"), &netdev, &nic);
+			  "PrivateIpAddress"), NULL, &netdev, &nic);
 	ck_assert_msg(strstr(netdev, ",net=172.31.16.0/20,host=172.31.16.1,dns=172.31.16.2,") != NULL,
 		      "%s", netdev);
 	free(netdev);

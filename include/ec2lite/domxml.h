@@ -80,7 +80,13 @@ struct domspec {
 	const char *netdev;       /* QEMU -netdev and -device values of the instance's NIC (user-mode */
 	const char *nic;          /* networking, which libvirt 9 cannot express), or NULL for none */
 	const struct ec2_meta *meta;
+	const char *uuid;         /* the domain's UUID, which is the guest's SMBIOS system UUID and
+				   * serial: domxml_ec2_uuid's, so that cloud-init knows EC2
+				   * (with the vendor "Amazon EC2"); NULL: libvirt picks one */
 };
+
+/* A random UUID that starts with "ec2", as EC2's instances' do (37 bytes). */
+void domxml_ec2_uuid(char out[37]);
 
 /* The whole domain XML for spec (caller frees). */
 char *domxml_build(const struct domspec *spec, struct ec2_error *err);

@@ -59,8 +59,9 @@ void net_hostname(const char *private_ip, char *out, size_t size);
 void net_mac(const char *private_ip, char out[18]);
 /* QEMU's -netdev and -device values for the NIC of an instance (caller frees both): user-mode
  * networking on the /20 default subnet private_ip lies in (its .1 the router, its .2 the DNS),
- * whose DHCP gives the guest private_ip. */
-void net_qemu_args(const char *private_ip, char **netdev, char **nic);
+ * whose DHCP gives the guest private_ip. With guestfwd (imds_net_guestfwd's option, or NULL) the
+ * network is 168.0.0.0/5 instead, so that it holds the metadata service's address. */
+void net_qemu_args(const char *private_ip, const char *guestfwd, char **netdev, char **nic);
 
 /* The QEMU monitor (HMP) command that adds a host forward, "hostfwd_add ec2net0
  * PROTO:ADDR:PORT-:GUEST_PORT", or (add false) removes one, "hostfwd_remove ec2net0

@@ -94,5 +94,6 @@ int cmd_reconcile(struct cli *cli, json_object *req, const char *positional);
 int cmd_build_ami(struct cli *cli, json_object *req, const char *recipe);
 int cmd_create_image(struct cli *cli, json_object *req, const char *positional);
 int cmd_serve(struct cli *cli, json_object *req, const char *positional);
+int cmd_imds_daemon(struct cli *cli, json_object *req, const char *positional);
 
 #endif

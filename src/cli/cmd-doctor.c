@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ec2lite/imdsnet.h"
 #include "ec2lite/portfwd.h"
 #include "ec2lite/util.h"
 
@@ -150,6 +151,22 @@ int cmd_doctor(struct cli *cli, json_object *req, const char *positional)
 			check(checks, "port-forwarder", "ok", detail);
 		}
 		json_object_put(fw);
+	}
+	if (!is_test) {
+		/* The instance metadata service (imdsnet.h): what the host must allow, and the
+		 * certificate that verifies instance identity documents. */
+		char why[600];
+		bool ok = imds_net_available(&cli->cfg, why, sizeof(why));
+		bool system = strcmp(cli->cfg.connect_uri, "qemu:///system") == 0;
+
+		if (ok)
+			snprintf(detail, sizeof(detail), "%s (daemon %s); identity documents are signed "
+				 "by %s/imds/identity.crt", why, imds_daemon_running(cli->cfg.state_dir) ?
+				 "running" : "idle: it starts with an instance", cli->cfg.state_dir);
+		else
+			snprintf(detail, sizeof(detail), "instances get no 169.254.169.254: %s", why);
+		check(checks, "metadata", ok ? "ok" : system ? "FAIL" : "info", detail);
+		failed |= !ok && system;
 	}
 	if (access(cli->cfg.state_dir, W_OK) == 0) {
 		snprintf(detail, sizeof(detail), "%s is writable", cli->cfg.state_dir);

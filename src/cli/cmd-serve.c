@@ -11,6 +11,7 @@
 
 #include "api/server.h"
 #include "cli.h"
+#include "ec2lite/imdsnet.h"
 #include "ec2lite/util.h"
 
 struct keys {
@@ -117,7 +118,12 @@ int cmd_serve(struct cli *cli, json_object *req, const char *positional)
 		goto out;
 	}
 	cli->ctx_open = true;
+	/* Instances reach this server through their api-relay (imdsnet.h), unless anyone could. */
+	if (!no_auth)
+		imds_api_publish(cli->cfg.state_dir, opts.listen, NULL);
 	rc = api_serve(&cli->ctx, &opts, &err) < 0 ? cli_error(cli, &err) : 0;
+	if (!no_auth)
+		imds_api_unpublish(cli->cfg.state_dir);
 out:
 	free(keys.v);
 	json_object_put(keys.owner);

@@ -572,5 +572,7 @@ const struct command commands[] = {
 	  serve_opts, NULL, NULL, cmd_serve, 0 },
 	{ "doctor", NULL, "check the daemons, the accelerator in use and the state folder",
 	  doctor_opts, NULL, NULL, cmd_doctor, 0 },
+	{ "imds-daemon", NULL, "the state folder's instance metadata service (started by ec2-lite)",
+	  NULL, NULL, NULL, cmd_imds_daemon, CMD_HIDDEN },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
 };

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ec2lite/imdsnet.h"
 #include "ec2lite/launchtime.h"
 
 static int global_option(struct cli *cli, int argc, char **argv, int *i)
@@ -106,6 +107,15 @@ int main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	if (!rest)
 		return EXIT_OTHER;
+	/* QEMU starts the IMDS relay for each connection of a guest: it reads no settings. */
+	if (argc == 4 && strcmp(argv[1], "imds-relay") == 0) {
+		free(rest);
+		return imds_relay_main(argv[2], argv[3]);
+	}
+	if (argc == 3 && strcmp(argv[1], "api-relay") == 0) {
+		free(rest);
+		return imds_api_relay_main(argv[2]);
+	}
 	/* A write to a closed libvirt socket must become an error, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	if (ec2_config_load(&cli.cfg, find_state_dir(argc, argv), &err) < 0) {

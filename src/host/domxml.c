@@ -4,6 +4,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdio.h>
+
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -304,6 +306,17 @@ char *domxml_build(const struct domspec *s, struct ec2_error *err)
 	n = child(dom, "metadata", NULL);
 	xmlAddChild(n, meta_node(NULL, s->meta, true));
 
+	if (s->uuid) {
+		/* cloud-init takes a guest for EC2's when its SMBIOS UUID starts with ec2 and
+		 * equals the serial (DataSourceEc2.identify_aws, ds-identify). */
+		child(dom, "uuid", s->uuid);
+		n = elem(dom, "sysinfo", "type", "smbios");
+		prop(child(child(n, "bios", NULL), "entry", "Amazon EC2"), "name", "vendor");
+		d = child(n, "system", NULL);
+		prop(child(d, "entry", "Amazon EC2"), "name", "manufacturer");
+		prop(child(d, "entry", s->uuid), "name", "serial");
+		prop(child(d, "entry", s->uuid), "name", "uuid");
+	}
 	snprintf(num, sizeof(num), "%ld", s->memory_mib);
 	prop(child(dom, "memory", num), "unit", "MiB");
 	snprintf(num, sizeof(num), "%u", s->vcpus);
@@ -322,6 +335,8 @@ char *domxml_build(const struct domspec *s, struct ec2_error *err)
 	} else {
 		elem(os, "boot", "dev", "hd");
 	}
+	if (s->uuid)
+		elem(os, "smbios", "mode", "sysinfo");
 
 	feat = child(dom, "features", NULL);
 	child(feat, "acpi", NULL);
@@ -406,6 +421,20 @@ char *domxml_build(const struct domspec *s, struct ec2_error *err)
 	}
 
 	return dump_doc(doc, err);
+}
+
+void domxml_ec2_uuid(char out[37])
+{
+	unsigned char b[16];
+	char hex[33];
+	int i;
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		abort();
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	memcpy(hex, "ec2", 3);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
 static char *dump_doc(xmlDocPtr doc, struct ec2_error *err)

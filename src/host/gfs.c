@@ -2,6 +2,9 @@
 #include "ec2lite/gfs.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "ec2lite/util.h"
 
 static void progress(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags,
 		     const char *buf, size_t buf_len, const uint64_t *array, size_t array_len)
@@ -44,4 +47,90 @@ int gfs_fail(guestfs_h *g, const char *what, struct ec2_error *err)
 
 	ec2_error_set(err, EC2_ERR_INTERNAL, "%s: %s", what, why ? why : "libguestfs failed");
 	return -1;
+}
+
+char *gfs_datasource_list(char **lines)
+{
+	char *found = NULL;
+	size_t i;
+
+	for (i = 0; lines && lines[i]; i++) {
+		const char *v;
+
+		if (strncmp(lines[i], "datasource_list:", 16) != 0)
+			continue;
+		free(found);
+		v = lines[i] + 16;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v && *v != '#') {
+			found = strdup(v);
+		} else {
+			struct util_buf b = { 0 };
+
+			util_buf_puts(&b, "");
+			while (lines[i + 1] && strspn(lines[i + 1], " \t") < strlen(lines[i + 1]) &&
+			       lines[i + 1][strspn(lines[i + 1], " \t")] == '-') {
+				util_buf_puts(&b, lines[++i]);
+				util_buf_puts(&b, ",");
+			}
+			found = b.s;
+		}
+	}
+	return found;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gfs_cloud_init_nocloud(guestfs_h *g)
+{
+	char **names, *list = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (guestfs_is_file(g, "/etc/cloud/cloud.cfg") != 1)
+		return -1;
+	{
+		char **lines = guestfs_read_lines(g, "/etc/cloud/cloud.cfg");
+
+		list = gfs_datasource_list(lines);
+		for (i = 0; lines && lines[i]; i++)
+			free(lines[i]);
+		free(lines);
+	}
+	/* The .cfg files of cloud.cfg.d in their names' order: a later list replaces an earlier. */
+	names = guestfs_is_dir(g, "/etc/cloud/cloud.cfg.d") == 1 ?
+			guestfs_ls(g, "/etc/cloud/cloud.cfg.d") : NULL;
+	while (names && names[n])
+		n++;
+	if (n)
+		qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+
+		if (len > 4 && strcmp(names[i] + len - 4, ".cfg") == 0) {
+			char *path = util_strdupf("/etc/cloud/cloud.cfg.d/%s", names[i]);
+			char **lines = guestfs_is_file(g, path) == 1 ? guestfs_read_lines(g, path) : NULL;
+			char *l = gfs_datasource_list(lines);
+			size_t k;
+
+			if (l) {
+				free(list);
+				list = l;
+			}
+			for (k = 0; lines && lines[k]; k++)
+				free(lines[k]);
+			free(lines);
+			free(path);
+		}
+		free(names[i]);
+	}
+	free(names);
+	/* No list: cloud-init's own default, which has NoCloud. */
+	rc = !list || strstr(list, "NoCloud") ? 1 : 0;
+	free(list);
+	return rc;
 }

@@ -1,4 +1,5 @@
 /* Instance networking: see include/ec2lite/net.h. */
+#include "ec2lite/imdsnet.h"
 #include "ec2lite/net.h"
 
 #include <arpa/inet.h>
@@ -227,7 +228,7 @@ static void backend_ip(const char *private_ip, char out[16])
 	snprintf(out, 16, "127.78.%u.%u", o[2] & 0xff, o[3] & 0xff);
 }
 
-void net_qemu_args(const char *private_ip, char **netdev, char **nic)
+void net_qemu_args(const char *private_ip, const char *guestfwd, char **netdev, char **nic)
 {
 	char mac[18], host[32], net[16], router[16], dns[16];
 	unsigned o[4] = { 0 };
@@ -242,9 +243,14 @@ void net_qemu_args(const char *private_ip, char **netdev, char **nic)
 	ip_text(base, net);
 	ip_text(base + 1, router);
 	ip_text(base + 2, dns);
-	*netdev = util_strdupf("user,id=" NETDEV_ID ",net=%s/%d,host=%s,dns=%s,dhcpstart=%s,"
-			       "hostname=%s,restrict=on", net, EC2_NET_SUBNET_BITS, router, dns,
-			       private_ip, host);
+	if (guestfwd) /* libslirp forwards only inside the network: see imdsnet.h */
+		*netdev = util_strdupf("user,id=" NETDEV_ID ",net=" IMDS_NET "/%d,host=%s,dns=%s,"
+				       "dhcpstart=%s,hostname=%s,restrict=on,%s", IMDS_NET_BITS,
+				       router, dns, private_ip, host, guestfwd);
+	else
+		*netdev = util_strdupf("user,id=" NETDEV_ID ",net=%s/%d,host=%s,dns=%s,"
+				       "dhcpstart=%s,hostname=%s,restrict=on", net,
+				       EC2_NET_SUBNET_BITS, router, dns, private_ip, host);
 	*nic = util_strdupf("virtio-net-pci,netdev=" NETDEV_ID ",mac=%s,bus=pci.0,addr=" NIC_PCI_SLOT,
 			    mac);
 }

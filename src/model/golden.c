@@ -574,6 +574,9 @@ static int sysprep(struct job *j, struct ec2_error *err)
 	if (mount_root(g, j->source ? image_private(j->source, "KernelArgs") : NULL, err) < 0)
 		goto out;
 	remove_globs(g, gone, &removed);
+	/* An image whose cloud-init reads only IMDS (Ec2) is launched without a NoCloud seed. */
+	if (gfs_cloud_init_nocloud(g) == 0)
+		private_fact(j->ctx, j->ami, "Seed", json_object_new_string("none"), NULL);
 	/* An empty machine-id: systemd makes a new one on the next boot. */
 	if (guestfs_is_file(g, "/etc/machine-id") == 1 && guestfs_truncate(g, "/etc/machine-id") == 0)
 		removed++;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ec2lite/imdsnet.h"
 #include "ec2lite/journal.h"
 #include "ec2lite/launchtime.h"
 #include "ec2lite/net.h"
@@ -32,6 +33,7 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 	int lock = -1;
 	bool started = false;
 	json_object *started_ids = json_object_new_array(); /* [id, time, id, time...] */
+	char why[512];
 	json_object *fields = json_object_new_object(), *starting = json_object_new_array();
 	struct journal journal = { .lock_fd = -1 };
 	char rid[EC2_ID_MAX];
@@ -100,6 +102,8 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 				list = NULL;
 				goto out;
 			}
+			if (imds_net_available(ctx->cfg, why, sizeof(why)))
+				imds_daemon_ensure(ctx->cfg, NULL); /* else reconcile's pass does */
 			if (virDomainCreate(v[i].dom) < 0) {
 				ec2_error_start_failure(err, v[i].id, NULL);
 				json_object_put(list);

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <time.h>
 
@@ -508,7 +509,8 @@ static int rewrite_user_data(struct ec2_ctx *ctx, const struct inst *in, const c
 		meta = seed_meta_data(in->id, hostname, keys);
 		json_object_put(keys);
 	}
-	rc = seed_write(seed, data, len, meta, err);
+	/* An instance launched with no seed (its image's cloud-init reads IMDS) gets none now. */
+	rc = access(seed, F_OK) == 0 ? seed_write(seed, data, len, meta, err) : 0;
 	if (rc == 0)
 		rc = util_write_file_atomic(udpath, data ? data : "", len, 0600, err);
 	free(meta);

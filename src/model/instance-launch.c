@@ -10,6 +10,7 @@
 
 #include "ec2lite/filter.h"
 #include "ec2lite/image.h"
+#include "ec2lite/imdsnet.h"
 #include "ec2lite/journal.h"
 #include "ec2lite/launchtime.h"
 #include "ec2lite/reserve.h"
@@ -72,7 +73,11 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	virStorageVolPtr vol = NULL;
 	char *volxml = NULL, *volpath = NULL, *dir = NULL, *log = NULL, *xml = NULL;
 	char *seed = NULL, *meta = NULL, *udpath = NULL, *netdev = NULL, *nic = NULL, *mdpath = NULL;
-	char hostname[32];
+	char *guestfwd = NULL;
+	char hostname[32], uuid[37];
+	/* An image whose cloud-init reads only IMDS gets no seed (golden.c's sysprep says so). */
+	const char *seed_kind = image_private(lp->image, "Seed");
+	bool no_seed = seed_kind && strcmp(seed_kind, "none") == 0;
 	long long vsize = 0;
 	int rc = -1;
 
@@ -84,7 +89,8 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		goto out;
 	snprintf(m.private_ip, sizeof(m.private_ip), "%s", c->private_ip);
 	net_hostname(m.private_ip, hostname, sizeof(hostname));
-	net_qemu_args(m.private_ip, &netdev, &nic);
+	guestfwd = imds_net_guestfwd(ctx->cfg, c->id);
+	net_qemu_args(m.private_ip, guestfwd, &netdev, &nic);
 	json_object_object_get_ex(lp->image, "ec2lite", &priv);
 	req_int(priv, "VirtualSize", &vsize, NULL);
 	if (lp->root_bytes > (unsigned long long)vsize)
@@ -111,7 +117,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	mdpath = util_strdupf("%s/meta-data", dir);
 	/* The user-data is kept beside the seed for DescribeInstanceAttribute, the meta-data for
 	 * the seed that ModifyInstanceAttribute's new user data makes again. */
-	if (seed_write(seed, lp->user_data, lp->user_data_len, meta, err) < 0 ||
+	if ((!no_seed && seed_write(seed, lp->user_data, lp->user_data_len, meta, err) < 0) ||
 	    util_write_file_atomic(udpath, lp->user_data ? lp->user_data : "", lp->user_data_len,
 				   0600, err) < 0 ||
 	    util_write_file_atomic(mdpath, meta, strlen(meta), 0600, err) < 0)
@@ -153,10 +159,12 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	spec.initrd = image_private(lp->image, "Initrd");
 	spec.cmdline = image_private(lp->image, "KernelArgs");
 	spec.console_log = log;
-	spec.seed = seed;
+	spec.seed = no_seed ? NULL : seed;
 	spec.netdev = netdev;
 	spec.nic = nic;
 	spec.meta = &m;
+	domxml_ec2_uuid(uuid);
+	spec.uuid = uuid;
 	xml = domxml_build(&spec, err);
 	if (!xml)
 		goto out;
@@ -170,6 +178,9 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		ec2_error_set(err, EC2_ERR_INTERNAL, "injected launch failure");
 		goto out;
 	}
+	/* The metadata service: should it not start now, the next reconcile pass starts it. */
+	if (guestfwd)
+		imds_daemon_ensure(ctx->cfg, NULL);
 	if (virDomainCreate(c->dom) < 0) {
 		ec2_error_start_failure(err, c->id, NULL);
 		goto out;
@@ -192,6 +203,7 @@ out:
 	free(mdpath);
 	free(netdev);
 	free(nic);
+	free(guestfwd);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <libvirt/virterror.h>
 
 #include "ec2lite/filter.h"
+#include "ec2lite/imdsnet.h"
 #include "ec2lite/journal.h"
 #include "ec2lite/launchtime.h"
 #include "ec2lite/reserve.h"
@@ -257,6 +258,23 @@ next:
 	virStoragePoolFree(pool);
 }
 
+/* Starts the metadata service again when instances run and it does not (it crashed, or ended
+ * at the moment one started). */
+static void imds_heal(struct ec2_ctx *ctx)
+{
+	struct ec2_dom *doms = NULL;
+	char why[512];
+	size_t n = 0;
+
+	if (imds_daemon_running(ctx->cfg->state_dir) ||
+	    !imds_net_available(ctx->cfg, why, sizeof(why)) ||
+	    ec2_doms_list(ctx, EC2_DOMS_ACTIVE, &doms, &n, NULL) < 0)
+		return;
+	if (n > 0)
+		imds_daemon_ensure(ctx->cfg, NULL);
+	ec2_doms_free(doms, n);
+}
+
 int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_error *err)
 {
 	json_object *ids = req_list(req, "InstanceIds");
@@ -305,5 +323,6 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
 		ec2_reboot_watches_clear(ctx);
 	net_settle(ctx);
 	portfwd_heal(ctx->cfg->state_dir);
+	imds_heal(ctx);
 	return pending ? 1 : 0;
 }
