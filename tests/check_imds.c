@@ -283,6 +283,31 @@ START_TEST(network_interfaces)
 }
 END_TEST
 
+START_TEST(two_interfaces)
+{
+	json_object *enis;
+
+	/* A second interface whose MAC sorts first: mac is still the primary's (device 0). */
+	ck_assert(json_object_object_get_ex(inst, "NetworkInterfaces", &enis));
+	json_object_array_add(enis, J("{\"MacAddress\": \"0e:00:00:00:00:01\", "
+				      "\"NetworkInterfaceId\": \"eni-0123456789abcdef0\", "
+				      "\"Attachment\": {\"DeviceIndex\": 1, \"NetworkCardIndex\": 0}, "
+				      "\"PrivateIpAddress\": \"172.31.14.99\", \"OwnerId\": \"000000000000\", "
+				      "\"PrivateIpAddresses\": [{\"PrivateIpAddress\": \"172.31.14.99\"}, "
+				      "{\"PrivateIpAddress\": \"172.31.14.100\"}], \"Groups\": []}"));
+	get_is("/latest/meta-data/mac", 200, "0e:ec:ac:1f:0e:25");
+	get_is("/latest/meta-data/network/interfaces/macs/", 200,
+	       "0e:00:00:00:00:01/\n0e:ec:ac:1f:0e:25/");
+	get_is("/latest/meta-data/network/interfaces/macs/0e:00:00:00:00:01/device-number", 200, "1");
+	get_is("/latest/meta-data/network/interfaces/macs/0e:00:00:00:00:01/interface-id", 200,
+	       "eni-0123456789abcdef0");
+	get_is("/latest/meta-data/network/interfaces/macs/0e:00:00:00:00:01/local-ipv4s", 200,
+	       "172.31.14.99\n172.31.14.100");
+	get_is("/latest/meta-data/network/interfaces/macs/0e:00:00:00:00:01/public-ipv4s", 404, NULL);
+	get_is("/latest/meta-data/network/interfaces/macs/0e:00:00:00:00:01/security-groups", 200, "");
+}
+END_TEST
+
 START_TEST(subnet_of_a_second_zone)
 {
 	json_object *enis, *eni;
@@ -866,6 +891,7 @@ static Suite *imds_suite(void)
 	tcase_add_test(t, meta_data_listing);
 	tcase_add_test(t, values_equal_the_instance);
 	tcase_add_test(t, network_interfaces);
+	tcase_add_test(t, two_interfaces);
 	tcase_add_test(t, subnet_of_a_second_zone);
 	tcase_add_test(t, without_public_ip_or_key);
 	tcase_add_test(t, spot_instance);

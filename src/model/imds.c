@@ -8,6 +8,7 @@
  * which cost an RSA signature each). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
@@ -669,53 +670,35 @@ static char *sign_pkcs7(const struct imds_keys *k, const char *doc)
 	return s;
 }
 
-/* The tree a version serves (new reference). */
-static json_object *build_tree(const struct imds_instance *in, const struct options *o)
+/* iam/: info and the role's credentials, only when the instance has a role. */
+static void add_iam(json_object *md, const struct imds_instance *in)
 {
-	json_object *inst = in->instance, *root = json_object_new_object(), *md, *d, *macs, *enis;
-	json_object *placement = member(inst, "Placement"), *tags;
-	const char *life = str_of(inst, "InstanceLifecycle"), *zone = str0(placement,
-									   "AvailabilityZone");
-	char zone_id[64];
-	size_t i, n;
+	json_object *inst = in->instance, *info, *prof = member(inst, "IamInstanceProfile"), *d;
+	const char *updated = str_of(in->credentials, "LastUpdated");
+	char launched[40];
 
-	md = dir_add(root, "meta-data");
-	leaf(md, "ami-id", str0(inst, "ImageId"));
-	leaf(md, "ami-launch-index",
-	     member(inst, "AmiLaunchIndex") ? json_object_get_string(member(inst, "AmiLaunchIndex"))
-					    : "0");
-	leaf(md, "ami-manifest-path", "(unknown)");
-	add_block_devices(md, inst);
-	d = dir_add(dir_add(md, "events"), "maintenance");
-	leaf(d, "history", "[]");
-	leaf(d, "scheduled", "[]");
-	leaf(md, "hostname", str0(inst, "PrivateDnsName"));
-	if (in->role_name && *in->role_name && !strchr(in->role_name, '/')) {
-		json_object *info = json_object_new_object(), *prof = member(inst,
-									     "IamInstanceProfile");
-		const char *updated = str_of(in->credentials, "LastUpdated");
-		char t[40];
+	if (!in->role_name || !*in->role_name || strchr(in->role_name, '/'))
+		return;
+	seconds_time(str0(inst, "LaunchTime"), launched, sizeof(launched));
+	info = json_object_new_object();
+	json_add_str(info, "Code", "Success");
+	json_add_str(info, "LastUpdated", updated ? updated : launched);
+	json_add_str(info, "InstanceProfileArn", str0(prof, "Arn"));
+	json_add_str(info, "InstanceProfileId", str0(prof, "Id"));
+	d = dir_add(md, "iam");
+	leaf_json(d, "info", info);
+	json_object_put(info);
+	d = dir_add(d, "security-credentials");
+	if (in->credentials)
+		leaf_json(d, in->role_name, in->credentials);
+}
 
-		seconds_time(updated ? updated : str0(inst, "LaunchTime"), t, sizeof(t));
-		d = dir_add(md, "iam");
-		json_add_str(info, "Code", "Success");
-		json_add_str(info, "LastUpdated", updated ? updated : t);
-		json_add_str(info, "InstanceProfileArn", str0(prof, "Arn"));
-		json_add_str(info, "InstanceProfileId", str0(prof, "Id"));
-		leaf_json(d, "info", info);
-		json_object_put(info);
-		d = dir_add(d, "security-credentials");
-		if (in->credentials)
-			leaf_json(d, in->role_name, in->credentials);
-	}
-	leaf(md, "instance-action", "none");
-	leaf(md, "instance-id", str0(inst, "InstanceId"));
-	leaf(md, "instance-life-cycle", life && strcmp(life, "spot") == 0 ? "spot" : "on-demand");
-	leaf(md, "instance-type", str0(inst, "InstanceType"));
-	leaf(md, "local-hostname", str0(inst, "PrivateDnsName"));
-	leaf(md, "local-ipv4", str0(inst, "PrivateIpAddress"));
-	enis = member(inst, "NetworkInterfaces");
-	n = json_object_is_type(enis, json_type_array) ? json_object_array_length(enis) : 0;
+/* mac (the primary interface's: device 0) and network/interfaces/macs/. */
+static void add_network(json_object *md, json_object *inst)
+{
+	json_object *enis = member(inst, "NetworkInterfaces"), *macs;
+	size_t i, n = json_object_is_type(enis, json_type_array) ? json_object_array_length(enis) : 0;
+
 	for (i = 0; i < n; i++) {
 		json_object *eni = json_object_array_get_idx(enis, i);
 		json_object *idx = member(member(eni, "Attachment"), "DeviceIndex");
@@ -728,6 +711,52 @@ static json_object *build_tree(const struct imds_instance *in, const struct opti
 	macs = dir_add(dir_add(dir_add(md, "network"), "interfaces"), "macs");
 	for (i = 0; i < n; i++)
 		add_interface(macs, json_object_array_get_idx(enis, i), str_of(inst, "PublicDnsName"));
+}
+
+/* tags/instance/, only when InstanceMetadataTags is enabled. */
+static void add_tags(json_object *md, json_object *inst)
+{
+	json_object *d = dir_add(dir_add(md, "tags"), "instance"), *tags = member(inst, "Tags");
+	size_t i, n = json_object_is_type(tags, json_type_array) ? json_object_array_length(tags) : 0;
+
+	for (i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(tags, i);
+		const char *key = str_of(t, "Key");
+
+		/* A key that cannot be a path's segment is not served (EC2 refuses to turn metadata
+		 * tags on while an instance has one). */
+		if (key && *key && !strchr(key, '/') && strcmp(key, ".") != 0 && strcmp(key, "..") != 0)
+			leaf(d, key, str0(t, "Value"));
+	}
+}
+
+/* The tree a version serves (new reference). */
+static json_object *build_tree(const struct imds_instance *in, const struct options *o)
+{
+	json_object *inst = in->instance, *root = json_object_new_object(), *md, *d;
+	const char *life = str_of(inst, "InstanceLifecycle");
+	const char *zone = str0(member(inst, "Placement"), "AvailabilityZone");
+	char zone_id[64], *doc;
+
+	md = dir_add(root, "meta-data");
+	leaf(md, "ami-id", str0(inst, "ImageId"));
+	leaf(md, "ami-launch-index",
+	     member(inst, "AmiLaunchIndex") ? json_object_get_string(member(inst, "AmiLaunchIndex"))
+					    : "0");
+	leaf(md, "ami-manifest-path", "(unknown)");
+	add_block_devices(md, inst);
+	d = dir_add(dir_add(md, "events"), "maintenance");
+	leaf(d, "history", "[]");
+	leaf(d, "scheduled", "[]");
+	leaf(md, "hostname", str0(inst, "PrivateDnsName"));
+	add_iam(md, in);
+	leaf(md, "instance-action", "none");
+	leaf(md, "instance-id", str0(inst, "InstanceId"));
+	leaf(md, "instance-life-cycle", life && strcmp(life, "spot") == 0 ? "spot" : "on-demand");
+	leaf(md, "instance-type", str0(inst, "InstanceType"));
+	leaf(md, "local-hostname", str0(inst, "PrivateDnsName"));
+	leaf(md, "local-ipv4", str0(inst, "PrivateIpAddress"));
+	add_network(md, inst);
 	d = dir_add(md, "placement");
 	leaf(d, "availability-zone", zone);
 	vpc_zone_id(in->region ? in->region : "", zone, zone_id, sizeof(zone_id));
@@ -757,33 +786,17 @@ static json_object *build_tree(const struct imds_instance *in, const struct opti
 		leaf_opt(d, "termination-time", str_of(sa, "time"));
 		json_object_put(sa);
 	}
-	if (o->tags_enabled) {
-		d = dir_add(dir_add(md, "tags"), "instance");
-		tags = member(inst, "Tags");
-		n = json_object_is_type(tags, json_type_array) ? json_object_array_length(tags) : 0;
-		for (i = 0; i < n; i++) {
-			json_object *t = json_object_array_get_idx(tags, i);
-			const char *key = str_of(t, "Key");
-
-			/* A key that cannot be a path's segment is not served (EC2 refuses to turn
-			 * metadata tags on while an instance has one). */
-			if (key && *key && !strchr(key, '/') && strcmp(key, ".") != 0 &&
-			    strcmp(key, "..") != 0)
-				leaf(d, key, str0(t, "Value"));
-		}
-	}
+	if (o->tags_enabled)
+		add_tags(md, inst);
 
 	d = dir_add(dir_add(root, "dynamic"), "instance-identity");
-	{
-		char *doc = identity_document(in);
-
-		leaf(d, "document", doc);
-		free(doc);
-	}
+	doc = identity_document(in);
+	leaf(d, "document", doc);
+	free(doc);
 	json_object_object_add(d, "pkcs7", NULL);
 	json_object_object_add(d, "rsa2048", NULL);
 	json_object_object_add(d, "signature", NULL);
-	if (in->user_data)
+	if (in->user_data && in->user_data_len <= INT_MAX)
 		json_object_object_add(root, "user-data",
 				       json_object_new_string_len((const char *)in->user_data,
 								  (int)in->user_data_len));
