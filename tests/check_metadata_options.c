@@ -74,7 +74,7 @@ static const char *fails(action_fn fn, json_object *req, const char *code, const
 /* Compact JSON text of o (static, until the next call). */
 static const char *text(json_object *o)
 {
-	static char buf[4096];
+	static char buf[32768];
 
 	snprintf(buf, sizeof(buf), "%s", o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 								    JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -317,6 +317,13 @@ START_TEST(launch_with_profile)
 				     "Hypervisor IamInstanceProfile NetworkInterfaces "));
 	ck_assert_ptr_nonnull(strstr(described_keys(by_name),
 				     "HibernationOptions MetadataOptions EnclaveOptions "));
+	/* DescribeInstances' filter on it. */
+	r = ok(ec2_describe_instances, J("{\"Filters\": [{\"Name\": \"iam-instance-profile.arn\", "
+					 "\"Values\": [\"*/web\"]}]}"));
+	list = json_path(r, "Reservations");
+	ck_assert_int_eq(json_object_array_length(list), 1);
+	ck_assert_ptr_nonnull(strstr(text(list), by_name));
+	json_object_put(r);
 	/* Each launch made an association. */
 	r = ok(ec2_describe_iam_instance_profile_associations,
 	       J("{\"Filters\": [{\"Name\": \"instance-id\", \"Values\": [\"%s\"]}]}", by_name));
