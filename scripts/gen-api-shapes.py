@@ -29,6 +29,8 @@ DescribeVpcs DescribeSubnets DescribeInternetGateways DescribeRouteTables Descri
 DescribeAvailabilityZones DescribeRegions DescribeAccountAttributes DescribeNetworkInterfaces
 AllocateAddress AssociateAddress DisassociateAddress ReleaseAddress DescribeAddresses
 ModifyInstanceAttribute GetPasswordData
+ModifyInstanceMetadataOptions AssociateIamInstanceProfile DescribeIamInstanceProfileAssociations
+DisassociateIamInstanceProfile ReplaceIamInstanceProfileAssociation
 """.split()
 
 # ec2-lite's own request members beside EC2's (RegisterImage takes a local disk here).

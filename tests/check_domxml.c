@@ -119,6 +119,46 @@ START_TEST(metadata_round_trip)
 }
 END_TEST
 
+/* MetadataOptions and the IAM instance profile's association go round; metadata without them
+ * (an instance launched before they were kept) reads as EC2's defaults. */
+START_TEST(metadata_options_round_trip)
+{
+	struct ec2_meta m, back;
+	char *xml;
+
+	fill_meta(&m);
+	xml = ec2_meta_to_xml(&m, NULL);
+	ck_assert_ptr_null(strstr(xml, "http-"));
+	ck_assert_ptr_null(strstr(xml, "iam-"));
+	ck_assert_int_eq(ec2_meta_from_xml(xml, &back, NULL), 0);
+	ck_assert(!back.http_tokens_required && !back.http_endpoint_off && !back.metadata_tags);
+	ck_assert_int_eq(back.http_hop_limit, 1);
+	ck_assert_str_eq(back.iam_assoc_id, "");
+	free(xml);
+	ec2_meta_clear(&back);
+
+	m.http_tokens_required = true;
+	m.http_hop_limit = 64;
+	m.http_endpoint_off = true;
+	m.metadata_tags = true;
+	strcpy(m.iam_profile_arn, "arn:aws:iam::123456789012:instance-profile/app/web<&>");
+	strcpy(m.iam_profile_id, "AIPA0123456789ABCDEF0");
+	strcpy(m.iam_assoc_id, "iip-assoc-0123456789abcdef0");
+	strcpy(m.iam_assoc_time, "2026-12-04T19:00:00.000Z");
+	xml = ec2_meta_to_xml(&m, NULL);
+	ck_assert_int_eq(ec2_meta_from_xml(xml, &back, NULL), 0);
+	ck_assert(back.http_tokens_required && back.http_endpoint_off && back.metadata_tags);
+	ck_assert_int_eq(back.http_hop_limit, 64);
+	ck_assert_str_eq(back.iam_profile_arn, m.iam_profile_arn);
+	ck_assert_str_eq(back.iam_profile_id, m.iam_profile_id);
+	ck_assert_str_eq(back.iam_assoc_id, m.iam_assoc_id);
+	ck_assert_str_eq(back.iam_assoc_time, m.iam_assoc_time);
+	free(xml);
+	ec2_meta_clear(&m);
+	ec2_meta_clear(&back);
+}
+END_TEST
+
 START_TEST(metadata_rejects_foreign_xml)
 {
 	struct ec2_meta m;
@@ -164,6 +204,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, golden_domain_xml, 0, sizeof(variants) / sizeof(variants[0]));
 	tcase_add_test(tc, metadata_round_trip);
+	tcase_add_test(tc, metadata_options_round_trip);
 	tcase_add_test(tc, metadata_rejects_foreign_xml);
 	tcase_add_test(tc, pool_and_volume_xml_escape_paths);
 	tcase_add_test(tc, qemu_option_values_escape_commas);

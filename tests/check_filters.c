@@ -218,7 +218,7 @@ static const struct frow instance_rows[] = {
 	{ "launch-time", "@LaunchTime", "2001-01-01T00:00:00.000Z" },
 	{ "metadata-options.http-tokens", "optional", "required" },
 	{ "metadata-options.http-put-response-hop-limit", "1", "64" },
-	{ "metadata-options.http-endpoint", "disabled", "enabled" },
+	{ "metadata-options.http-endpoint", "enabled", "disabled" },
 	{ "metadata-options.instance-metadata-tags", "disabled", "enabled" },
 	{ "monitoring-state", "disabled", "enabled" },
 	{ "network-interface.addresses.private-ip-address", "@PrivateIpAddress", "10.9.9.9" },

@@ -53,6 +53,18 @@ struct ec2_meta {
 	bool disable_api_termination;  /* DisableApiTermination: TerminateInstances refuses */
 	bool disable_api_stop;         /* DisableApiStop: StopInstances refuses */
 	bool source_dest_check_off;    /* SourceDestCheck false (EC2's default is true) */
+	/* MetadataOptions. Instances launched before they were kept read as EC2's defaults
+	 * (HttpTokens optional, hop limit 1, endpoint enabled, no tags in the metadata). */
+	bool http_tokens_required;     /* HttpTokens "required" (IMDSv2 only), else "optional" */
+	int http_hop_limit;            /* HttpPutResponseHopLimit, 1..64 (0 reads as 1) */
+	bool http_endpoint_off;        /* HttpEndpoint "disabled" */
+	bool metadata_tags;            /* InstanceMetadataTags "enabled" */
+	/* The IAM instance profile associated with it (IamInstanceProfile {Arn, Id}), or "" for
+	 * none: the association lives with the instance and goes with it. */
+	char iam_profile_arn[256];     /* arn:aws:iam::ACCOUNT:instance-profile/PATH-AND-NAME */
+	char iam_profile_id[32];       /* AIPA... */
+	char iam_assoc_id[EC2_ID_MAX]; /* iip-assoc-... */
+	char iam_assoc_time[32];       /* EC2 timestamp of the association */
 };
 
 /* Releases what m owns (the tags); m itself is the caller's. */

@@ -22,7 +22,9 @@
 /* RunInstances: ImageId, InstanceType (t2.micro when absent), MinCount, MaxCount, KeyName,
  * SecurityGroupIds, UserData, TagSpecifications, BlockDeviceMappings (a larger root volume),
  * HibernationOptions, InstanceInitiatedShutdownBehavior, DisableApiTermination, DisableApiStop,
- * ClientToken. Launches between MinCount
+ * ClientToken, MetadataOptions (ModifyInstanceMetadataOptions' members; an AMI whose ImdsSupport
+ * is v2.0 launches with HttpTokens required and hop limit 2), IamInstanceProfile {Arn | Name}
+ * (each instance gets an association of it). Launches between MinCount
  * and MaxCount instances (as many as the instance limit and the host's memory allow) and returns
  * the reservation {ReservationId, OwnerId, Groups, Instances[]} with each instance pending. Errors:
  * InvalidAMIID.Malformed/NotFound/Unavailable, InvalidParameterValue, MissingParameter,
@@ -123,6 +125,41 @@ json_object *ec2_describe_instance_attribute(struct ec2_ctx *ctx, json_object *r
  * the forwards (net_sync). Honours DryRun. */
 json_object *ec2_modify_instance_attribute(struct ec2_ctx *ctx, json_object *req,
 					   struct ec2_error *err);
+
+/* ModifyInstanceMetadataOptions (instance-metaopts.c): InstanceId, and any of HttpTokens
+ * (optional|required), HttpPutResponseHopLimit (1..64), HttpEndpoint (enabled|disabled),
+ * HttpProtocolIpv6 (disabled: instances here have no IPv6), InstanceMetadataTags
+ * (enabled|disabled); what is not given is kept. A running or stopped instance. Returns
+ * {InstanceId, InstanceMetadataOptions} with State "applied": IMDS follows at once. Errors:
+ * MissingParameter, InvalidInstanceID.Malformed/NotFound (terminated too), InvalidParameterValue,
+ * UnsupportedOperation; a failure changes nothing. Honours DryRun. */
+json_object *ec2_modify_instance_metadata_options(struct ec2_ctx *ctx, json_object *req,
+						  struct ec2_error *err);
+
+/* The IAM instance profile associations (iam-assoc.c), one at most per live instance, kept in
+ * its metadata. An association is {AssociationId "iip-assoc-...", InstanceId,
+ * IamInstanceProfile {Arn, Id}, State, Timestamp}; it holds at once, so State is "associated"
+ * ("disassociated" in DisassociateIamInstanceProfile's answer), where EC2 says "associating"
+ * for a moment. Each honours DryRun; a failure changes nothing.
+ * AssociateIamInstanceProfile: IamInstanceProfile {Arn | Name}, InstanceId (running or stopped).
+ * Errors: MissingParameter, InvalidInstanceID.*, IncorrectState (it has one already),
+ * InvalidParameterValue (no such profile). Returns {IamInstanceProfileAssociation}. */
+json_object *ec2_associate_iam_instance_profile(struct ec2_ctx *ctx, json_object *req,
+						struct ec2_error *err);
+/* DescribeIamInstanceProfileAssociations: AssociationIds (each must exist:
+ * InvalidAssociationID.NotFound), Filters instance-id and state, MaxResults (5..1000) and
+ * NextToken. Returns {IamInstanceProfileAssociations, NextToken}. Changes nothing. */
+json_object *ec2_describe_iam_instance_profile_associations(struct ec2_ctx *ctx, json_object *req,
+							    struct ec2_error *err);
+/* DisassociateIamInstanceProfile: AssociationId (InvalidAssociationID.NotFound). Returns
+ * {IamInstanceProfileAssociation} as it was, State "disassociated". */
+json_object *ec2_disassociate_iam_instance_profile(struct ec2_ctx *ctx, json_object *req,
+						   struct ec2_error *err);
+/* ReplaceIamInstanceProfileAssociation: AssociationId, IamInstanceProfile {Arn | Name}: a new
+ * association (a new id) of a running instance (else IncorrectState, as EC2). Returns
+ * {IamInstanceProfileAssociation}. */
+json_object *ec2_replace_iam_instance_profile_association(struct ec2_ctx *ctx, json_object *req,
+							  struct ec2_error *err);
 
 /* GetPasswordData (instance-attrs.c): InstanceId. An instance here is Linux, which has no
  * Windows password: {InstanceId, PasswordData: "", Timestamp} as EC2 answers. Errors:

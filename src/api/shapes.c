@@ -1716,6 +1716,67 @@ static const struct api_member m_GetPasswordDataResult[] = {
 	{ "Timestamp", "Timestamp", "timestamp", API_TIMESTAMP, API_STRING, -1 },
 };
 
+static const struct api_member m_ModifyInstanceMetadataOptionsRequest[] = {
+	{ "InstanceId", "InstanceId", "InstanceId", API_STRING, API_STRING, -1 },
+	{ "HttpTokens", "HttpTokens", "HttpTokens", API_STRING, API_STRING, -1 },
+	{ "HttpPutResponseHopLimit", "HttpPutResponseHopLimit", "HttpPutResponseHopLimit", API_INTEGER, API_STRING, -1 },
+	{ "HttpEndpoint", "HttpEndpoint", "HttpEndpoint", API_STRING, API_STRING, -1 },
+	{ "DryRun", "DryRun", "DryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "HttpProtocolIpv6", "HttpProtocolIpv6", "HttpProtocolIpv6", API_STRING, API_STRING, -1 },
+	{ "InstanceMetadataTags", "InstanceMetadataTags", "InstanceMetadataTags", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_ModifyInstanceMetadataOptionsResult[] = {
+	{ "InstanceId", "InstanceId", "instanceId", API_STRING, API_STRING, -1 },
+	{ "InstanceMetadataOptions", "InstanceMetadataOptions", "instanceMetadataOptions", API_STRUCT, API_STRING, 51 },
+};
+
+static const struct api_member m_AssociateIamInstanceProfileRequest[] = {
+	{ "IamInstanceProfile", "IamInstanceProfile", "IamInstanceProfile", API_STRUCT, API_STRING, 6 },
+	{ "InstanceId", "InstanceId", "InstanceId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_AssociateIamInstanceProfileResult[] = {
+	{ "IamInstanceProfileAssociation", "IamInstanceProfileAssociation", "iamInstanceProfileAssociation", API_STRUCT, API_STRING, 223 },
+};
+
+static const struct api_member m_IamInstanceProfileAssociation[] = {
+	{ "AssociationId", "AssociationId", "associationId", API_STRING, API_STRING, -1 },
+	{ "InstanceId", "InstanceId", "instanceId", API_STRING, API_STRING, -1 },
+	{ "IamInstanceProfile", "IamInstanceProfile", "iamInstanceProfile", API_STRUCT, API_STRING, 36 },
+	{ "State", "State", "state", API_STRING, API_STRING, -1 },
+	{ "Timestamp", "Timestamp", "timestamp", API_TIMESTAMP, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeIamInstanceProfileAssociationsRequest[] = {
+	{ "AssociationIds", "AssociationId", "AssociationId", API_LIST, API_STRING, -1 },
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "MaxResults", "MaxResults", "MaxResults", API_INTEGER, API_STRING, -1 },
+	{ "NextToken", "NextToken", "NextToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeIamInstanceProfileAssociationsResult[] = {
+	{ "IamInstanceProfileAssociations", "IamInstanceProfileAssociationSet", "iamInstanceProfileAssociationSet", API_LIST, API_STRUCT, 223 },
+	{ "NextToken", "NextToken", "nextToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DisassociateIamInstanceProfileRequest[] = {
+	{ "AssociationId", "AssociationId", "AssociationId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DisassociateIamInstanceProfileResult[] = {
+	{ "IamInstanceProfileAssociation", "IamInstanceProfileAssociation", "iamInstanceProfileAssociation", API_STRUCT, API_STRING, 223 },
+};
+
+static const struct api_member m_ReplaceIamInstanceProfileAssociationRequest[] = {
+	{ "IamInstanceProfile", "IamInstanceProfile", "IamInstanceProfile", API_STRUCT, API_STRING, 6 },
+	{ "AssociationId", "AssociationId", "AssociationId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_ReplaceIamInstanceProfileAssociationResult[] = {
+	{ "IamInstanceProfileAssociation", "IamInstanceProfileAssociation", "iamInstanceProfileAssociation", API_STRUCT, API_STRING, 223 },
+};
+
 const struct api_shape api_shapes[] = {
 	{ "RunInstancesRequest", m_RunInstancesRequest, 40 },
 	{ "BlockDeviceMapping", m_BlockDeviceMapping, 4 },
@@ -1936,6 +1997,17 @@ const struct api_shape api_shapes[] = {
 	{ "BlobAttributeValue", m_BlobAttributeValue, 1 },
 	{ "GetPasswordDataRequest", m_GetPasswordDataRequest, 2 },
 	{ "GetPasswordDataResult", m_GetPasswordDataResult, 3 },
+	{ "ModifyInstanceMetadataOptionsRequest", m_ModifyInstanceMetadataOptionsRequest, 7 },
+	{ "ModifyInstanceMetadataOptionsResult", m_ModifyInstanceMetadataOptionsResult, 2 },
+	{ "AssociateIamInstanceProfileRequest", m_AssociateIamInstanceProfileRequest, 2 },
+	{ "AssociateIamInstanceProfileResult", m_AssociateIamInstanceProfileResult, 1 },
+	{ "IamInstanceProfileAssociation", m_IamInstanceProfileAssociation, 5 },
+	{ "DescribeIamInstanceProfileAssociationsRequest", m_DescribeIamInstanceProfileAssociationsRequest, 4 },
+	{ "DescribeIamInstanceProfileAssociationsResult", m_DescribeIamInstanceProfileAssociationsResult, 2 },
+	{ "DisassociateIamInstanceProfileRequest", m_DisassociateIamInstanceProfileRequest, 1 },
+	{ "DisassociateIamInstanceProfileResult", m_DisassociateIamInstanceProfileResult, 1 },
+	{ "ReplaceIamInstanceProfileAssociationRequest", m_ReplaceIamInstanceProfileAssociationRequest, 2 },
+	{ "ReplaceIamInstanceProfileAssociationResult", m_ReplaceIamInstanceProfileAssociationResult, 1 },
 };
 
 const struct api_action api_actions[] = {
@@ -1984,5 +2056,10 @@ const struct api_action api_actions[] = {
 	{ "DescribeAddresses", 210, 211 },
 	{ "ModifyInstanceAttribute", 213, -1 },
 	{ "GetPasswordData", 217, 218 },
+	{ "ModifyInstanceMetadataOptions", 219, 220 },
+	{ "AssociateIamInstanceProfile", 221, 222 },
+	{ "DescribeIamInstanceProfileAssociations", 224, 225 },
+	{ "DisassociateIamInstanceProfile", 226, 227 },
+	{ "ReplaceIamInstanceProfileAssociation", 228, 229 },
 	{ NULL, -1, -1 },
 };

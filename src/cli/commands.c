@@ -49,6 +49,55 @@ static const struct cli_opt run_instances_opts[] = {
 	{ "user-data", "UserData", OPT_TEXT, false,
 	  "a script or cloud-config run on first boot: text, file://PATH or fileb://PATH "
 	  "(16384 bytes at most)" },
+	{ "metadata-options", "MetadataOptions", OPT_STRUCT, false,
+	  "HttpTokens=optional|required,HttpPutResponseHopLimit=1..64,HttpEndpoint=enabled|disabled,"
+	  "InstanceMetadataTags=enabled|disabled: the instance metadata service (IMDS)" },
+	{ "iam-instance-profile", "IamInstanceProfile", OPT_STRUCT, false,
+	  "Name=NAME or Arn=ARN: the IAM instance profile whose role's credentials IMDS gives" },
+	END,
+};
+
+static const struct cli_opt metadata_options_opts[] = {
+	{ "instance-id", "InstanceId", OPT_STRING, true, "the instance, running or stopped" },
+	{ "http-tokens", "HttpTokens", OPT_STRING, false,
+	  "optional (IMDSv1 and v2) or required (IMDSv2 only: a session token with each request)" },
+	{ "http-put-response-hop-limit", "HttpPutResponseHopLimit", OPT_INT, false,
+	  "the IP TTL of IMDS's token answers, 1 to 64" },
+	{ "http-endpoint", "HttpEndpoint", OPT_STRING, false,
+	  "enabled or disabled: whether the instance reaches IMDS at all" },
+	{ "http-protocol-ipv6", "HttpProtocolIpv6", OPT_STRING, false,
+	  "disabled (instances here have no IPv6)" },
+	{ "instance-metadata-tags", "InstanceMetadataTags", OPT_STRING, false,
+	  "enabled or disabled: the instance's tags under meta-data/tags/instance" },
+	END,
+};
+
+static const struct cli_opt associate_profile_opts[] = {
+	{ "iam-instance-profile", "IamInstanceProfile", OPT_STRUCT, true,
+	  "Name=NAME or Arn=ARN: the IAM instance profile" },
+	{ "instance-id", "InstanceId", OPT_STRING, true, "the instance, running or stopped" },
+	END,
+};
+
+static const struct cli_opt describe_profile_assocs_opts[] = {
+	{ "association-ids", "AssociationIds", OPT_LIST, false, "the associations (default all)" },
+	{ "filters", "Filters", OPT_STRUCT_LIST, false, "Name=instance-id|state,Values=..." },
+	{ "max-results", "MaxResults", OPT_INT, false,
+	  "at most this many items (5 to 1000); the answer's NextToken gives the rest" },
+	{ "next-token", "NextToken", OPT_STRING, false, "the NextToken of the previous page" },
+	END,
+};
+
+static const struct cli_opt disassociate_profile_opts[] = {
+	{ "association-id", "AssociationId", OPT_STRING, true, "the association (iip-assoc-...)" },
+	END,
+};
+
+static const struct cli_opt replace_profile_opts[] = {
+	{ "iam-instance-profile", "IamInstanceProfile", OPT_STRUCT, true,
+	  "Name=NAME or Arn=ARN: the new IAM instance profile" },
+	{ "association-id", "AssociationId", OPT_STRING, true,
+	  "the running instance's association (iip-assoc-...)" },
 	END,
 };
 
@@ -170,6 +219,8 @@ static const struct cli_opt register_image_opts[] = {
 	{ "kernel-entry", "KernelEntry", OPT_STRING, false,
 	  "auto (default: PVH direct boot of the extracted vmlinux where it has the PVH note) "
 	  "or bzImage" },
+	{ "imds-support", "ImdsSupport", OPT_STRING, false,
+	  "v2.0: its instances launch with IMDSv2 required (HttpTokens=required, hop limit 2)" },
 	END,
 };
 
@@ -467,6 +518,21 @@ const struct command commands[] = {
 	{ "get-password-data", "GetPasswordData",
 	  "the Windows administrator password (empty: instances here are Linux)", password_opts,
 	  NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "modify-instance-metadata-options", "ModifyInstanceMetadataOptions",
+	  "change the instance metadata service's options of an instance (IMDSv2, hop limit, ...)",
+	  metadata_options_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "associate-iam-instance-profile", "AssociateIamInstanceProfile",
+	  "associate an IAM instance profile with an instance (its role's credentials in IMDS)",
+	  associate_profile_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-iam-instance-profile-associations", "DescribeIamInstanceProfileAssociations",
+	  "describe the instances' IAM instance profile associations",
+	  describe_profile_assocs_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "disassociate-iam-instance-profile", "DisassociateIamInstanceProfile",
+	  "remove an instance's IAM instance profile", disassociate_profile_opts, NULL, NULL, NULL,
+	  CMD_NEEDS_CTX },
+	{ "replace-iam-instance-profile-association", "ReplaceIamInstanceProfileAssociation",
+	  "give a running instance another IAM instance profile", replace_profile_opts, NULL, NULL,
+	  NULL, CMD_NEEDS_CTX },
 	{ "describe-instance-status", "DescribeInstanceStatus",
 	  "system and instance status checks (ok, initializing, impaired)", status_opts, NULL,
 	  NULL, NULL, CMD_NEEDS_CTX },

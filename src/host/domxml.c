@@ -81,6 +81,23 @@ static xmlNodePtr meta_node(xmlNsPtr *ns_out, const struct ec2_meta *m, bool wit
 		text_child(root, ns, "disable-api-stop", "true");
 	if (m->source_dest_check_off)
 		text_child(root, ns, "source-dest-check", "false");
+	if (m->http_tokens_required)
+		text_child(root, ns, "http-tokens", "required");
+	if (m->http_hop_limit > 1) {
+		snprintf(num, sizeof(num), "%d", m->http_hop_limit);
+		text_child(root, ns, "http-put-response-hop-limit", num);
+	}
+	if (m->http_endpoint_off)
+		text_child(root, ns, "http-endpoint", "disabled");
+	if (m->metadata_tags)
+		text_child(root, ns, "instance-metadata-tags", "enabled");
+	if (m->iam_assoc_id[0]) {
+		xmlNodePtr p = text_child(root, ns, "iam-instance-profile", m->iam_profile_arn);
+
+		xmlNewProp(p, X("id"), X(m->iam_profile_id));
+		xmlNewProp(p, X("association-id"), X(m->iam_assoc_id));
+		xmlNewProp(p, X("since"), X(m->iam_assoc_time));
+	}
 	tags = xmlNewChild(root, ns, X("security-groups"), NULL);
 	for (i = 0; m->groups && i < json_object_array_length(m->groups); i++) {
 		json_object *g = json_object_array_get_idx(m->groups, i);
@@ -134,6 +151,14 @@ static void copy_text(xmlNodePtr n, char *dst, size_t size)
 	xmlFree(t);
 }
 
+static void copy_prop(xmlNodePtr n, const char *name, char *dst, size_t size)
+{
+	xmlChar *t = xmlGetProp(n, X(name));
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+	xmlFree(t);
+}
+
 int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err)
 {
 	xmlDocPtr doc;
@@ -141,6 +166,7 @@ int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err
 	char buf[64];
 
 	memset(m, 0, sizeof(*m));
+	m->http_hop_limit = 1;
 	doc = xmlReadMemory(xml, (int)strlen(xml), "metadata.xml", NULL,
 			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc || !(root = xmlDocGetRootElement(doc)) ||
@@ -222,6 +248,23 @@ int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err
 		} else if (strcmp(name, "source-dest-check") == 0) {
 			copy_text(n, buf, sizeof(buf));
 			m->source_dest_check_off = strcmp(buf, "false") == 0;
+		} else if (strcmp(name, "http-tokens") == 0) {
+			copy_text(n, buf, sizeof(buf));
+			m->http_tokens_required = strcmp(buf, "required") == 0;
+		} else if (strcmp(name, "http-put-response-hop-limit") == 0) {
+			copy_text(n, buf, sizeof(buf));
+			m->http_hop_limit = atoi(buf) >= 1 && atoi(buf) <= 64 ? atoi(buf) : 1;
+		} else if (strcmp(name, "http-endpoint") == 0) {
+			copy_text(n, buf, sizeof(buf));
+			m->http_endpoint_off = strcmp(buf, "disabled") == 0;
+		} else if (strcmp(name, "instance-metadata-tags") == 0) {
+			copy_text(n, buf, sizeof(buf));
+			m->metadata_tags = strcmp(buf, "enabled") == 0;
+		} else if (strcmp(name, "iam-instance-profile") == 0) {
+			copy_prop(n, "id", m->iam_profile_id, sizeof(m->iam_profile_id));
+			copy_prop(n, "association-id", m->iam_assoc_id, sizeof(m->iam_assoc_id));
+			copy_prop(n, "since", m->iam_assoc_time, sizeof(m->iam_assoc_time));
+			copy_text(n, m->iam_profile_arn, sizeof(m->iam_profile_arn));
 		} else if (strcmp(name, "key-name") == 0) {
 			copy_text(n, m->key_name, sizeof(m->key_name));
 		} else if (strcmp(name, "security-groups") == 0) {

@@ -322,6 +322,7 @@ READ_ONLY(ec2_describe_availability_zones)
 READ_ONLY(ec2_describe_regions)
 READ_ONLY(ec2_describe_account_attributes)
 READ_ONLY(ec2_get_password_data)
+READ_ONLY(ec2_describe_iam_instance_profile_associations)
 
 /* Mutating actions honour DryRun themselves, at their own dry-run point (ec2_dry_run). */
 static const struct {
@@ -373,6 +374,12 @@ static const struct {
 	{ "DescribeAccountAttributes", read_only_ec2_describe_account_attributes },
 	{ "ModifyInstanceAttribute", ec2_modify_instance_attribute },
 	{ "GetPasswordData", read_only_ec2_get_password_data },
+	{ "ModifyInstanceMetadataOptions", ec2_modify_instance_metadata_options },
+	{ "AssociateIamInstanceProfile", ec2_associate_iam_instance_profile },
+	{ "DescribeIamInstanceProfileAssociations",
+	  read_only_ec2_describe_iam_instance_profile_associations },
+	{ "DisassociateIamInstanceProfile", ec2_disassociate_iam_instance_profile },
+	{ "ReplaceIamInstanceProfileAssociation", ec2_replace_iam_instance_profile_association },
 };
 
 ec2_action_fn ec2_action(const char *action)

@@ -245,6 +245,9 @@ static json_object *image_record(struct ec2_ctx *ctx, const char *id,
 	json_add_str(img, "SriovNetSupport", "simple");
 	json_add_str(img, "VirtualizationType", "hvm");
 	json_add_str(img, "BootMode", "legacy-bios");
+	/* RegisterImage's ImdsSupport: instances of it launch IMDSv2-only (instance-launch.c). */
+	if (strcmp(req_str0(src->request, "ImdsSupport"), "v2.0") == 0)
+		json_add_str(img, "ImdsSupport", "v2.0");
 	return img;
 }
 
@@ -594,6 +597,11 @@ json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec
 		return NULL;
 	}
 	src.no_pvh = entry && strcasecmp(entry, "bzImage") == 0;
+	if (req_string(req, "ImdsSupport") && strcmp(req_string(req, "ImdsSupport"), "v2.0") != 0) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "Value (%s) for parameter imdsSupport "
+			      "is invalid. Valid value is 'v2.0'.", req_string(req, "ImdsSupport"));
+		return NULL;
+	}
 	if (image_name_check(src.name, err) < 0)
 		return NULL;
 	if (!src.disk) {

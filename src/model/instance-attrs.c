@@ -105,11 +105,9 @@ int attrs_protected(const struct inst *in, enum ec2_verb verb, struct ec2_error 
 	return 0;
 }
 
-/* The one live instance that InstanceId names, in *v (insts_free it, found or not); -1 with
- * EC2's error (MissingParameter, InvalidInstanceID.*) otherwise. A terminated instance has no
- * attributes left to ask for. */
-static int one_live(struct ec2_ctx *ctx, json_object *req, struct inst **v, size_t *n,
-		    struct ec2_error *err)
+/* A terminated instance has no attributes left to ask for. */
+int one_live(struct ec2_ctx *ctx, json_object *req, struct inst **v, size_t *n,
+	     struct ec2_error *err)
 {
 	if (resolve_one(ctx, req, v, n, err) < 0)
 		return -1;

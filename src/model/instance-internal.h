@@ -159,6 +159,27 @@ int fits(struct ec2_ctx *ctx, const struct instance_type *t, long min, long *max
  * EC2_VERB_TERMINATE, its disableApiTermination) or stopped (EC2_VERB_STOP*, EC2_VERB_HIBERNATE,
  * its disableApiStop); else 0. */
 int attrs_protected(const struct inst *in, enum ec2_verb verb, struct ec2_error *err);
+/* The one live instance that InstanceId names, in *v (insts_free it, found or not); -1 with
+ * EC2's error (MissingParameter, InvalidInstanceID.*; a terminated one is not found) otherwise. */
+int one_live(struct ec2_ctx *ctx, json_object *req, struct inst **v, size_t *n,
+	     struct ec2_error *err);
+
+/* instance-metaopts.c */
+/* Sets m's metadata options from the members of req that name them (RunInstances'
+ * MetadataOptions, ModifyInstanceMetadataOptions' request; NULL: none), the others kept. -1 with
+ * EC2's error (InvalidParameterValue, UnsupportedOperation for the IPv6 endpoint) and m
+ * unchanged when any value is not EC2's. */
+int metaopts_apply(json_object *req, struct ec2_meta *m, struct ec2_error *err);
+/* m's MetadataOptions as DescribeInstances shows them (new reference). */
+json_object *metaopts_json(const struct ec2_meta *m);
+
+/* iam-assoc.c */
+/* m's IamInstanceProfile {Arn, Id} (new reference), or NULL when it has none. */
+json_object *iam_assoc_profile_json(const struct ec2_meta *m);
+/* Resolves RunInstances' or an association's IamInstanceProfile {Arn | Name} to the profile's
+ * Arn and Id (EC2's errors: MissingParameter, InvalidParameterValue naming the name or ARN). */
+int iam_assoc_resolve(struct ec2_ctx *ctx, json_object *spec, char arn[256], char id[32],
+		      struct ec2_error *err);
 
 /* instance-launch.c */
 /* The wall clock with its fraction (boot timelines). */

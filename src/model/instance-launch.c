@@ -52,6 +52,9 @@ struct launch_params {
 	json_object *public_keys;      /* OpenSSH public key lines for the seed, or NULL */
 	struct vpc_subnet subnet;      /* where the instances go (vpc.h) */
 	virStoragePoolPtr pool;
+	struct ec2_meta imds;          /* only its MetadataOptions members: what each instance gets */
+	char iam_arn[256];             /* IamInstanceProfile's Arn and Id, or "" */
+	char iam_id[32];
 };
 
 struct created {
@@ -146,6 +149,17 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	snprintf(m.vpc_id, sizeof(m.vpc_id), "%s", lp->subnet.vpc_id);
 	snprintf(m.subnet_id, sizeof(m.subnet_id), "%s", lp->subnet.subnet_id);
 	snprintf(m.availability_zone, sizeof(m.availability_zone), "%s", lp->subnet.zone);
+	m.http_tokens_required = lp->imds.http_tokens_required;
+	m.http_hop_limit = lp->imds.http_hop_limit;
+	m.http_endpoint_off = lp->imds.http_endpoint_off;
+	m.metadata_tags = lp->imds.metadata_tags;
+	if (lp->iam_arn[0]) {
+		if (ec2_id_new("iip-assoc", m.iam_assoc_id, err) < 0)
+			goto out;
+		snprintf(m.iam_profile_arn, sizeof(m.iam_profile_arn), "%s", lp->iam_arn);
+		snprintf(m.iam_profile_id, sizeof(m.iam_profile_id), "%s", lp->iam_id);
+		snprintf(m.iam_assoc_time, sizeof(m.iam_assoc_time), "%s", m.launch_time);
+	}
 
 	spec.name = c->id;
 	spec.accel = ctx->accel.accel;
@@ -438,6 +452,18 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 		goto out;
 	}
 	if (root_volume_size(req, lp.image, &lp.root_bytes, err) < 0)
+		goto out;
+	/* EC2's defaults, or an IMDSv2-only AMI's, then what the request asks. */
+	lp.imds.http_hop_limit = 1;
+	if (strcmp(req_str0(lp.image, "ImdsSupport"), "v2.0") == 0) {
+		lp.imds.http_tokens_required = true;
+		lp.imds.http_hop_limit = 2;
+	}
+	if (metaopts_apply(json_object_object_get(req, "MetadataOptions"), &lp.imds, err) < 0)
+		goto out;
+	if (json_object_object_get_ex(req, "IamInstanceProfile", NULL) &&
+	    iam_assoc_resolve(ctx, json_object_object_get(req, "IamInstanceProfile"), lp.iam_arn,
+			      lp.iam_id, err) < 0)
 		goto out;
 	{
 		json_object *group_ids;

@@ -130,6 +130,9 @@ json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_
 	json_add_bool(o, "EbsOptimized", false);
 	json_add_bool(o, "EnaSupport", true);
 	json_add_str(o, "Hypervisor", "xen");
+	x = iam_assoc_profile_json(m);
+	if (x)
+		json_object_object_add(o, "IamInstanceProfile", x);
 	a = json_object_new_array();
 	if (net)
 		json_object_array_add(a, eni_json(ctx, in->id, m, public_ip, NULL, false));
@@ -172,14 +175,7 @@ json_object *instance_json(struct ec2_ctx *ctx, const struct inst *in, enum ec2_
 	x = json_object_new_object();
 	json_add_bool(x, "Configured", m->hibernation);
 	json_object_object_add(o, "HibernationOptions", x);
-	x = json_object_new_object();
-	json_add_str(x, "State", "applied");
-	json_add_str(x, "HttpTokens", "optional");
-	json_add_int(x, "HttpPutResponseHopLimit", 1);
-	json_add_str(x, "HttpEndpoint", "disabled");
-	json_add_str(x, "HttpProtocolIpv6", "disabled");
-	json_add_str(x, "InstanceMetadataTags", "disabled");
-	json_object_object_add(o, "MetadataOptions", x);
+	json_object_object_add(o, "MetadataOptions", metaopts_json(m));
 	x = json_object_new_object();
 	json_add_bool(x, "Enabled", false);
 	json_object_object_add(o, "EnclaveOptions", x);
