@@ -21,7 +21,9 @@
  *   instance-actions.c    Start/Stop/Reboot/TerminateInstances
  *   instance-info.c       GetConsoleOutput, DescribeInstanceStatus
  *   instance-attrs.c      Modify/DescribeInstanceAttribute, GetPasswordData; the protection
- *                         attributes' check (attrs_protected) */
+ *                         attributes' check (attrs_protected)
+ *   instance-metaopts.c   MetadataOptions (RunInstances'), ModifyInstanceMetadataOptions
+ * and, beside them, iam-assoc.c: the IAM instance profile associations, kept in the metadata. */
 #ifndef EC2LITE_INSTANCE_INTERNAL_H
 #define EC2LITE_INSTANCE_INTERNAL_H
 

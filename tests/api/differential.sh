@@ -186,10 +186,12 @@ domain() { # ID ZONE SUBNET PRIVATE-IP PUBLIC-IP RUNSTATE EXTRA-METADATA
   </domain>
 EOF
 }
+# The running instance has metadata options of its own and an IAM instance profile association.
+imds_a='<ec2lite:http-tokens>required</ec2lite:http-tokens><ec2lite:http-put-response-hop-limit>2</ec2lite:http-put-response-hop-limit><ec2lite:instance-metadata-tags>enabled</ec2lite:instance-metadata-tags><ec2lite:iam-instance-profile id="AIPA0000000000000WEB1" association-id="iip-assoc-0123456789abcdef0" since="2026-12-01T07:41:00.000Z">arn:aws:iam::123456789012:instance-profile/web</ec2lite:iam-instance-profile>'
 {
 	echo "<node>"
 	domain $ia "${za:-us-east-1a}" "$sa" "$(ip_in "$ca" 9)" "${eip:-127.77.0.9}" 1 \
-		"<ec2lite:eip-allocation-id>$alloc</ec2lite:eip-allocation-id><ec2lite:disable-api-termination>true</ec2lite:disable-api-termination><ec2lite:source-dest-check>false</ec2lite:source-dest-check>"
+		"<ec2lite:eip-allocation-id>$alloc</ec2lite:eip-allocation-id><ec2lite:disable-api-termination>true</ec2lite:disable-api-termination><ec2lite:source-dest-check>false</ec2lite:source-dest-check>$imds_a"
 	domain $ib "${zb:-us-east-1a}" "$sb" "$(ip_in "$cb" 10)" "" 5 \
 		"<ec2lite:disable-api-stop>true</ec2lite:disable-api-stop>"
 	echo "</node>"
@@ -245,6 +247,9 @@ for attr in userData disableApiTermination sourceDestCheck disableApiStop; do
 	same "describe-instance-attribute $ib $attr" describe-instance-attribute --instance-id "$ib" --attribute "$attr"
 done
 same "get-password-data $ia" get-password-data --instance-id "$ia"
+same "describe-iam-instance-profile-associations" describe-iam-instance-profile-associations
+same "describe-iam-instance-profile-associations --filters instance-id" describe-iam-instance-profile-associations --filters "Name=instance-id,Values=$ia"
+same "describe-iam-instance-profile-associations --association-ids" describe-iam-instance-profile-associations --association-ids iip-assoc-0123456789abcdef0
 same "get-password-data $ib (stopped)" get-password-data --instance-id "$ib"
 same "describe-addresses (two allocated, one associated)" describe-addresses
 same "describe-addresses --filters domain=vpc" describe-addresses --filters Name=domain,Values=vpc
