@@ -86,10 +86,12 @@ step("aws iam create-role again: EntityAlreadyExists, exit 254",
 rc, out = aws("create-role", "--role-name", "bad", "--assume-role-policy-document", "{nope")
 step("aws iam create-role, not JSON: MalformedPolicyDocument", rc == 254 and
      "(MalformedPolicyDocument)" in out, out)
-rc, out = aws("get-role", "--role-name", "nope")
-step("aws iam get-role of no role: NoSuchEntity", rc == 254 and "(NoSuchEntity)" in out and
-     "The role with name nope cannot be found." in out, out)
-aws("create-role", "--role-name", "ro", "--assume-role-policy-document", "file://" + trust_path)
+# The rest through boto3 (each aws CLI run costs a second of Python start-up).
+iam = client("iam", owner)
+got = code(iam.get_role, RoleName="nope")
+step("get-role of no role: NoSuchEntity 404",
+     got == ("NoSuchEntity", 404, "The role with name nope cannot be found."), got)
+iam.create_role(RoleName="ro", AssumeRolePolicyDocument=json.dumps(TRUST))
 
 web_policy = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["ec2:Describe*", "ec2:CreateTags"], "Resource": "*"}]}
@@ -99,13 +101,12 @@ ro_policy = {"Version": "2012-10-17", "Statement": [
 rc, out = aws("put-role-policy", "--role-name", "web", "--policy-name", "p",
               "--policy-document", json.dumps(web_policy))
 step("aws iam put-role-policy", rc == 0 and out is None, out)
-aws("put-role-policy", "--role-name", "ro", "--policy-name", "p", "--policy-document",
-    json.dumps(ro_policy))
-rc, out = aws("get-role-policy", "--role-name", "web", "--policy-name", "p")
-step("aws iam get-role-policy: the document as a JSON object", rc == 0 and
-     out == {"RoleName": "web", "PolicyName": "p", "PolicyDocument": web_policy}, out)
-rc, out = aws("list-role-policies", "--role-name", "web")
-step("aws iam list-role-policies", rc == 0 and out == {"PolicyNames": ["p"]}, out)
+iam.put_role_policy(RoleName="ro", PolicyName="p", PolicyDocument=json.dumps(ro_policy))
+out = iam.get_role_policy(RoleName="web", PolicyName="p")
+step("get-role-policy: the document as a JSON object", out["PolicyDocument"] == web_policy and
+     out["RoleName"] == "web" and out["PolicyName"] == "p", out)
+out = iam.list_role_policies(RoleName="web")
+step("list-role-policies", out["PolicyNames"] == ["p"] and out["IsTruncated"] is False, out)
 
 rc, out = aws("create-instance-profile", "--instance-profile-name", "web-profile")
 step("aws iam create-instance-profile", rc == 0 and
@@ -115,9 +116,8 @@ step("aws iam create-instance-profile", rc == 0 and
 rc, out = aws("add-role-to-instance-profile", "--instance-profile-name", "web-profile",
               "--role-name", "web")
 step("aws iam add-role-to-instance-profile", rc == 0, out)
-rc, out = aws("add-role-to-instance-profile", "--instance-profile-name", "web-profile",
-              "--role-name", "ro")
-step("a second role: LimitExceeded", rc == 254 and "(LimitExceeded)" in out, out)
+got = code(iam.add_role_to_instance_profile, InstanceProfileName="web-profile", RoleName="ro")
+step("a second role: LimitExceeded 409", got and got[:2] == ("LimitExceeded", 409), got)
 rc, out = aws("get-instance-profile", "--instance-profile-name", "web-profile")
 step("aws iam get-instance-profile: its role", rc == 0 and
      [r["RoleName"] for r in out["InstanceProfile"]["Roles"]] == ["web"] and
@@ -127,14 +127,14 @@ step("aws iam list-instance-profiles", rc == 0 and
      [p["InstanceProfileName"] for p in out["InstanceProfiles"]] == ["web-profile"], out)
 lrc, lout = local("iam", "list-instance-profiles")
 step("ec2-lite iam list-instance-profiles prints the same", lrc == 0 and lout == out, (lout, out))
-rc, out = aws("list-instance-profiles-for-role", "--role-name", "web")
-step("aws iam list-instance-profiles-for-role", rc == 0 and
+out = iam.list_instance_profiles_for_role(RoleName="web")
+step("list-instance-profiles-for-role",
      [p["InstanceProfileName"] for p in out["InstanceProfiles"]] == ["web-profile"], out)
-rc, out = aws("delete-role", "--role-name", "web")
-step("aws iam delete-role of a role in a profile: DeleteConflict", rc == 254 and
-     "(DeleteConflict)" in out, out)
-rc, out = aws("list-roles")
-step("aws iam list-roles", rc == 0 and [r["RoleName"] for r in out["Roles"]] == ["ro", "web"], out)
+got = code(iam.delete_role, RoleName="web")
+step("delete-role of a role in a profile: DeleteConflict 409",
+     got and got[:2] == ("DeleteConflict", 409), got)
+out = iam.list_roles()
+step("list-roles", [r["RoleName"] for r in out["Roles"]] == ["ro", "web"], out)
 
 # ---- an instance's role credentials ----
 ec2 = client("ec2", owner)
@@ -196,13 +196,11 @@ step("after TerminateInstances the credentials fail: AuthFailure",
 step("the owner's keys still work", code(ec2.describe_instances) is None)
 
 # ---- clean-up through the API ----
-rc1, _ = aws("remove-role-from-instance-profile", "--instance-profile-name", "web-profile",
-             "--role-name", "web")
-rc2, _ = aws("delete-instance-profile", "--instance-profile-name", "web-profile")
-rc3, _ = aws("delete-role-policy", "--role-name", "web", "--policy-name", "p")
-rc4, _ = aws("delete-role", "--role-name", "web")
-rc, out = aws("list-roles")
-step("remove, delete-instance-profile, delete-role-policy, delete-role",
-     (rc1, rc2, rc3, rc4, rc) == (0, 0, 0, 0, 0) and
-     [r["RoleName"] for r in out["Roles"]] == ["ro"], (rc1, rc2, rc3, rc4, out))
+iam.remove_role_from_instance_profile(InstanceProfileName="web-profile", RoleName="web")
+iam.delete_instance_profile(InstanceProfileName="web-profile")
+iam.delete_role_policy(RoleName="web", PolicyName="p")
+iam.delete_role(RoleName="web")
+out = iam.list_roles()
+step("remove-role-from-instance-profile, delete-instance-profile, delete-role-policy, "
+     "delete-role", [r["RoleName"] for r in out["Roles"]] == ["ro"], out)
 sys.exit(1 if failed else 0)
