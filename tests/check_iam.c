@@ -166,6 +166,9 @@ START_TEST(roles)
 			      "\"AssumeRolePolicyDocument\": %s}", quoted(TRUST)), "ValidationError",
 	      NULL);
 	fails("CreateRole", J("{\"RoleName\": \"x\"}"), "ValidationError", NULL);
+	fails("CreateRole", J("{\"RoleName\": \"x\", \"Description\": \"a\\u0001b\", "
+			      "\"AssumeRolePolicyDocument\": %s}", quoted(TRUST)), "ValidationError",
+	      NULL);
 	fails("GetRole", J("{\"RoleName\": \"nope\"}"), "NoSuchEntity",
 	      "The role with name nope cannot be found.");
 

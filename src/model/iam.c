@@ -282,6 +282,7 @@ static int create_role(struct write *w, json_object *root, struct ec2_error *err
 	long long max = 3600;
 	char id[32], now[32], *arn;
 	json_object *r;
+	size_t nchars = 0;
 	int has_max;
 
 	if (!(path = path_param(w->req, "Path", "path", err)) ||
@@ -297,9 +298,11 @@ static int create_role(struct write *w, json_object *root, struct ec2_error *err
 		return validation(err, has_max < 0 ? req_string(w->req, "MaxSessionDuration") : v,
 				  "maxSessionDuration", "Member must have value between 3600 and 43200");
 	}
-	if (desc && strlen(desc) > 1000)
-		return validation(err, desc, "description",
-				  "Member must have length less than or equal to 1000");
+	/* The description reaches XML and the terminal: text only (no control characters). */
+	if (desc && (!util_text_valid(desc, &nchars) || nchars > 1000))
+		return validation(err, "...", "description", "Member must have length less than "
+				  "or equal to 1000 and satisfy regular expression pattern: "
+				  "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
 	if (find(root, "roles", name)) {
 		ec2_error_set(err, IAM_EXISTS, "Role with name %s already exists.", name);
 		return -1;
