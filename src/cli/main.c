@@ -153,8 +153,9 @@ int main(int argc, char **argv)
 		cli.cmd = cli_find(rest[0]);
 	}
 	if (!cli.cmd) {
-		fprintf(stderr, "ec2-lite: error: unknown command '%s'; 'ec2-lite help' lists them\n",
-			rest[0]);
+		fprintf(stderr, "ec2-lite: error: unknown command '%s%s%s'; 'ec2-lite help' lists "
+			"them\n", rest[0], nrest >= 2 && strcmp(rest[0], "iam") == 0 ? " " : "",
+			nrest >= 2 && strcmp(rest[0], "iam") == 0 ? rest[1] : "");
 		rc = EXIT_USAGE;
 		goto out;
 	}
