@@ -337,12 +337,12 @@ static enum MHD_Result sts_answer(struct server *s, struct MHD_Connection *c, co
 	}
 	if (t->on) {
 		/* An instance role's session: the role's id from the store (it may be gone). */
-		json_object *root, *role = NULL;
+		json_object *root, *roles = NULL, *role = NULL;
 
 		pthread_mutex_lock(&s->lock);
 		root = store_read(s->ctx->store, NULL);
-		if (root && json_object_object_get_ex(store_section(root, "iam"), "roles", &role))
-			json_object_object_get_ex(role, t->role, &role);
+		if (root && json_object_object_get_ex(store_section(root, "iam"), "roles", &roles))
+			json_object_object_get_ex(roles, t->role, &role);
 		api_sts_assumed_identity(s->ctx->cfg->owner_id, t->role,
 					 role ? req_str0(role, "RoleId") : "", t->instance, &id);
 		pthread_mutex_unlock(&s->lock);
