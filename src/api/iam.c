@@ -78,7 +78,8 @@ static void write_value(xmlTextWriterPtr w, const char *key, json_object *v)
 	if (is_document(key) && !json_object_is_type(v, json_type_string)) {
 		struct util_buf b = { 0 };
 
-		url_encode(&b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		url_encode(&b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 		xmlTextWriterWriteString(w, X(b.s));
 		free(b.s);
 	} else if (is_document(key)) {
