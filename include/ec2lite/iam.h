@@ -57,10 +57,15 @@ int iam_credentials_check(struct ec2_ctx *ctx, const char *access_key_id, const 
 bool iam_role_allows(json_object *root, const char *role_name, const char *service,
 		     const char *action);
 
+/* As iam_role_allows, telling why: 1 allowed, 0 denied because no statement allows it, -1 denied
+ * by a Deny statement (the two words of EC2's UnauthorizedOperation). */
+int iam_role_decide(json_object *root, const char *role_name, const char *service,
+		    const char *action);
+
 /* The IAM actions (CreateRole, GetRole, ListRoles, DeleteRole, PutRolePolicy, GetRolePolicy,
  * ListRolePolicies, DeleteRolePolicy, CreateInstanceProfile, GetInstanceProfile,
  * ListInstanceProfiles, DeleteInstanceProfile, AddRoleToInstanceProfile,
- * RemoveRoleFromInstanceProfile): request and response objects keyed by IAM's parameter names,
+ * RemoveRoleFromInstanceProfile, and ListInstanceProfilesForRole): request and response objects keyed by IAM's parameter names,
  * as the aws CLI prints them; errors as IAM gives them (NoSuchEntity, EntityAlreadyExists,
  * MalformedPolicyDocument, DeleteConflict, LimitExceeded, ValidationError). Dispatched by
  * iam_action. */

@@ -8,6 +8,7 @@
 #define EC2LITE_API_H
 
 #include <json-c/json.h>
+#include <libxml/xmlwriter.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -184,8 +185,8 @@ bool api_user_name_valid(const char *name);
 
 struct api_identity {
 	char account[32];
-	char arn[160];
-	char user_id[32];
+	char arn[192];
+	char user_id[64];
 };
 
 /* Who key is in account: its user (arn:aws:iam::ACCOUNT:user/NAME, UserId AIDA... derived from
@@ -202,5 +203,45 @@ char *api_sts_identity_xml(const struct api_identity *id, const char *request_id
  * frees. */
 char *api_sts_error_xml(const char *code, const char *message, const char *request_id,
 			size_t *len);
+
+/* Who temporary credentials of role (RoleId role_id) for session (the instance's id) are:
+ * arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, UserId ROLE-ID:SESSION. */
+void api_sts_assumed_identity(const char *account, const char *role, const char *role_id,
+			      const char *session, struct api_identity *out);
+
+/* The error document of the Query services beside EC2 (STS's, IAM's): <ErrorResponse
+ * xmlns=xmlns><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>. Caller
+ * frees. */
+char *api_service_error_xml(const char *xmlns, const char *code, const char *message,
+			    const char *request_id, size_t *len);
+
+/* Ends the document of an xmlTextWriter on buf (both freed): its text (caller frees) and, when
+ * len is not NULL, its length. */
+char *api_xml_finish(xmlTextWriterPtr w, xmlBufferPtr buf, size_t *len);
+
+/* ---------- iam.c: IAM at the same endpoint ---------- */
+
+#define API_IAM_VERSION "2010-05-08"
+#define API_IAM_XMLNS "https://iam.amazonaws.com/doc/2010-05-08/"
+
+/* IAM's request from a Query request's parameters (Action and Version skipped): each a string
+ * member. Refuses (InvalidInput) list parameters (Tags.member.N): none is taken. New reference,
+ * or NULL with err. */
+json_object *api_iam_request(const struct api_params *p, struct ec2_error *err);
+
+/* <{action}Response xmlns=API_IAM_XMLNS><{action}Result>...</...><ResponseMetadata>
+ * <RequestId/></...></...>: resp's members in order, lists as <member> items, policy documents
+ * URL-encoded JSON text; no Result element for an empty resp; List* actions say
+ * <IsTruncated>false</IsTruncated>. Caller frees. */
+char *api_iam_response_xml(const char *action, json_object *resp, const char *request_id,
+			   size_t *len);
+
+/* The HTTP status IAM answers an error code with (NoSuchEntity 404, EntityAlreadyExists,
+ * DeleteConflict and LimitExceeded 409, AccessDenied 403, else as EC2). */
+int api_iam_status(const char *code);
+
+/* The access key id of the credential in req's SigV4 Authorization header, copied into out;
+ * false when there is none or it does not fit. */
+bool api_sigv4_key_id(const struct api_http_request *req, char *out, size_t size);
 
 #endif

@@ -29,6 +29,7 @@
 
 #include "api.h"
 #include "view.h"
+#include "ec2lite/iam.h"
 #include "ec2lite/image.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/tags.h"
@@ -211,23 +212,114 @@ static json_object *call_apart(struct server *s, const char *action, ec2_action_
 	return resp;
 }
 
-/* An error in STS's document (sts) or EC2's. */
-static enum MHD_Result error_as(struct MHD_Connection *c, bool sts, const char *code,
+/* Whose error document a request gets: EC2's, STS's or IAM's. */
+enum doc { DOC_EC2, DOC_STS, DOC_IAM };
+
+static enum MHD_Result error_as(struct MHD_Connection *c, enum doc doc, const char *code,
 				const char *message, const char *rid)
 {
 	size_t len;
 	char *xml;
 
-	if (!sts)
+	if (doc == DOC_EC2)
 		return error(c, code, message, rid);
-	xml = api_sts_error_xml(code, message, rid, &len);
-	return answer(c, api_error_status(code), xml, len, rid);
+	xml = api_service_error_xml(doc == DOC_IAM ? API_IAM_XMLNS : API_STS_XMLNS, code, message,
+				    rid, &len);
+	return answer(c, doc == DOC_IAM ? api_iam_status(code) : api_error_status(code), xml, len,
+		      rid);
+}
+
+/* Temporary credentials (an instance role's, iam.h) a request is signed with. */
+struct temporary {
+	bool on;
+	char id[32], secret[64], instance[32], role[72];
+};
+
+/* Checks the key id and session token (X-Amz-Security-Token, a header or, presigned, a query
+ * parameter) of temporary credentials into t: their secret, instance and role. */
+static int temporary_check(struct server *s, struct MHD_Connection *c, struct temporary *t,
+			   struct ec2_error *err)
+{
+	const char *token = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Security-Token");
+	int rc;
+
+	if (!token)
+		token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "X-Amz-Security-Token");
+	pthread_mutex_lock(&s->lock);
+	rc = iam_credentials_check(s->ctx, t->id, token, t->secret, t->instance, t->role, err);
+	pthread_mutex_unlock(&s->lock);
+	t->on = rc == 0;
+	return rc;
+}
+
+/* Whether temporary credentials t may do service's action by their role's policies; if not,
+ * err says so as the service does (EC2's UnauthorizedOperation, IAM's AccessDenied). */
+static bool authorized(struct server *s, const struct temporary *t, const char *service,
+		       const char *action, struct ec2_error *err)
+{
+	json_object *root;
+	int d = 0;
+
+	pthread_mutex_lock(&s->lock);
+	root = store_read(s->ctx->store, err);
+	if (root)
+		d = iam_role_decide(root, t->role, service, action);
+	pthread_mutex_unlock(&s->lock);
+	json_object_put(root);
+	if (!root)
+		return false;
+	if (d > 0)
+		return true;
+	ec2_error_set(err, strcmp(service, "ec2") == 0 ? "UnauthorizedOperation" : "AccessDenied",
+		      "%sUser: arn:aws:sts::%s:assumed-role/%s/%s is not authorized to perform: "
+		      "%s:%s %s", strcmp(service, "ec2") == 0 ? "You are not authorized to perform "
+		      "this operation. " : "", s->ctx->cfg->owner_id, t->role, t->instance, service,
+		      action, d < 0 ? "with an explicit deny in an identity-based policy" :
+		      "because no identity-based policy allows the action");
+	return false;
+}
+
+/* IAM's actions (iam.h), in IAM's Query protocol and XML. */
+static enum MHD_Result iam_answer(struct server *s, struct MHD_Connection *c, const char *name,
+				  const char *version, const struct api_params *p,
+				  const struct temporary *t, const char *rid)
+{
+	struct ec2_error err = { 0 };
+	iam_action_fn fn = version && strcmp(version, API_IAM_VERSION) == 0 ? iam_action(name)
+									    : NULL;
+	json_object *req = NULL, *resp = NULL;
+	enum MHD_Result rc;
+	size_t len;
+	char *xml;
+
+	if (!fn) {
+		char *m = util_strdupf("Could not find operation %s for version %s", name,
+				       version ? version : "");
+
+		rc = error_as(c, DOC_IAM, version ? "InvalidAction" : "MissingParameter",
+			      version ? m : "The request must contain the parameter Version", rid);
+		free(m);
+		return rc;
+	}
+	if ((t->on && !authorized(s, t, "iam", name, &err)) || !(req = api_iam_request(p, &err)))
+		return error_as(c, DOC_IAM, err.code, err.message, rid);
+	pthread_mutex_lock(&s->lock);
+	resp = fn(s->ctx, req, &err);
+	s->requests++;
+	pthread_mutex_unlock(&s->lock);
+	json_object_put(req);
+	if (!resp)
+		return error_as(c, DOC_IAM, err.code, err.message, rid);
+	xml = api_iam_response_xml(name, resp, rid, &len);
+	json_object_put(resp);
+	return answer(c, 200, xml, len, rid);
 }
 
 /* STS's actions: GetCallerIdentity answers who signed (key, or NULL: unsigned); the others are
  * not served. */
 static enum MHD_Result sts_answer(struct server *s, struct MHD_Connection *c, const char *name,
-				  const char *version, const struct api_key *key, const char *rid)
+				  const char *version, const struct api_key *key,
+				  const struct temporary *t, const char *rid)
 {
 	struct api_identity id;
 	size_t len;
@@ -235,15 +327,29 @@ static enum MHD_Result sts_answer(struct server *s, struct MHD_Connection *c, co
 	enum MHD_Result rc;
 
 	if (!version)
-		return error_as(c, true, "MissingParameter",
+		return error_as(c, DOC_STS, "MissingParameter",
 				"The request must contain the parameter Version", rid);
 	if (strcmp(version, API_STS_VERSION) != 0 || strcmp(name, "GetCallerIdentity") != 0) {
 		m = util_strdupf("Could not find operation %s for version %s", name, version);
-		rc = error_as(c, true, "InvalidAction", m, rid);
+		rc = error_as(c, DOC_STS, "InvalidAction", m, rid);
 		free(m);
 		return rc;
 	}
-	api_sts_identity(s->ctx->cfg->owner_id, key, &id);
+	if (t->on) {
+		/* An instance role's session: the role's id from the store (it may be gone). */
+		json_object *root, *roles = NULL, *role = NULL;
+
+		pthread_mutex_lock(&s->lock);
+		root = store_read(s->ctx->store, NULL);
+		if (root && json_object_object_get_ex(store_section(root, "iam"), "roles", &roles))
+			json_object_object_get_ex(roles, t->role, &role);
+		api_sts_assumed_identity(s->ctx->cfg->owner_id, t->role,
+					 role ? req_str0(role, "RoleId") : "", t->instance, &id);
+		pthread_mutex_unlock(&s->lock);
+		json_object_put(root);
+	} else {
+		api_sts_identity(s->ctx->cfg->owner_id, key, &id);
+	}
 	xml = api_sts_identity_xml(&id, rid, &len);
 	return answer(c, 200, xml, len, rid);
 }
@@ -264,7 +370,10 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	enum MHD_Result rc;
 	ec2_action_fn fn;
 	size_t len, who = 0;
-	bool sts, sigv4;
+	bool sts, sigv4, iam;
+	struct temporary tc = { 0 };
+	struct api_key tkey;
+	enum doc doc;
 	int claim;
 
 	request_id(rid);
@@ -289,13 +398,27 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	if (sigv4)
 		api_sigv4_service(&hr, scope, sizeof(scope));
 	sts = strcmp(scope, "sts") == 0;
-	if (!s->opts->no_auth && sigv4 &&
-	    api_sigv4_check(&hr, s->opts->keys, s->opts->nkeys, s->ctx->cfg->region,
-			    sts ? "sts" : "ec2", time(NULL), &who, &err) < 0) {
-		if (sts && strcmp(err.code, "AuthFailure") == 0)
+	iam = strcmp(scope, "iam") == 0;
+	doc = iam ? DOC_IAM : sts ? DOC_STS : DOC_EC2;
+	/* Temporary credentials (ASIA...) carry their session token: it gives the secret the
+	 * signature is checked with, by the same check as every key's. */
+	if (!s->opts->no_auth && sigv4 && api_sigv4_key_id(&hr, tc.id, sizeof(tc.id)) &&
+	    strncmp(tc.id, "ASIA", 4) == 0 && temporary_check(s, c, &tc, &err) < 0) {
+		if (doc != DOC_EC2 && strcmp(err.code, "AuthFailure") == 0)
 			ec2_error_set(&err, "InvalidClientTokenId", "The security token included in "
 				      "the request is invalid.");
-		rc = error_as(c, sts, err.code, err.message, rid);
+		rc = error_as(c, doc, err.code, err.message, rid);
+		goto out;
+	}
+	tkey = (struct api_key){ tc.id, tc.secret, NULL };
+	if (!s->opts->no_auth && sigv4 &&
+	    api_sigv4_check(&hr, tc.on ? &tkey : s->opts->keys, tc.on ? 1 : s->opts->nkeys,
+			    s->ctx->cfg->region, iam ? "iam" : sts ? "sts" : "ec2", time(NULL), &who,
+			    &err) < 0) {
+		if (doc != DOC_EC2 && strcmp(err.code, "AuthFailure") == 0)
+			ec2_error_set(&err, "InvalidClientTokenId", "The security token included in "
+				      "the request is invalid.");
+		rc = error_as(c, doc, err.code, err.message, rid);
 		goto out;
 	}
 	ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
@@ -303,42 +426,51 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	    (strcmp(method, "POST") == 0 && r->len > 0 &&
 	     (!ctype || strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0) &&
 	     api_params_parse(&params, r->body, r->len, &err) < 0)) {
-		rc = error_as(c, sts, err.code, err.message, rid);
+		rc = error_as(c, doc, err.code, err.message, rid);
 		goto out;
 	}
 	name = api_params_get(&params, "Action");
 	version = api_params_get(&params, "Version");
 	sts = sts || api_sts_action(name);
+	/* Unsigned and SigV2 requests name IAM by its Version. */
+	iam = iam || (!sigv4 && version && strcmp(version, API_IAM_VERSION) == 0);
+	doc = iam ? DOC_IAM : sts ? DOC_STS : DOC_EC2;
 	if (!s->opts->no_auth && !sigv4 &&
 	    (api_sigv2_used(&params) ?
 	     api_sigv2_check(&hr, &params, s->opts->keys, s->opts->nkeys, time(NULL), &who, &err) :
 	     api_sigv4_check(&hr, s->opts->keys, s->opts->nkeys, s->ctx->cfg->region, "ec2",
 			     time(NULL), &who, &err)) < 0) {
-		if (sts && strcmp(err.code, "AuthFailure") == 0)
+		if (doc != DOC_EC2 && strcmp(err.code, "AuthFailure") == 0)
 			ec2_error_set(&err, "InvalidClientTokenId", "The security token included in "
 				      "the request is invalid.");
-		rc = error_as(c, sts, err.code, err.message, rid);
+		rc = error_as(c, doc, err.code, err.message, rid);
 		goto out;
 	}
 	if (!name) {
-		rc = error_as(c, sts, "MissingAction", "The request must contain the parameter Action",
+		rc = error_as(c, doc, "MissingAction", "The request must contain the parameter Action",
 			      rid);
 		goto out;
 	}
 	/* A SigV4 scope is for one service: STS's actions take "sts", EC2's "ec2". */
 	if (!s->opts->no_auth && sigv4 && api_sts_action(name) && strcmp(scope, "sts") != 0) {
-		rc = error_as(c, true, "SignatureDoesNotMatch", "Credential should be scoped to "
+		rc = error_as(c, DOC_STS, "SignatureDoesNotMatch", "Credential should be scoped to "
 			      "correct service: 'sts'. ", rid);
 		goto out;
 	}
-	if (!s->opts->no_auth && sigv4 && !api_sts_action(name) && strcmp(scope, "ec2") != 0) {
+	if (!s->opts->no_auth && sigv4 && !api_sts_action(name) && !iam &&
+	    strcmp(scope, "ec2") != 0) {
 		rc = error(c, "AuthFailure", "Credential should be scoped to correct service: 'ec2'.",
 			   rid);
 		goto out;
 	}
 	if (api_sts_action(name)) {
 		rc = sts_answer(s, c, name, version,
-				s->opts->no_auth || !s->opts->nkeys ? NULL : &s->opts->keys[who], rid);
+				s->opts->no_auth || !s->opts->nkeys ? NULL : &s->opts->keys[who], &tc,
+				rid);
+		goto out;
+	}
+	if (iam) {
+		rc = iam_answer(s, c, name, version, &params, &tc, rid);
 		goto out;
 	}
 	action = api_action_find(name);
@@ -357,6 +489,12 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 
 		rc = error(c, version ? "NoSuchVersion" : "MissingParameter", m, rid);
 		free(m);
+		goto out;
+	}
+	/* An instance role's credentials may do what its policies allow, checked before the
+	 * request is (EC2 answers UnauthorizedOperation before DryRunOperation). */
+	if (tc.on && !authorized(s, &tc, "ec2", name, &err)) {
+		rc = error(c, err.code, err.message, rid);
 		goto out;
 	}
 	req = api_request(action, &params, &err);

@@ -322,19 +322,31 @@ static bool auth_field(const char *auth, const char *name, char *out, size_t siz
 	return false;
 }
 
-bool api_sigv4_service(const struct api_http_request *req, char *out, size_t size)
+/* The key id (field 0) or service (field 3) of the Authorization header's credential. */
+static bool credential_part(const struct api_http_request *req, int field, char *out, size_t size)
 {
 	char *auth = header_value(req, "authorization", 13);
 	char cred[512], id[256], d8[16], reg[64], svc[32];
+	const char *part = field == 0 ? id : svc;
 	bool ok;
 
 	ok = auth && auth_field(auth, "Credential", cred, sizeof(cred)) &&
 	     sscanf(cred, "%255[^/]/%15[^/]/%63[^/]/%31[^/]/", id, d8, reg, svc) == 4 &&
-	     strlen(svc) < size;
+	     strlen(part) < size;
 	if (ok)
-		memcpy(out, svc, strlen(svc) + 1);
+		memcpy(out, part, strlen(part) + 1);
 	free(auth);
 	return ok;
+}
+
+bool api_sigv4_service(const struct api_http_request *req, char *out, size_t size)
+{
+	return credential_part(req, 3, out, size);
+}
+
+bool api_sigv4_key_id(const struct api_http_request *req, char *out, size_t size)
+{
+	return credential_part(req, 0, out, size);
 }
 
 long api_key_find(const struct api_key *keys, size_t nkeys, const char *id, struct ec2_error *err)

@@ -61,7 +61,7 @@ void api_sts_identity(const char *account, const struct api_key *key, struct api
 	}
 }
 
-static char *finish(xmlTextWriterPtr w, xmlBufferPtr buf, size_t *len)
+char *api_xml_finish(xmlTextWriterPtr w, xmlBufferPtr buf, size_t *len)
 {
 	char *s;
 
@@ -92,17 +92,33 @@ char *api_sts_identity_xml(const struct api_identity *id, const char *request_id
 	xmlTextWriterWriteElement(w, X("RequestId"), X(request_id));
 	xmlTextWriterEndElement(w);
 	xmlTextWriterEndElement(w);
-	return finish(w, buf, len);
+	return api_xml_finish(w, buf, len);
 }
 
 char *api_sts_error_xml(const char *code, const char *message, const char *request_id,
 			size_t *len)
 {
+	return api_service_error_xml(API_STS_XMLNS, code, message, request_id, len);
+}
+
+void api_sts_assumed_identity(const char *account, const char *role, const char *role_id,
+			      const char *session, struct api_identity *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->account, sizeof(out->account), "%s", account);
+	snprintf(out->arn, sizeof(out->arn), "arn:aws:sts::%s:assumed-role/%s/%s", account, role,
+		 session);
+	snprintf(out->user_id, sizeof(out->user_id), "%s:%s", role_id, session);
+}
+
+char *api_service_error_xml(const char *xmlns, const char *code, const char *message,
+			    const char *request_id, size_t *len)
+{
 	xmlBufferPtr buf = xmlBufferCreate();
 	xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
 
 	xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
-	xmlTextWriterStartElementNS(w, NULL, X("ErrorResponse"), X(API_STS_XMLNS));
+	xmlTextWriterStartElementNS(w, NULL, X("ErrorResponse"), X(xmlns));
 	xmlTextWriterStartElement(w, X("Error"));
 	xmlTextWriterWriteElement(w, X("Type"), X(api_error_status(code) >= 500 ? "Receiver" :
 						      "Sender"));
@@ -111,5 +127,5 @@ char *api_sts_error_xml(const char *code, const char *message, const char *reque
 	xmlTextWriterEndElement(w);
 	xmlTextWriterWriteElement(w, X("RequestId"), X(request_id));
 	xmlTextWriterEndElement(w);
-	return finish(w, buf, len);
+	return api_xml_finish(w, buf, len);
 }

@@ -63,14 +63,14 @@ void cli_usage(FILE *out, const struct command *cmd)
 		cmd->positional ? ">" : "");
 	fprintf(out, "\n%s", cmd->summary);
 	if (cmd->action)
-		fprintf(out, " (EC2 %s)", cmd->action);
+		fprintf(out, " (%s %s)", cmd->flags & CMD_IAM ? "IAM" : "EC2", cmd->action);
 	fprintf(out, "\n");
 	if (cmd->opts && cmd->opts->flag)
 		fprintf(out, "\noptions:\n");
 	for (o = cmd->opts; o && o->flag; o++)
 		fprintf(out, "  --%s%s%s\n      %s\n", o->flag, kind_hint(o->kind),
 			o->required ? " (required)" : "", o->help);
-	if (cmd->action)
+	if (cmd->action && !(cmd->flags & CMD_IAM))
 		fprintf(out, "%s  --%s\n      %s\n", cmd->opts && cmd->opts->flag ? "" : "\noptions:\n",
 			dry_run_opt.flag, dry_run_opt.help);
 }
@@ -95,7 +95,7 @@ static const struct cli_opt *find_opt(const struct command *cmd, const char *fla
 	for (o = cmd->opts; o && o->flag; o++)
 		if (strcmp(o->flag, flag) == 0)
 			return o;
-	if (cmd->action && strcmp(flag, dry_run_opt.flag) == 0)
+	if (cmd->action && !(cmd->flags & CMD_IAM) && strcmp(flag, dry_run_opt.flag) == 0)
 		return &dry_run_opt;
 	return NULL;
 }
@@ -380,6 +380,25 @@ static void aws_timestamps(json_object *o, int shape)
 	}
 }
 
+/* IAM's responses have no table in api_shapes: their one timestamp member, CreateDate, is found
+ * by name wherever it is (roles, instance profiles, their lists). */
+static void iam_timestamps(json_object *o)
+{
+	size_t k;
+
+	if (json_object_is_type(o, json_type_array)) {
+		for (k = 0; k < json_object_array_length(o); k++)
+			iam_timestamps(json_object_array_get_idx(o, k));
+	} else if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, key, v) {
+			if (strcmp(key, "CreateDate") == 0)
+				aws_timestamp(o, key, 0, v);
+			else
+				iam_timestamps(v);
+		}
+	}
+}
+
 /* A query's result in the chosen format: render's, except that a query can give null, which
  * the aws CLI prints (json "null", text "None") where an empty response prints nothing. */
 static char *render_query_result(json_object *v, enum render_format fmt, const char *title)
@@ -396,7 +415,9 @@ int cli_print(struct cli *cli, json_object *resp)
 	json_object *shown = resp;
 	char *text;
 
-	if (a)
+	if (cli->cmd && (cli->cmd->flags & CMD_IAM))
+		iam_timestamps(resp);
+	else if (a)
 		aws_timestamps(resp, a->output);
 	/* The aws CLI applies --query to the parsed response (timestamps already in its form),
 	 * then renders whatever the query gives in the chosen format. */

@@ -44,6 +44,7 @@ struct cli;
 #define CMD_NEEDS_CTX 0x1 /* opens libvirt, the store and the type table first */
 #define CMD_SETTLE 0x2    /* afterwards, finishes pending transitions in the background */
 #define CMD_HIDDEN 0x4    /* not listed in help */
+#define CMD_IAM 0x8       /* "iam NAME": an IAM action (iam_action, iam.h), which takes no DryRun */
 
 struct command {
 	const char *name;     /* "run-instances" */
@@ -95,5 +96,6 @@ int cmd_build_ami(struct cli *cli, json_object *req, const char *recipe);
 int cmd_create_image(struct cli *cli, json_object *req, const char *positional);
 int cmd_serve(struct cli *cli, json_object *req, const char *positional);
 int cmd_imds_daemon(struct cli *cli, json_object *req, const char *positional);
+int cmd_iam_credentials(struct cli *cli, json_object *req, const char *positional);
 
 #endif

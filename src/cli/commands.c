@@ -496,6 +496,65 @@ static const struct cli_opt build_ami_opts[] = {
 	END,
 };
 
+/* IAM's commands ("ec2-lite iam NAME"), with the aws iam CLI's option names. */
+static const struct cli_opt iam_create_role_opts[] = {
+	{ "role-name", "RoleName", OPT_STRING, true, "a unique name" },
+	{ "assume-role-policy-document", "AssumeRolePolicyDocument", OPT_TEXT, true,
+	  "the trust policy (JSON): text or file://PATH" },
+	{ "path", "Path", OPT_STRING, false, "/ (default) or /PATH/" },
+	{ "description", "Description", OPT_STRING, false, "what the role is for" },
+	{ "max-session-duration", "MaxSessionDuration", OPT_INT, false,
+	  "seconds, 3600 (default) to 43200" },
+	END,
+};
+
+static const struct cli_opt iam_role_opts[] = {
+	{ "role-name", "RoleName", OPT_STRING, true, "the role" },
+	END,
+};
+
+static const struct cli_opt iam_list_opts[] = {
+	{ "path-prefix", "PathPrefix", OPT_STRING, false, "only those whose path starts so" },
+	END,
+};
+
+static const struct cli_opt iam_put_policy_opts[] = {
+	{ "role-name", "RoleName", OPT_STRING, true, "the role" },
+	{ "policy-name", "PolicyName", OPT_STRING, true, "the inline policy's name" },
+	{ "policy-document", "PolicyDocument", OPT_TEXT, true,
+	  "the policy (JSON): text or file://PATH" },
+	END,
+};
+
+static const struct cli_opt iam_role_policy_opts[] = {
+	{ "role-name", "RoleName", OPT_STRING, true, "the role" },
+	{ "policy-name", "PolicyName", OPT_STRING, true, "the inline policy" },
+	END,
+};
+
+static const struct cli_opt iam_create_profile_opts[] = {
+	{ "instance-profile-name", "InstanceProfileName", OPT_STRING, true, "a unique name" },
+	{ "path", "Path", OPT_STRING, false, "/ (default) or /PATH/" },
+	END,
+};
+
+static const struct cli_opt iam_profile_opts[] = {
+	{ "instance-profile-name", "InstanceProfileName", OPT_STRING, true, "the instance profile" },
+	END,
+};
+
+static const struct cli_opt iam_profile_role_opts[] = {
+	{ "instance-profile-name", "InstanceProfileName", OPT_STRING, true, "the instance profile" },
+	{ "role-name", "RoleName", OPT_STRING, true, "the role" },
+	END,
+};
+
+static const struct cli_opt iam_credentials_opts[] = {
+	{ "instance-id", "InstanceId", OPT_STRING, true, "the instance" },
+	{ "role-name", "RoleName", OPT_STRING, true, "the role" },
+	END,
+};
+
 const struct command commands[] = {
 	{ "run-instances", "RunInstances", "launch instances from an AMI", run_instances_opts,
 	  NULL, NULL, NULL, CMD_NEEDS_CTX },
@@ -640,5 +699,44 @@ const struct command commands[] = {
 	  doctor_opts, NULL, NULL, cmd_doctor, 0 },
 	{ "imds-daemon", NULL, "the state folder's instance metadata service (started by ec2-lite)",
 	  NULL, NULL, NULL, cmd_imds_daemon, CMD_HIDDEN },
+	{ "iam create-role", "CreateRole", "create an IAM role with a trust policy",
+	  iam_create_role_opts, NULL, NULL, NULL, CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam get-role", "GetRole", "describe an IAM role", iam_role_opts, NULL, NULL, NULL,
+	  CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam list-roles", "ListRoles", "list the IAM roles", iam_list_opts, NULL, NULL, NULL,
+	  CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam delete-role", "DeleteRole", "delete an IAM role (no policies, in no profile)",
+	  iam_role_opts, NULL, NULL, NULL, CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam put-role-policy", "PutRolePolicy", "add or replace an inline policy of a role",
+	  iam_put_policy_opts, NULL, NULL, NULL, CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam get-role-policy", "GetRolePolicy", "show an inline policy of a role",
+	  iam_role_policy_opts, NULL, NULL, NULL, CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam list-role-policies", "ListRolePolicies", "list the inline policies of a role",
+	  iam_role_opts, NULL, NULL, NULL, CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam delete-role-policy", "DeleteRolePolicy", "delete an inline policy of a role",
+	  iam_role_policy_opts, NULL, NULL, NULL, CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam create-instance-profile", "CreateInstanceProfile", "create an instance profile",
+	  iam_create_profile_opts, NULL, NULL, NULL, CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam get-instance-profile", "GetInstanceProfile", "describe an instance profile",
+	  iam_profile_opts, NULL, NULL, NULL, CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam list-instance-profiles", "ListInstanceProfiles", "list the instance profiles",
+	  iam_list_opts, NULL, NULL, NULL, CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam list-instance-profiles-for-role", "ListInstanceProfilesForRole",
+	  "list the instance profiles that hold a role", iam_role_opts, NULL, NULL, NULL,
+	  CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam delete-instance-profile", "DeleteInstanceProfile",
+	  "delete an instance profile (it must hold no role)", iam_profile_opts, NULL, NULL, NULL,
+	  CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam add-role-to-instance-profile", "AddRoleToInstanceProfile",
+	  "put a role in an instance profile (one at most)", iam_profile_role_opts, NULL, NULL,
+	  NULL, CMD_NEEDS_CTX | CMD_IAM },
+	{ "iam remove-role-from-instance-profile", "RemoveRoleFromInstanceProfile",
+	  "take the role out of an instance profile", iam_profile_role_opts, NULL, NULL, NULL,
+	  CMD_NEEDS_CTX | CMD_IAM },
+	/* For tests: the temporary credentials IMDS would give an instance for a role. Local only
+	 * (the API has no such action). */
+	{ "iam issue-instance-credentials", NULL,
+	  "(test) the temporary credentials of a role for an instance, as IMDS serves them",
+	  iam_credentials_opts, NULL, NULL, cmd_iam_credentials, CMD_NEEDS_CTX | CMD_HIDDEN },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
 };

@@ -12,6 +12,8 @@
 
 #include "cli.h"
 #include "ec2lite/imdsnet.h"
+#include "ec2lite/iam.h"
+#include "ec2lite/util.h"
 #include "ec2lite/launchtime.h"
 
 static int global_option(struct cli *cli, int argc, char **argv, int *i)
@@ -147,10 +149,23 @@ int main(int argc, char **argv)
 		printf("ec2-lite %s\n", EC2LITE_VERSION);
 		goto out;
 	}
-	cli.cmd = cli_find(rest[0]);
+	/* IAM's commands are "iam NAME", as the aws CLI's: one table row each, named so. */
+	if (strcmp(rest[0], "iam") == 0 && nrest >= 2) {
+		char *name = util_strdupf("iam %s", rest[1]);
+
+		cli.cmd = cli_find(name);
+		free(name);
+		if (cli.cmd) {
+			memmove(rest, rest + 1, (size_t)(nrest - 1) * sizeof(*rest));
+			nrest--;
+		}
+	} else {
+		cli.cmd = cli_find(rest[0]);
+	}
 	if (!cli.cmd) {
-		fprintf(stderr, "ec2-lite: error: unknown command '%s'; 'ec2-lite help' lists them\n",
-			rest[0]);
+		fprintf(stderr, "ec2-lite: error: unknown command '%s%s%s'; 'ec2-lite help' lists "
+			"them\n", rest[0], nrest >= 2 && strcmp(rest[0], "iam") == 0 ? " " : "",
+			nrest >= 2 && strcmp(rest[0], "iam") == 0 ? rest[1] : "");
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -177,8 +192,9 @@ int main(int argc, char **argv)
 	if (cli.cmd->run) {
 		rc = cli.cmd->run(&cli, req, positional);
 	} else {
-		resp = (cli.cmd->model ? cli.cmd->model : ec2_action(cli.cmd->action))(&cli.ctx, req,
-										       &err);
+		resp = (cli.cmd->model ? cli.cmd->model :
+			cli.cmd->flags & CMD_IAM ? iam_action(cli.cmd->action) :
+			ec2_action(cli.cmd->action))(&cli.ctx, req, &err);
 		if (!resp) {
 			rc = cli_error(&cli, &err);
 			goto out;

@@ -523,6 +523,28 @@ dry "run-instances, subnet and zone disagree" "\(InvalidParameterCombination\)" 
 dry "run-instances, interface and subnet" "\(InvalidParameterCombination\)" -- "$bin" run-instances --image-id "$dami" --subnet-id "$subnet_b" --network-interfaces "DeviceIndex=0,SubnetId=$subnet_b"
 dry "dry run-instances, interface" "\(DryRunOperation\)" -- on_node run-instances --image-id "$dami" --network-interfaces "DeviceIndex=0,SubnetId=$subnet_b,Groups=$dsg" --dry-run
 
+# IAM: "ec2-lite iam NAME", as the aws CLI; its errors in the aws CLI's form, exit 254.
+for c in "iam create-role" "iam get-role" "iam list-roles" "iam delete-role" "iam put-role-policy" \
+	"iam get-role-policy" "iam list-role-policies" "iam delete-role-policy" \
+	"iam create-instance-profile" "iam get-instance-profile" "iam list-instance-profiles" \
+	"iam list-instance-profiles-for-role" "iam delete-instance-profile" \
+	"iam add-role-to-instance-profile" "iam remove-role-from-instance-profile"; do
+	expect "help lists $c" 0 "^  $c " -- "$bin" help
+done
+expect "iam test-only command hidden" 0 "^none$" -- sh -c "'$bin' help | grep -q issue-instance-credentials && echo listed || echo none"
+expect "iam unknown command" 252 "unknown command 'iam frobnicate'" -- "$bin" iam frobnicate
+expect "iam command help" 0 "--assume-role-policy-document <value> \(required\)" -- "$bin" iam create-role --help
+expect "iam no dry run" 252 "unknown option '--dry-run'" -- "$bin" iam list-roles --dry-run
+printf '{"Statement": []}' > "$state/trust.json"
+expect "iam create-role" 0 '"RoleId": "AROA[A-Z0-9]{17}"' -- "$bin" iam create-role --role-name cli-role --assume-role-policy-document "file://$state/trust.json"
+expect "iam get-role, the document as JSON" 0 '"Statement": \[\]' -- "$bin" iam get-role --role-name cli-role
+expect "iam create-role twice" 254 "An error occurred \(EntityAlreadyExists\) when calling the CreateRole operation: Role with name cli-role already exists.$" -- "$bin" iam create-role --role-name cli-role --assume-role-policy-document "file://$state/trust.json"
+expect "iam put-role-policy, not JSON" 254 "\(MalformedPolicyDocument\)" -- "$bin" iam put-role-policy --role-name cli-role --policy-name p --policy-document nope
+expect "iam get-instance-profile, none" 254 "\(NoSuchEntity\) when calling the GetInstanceProfile operation: Instance Profile nope cannot be found.$" -- "$bin" iam get-instance-profile --instance-profile-name nope
+expect "iam list-roles, text" 0 "^ROLES" -- "$bin" --output text iam list-roles
+expect "iam delete-role" 0 "^$" -- "$bin" iam delete-role --role-name cli-role
+expect "iam issue-instance-credentials" 0 '"AccessKeyId": "ASIA' -- "$bin" iam issue-instance-credentials --instance-id i-0123456789abcdef0 --role-name r
+
 # A whole launch in one process is possible with the test driver only through the library
 # (see check_lifecycle); here: nothing was left in the state folder by any of the above.
 if ! jq -e '.terminated | length == 0' "$state/state.json" > /dev/null || ls "$state/pool" "$state/instances" 2> /dev/null | grep -q '^i-'; then
