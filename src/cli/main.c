@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "ec2lite/imdsnet.h"
 #include "ec2lite/iam.h"
-#include "ec2lite/util.h"
+#include "ec2lite/imdsnet.h"
 #include "ec2lite/launchtime.h"
+#include "ec2lite/util.h"
 
 static int global_option(struct cli *cli, int argc, char **argv, int *i)
 {

@@ -19,11 +19,13 @@
 #include <microhttpd.h>
 
 #include "ec2lite/ec2.h"
+#include "ec2lite/iam.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/imds.h"
 #include "ec2lite/imdsnet.h"
 #include "ec2lite/instance.h"
 #include "ec2lite/keypair.h"
+#include "ec2lite/store.h"
 #include "ec2lite/util.h"
 #include "imds/daemon.h"
 
@@ -77,6 +79,23 @@ static unsigned char *read_user_data(struct ec2_ctx *ctx, const char *id, size_t
 	return (unsigned char *)data;
 }
 
+/* The role of the instance's profile (caller frees), or NULL: none, or gone from IAM. */
+static char *role_of(struct ec2_ctx *ctx, json_object *instance)
+{
+	json_object *profile_of = NULL, *root, *profile, *role;
+	char *name = NULL;
+
+	if (!json_object_object_get_ex(instance, "IamInstanceProfile", &profile_of) ||
+	    !req_string(profile_of, "Arn") || !(root = store_read(ctx->store, NULL)))
+		return NULL;
+	profile = iam_profile_find(root, NULL, req_string(profile_of, "Arn"), NULL);
+	role = profile ? iam_profile_role(root, profile) : NULL;
+	if (role && req_string(role, "RoleName"))
+		name = strdup(req_string(role, "RoleName"));
+	json_object_put(root);
+	return name;
+}
+
 /* The answer to one request of instance id (r filled; r->body the caller's). */
 static void answer_for(struct daemon *d, const char *id, const struct imds_request *rq,
 		       struct imds_response *r)
@@ -84,8 +103,9 @@ static void answer_for(struct daemon *d, const char *id, const struct imds_reque
 	struct ec2_ctx *ctx;
 	json_object *ids = json_object_new_array(), *described = NULL, *e;
 	struct imds_instance in;
-	char *key = NULL;
+	char *key = NULL, *role = NULL;
 	unsigned char *ud = NULL;
+	json_object *creds = NULL;
 
 	memset(&in, 0, sizeof(in));
 	json_object_array_add(ids, json_object_new_string(id));
@@ -116,12 +136,28 @@ static void answer_for(struct daemon *d, const char *id, const struct imds_reque
 	if (req_string(in.instance, "KeyName"))
 		key = keypair_public_key(ctx, req_string(in.instance, "KeyName"), NULL);
 	in.public_key = key;
+	role = role_of(ctx, in.instance);
+	in.role_name = role;
+	/* The role's credentials only where they are read (each answer makes a set). */
+	if (role && strstr(rq->path, "security-credentials"))
+		creds = iam_credentials_issue(ctx, id, role, NULL);
+	in.credentials = creds;
 	imds_answer(&d->keys, &in, rq, r);
 	pthread_mutex_unlock(&d->lock);
+	free(role);
+	json_object_put(creds);
 	free(key);
 	free(ud);
 	json_object_put(ids);
 	json_object_put(described);
+}
+
+/* The path goes to imds_answer as the guest sent it: it decodes %XX itself (once). */
+static size_t keep_escapes(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
 }
 
 static const char *header(struct MHD_Connection *c, const char *name)
@@ -354,7 +390,8 @@ int imds_daemon_main(const struct ec2_config *cfg)
 			       MHD_USE_ITC, 0, NULL, NULL, on_request, d,
 			       MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
 			       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-			       MHD_OPTION_CONNECTION_LIMIT, (unsigned)60, MHD_OPTION_END);
+			       MHD_OPTION_CONNECTION_LIMIT, (unsigned)60,
+			       MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, NULL, MHD_OPTION_END);
 	if (!mhd)
 		goto out;
 	idle_since = checked = util_monotonic();
