@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 
 #include "ec2lite/ec2.h"
+#include "ec2lite/filter.h"
 #include "ec2lite/iam.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/imds.h"
@@ -96,6 +97,19 @@ static char *role_of(struct ec2_ctx *ctx, json_object *instance)
 	return name;
 }
 
+/* Whether a description's public IP is what it will be: a live instance has one (the
+ * network's bookkeeping gives it at the first reconcile pass after a start). */
+static bool public_ip_settled(json_object *e)
+{
+	json_object *in = NULL;
+	const char *state;
+
+	json_object_object_get_ex(e, "Instance", &in);
+	state = req_str0(json_path(in, "State"), "Name");
+	return (strcmp(state, "running") != 0 && strcmp(state, "pending") != 0) ||
+	       req_string(in, "PublicIpAddress") != NULL;
+}
+
 /* The answer to one request of instance id (r filled; r->body the caller's). */
 static void answer_for(struct daemon *d, const char *id, const struct imds_request *rq,
 		       struct imds_response *r)
@@ -115,6 +129,18 @@ static void answer_for(struct daemon *d, const char *id, const struct imds_reque
 		described = ec2_instances_described(ctx, ids, NULL);
 	e = described && json_object_array_length(described) == 1 ?
 		    json_object_array_get_idx(described, 0) : NULL;
+	if (e && !public_ip_settled(e)) {
+		/* Just started: its public IP comes with the next reconcile pass, made now. */
+		json_object *req = json_object_new_object();
+
+		json_object_object_add(req, "InstanceIds", json_object_get(ids));
+		ec2_reconcile(ctx, req, false, NULL);
+		json_object_put(req);
+		json_object_put(described);
+		described = ec2_instances_described(ctx, ids, NULL);
+		e = described && json_object_array_length(described) == 1 ?
+			    json_object_array_get_idx(described, 0) : NULL;
+	}
 	if (!e) {
 		/* libvirt did not answer, or the instance is gone: EC2's IMDS is down for it. */
 		pthread_mutex_unlock(&d->lock);

@@ -51,6 +51,8 @@ wait_console() {
 	console "$1" | tail -n 5 | sed 's/^/  | /' >&2
 	return 1
 }
+# console_line ID PREFIX: what follows PREFIX on the last console line that has it ("" if none).
+console_line() { console "$1" | grep -a -- "$2" | tail -n 1 | sed "s/.*$2//" | tr -d '\r'; }
 desc() { "$bin" describe-instances --instance-ids "$1" | jq -r ".Reservations[0].Instances[0].$2 // empty"; }
 # http_code URL: the HTTP status, or 000 when nothing answers (refused).
 http_code() { curl -s -o /dev/null -m 10 -w '%{http_code}' "$1"; }

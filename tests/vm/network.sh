@@ -30,6 +30,12 @@ cat > "$work/ud.sh" <<UD
 i=0
 until ip -4 addr show eth0 | grep -q inet || [ \$i -ge 20 ]; do sleep 0.5; i=\$((i + 1)); done
 echo "NET routes: \$(ip route | tr '\n' ';')"
+# The metadata service, IMDSv1 as busybox's wget asks it; and at every boot, the public IP it says.
+echo "IMDS instance-id: \$(wget -q -O - http://169.254.169.254/latest/meta-data/instance-id)"
+echo "IMDS zone: \$(wget -q -O - http://169.254.169.254/latest/meta-data/placement/availability-zone)"
+mkdir -p /var/lib/ec2-lite/per-boot
+printf '#!/bin/sh\necho "IMDS public-ipv4: \$(wget -q -O - http://169.254.169.254/latest/meta-data/public-ipv4)"\n' > /var/lib/ec2-lite/per-boot/imds-ip
+chmod +x /var/lib/ec2-lite/per-boot/imds-ip
 nc -w 2 198.51.100.1 80 < /dev/null 2>&1 | sed 's/^/NET outbound: /'
 $(sed 1d "$web")
 httpd -p 8080 -h /var/www
@@ -55,7 +61,13 @@ check "the web server runs (allowed port 80)" wait_http "http://$open_ip/" 180 "
 echo "  tiny: run-instances to HTTP 200 through the port forwarder: $(since "$t") s"
 check "the page names the instance" sh -c "curl -s http://$open_ip/ | grep -q 'Hello from $open_id'"
 check "the guest got its private IP from DHCP" wait_console "$open_id" "src $open_priv" 30
-check "so did the one in 172.31.16.0/20, with that subnet's route" wait_console "$closed_id" "172.31.16.0/20 dev eth0.*src $closed_priv" 60
+# QEMU's network is 168.0.0.0/5, which holds 169.254.169.254 (docs/IMDS.md); router and DHCP are
+# the subnet's.
+check "so did the one in 172.31.16.0/20, on-link to the metadata service" wait_console "$closed_id" "168.0.0.0/5 dev eth0.*src $closed_priv" 60
+check "IMDSv1 from tiny's user-data: each instance reads its own id" \
+	'wait_console "$open_id" "IMDS instance-id: $open_id" 60 && wait_console "$closed_id" "IMDS instance-id: $closed_id" 60'
+check "and its own zone" '[ "$(console_line "$open_id" "IMDS zone: ")" = us-east-1a ] && [ "$(console_line "$closed_id" "IMDS zone: ")" = us-east-1b ]'
+check "the first boot's public-ipv4 is the public IP" wait_console "$open_id" "IMDS public-ipv4: $open_ip" 60
 check "the guest has no default route" sh -c "! '$bin' get-console-output --instance-id $open_id | jq -r .Output | grep -a 'NET routes' | grep -q default"
 check "the guest cannot reach outside" sh -c "'$bin' get-console-output --instance-id $open_id | jq -r .Output | grep -a 'NET outbound' | grep -q unreachable"
 served_by=$(curl -s "http://$open_ip/" | sed -n 's/.*Served by <b>\([^<]*\)<.*/\1/p')
@@ -155,6 +167,7 @@ check "the guest sees 2 vCPUs" wait_console "$open_id" "ec2-lite tiny: hardware:
 mem=$("$bin" get-console-output --instance-id "$open_id" | jq -r .Output | sed -n 's/.*tiny: hardware: 2 vCPUs, \([0-9]*\) kB memory.*/\1/p' | tail -1)
 check "and about 1 GiB of memory ($mem kB; t2.nano had 512 MiB)" [ "${mem:-0}" -gt 700000 ]
 check "port 80 answers on the Elastic IP after the stop and start" wait_http "http://$eip/" 60 "$open_id"
+check "IMDS's public-ipv4 is the Elastic IP after the start" wait_console "$open_id" "IMDS public-ipv4: $eip" 60
 check "disassociate-address" "$bin" disassociate-address --public-ip "$eip"
 check "the Elastic IP is closed once disassociated" [ "$(http_code "http://$eip/")" = 000 ]
 check "release-address" "$bin" release-address --allocation-id "$alloc"
