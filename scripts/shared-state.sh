@@ -2,7 +2,8 @@
 # vm_shared: tests/vm/shared-setup.sh builds them into $EC2LITE_SHARED_STATE, and
 # tests/vm/shared-cleanup.sh removes it all). Tests run one at a time, so on exit a test leaves
 # the folder as it found it: every instance it made terminated, and its security groups, key
-# pairs and own AMIs gone; the built (amazon) AMIs stay for the next test. Needs $bin.
+# pairs, IAM roles and instance profiles and own AMIs gone; the built (amazon) AMIs stay for the
+# next test. Needs $bin.
 # Sets $state and $work (scratch files) and exports EC2_LITE_STATE_DIR and EC2_LITE_CONNECT.
 state=$EC2LITE_SHARED_STATE
 mkdir -p "$state"
@@ -21,6 +22,18 @@ shared_state_cleanup() {
 	done
 	for key in $("$bin" describe-key-pairs 2>/dev/null | jq -r '.KeyPairs[].KeyName'); do
 		"$bin" delete-key-pair --key-name "$key" > /dev/null 2>&1
+	done
+	for p in $("$bin" iam list-instance-profiles 2>/dev/null | jq -r '.InstanceProfiles[].InstanceProfileName'); do
+		for r in $("$bin" iam get-instance-profile --instance-profile-name "$p" | jq -r '.InstanceProfile.Roles[].RoleName'); do
+			"$bin" iam remove-role-from-instance-profile --instance-profile-name "$p" --role-name "$r" > /dev/null 2>&1
+		done
+		"$bin" iam delete-instance-profile --instance-profile-name "$p" > /dev/null 2>&1
+	done
+	for r in $("$bin" iam list-roles 2>/dev/null | jq -r '.Roles[].RoleName'); do
+		for pol in $("$bin" iam list-role-policies --role-name "$r" | jq -r '.PolicyNames[]'); do
+			"$bin" iam delete-role-policy --role-name "$r" --policy-name "$pol" > /dev/null 2>&1
+		done
+		"$bin" iam delete-role --role-name "$r" > /dev/null 2>&1
 	done
 	rm -rf "$state/tmp"
 }

@@ -63,6 +63,12 @@ expect "global option after command" 0 "^VCPUINFO	1	2	2$" -- "$bin" describe-ins
 expect "type filters" 0 '"c5.large"' -- "$bin" describe-instance-types --filters Name=vcpu-info.default-vcpus,Values=2 Name=memory-info.size-in-mib,Values=4096
 expect "empty describe" 0 '"Reservations": \[\]' -- "$bin" describe-instances
 expect "doctor" 0 "accelerator +tcg" -- "$bin" doctor
+# Every AMI recipe registers: its Description fits EC2's 255 characters.
+here=$(cd "$(dirname "$0")" && pwd)
+for r in "$here"/../../amis/*.json; do
+	expect "recipe $(basename "$r"): Description of 255 characters at most" 0 '^ok$' -- \
+		sh -c "[ \$(jq -r '.Description | length' '$r') -le 255 ] && echo ok"
+done
 expect "doctor json" 0 '"Name": "tcg"' -- "$bin" doctor --output json
 # A corrupt store is a failed check, not "all is ok" (another state folder, not to harm this one).
 corrupt=$(mktemp -d)
