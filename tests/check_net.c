@@ -1,6 +1,14 @@
 /* net: which ports security-group rules open (the CIDR rule, wide ranges, UDP, the cap), EC2's
  * host names, MAC addresses and QEMU's NIC arguments. */
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <netinet/in.h>
 
 #include "ec2lite/config.h"
 #include "ec2lite/imdsnet.h"
@@ -207,6 +215,107 @@ START_TEST(hostfwd_commands_take_only_addresses)
 }
 END_TEST
 
+/* The daemon's access handler, reduced: it answers the instance of its connection. */
+static enum MHD_Result answer_instance(void *cls, struct MHD_Connection *c, const char *url,
+				       const char *method, const char *version, const char *upload,
+				       size_t *upload_size, void **con_cls)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+	char id[32];
+
+	(void)cls, (void)url, (void)method, (void)version, (void)upload, (void)upload_size;
+	(void)con_cls;
+	if (!info || !imds_conn_instance(info->client_addr, id))
+		snprintf(id, sizeof(id), "none");
+	resp = MHD_create_response_from_buffer(strlen(id), id, MHD_RESPMEM_MUST_COPY);
+	rc = MHD_queue_response(c, 200, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+/* A connection of instance id handed to mhd, its request sent: the client's end. */
+static int connect_as(struct MHD_Daemon *mhd, const char *id)
+{
+	static const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	struct sockaddr_un sa;
+	struct timeval tv = { .tv_sec = 1 };
+	unsigned len;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	len = imds_conn_address(id, &sa);
+	ck_assert_uint_gt(len, 0);
+	MHD_add_connection(mhd, sv[1], (struct sockaddr *)&sa, len);
+	(void)!send(sv[0], req, sizeof(req) - 1, MSG_NOSIGNAL);
+	return sv[0];
+}
+
+/* The answer's body on the client's end fd ("" when libmicrohttpd dropped the connection),
+ * which is closed. Caller frees. */
+static char *answer_on(int fd)
+{
+	char buf[4096], *body;
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fd);
+	body = strstr(buf, "\r\n\r\n");
+	return strdup(body ? body + 4 : "");
+}
+
+/* Each connection the daemon hands libmicrohttpd answers as its own instance: the instance
+ * travels as the connection's address. (The daemon kept a table keyed by descriptor until
+ * libmicrohttpd took a connection up; libmicrohttpd drops a connection it had said yes to
+ * without a word when it is over its limit, and the stale entry then named the instance of the
+ * next connection that got the same descriptor number.) */
+START_TEST(daemon_connections_keep_their_instance)
+{
+	struct MHD_Daemon *mhd = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC, 0, NULL,
+		NULL, answer_instance, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)1,
+		MHD_OPTION_END);
+	char id[32], *got;
+	int i;
+
+	ck_assert_ptr_nonnull(mhd);
+	for (i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "i-%017x", 0xa000 + i);
+		got = answer_on(connect_as(mhd, id));
+		ck_assert_str_eq(got, id);
+		free(got);
+	}
+	MHD_stop_daemon(mhd);
+}
+END_TEST
+
+/* The connection address names a valid instance id, or nothing. */
+START_TEST(daemon_connection_addresses)
+{
+	struct sockaddr_un sa;
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	char id[32];
+
+	ck_assert_uint_eq(imds_conn_address("i-0123456789abcdef0", &sa), sizeof(sa));
+	ck_assert(imds_conn_instance(&sa, id));
+	ck_assert_str_eq(id, "i-0123456789abcdef0");
+	ck_assert_uint_eq(imds_conn_address("i-x; reboot", &sa), 0);
+	ck_assert_uint_eq(imds_conn_address(NULL, &sa), 0);
+	ck_assert(!imds_conn_instance(NULL, id));
+	ck_assert(!imds_conn_instance(&in, id));
+	memset(sa.sun_path, 'i', sizeof(sa.sun_path)); /* no end */
+	ck_assert(!imds_conn_instance(&sa, id));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "i-0123/../x");
+	ck_assert(!imds_conn_instance(&sa, id));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("net");
@@ -217,6 +326,8 @@ int main(void)
 	tcase_add_test(tc, names_and_qemu_arguments);
 	tcase_add_test(tc, hostfwd_commands_take_only_addresses);
 	tcase_add_test(tc, api_endpoint_for_instances);
+	tcase_add_test(tc, daemon_connections_keep_their_instance);
+	tcase_add_test(tc, daemon_connection_addresses);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

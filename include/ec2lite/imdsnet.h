@@ -53,6 +53,18 @@ bool imds_daemon_running(const char *state_dir);
  * -1 when another daemon holds it. */
 int imds_daemon_lock(const char *state_dir);
 
+/* For the daemon: the client address it hands libmicrohttpd a relay's connection with
+ * (MHD_add_connection(mhd, fd, sa, len)): an AF_UNIX address whose path is the instance id, so
+ * that the instance travels with the connection itself and no table of pending connections can
+ * give one instance's connection another's id. Fills *sa (a struct sockaddr_un) and returns its
+ * length, or 0 when id is not an instance id. */
+unsigned imds_conn_address(const char *id, void *sa);
+
+/* The instance of a connection imds_conn_add handed over, from its client address (sa, as
+ * libmicrohttpd's MHD_CONNECTION_INFO_CLIENT_ADDRESS gives it; may be NULL), copied into id:
+ * false for any other address or one that names no valid instance id. */
+bool imds_conn_instance(const void *sa, char id[32]);
+
 /* The relay (`ec2-lite imds-relay SOCKET INSTANCE-ID`): QEMU starts it with the guest's
  * connection on descriptors 0 and 1. Returns the process's exit status. */
 int imds_relay_main(const char *socket_path, const char *instance_id);

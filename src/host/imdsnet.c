@@ -263,6 +263,35 @@ int imds_daemon_ensure(const struct ec2_config *cfg, struct ec2_error *err)
 	return rc;
 }
 
+/* ---------- the daemon's connections ---------- */
+
+unsigned imds_conn_address(const char *id, void *addr)
+{
+	struct sockaddr_un *sa = addr;
+
+	/* The whole structure, zeroed: the path ends within what libmicrohttpd copies. */
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (!ec2_id_valid("i", id) || strlen(id) >= 32)
+		return 0;
+	memcpy(sa->sun_path, id, strlen(id));
+	return (unsigned)sizeof(*sa);
+}
+
+bool imds_conn_instance(const void *addr, char id[32])
+{
+	const struct sockaddr_un *sa = addr;
+	size_t n;
+
+	if (!sa || sa->sun_family != AF_UNIX)
+		return false;
+	n = strnlen(sa->sun_path, sizeof(sa->sun_path));
+	if (n >= 32 || n == sizeof(sa->sun_path))
+		return false;
+	memcpy(id, sa->sun_path, n + 1);
+	return ec2_id_valid("i", id);
+}
+
 /* ---------- the relay ---------- */
 
 static int write_all(int fd, const char *p, size_t n)
