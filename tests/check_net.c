@@ -295,6 +295,106 @@ START_TEST(daemon_connections_keep_their_instance)
 }
 END_TEST
 
+/* The daemon's connection notices, reduced: a connection's instance is its context, and its
+ * count is released when it closes. */
+static void count_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			     enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *info;
+	char id[32];
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		imds_conns_release(cls, *socket_context);
+		free(*socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (info && imds_conn_instance(info->client_addr, id))
+		*socket_context = strdup(id);
+}
+
+/* A connection of instance id, as the daemon's on_accept hands it over: -1 when refused. */
+static int admitted_as(struct MHD_Daemon *mhd, struct imds_conns *conns, const char *id,
+		       bool request)
+{
+	struct sockaddr_un sa;
+	int sv[2];
+
+	if (!imds_conns_admit(conns, id))
+		return -1;
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	if (MHD_add_connection(mhd, sv[1], (struct sockaddr *)&sa, imds_conn_address(id, &sa)) !=
+	    MHD_YES)
+		imds_conns_release(conns, id);
+	if (request)
+		(void)!send(sv[0], "GET / HTTP/1.0\r\n\r\n", 18, MSG_NOSIGNAL);
+	return sv[0];
+}
+
+/* One guest's burst of connections left open (a slowloris) leaves another instance its
+ * metadata service: the daemon admits IMDS_CONNS_PER_INSTANCE of one instance and never lets
+ * libmicrohttpd reach its limit, where it refuses everything (0.9.75 even stays so). */
+START_TEST(daemon_connections_are_admitted_per_instance)
+{
+	static struct imds_conns conns;
+	struct MHD_Daemon *mhd;
+	int idle[100], i, n = 0, fd;
+	char *got;
+	struct timeval tv = { .tv_sec = 2 };
+
+	imds_conns_init(&conns);
+	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_NO_LISTEN_SOCKET |
+				       MHD_USE_ITC, 0, NULL, NULL, answer_instance, NULL,
+			       MHD_OPTION_NOTIFY_CONNECTION, count_connection, &conns,
+			       MHD_OPTION_CONNECTION_LIMIT, (unsigned)(IMDS_CONNS_MAX + 16),
+			       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+	ck_assert_ptr_nonnull(mhd);
+	for (i = 0; i < 100; i++) {
+		idle[i] = admitted_as(mhd, &conns, "i-0000000000000bad0", false);
+		n += idle[i] >= 0;
+	}
+	ck_assert_int_eq(n, IMDS_CONNS_PER_INSTANCE);
+	fd = admitted_as(mhd, &conns, "i-0000000000000900d", true);
+	ck_assert_int_ge(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	got = answer_on(fd);
+	ck_assert_str_eq(got, "i-0000000000000900d");
+	free(got);
+	for (i = 0; i < 100; i++)
+		if (idle[i] >= 0)
+			close(idle[i]);
+	MHD_stop_daemon(mhd);
+}
+END_TEST
+
+/* The counts: per instance, in all, and released. */
+START_TEST(daemon_connection_counts)
+{
+	static struct imds_conns c;
+	char id[32];
+	int i;
+
+	imds_conns_init(&c);
+	for (i = 0; i < IMDS_CONNS_PER_INSTANCE; i++)
+		ck_assert(imds_conns_admit(&c, "i-00000001"));
+	ck_assert(!imds_conns_admit(&c, "i-00000001"));
+	imds_conns_release(&c, "i-00000001");
+	ck_assert(imds_conns_admit(&c, "i-00000001"));
+	for (i = 0; i < IMDS_CONNS_MAX - IMDS_CONNS_PER_INSTANCE; i++) {
+		snprintf(id, sizeof(id), "i-%08x", 0x100 + i);
+		ck_assert(imds_conns_admit(&c, id));
+	}
+	ck_assert(!imds_conns_admit(&c, "i-00000002"));
+	imds_conns_release(&c, "i-00000100");
+	ck_assert(imds_conns_admit(&c, "i-00000002"));
+	ck_assert(!imds_conns_admit(&c, NULL));
+	imds_conns_release(&c, NULL);
+	imds_conns_release(&c, "i-0000dead"); /* never admitted: nothing changes */
+	ck_assert_uint_eq(c.total, IMDS_CONNS_MAX);
+}
+END_TEST
+
 /* The connection address names a valid instance id, or nothing. */
 START_TEST(daemon_connection_addresses)
 {
@@ -328,6 +428,8 @@ int main(void)
 	tcase_add_test(tc, api_endpoint_for_instances);
 	tcase_add_test(tc, daemon_connections_keep_their_instance);
 	tcase_add_test(tc, daemon_connection_addresses);
+	tcase_add_test(tc, daemon_connections_are_admitted_per_instance);
+	tcase_add_test(tc, daemon_connection_counts);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

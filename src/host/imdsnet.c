@@ -292,6 +292,56 @@ bool imds_conn_instance(const void *addr, char id[32])
 	return ec2_id_valid("i", id);
 }
 
+void imds_conns_init(struct imds_conns *c)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+}
+
+bool imds_conns_admit(struct imds_conns *c, const char *id)
+{
+	size_t i, free_slot = IMDS_CONNS_MAX;
+	bool ok = false;
+
+	if (!id || strlen(id) >= sizeof(c->per[0].id))
+		return false;
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < IMDS_CONNS_MAX; i++) {
+		if (c->per[i].n && strcmp(c->per[i].id, id) == 0)
+			break;
+		if (!c->per[i].n && free_slot == IMDS_CONNS_MAX)
+			free_slot = i;
+	}
+	if (i == IMDS_CONNS_MAX && free_slot < IMDS_CONNS_MAX) {
+		i = free_slot;
+		snprintf(c->per[i].id, sizeof(c->per[i].id), "%s", id);
+	}
+	if (c->total < IMDS_CONNS_MAX && i < IMDS_CONNS_MAX &&
+	    c->per[i].n < IMDS_CONNS_PER_INSTANCE) {
+		c->per[i].n++;
+		c->total++;
+		ok = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
+void imds_conns_release(struct imds_conns *c, const char *id)
+{
+	size_t i;
+
+	if (!id)
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < IMDS_CONNS_MAX; i++)
+		if (c->per[i].n && strcmp(c->per[i].id, id) == 0) {
+			c->per[i].n--;
+			c->total--;
+			break;
+		}
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* ---------- the relay ---------- */
 
 static int write_all(int fd, const char *p, size_t n)

@@ -41,6 +41,7 @@ struct daemon {
 	pthread_mutex_t lock; /* the ctx: requests and the periodic check */
 	struct imds_keys keys;
 	uid_t qemu_uid;
+	struct imds_conns conns; /* admitted connections, released when libmicrohttpd closes them */
 };
 
 /* The model's context, opened again when libvirt went away (libvirtd restarted). */
@@ -245,15 +246,17 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	const union MHD_ConnectionInfo *info;
 	char id[32];
 
-	(void)cls;
+	struct daemon *d = cls;
+
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		imds_conns_release(&d->conns, *socket_context);
 		free(*socket_context);
 		*socket_context = NULL;
 		return;
 	}
 	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (info && imds_conn_instance(info->client_addr, id))
-		*socket_context = strdup(id);
+	if (info && imds_conn_instance(info->client_addr, id) && !(*socket_context = strdup(id)))
+		abort(); /* its count would never be released */
 }
 
 /* ---------- the relays' connections ---------- */
@@ -307,10 +310,12 @@ static void on_accept(struct daemon *d, struct MHD_Daemon *mhd, int lfd)
 	/* The instance goes with the connection (no table of pending ones: libmicrohttpd may drop
 	 * a connection it queued without a word, and its descriptor comes back for another). */
 	len = imds_conn_address(id, &sa);
-	if (len)
-		MHD_add_connection(mhd, fd, (struct sockaddr *)&sa, len); /* it closes fd if not */
-	else
+	if (!len || !imds_conns_admit(&d->conns, id)) {
 		close(fd);
+		return;
+	}
+	if (MHD_add_connection(mhd, fd, (struct sockaddr *)&sa, len) != MHD_YES)
+		imds_conns_release(&d->conns, id); /* it closed fd */
 }
 
 static int listen_on(const char *path)
@@ -371,6 +376,7 @@ int imds_daemon_main(const struct ec2_config *cfg)
 	}
 	d->cfg = cfg;
 	d->qemu_uid = pw ? pw->pw_uid : 0;
+	imds_conns_init(&d->conns);
 	pthread_mutex_init(&d->lock, NULL);
 	if (imds_keys_load(cfg->state_dir, &d->keys, &err) < 0) {
 		fprintf(stderr, "ec2-lite imds-daemon: %s\n", err.message);
@@ -386,7 +392,7 @@ int imds_daemon_main(const struct ec2_config *cfg)
 			       MHD_USE_ITC, 0, NULL, NULL, on_request, d,
 			       MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
 			       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-			       MHD_OPTION_CONNECTION_LIMIT, (unsigned)60,
+			       MHD_OPTION_CONNECTION_LIMIT, (unsigned)(IMDS_CONNS_MAX + 16),
 			       MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, NULL, MHD_OPTION_END);
 	if (!mhd)
 		goto out;
