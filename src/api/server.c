@@ -303,8 +303,8 @@ static bool may_pass_role(struct server *s, const struct temporary *t, json_obje
 					  NULL;
 	role = profile ? iam_profile_role(root, profile) : NULL;
 	if (role) {
-		d = iam_role_decide(root, t->role, "iam", "PassRole");
 		role_arn = strdup(req_str0(role, "Arn"));
+		d = iam_role_decide_on(root, t->role, "iam", "PassRole", role_arn);
 	}
 	pthread_mutex_unlock(&s->lock);
 	json_object_put(root);
