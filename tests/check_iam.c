@@ -334,6 +334,21 @@ START_TEST(policy_evaluation)
 		{ "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"ec2:*\", \"Resource\": \"*\", "
 		  "\"Condition\": {\"Bool\": {\"aws:SecureTransport\": \"true\"}}}}", "StopInstances",
 		  false },
+		/* A Deny whose Resource pattern covers every ARN applies (arn:*, arn:aws:*:...);
+		 * a NotResource one too: ec2-lite cannot tell the resources apart. */
+		{ "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"ec2:*\", \"Resource\": \"*\"}, "
+		  "{\"Effect\": \"Deny\", \"Action\": \"ec2:TerminateInstances\", \"Resource\": "
+		  "\"arn:aws:*:*:*:*\"}]}", "TerminateInstances", false },
+		{ "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"ec2:*\", \"Resource\": \"*\"}, "
+		  "{\"Effect\": \"Deny\", \"Action\": \"*\", \"Resource\": \"arn:*\"}]}",
+		  "TerminateInstances", false },
+		{ "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"ec2:*\", \"Resource\": \"*\"}, "
+		  "{\"Effect\": \"Deny\", \"Action\": \"ec2:TerminateInstances\", \"NotResource\": "
+		  "\"arn:aws:ec2:*:*:instance/i-0123456789abcdef0\"}]}", "TerminateInstances", false },
+		{ "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"ec2:*\", \"NotResource\": "
+		  "\"arn:aws:ec2:*:*:instance/i-0123456789abcdef0\"}}", "StopInstances", false },
+		{ "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"ec2:*\", \"Resource\": "
+		  "\"arn:aws:iam::*:role/*\"}}", "StopInstances", false },
 		/* Not a policy at all. */
 		{ "{\"Statement\": 5}", "StopInstances", false },
 		{ "{}", "StopInstances", false },
@@ -358,6 +373,15 @@ START_TEST(policy_evaluation)
 	ck_assert(iam_role_allows(root, "r", "ec2", "DescribeInstances"));
 	ck_assert_int_eq(iam_role_decide(root, "r", "ec2", "CreateTags"), -1);
 	ck_assert_int_eq(iam_role_decide(root, "r", "iam", "CreateRole"), 0);
+	/* One resource: iam:PassRole on a role's ARN, as the policy names it. */
+	put_policy("r", "q", "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"iam:PassRole\", "
+			     "\"Resource\": \"arn:aws:iam::*:role/web*\"}}");
+	json_object_put(root);
+	root = store_read(ctx.store, NULL);
+	ck_assert_int_eq(iam_role_decide_on(root, "r", "iam", "PassRole",
+					    "arn:aws:iam::123456789012:role/web-1"), 1);
+	ck_assert_int_eq(iam_role_decide_on(root, "r", "iam", "PassRole",
+					    "arn:aws:iam::123456789012:role/admin"), 0);
 	/* A role that is gone allows nothing. */
 	ck_assert(!iam_role_allows(root, "gone", "ec2", "DescribeInstances"));
 	json_object_put(root);

@@ -1,6 +1,14 @@
 /* net: which ports security-group rules open (the CIDR rule, wide ranges, UDP, the cap), EC2's
  * host names, MAC addresses and QEMU's NIC arguments. */
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <netinet/in.h>
 
 #include "ec2lite/config.h"
 #include "ec2lite/imdsnet.h"
@@ -207,6 +215,207 @@ START_TEST(hostfwd_commands_take_only_addresses)
 }
 END_TEST
 
+/* The daemon's access handler, reduced: it answers the instance of its connection. */
+static enum MHD_Result answer_instance(void *cls, struct MHD_Connection *c, const char *url,
+				       const char *method, const char *version, const char *upload,
+				       size_t *upload_size, void **con_cls)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+	char id[32];
+
+	(void)cls, (void)url, (void)method, (void)version, (void)upload, (void)upload_size;
+	(void)con_cls;
+	if (!info || !imds_conn_instance(info->client_addr, id))
+		snprintf(id, sizeof(id), "none");
+	resp = MHD_create_response_from_buffer(strlen(id), id, MHD_RESPMEM_MUST_COPY);
+	rc = MHD_queue_response(c, 200, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+/* A connection of instance id handed to mhd, its request sent: the client's end. */
+static int connect_as(struct MHD_Daemon *mhd, const char *id)
+{
+	static const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	struct sockaddr_un sa;
+	struct timeval tv = { .tv_sec = 1 };
+	unsigned len;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	len = imds_conn_address(id, &sa);
+	ck_assert_uint_gt(len, 0);
+	MHD_add_connection(mhd, sv[1], (struct sockaddr *)&sa, len);
+	(void)!send(sv[0], req, sizeof(req) - 1, MSG_NOSIGNAL);
+	return sv[0];
+}
+
+/* The answer's body on the client's end fd ("" when libmicrohttpd dropped the connection),
+ * which is closed. Caller frees. */
+static char *answer_on(int fd)
+{
+	char buf[4096], *body;
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fd);
+	body = strstr(buf, "\r\n\r\n");
+	return strdup(body ? body + 4 : "");
+}
+
+/* Each connection the daemon hands libmicrohttpd answers as its own instance: the instance
+ * travels as the connection's address. (The daemon kept a table keyed by descriptor until
+ * libmicrohttpd took a connection up; libmicrohttpd drops a connection it had said yes to
+ * without a word when it is over its limit, and the stale entry then named the instance of the
+ * next connection that got the same descriptor number.) */
+START_TEST(daemon_connections_keep_their_instance)
+{
+	struct MHD_Daemon *mhd = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC, 0, NULL,
+		NULL, answer_instance, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)1,
+		MHD_OPTION_END);
+	char id[32], *got;
+	int i;
+
+	ck_assert_ptr_nonnull(mhd);
+	for (i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "i-%017x", 0xa000 + i);
+		got = answer_on(connect_as(mhd, id));
+		ck_assert_str_eq(got, id);
+		free(got);
+	}
+	MHD_stop_daemon(mhd);
+}
+END_TEST
+
+/* The daemon's connection notices, reduced: a connection's instance is its context, and its
+ * count is released when it closes. */
+static void count_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			     enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *info;
+	char id[32];
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		imds_conns_release(cls, *socket_context);
+		free(*socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (info && imds_conn_instance(info->client_addr, id))
+		*socket_context = strdup(id);
+}
+
+/* A connection of instance id, as the daemon's on_accept hands it over: -1 when refused. */
+static int admitted_as(struct MHD_Daemon *mhd, struct imds_conns *conns, const char *id,
+		       bool request)
+{
+	struct sockaddr_un sa;
+	int sv[2];
+
+	if (!imds_conns_admit(conns, id))
+		return -1;
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	if (MHD_add_connection(mhd, sv[1], (struct sockaddr *)&sa, imds_conn_address(id, &sa)) !=
+	    MHD_YES)
+		imds_conns_release(conns, id);
+	if (request)
+		(void)!send(sv[0], "GET / HTTP/1.0\r\n\r\n", 18, MSG_NOSIGNAL);
+	return sv[0];
+}
+
+/* One guest's burst of connections left open (a slowloris) leaves another instance its
+ * metadata service: the daemon admits IMDS_CONNS_PER_INSTANCE of one instance and never lets
+ * libmicrohttpd reach its limit, where it refuses everything (0.9.75 even stays so). */
+START_TEST(daemon_connections_are_admitted_per_instance)
+{
+	static struct imds_conns conns;
+	struct MHD_Daemon *mhd;
+	int idle[100], i, n = 0, fd;
+	char *got;
+	struct timeval tv = { .tv_sec = 2 };
+
+	imds_conns_init(&conns);
+	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_NO_LISTEN_SOCKET |
+				       MHD_USE_ITC, 0, NULL, NULL, answer_instance, NULL,
+			       MHD_OPTION_NOTIFY_CONNECTION, count_connection, &conns,
+			       MHD_OPTION_CONNECTION_LIMIT, (unsigned)(IMDS_CONNS_MAX + 16),
+			       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+	ck_assert_ptr_nonnull(mhd);
+	for (i = 0; i < 100; i++) {
+		idle[i] = admitted_as(mhd, &conns, "i-0000000000000bad0", false);
+		n += idle[i] >= 0;
+	}
+	ck_assert_int_eq(n, IMDS_CONNS_PER_INSTANCE);
+	fd = admitted_as(mhd, &conns, "i-0000000000000900d", true);
+	ck_assert_int_ge(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	got = answer_on(fd);
+	ck_assert_str_eq(got, "i-0000000000000900d");
+	free(got);
+	for (i = 0; i < 100; i++)
+		if (idle[i] >= 0)
+			close(idle[i]);
+	MHD_stop_daemon(mhd);
+}
+END_TEST
+
+/* The counts: per instance, in all, and released. */
+START_TEST(daemon_connection_counts)
+{
+	static struct imds_conns c;
+	char id[32];
+	int i;
+
+	imds_conns_init(&c);
+	for (i = 0; i < IMDS_CONNS_PER_INSTANCE; i++)
+		ck_assert(imds_conns_admit(&c, "i-00000001"));
+	ck_assert(!imds_conns_admit(&c, "i-00000001"));
+	imds_conns_release(&c, "i-00000001");
+	ck_assert(imds_conns_admit(&c, "i-00000001"));
+	for (i = 0; i < IMDS_CONNS_MAX - IMDS_CONNS_PER_INSTANCE; i++) {
+		snprintf(id, sizeof(id), "i-%08x", 0x100 + i);
+		ck_assert(imds_conns_admit(&c, id));
+	}
+	ck_assert(!imds_conns_admit(&c, "i-00000002"));
+	imds_conns_release(&c, "i-00000100");
+	ck_assert(imds_conns_admit(&c, "i-00000002"));
+	ck_assert(!imds_conns_admit(&c, NULL));
+	imds_conns_release(&c, NULL);
+	imds_conns_release(&c, "i-0000dead"); /* never admitted: nothing changes */
+	ck_assert_uint_eq(c.total, IMDS_CONNS_MAX);
+}
+END_TEST
+
+/* The connection address names a valid instance id, or nothing. */
+START_TEST(daemon_connection_addresses)
+{
+	struct sockaddr_un sa;
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	char id[32];
+
+	ck_assert_uint_eq(imds_conn_address("i-0123456789abcdef0", &sa), sizeof(sa));
+	ck_assert(imds_conn_instance(&sa, id));
+	ck_assert_str_eq(id, "i-0123456789abcdef0");
+	ck_assert_uint_eq(imds_conn_address("i-x; reboot", &sa), 0);
+	ck_assert_uint_eq(imds_conn_address(NULL, &sa), 0);
+	ck_assert(!imds_conn_instance(NULL, id));
+	ck_assert(!imds_conn_instance(&in, id));
+	memset(sa.sun_path, 'i', sizeof(sa.sun_path)); /* no end */
+	ck_assert(!imds_conn_instance(&sa, id));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "i-0123/../x");
+	ck_assert(!imds_conn_instance(&sa, id));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("net");
@@ -217,6 +426,10 @@ int main(void)
 	tcase_add_test(tc, names_and_qemu_arguments);
 	tcase_add_test(tc, hostfwd_commands_take_only_addresses);
 	tcase_add_test(tc, api_endpoint_for_instances);
+	tcase_add_test(tc, daemon_connections_keep_their_instance);
+	tcase_add_test(tc, daemon_connection_addresses);
+	tcase_add_test(tc, daemon_connections_are_admitted_per_instance);
+	tcase_add_test(tc, daemon_connection_counts);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

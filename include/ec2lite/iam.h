@@ -62,6 +62,11 @@ bool iam_role_allows(json_object *root, const char *role_name, const char *servi
 int iam_role_decide(json_object *root, const char *role_name, const char *service,
 		    const char *action);
 
+/* As iam_role_decide, for one resource (an ARN, or NULL for any of the service's): a statement
+ * applies when one of its Resource patterns matches it (iam:PassRole on a role's ARN). */
+int iam_role_decide_on(json_object *root, const char *role_name, const char *service,
+		       const char *action, const char *resource);
+
 /* The IAM actions (CreateRole, GetRole, ListRoles, DeleteRole, PutRolePolicy, GetRolePolicy,
  * ListRolePolicies, DeleteRolePolicy, CreateInstanceProfile, GetInstanceProfile,
  * ListInstanceProfiles, DeleteInstanceProfile, AddRoleToInstanceProfile,

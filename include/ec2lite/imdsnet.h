@@ -18,6 +18,7 @@
 #ifndef EC2LITE_IMDSNET_H
 #define EC2LITE_IMDSNET_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -52,6 +53,40 @@ bool imds_daemon_running(const char *state_dir);
 /* For the daemon: takes <state-dir>/imds.lock (its descriptor, held until the process ends), or
  * -1 when another daemon holds it. */
 int imds_daemon_lock(const char *state_dir);
+
+/* For the daemon: the client address it hands libmicrohttpd a relay's connection with
+ * (MHD_add_connection(mhd, fd, sa, len)): an AF_UNIX address whose path is the instance id, so
+ * that the instance travels with the connection itself and no table of pending connections can
+ * give one instance's connection another's id. Fills *sa (a struct sockaddr_un) and returns its
+ * length, or 0 when id is not an instance id. */
+unsigned imds_conn_address(const char *id, void *sa);
+
+/* The instance of a connection imds_conn_add handed over, from its client address (sa, as
+ * libmicrohttpd's MHD_CONNECTION_INFO_CLIENT_ADDRESS gives it; may be NULL), copied into id:
+ * false for any other address or one that names no valid instance id. */
+bool imds_conn_instance(const void *sa, char id[32]);
+
+/* The daemon's admission of connections, before it hands one to libmicrohttpd: at most
+ * IMDS_CONNS_MAX at once, IMDS_CONNS_PER_INSTANCE of one instance. One guest's burst (or idle
+ * connections left open) thus leaves the others their metadata service, and libmicrohttpd,
+ * whose limit is set above IMDS_CONNS_MAX, never reaches its own: at its limit it drops
+ * connections it already said yes to, and libmicrohttpd 0.9.75 can then leave the connection it
+ * kept unserved and refuse every new one for good. Thread-safe. */
+#define IMDS_CONNS_MAX 48
+#define IMDS_CONNS_PER_INSTANCE 8
+struct imds_conns {
+	pthread_mutex_t lock;
+	unsigned total;
+	struct {
+		char id[32];
+		unsigned n;
+	} per[IMDS_CONNS_MAX];
+};
+void imds_conns_init(struct imds_conns *c);
+/* Whether a connection of instance id may be served now (it is counted when it may). */
+bool imds_conns_admit(struct imds_conns *c, const char *id);
+/* A connection that imds_conns_admit counted has ended (or was refused by libmicrohttpd). */
+void imds_conns_release(struct imds_conns *c, const char *id);
 
 /* The relay (`ec2-lite imds-relay SOCKET INSTANCE-ID`): QEMU starts it with the guest's
  * connection on descriptors 0 and 1. Returns the process's exit status. */

@@ -279,6 +279,46 @@ static bool authorized(struct server *s, const struct temporary *t, const char *
 	return false;
 }
 
+/* Whether temporary credentials t may give an instance the role of the instance profile req
+ * names (IamInstanceProfile: RunInstances, AssociateIamInstanceProfile,
+ * ReplaceIamInstanceProfileAssociation): that is passing the role, iam:PassRole, as on EC2.
+ * Without the check a role allowed ec2:* could hand its own instance a stronger role and read
+ * that role's credentials from IMDS. A profile that does not exist is left to the action. */
+static bool may_pass_role(struct server *s, const struct temporary *t, json_object *req,
+			  struct ec2_error *err)
+{
+	json_object *spec = NULL, *root, *profile, *role;
+	const char *name, *arn;
+	char *role_arn = NULL;
+	int d = 1;
+
+	if (!json_object_object_get_ex(req, "IamInstanceProfile", &spec) ||
+	    !json_object_is_type(spec, json_type_object))
+		return true;
+	name = req_string(spec, "Name");
+	arn = req_string(spec, "Arn");
+	pthread_mutex_lock(&s->lock);
+	root = store_read(s->ctx->store, NULL);
+	profile = root && (name || arn) ? iam_profile_find(root, arn ? NULL : name, arn, NULL) :
+					  NULL;
+	role = profile ? iam_profile_role(root, profile) : NULL;
+	if (role) {
+		role_arn = strdup(req_str0(role, "Arn"));
+		d = iam_role_decide_on(root, t->role, "iam", "PassRole", role_arn);
+	}
+	pthread_mutex_unlock(&s->lock);
+	json_object_put(root);
+	if (d <= 0)
+		ec2_error_set(err, "UnauthorizedOperation", "You are not authorized to perform this "
+			      "operation. User: arn:aws:sts::%s:assumed-role/%s/%s is not authorized "
+			      "to perform: iam:PassRole on resource: %s %s", s->ctx->cfg->owner_id,
+			      t->role, t->instance, role_arn ? role_arn : "",
+			      d < 0 ? "with an explicit deny in an identity-based policy" :
+			      "because no identity-based policy allows the iam:PassRole action");
+	free(role_arn);
+	return d > 0;
+}
+
 /* IAM's actions (iam.h), in IAM's Query protocol and XML. */
 static enum MHD_Result iam_answer(struct server *s, struct MHD_Connection *c, const char *name,
 				  const char *version, const struct api_params *p,
@@ -499,6 +539,10 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	}
 	req = api_request(action, &params, &err);
 	if (!req) {
+		rc = error(c, err.code, err.message, rid);
+		goto out;
+	}
+	if (tc.on && !may_pass_role(s, &tc, req, &err)) {
 		rc = error(c, err.code, err.message, rid);
 		goto out;
 	}

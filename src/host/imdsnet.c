@@ -263,6 +263,85 @@ int imds_daemon_ensure(const struct ec2_config *cfg, struct ec2_error *err)
 	return rc;
 }
 
+/* ---------- the daemon's connections ---------- */
+
+unsigned imds_conn_address(const char *id, void *addr)
+{
+	struct sockaddr_un *sa = addr;
+
+	/* The whole structure, zeroed: the path ends within what libmicrohttpd copies. */
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (!ec2_id_valid("i", id) || strlen(id) >= 32)
+		return 0;
+	memcpy(sa->sun_path, id, strlen(id));
+	return (unsigned)sizeof(*sa);
+}
+
+bool imds_conn_instance(const void *addr, char id[32])
+{
+	const struct sockaddr_un *sa = addr;
+	size_t n;
+
+	if (!sa || sa->sun_family != AF_UNIX)
+		return false;
+	n = strnlen(sa->sun_path, sizeof(sa->sun_path));
+	if (n >= 32 || n == sizeof(sa->sun_path))
+		return false;
+	memcpy(id, sa->sun_path, n + 1);
+	return ec2_id_valid("i", id);
+}
+
+void imds_conns_init(struct imds_conns *c)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+}
+
+bool imds_conns_admit(struct imds_conns *c, const char *id)
+{
+	size_t i, free_slot = IMDS_CONNS_MAX;
+	bool ok = false;
+
+	if (!id || strlen(id) >= sizeof(c->per[0].id))
+		return false;
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < IMDS_CONNS_MAX; i++) {
+		if (c->per[i].n && strcmp(c->per[i].id, id) == 0)
+			break;
+		if (!c->per[i].n && free_slot == IMDS_CONNS_MAX)
+			free_slot = i;
+	}
+	if (i == IMDS_CONNS_MAX && free_slot < IMDS_CONNS_MAX) {
+		i = free_slot;
+		snprintf(c->per[i].id, sizeof(c->per[i].id), "%s", id);
+	}
+	if (c->total < IMDS_CONNS_MAX && i < IMDS_CONNS_MAX &&
+	    c->per[i].n < IMDS_CONNS_PER_INSTANCE) {
+		c->per[i].n++;
+		c->total++;
+		ok = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
+void imds_conns_release(struct imds_conns *c, const char *id)
+{
+	size_t i;
+
+	if (!id)
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < IMDS_CONNS_MAX; i++)
+		if (c->per[i].n && strcmp(c->per[i].id, id) == 0) {
+			c->per[i].n--;
+			c->total--;
+			break;
+		}
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* ---------- the relay ---------- */
 
 static int write_all(int fd, const char *p, size_t n)

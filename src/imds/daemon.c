@@ -41,12 +41,7 @@ struct daemon {
 	pthread_mutex_t lock; /* the ctx: requests and the periodic check */
 	struct imds_keys keys;
 	uid_t qemu_uid;
-	/* The instance of each connection handed to libmicrohttpd, until it takes it up. */
-	pthread_mutex_t pending_lock;
-	struct pending {
-		int fd;
-		char id[32];
-	} pending[64];
+	struct imds_conns conns; /* admitted connections, released when libmicrohttpd closes them */
 };
 
 /* The model's context, opened again when libvirt went away (libvirtd restarted). */
@@ -243,29 +238,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return rc;
 }
 
-/* libmicrohttpd took up a connection: it gets the instance its relay named. */
+/* libmicrohttpd took up a connection: it gets the instance its relay named, which travels as
+ * the connection's client address (imds_conn_address). */
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
 {
-	struct daemon *d = cls;
 	const union MHD_ConnectionInfo *info;
-	size_t i;
+	char id[32];
+
+	struct daemon *d = cls;
 
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		imds_conns_release(&d->conns, *socket_context);
 		free(*socket_context);
 		*socket_context = NULL;
 		return;
 	}
-	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-	pthread_mutex_lock(&d->pending_lock);
-	for (i = 0; info && i < sizeof(d->pending) / sizeof(d->pending[0]); i++)
-		if (d->pending[i].fd == info->connect_fd && d->pending[i].id[0]) {
-			*socket_context = strdup(d->pending[i].id);
-			d->pending[i].id[0] = '\0';
-			d->pending[i].fd = -1;
-			break;
-		}
-	pthread_mutex_unlock(&d->pending_lock);
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (info && imds_conn_instance(info->client_addr, id) && !(*socket_context = strdup(id)))
+		abort(); /* its count would never be released */
 }
 
 /* ---------- the relays' connections ---------- */
@@ -299,13 +290,11 @@ static bool read_hello(int fd, char id[32])
 static void on_accept(struct daemon *d, struct MHD_Daemon *mhd, int lfd)
 {
 	struct sockaddr_un sa;
-	socklen_t len = sizeof(sa);
 	struct ucred cred;
-	socklen_t clen = sizeof(cred);
+	socklen_t clen = sizeof(cred), len;
 	struct timeval tv = { .tv_sec = 2 };
 	char id[32];
-	size_t i;
-	int fd = accept4(lfd, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
@@ -318,26 +307,15 @@ static void on_accept(struct daemon *d, struct MHD_Daemon *mhd, int lfd)
 	}
 	tv.tv_sec = 0;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	pthread_mutex_lock(&d->pending_lock);
-	for (i = 0; i < sizeof(d->pending) / sizeof(d->pending[0]); i++)
-		if (!d->pending[i].id[0]) {
-			d->pending[i].fd = fd;
-			memcpy(d->pending[i].id, id, sizeof(id));
-			break;
-		}
-	pthread_mutex_unlock(&d->pending_lock);
-	if (i == sizeof(d->pending) / sizeof(d->pending[0])) {
+	/* The instance goes with the connection (no table of pending ones: libmicrohttpd may drop
+	 * a connection it queued without a word, and its descriptor comes back for another). */
+	len = imds_conn_address(id, &sa);
+	if (!len || !imds_conns_admit(&d->conns, id)) {
 		close(fd);
 		return;
 	}
-	sa.sun_family = AF_UNIX;
-	if (MHD_add_connection(mhd, fd, (struct sockaddr *)&sa, len) != MHD_YES) {
-		/* libmicrohttpd closed it */
-		pthread_mutex_lock(&d->pending_lock);
-		d->pending[i].id[0] = '\0';
-		d->pending[i].fd = -1;
-		pthread_mutex_unlock(&d->pending_lock);
-	}
+	if (MHD_add_connection(mhd, fd, (struct sockaddr *)&sa, len) != MHD_YES)
+		imds_conns_release(&d->conns, id); /* it closed fd */
 }
 
 static int listen_on(const char *path)
@@ -398,10 +376,8 @@ int imds_daemon_main(const struct ec2_config *cfg)
 	}
 	d->cfg = cfg;
 	d->qemu_uid = pw ? pw->pw_uid : 0;
+	imds_conns_init(&d->conns);
 	pthread_mutex_init(&d->lock, NULL);
-	pthread_mutex_init(&d->pending_lock, NULL);
-	for (i = 0; i < sizeof(d->pending) / sizeof(d->pending[0]); i++)
-		d->pending[i].fd = -1;
 	if (imds_keys_load(cfg->state_dir, &d->keys, &err) < 0) {
 		fprintf(stderr, "ec2-lite imds-daemon: %s\n", err.message);
 		goto out;
@@ -416,7 +392,7 @@ int imds_daemon_main(const struct ec2_config *cfg)
 			       MHD_USE_ITC, 0, NULL, NULL, on_request, d,
 			       MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
 			       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-			       MHD_OPTION_CONNECTION_LIMIT, (unsigned)60,
+			       MHD_OPTION_CONNECTION_LIMIT, (unsigned)(IMDS_CONNS_MAX + 16),
 			       MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, NULL, MHD_OPTION_END);
 	if (!mhd)
 		goto out;

@@ -808,14 +808,29 @@ static bool any_matches(json_object *v, const char *s)
 	return false;
 }
 
-/* Whether a statement's Resource covers the request. ec2-lite does not name the resources of a
- * request, so a statement applies when its Resource is "*" or names the service's resources
- * ("arn:aws:ec2:..." patterns): a policy that narrows an action to some resources is taken as
- * granting (or denying) it. */
-static bool resource_matches(json_object *st, const char *service)
+/* Whether pattern p can match some string that begins with prefix (case-insensitively): its
+ * literal start agrees with prefix up to p's first * or prefix's end. */
+static bool may_begin_with(const char *p, const char *prefix)
+{
+	for (; *prefix; p++, prefix++) {
+		if (*p == '*')
+			return true;
+		if (!*p || (*p != '?' && tolower((unsigned char)*p) != tolower((unsigned char)*prefix)))
+			return false;
+	}
+	return true;
+}
+
+/* Whether a statement's Resource covers the request: resource (an ARN) when the caller names
+ * it; otherwise, as ec2-lite does not name the resources of a request, a statement applies when
+ * one of its patterns can match a resource of the service ("*", "arn:*", "arn:aws:ec2:..."): a
+ * policy that narrows an action to some resources is taken as granting (or denying) it. A
+ * NotResource is not evaluated: a Deny with one applies, an Allow does not (the safe side). */
+static bool resource_matches(json_object *st, const char *service, const char *resource,
+			     bool allow)
 {
 	json_object *res;
-	char *arn = util_strdupf("arn:aws:%s:*", service);
+	char *arn = util_strdupf("arn:aws:%s:", service);
 	bool ok = false;
 	size_t i, n;
 
@@ -827,9 +842,10 @@ static bool resource_matches(json_object *st, const char *service)
 			const char *s = json_object_get_string(e);
 
 			ok = json_object_is_type(e, json_type_string) &&
-			     (strcmp(s, "*") == 0 || wildcard(arn, s) ||
-			      strncasecmp(s, arn, strlen(arn) - 1) == 0);
+			     (resource ? wildcard(s, resource) : may_begin_with(s, arn));
 		}
+	} else if (json_object_object_get_ex(st, "NotResource", NULL)) {
+		ok = !allow;
 	}
 	free(arn);
 	return ok;
@@ -838,7 +854,7 @@ static bool resource_matches(json_object *st, const char *service)
 /* Whether statement st applies to full ("ec2:DescribeInstances"). A Condition cannot be
  * evaluated here: an Allow with one does not apply, a Deny with one does (the safe side). */
 static bool statement_applies(json_object *st, const char *full, const char *service,
-			      bool allow)
+			      const char *resource, bool allow)
 {
 	json_object *a;
 
@@ -853,13 +869,13 @@ static bool statement_applies(json_object *st, const char *full, const char *ser
 	} else {
 		return false;
 	}
-	return resource_matches(st, service);
+	return resource_matches(st, service, resource, allow);
 }
 
 /* Evaluates one policy document: sets *allowed when an Allow applies, returns true when a Deny
  * does. */
 static bool policy_denies(const char *text, const char *full, const char *service,
-			  bool *allowed)
+			  const char *resource, bool *allowed)
 {
 	json_object *doc = json_tokener_parse(text), *sts;
 	size_t i, n;
@@ -877,9 +893,9 @@ static bool policy_denies(const char *text, const char *full, const char *servic
 
 		if (!json_object_is_type(st, json_type_object))
 			continue;
-		if (strcmp(effect, "Deny") == 0 && statement_applies(st, full, service, false))
+		if (strcmp(effect, "Deny") == 0 && statement_applies(st, full, service, resource, false))
 			denied = true;
-		else if (strcmp(effect, "Allow") == 0 && statement_applies(st, full, service, true))
+		else if (strcmp(effect, "Allow") == 0 && statement_applies(st, full, service, resource, true))
 			*allowed = true;
 	}
 	json_object_put(doc);
@@ -895,6 +911,12 @@ bool iam_role_allows(json_object *root, const char *role_name, const char *servi
 int iam_role_decide(json_object *root, const char *role_name, const char *service,
 		    const char *action)
 {
+	return iam_role_decide_on(root, role_name, service, action, NULL);
+}
+
+int iam_role_decide_on(json_object *root, const char *role_name, const char *service,
+		       const char *action, const char *resource)
+{
 	json_object *r = role_name ? find(root, "roles", role_name) : NULL, *p;
 	char *full;
 	bool allowed = false, denied = false;
@@ -906,7 +928,7 @@ int iam_role_decide(json_object *root, const char *role_name, const char *servic
 	json_object_object_foreach(p, name, d) {
 		(void)name;
 		if (json_object_is_type(d, json_type_string) &&
-		    policy_denies(json_object_get_string(d), full, service, &allowed))
+		    policy_denies(json_object_get_string(d), full, service, resource, &allowed))
 			denied = true;
 	}
 	free(full);

@@ -189,6 +189,23 @@ wrong = dict(web, aws_secret_access_key="x" * 40)
 got = code(client("ec2", wrong).describe_instances)
 step("the wrong secret: SignatureDoesNotMatch", got and got[0] == "SignatureDoesNotMatch", got)
 
+# Giving an instance a role passes the role (iam:PassRole): ec2:* alone must not let a role hand
+# its own instance a stronger one, whose credentials IMDS would then serve.
+got = code(r_ec2.associate_iam_instance_profile, InstanceId=iid,
+           IamInstanceProfile={"Name": "web-profile"})
+step("role ro (ec2:*, no iam:PassRole): AssociateIamInstanceProfile refused, "
+     "UnauthorizedOperation", got and got[:2] == ("UnauthorizedOperation", 403) and
+     "is not authorized to perform: iam:PassRole on resource: arn:aws:iam::" in got[2] and
+     got[2].split()[-1] != "" and ":role/web " in got[2], got)
+got = code(r_ec2.run_instances, ImageId=ami, MinCount=1, MaxCount=1,
+           IamInstanceProfile={"Name": "web-profile"})
+step("role ro: RunInstances with a profile refused (iam:PassRole)",
+     got and got[:2] == ("UnauthorizedOperation", 403) and "iam:PassRole" in got[2], got)
+step("role ro: RunInstances without a profile allowed",
+     code(r_ec2.run_instances, ImageId=ami, MinCount=1, MaxCount=1) is None)
+step("the association was not made", ec2.describe_iam_instance_profile_associations()[
+     "IamInstanceProfileAssociations"] == [])
+
 ec2.terminate_instances(InstanceIds=[iid])
 got = code(w_ec2.describe_instances)
 step("after TerminateInstances the credentials fail: AuthFailure",
