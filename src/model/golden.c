@@ -194,6 +194,7 @@ struct job {
 	char *overlay;         /* the instance's root disk */
 	char *partial;         /* <pool>/<ami>.partial.qcow2: the copy being made */
 	char consistency[128]; /* how consistent the copy is, for the image's tag */
+	bool no_seed;          /* its cloud-init reads only IMDS: launched with no seed */
 	const char *fail_code;
 };
 
@@ -575,8 +576,7 @@ static int sysprep(struct job *j, struct ec2_error *err)
 		goto out;
 	remove_globs(g, gone, &removed);
 	/* An image whose cloud-init reads only IMDS (Ec2) is launched without a NoCloud seed. */
-	if (gfs_cloud_init_nocloud(g) == 0)
-		private_fact(j->ctx, j->ami, "Seed", json_object_new_string("none"), NULL);
+	j->no_seed = gfs_cloud_init_nocloud(g) == 0;
 	/* An empty machine-id: systemd makes a new one on the next boot. */
 	if (guestfs_is_file(g, "/etc/machine-id") == 1 && guestfs_truncate(g, "/etc/machine-id") == 0)
 		removed++;
@@ -647,6 +647,10 @@ static int run(struct job *j, struct ec2_error *err)
 	src.disk = j->partial;
 	json_object_array_add(extra, json_object_new_string("SourceInstanceId"));
 	json_object_array_add(extra, json_object_new_string(virDomainGetName(j->dom)));
+	if (j->no_seed) { /* the sysprep found it (image_complete keeps only these facts) */
+		json_object_array_add(extra, json_object_new_string("Seed"));
+		json_object_array_add(extra, json_object_new_string("none"));
+	}
 	src.consistency = j->consistency;
 	src.extra = extra;
 	resp = image_complete(j->ctx, j->ami, &src, err);

@@ -72,6 +72,58 @@ check "the key is the default user's only key" [ "$(guest_ssh "$ip" 'wc -l < ~/.
 src_machine_id=$(guest_ssh "$ip" 'cat /etc/machine-id')
 check "the source has a machine-id ($src_machine_id)" [ -n "$src_machine_id" ]
 
+# --- The instance metadata service, from inside: IMDSv2 and v1 with curl, the options changed
+# while it runs, the SDK's own fetchers, and a walk of the whole tree. ---
+# imds V PATH: "BODY CODE" of a GET of http://169.254.169.254/PATH in the guest, with a session
+# token (V=2) or without (V=1).
+imds() {
+	if [ "$1" = 2 ]; then
+		guest_ssh "$ip" "t=\$(curl -s -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token); curl -s -w ' %{http_code}' -H \"X-aws-ec2-metadata-token: \$t\" http://169.254.169.254/$2"
+	else
+		guest_ssh "$ip" "curl -s -w ' %{http_code}' http://169.254.169.254/$2"
+	fi
+}
+code() { imds "$1" "$2" | tail -n 1 | awk '{print $NF}'; } # the status after any body
+check "IMDSv2: instance-id" [ "$(imds 2 latest/meta-data/instance-id)" = "$id 200" ]
+check "IMDSv2: public-ipv4 is the public IP" [ "$(imds 2 latest/meta-data/public-ipv4)" = "$ip 200" ]
+check "IMDSv2: local-ipv4 and placement are described's" [ "$(imds 2 latest/meta-data/local-ipv4) $(imds 2 latest/meta-data/placement/availability-zone)" = "$(desc "$id" PrivateIpAddress) 200 $(desc "$id" Placement.AvailabilityZone) 200" ]
+doc=$(guest_ssh "$ip" "t=\$(curl -s -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token); curl -s -H \"X-aws-ec2-metadata-token: \$t\" http://169.254.169.254/latest/dynamic/instance-identity/document")
+check "the identity document is the instance's" [ "$(printf '%s' "$doc" | jq -r '[.instanceId, .imageId, .instanceType, .privateIp, .availabilityZone, .region, .accountId] | join(" ")')" = "$id $ami t2.micro $(desc "$id" PrivateIpAddress) $(desc "$id" Placement.AvailabilityZone) us-east-1 $("$bin" describe-instances --instance-ids "$id" | jq -r '.Reservations[0].OwnerId')" ]
+check "IMDSv1 answers while HttpTokens is optional" [ "$(imds 1 latest/meta-data/instance-id)" = "$id 200" ]
+check "modify-instance-metadata-options: HttpTokens required, on the running instance" "$bin" modify-instance-metadata-options --instance-id "$id" --http-tokens required
+check "described as required" [ "$(desc "$id" MetadataOptions.HttpTokens)" = required ]
+check "required: IMDSv1 gets 401" [ "$(code 1 latest/meta-data/instance-id)" = 401 ]
+check "required: IMDSv2 still answers" [ "$(imds 2 latest/meta-data/instance-id)" = "$id 200" ]
+check "HttpEndpoint disabled" "$bin" modify-instance-metadata-options --instance-id "$id" --http-endpoint disabled
+check "disabled: every request is refused (403)" '[ "$(code 2 latest/meta-data/instance-id)" = 403 ] && [ "$(code 1 latest/meta-data/)" = 403 ]'
+check "enabled again, tokens optional" "$bin" modify-instance-metadata-options --instance-id "$id" --http-endpoint enabled --http-tokens optional
+check "IMDSv1 answers again" [ "$(imds 1 latest/meta-data/instance-id)" = "$id 200" ]
+check "the AMI's ec2-metadata says who it is" [ "$(guest_ssh "$ip" 'ec2-metadata -i -z')" = "$(printf 'instance-id: %s\nplacement: %s' "$id" "$(desc "$id" Placement.AvailabilityZone)")" ]
+check "botocore's own fetchers: the region from IMDS" [ "$(guest_ssh "$ip" "python3 -c 'from botocore.utils import InstanceMetadataRegionFetcher as F; print(F().retrieve_region())'")" = us-east-1 ]
+# A walk of the whole tree as a person does it with curl: every listed entry answers 200.
+cat > "$work/walk.sh" <<'WALK'
+t=$(curl -s -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)
+get() { curl -s -o "$2" -w '%{http_code}' -H "X-aws-ec2-metadata-token: $t" "http://169.254.169.254/latest/$1"; }
+walk() {
+	for e in $(cat "$2"); do
+		case $e in
+		*=*) e=${e%%=*}/ ;; # public-keys/: 0=NAME
+		esac
+		c=$(get "$1$e" /tmp/walk.$$)
+		echo "$c $1$e"
+		case $e in */) cp /tmp/walk.$$ /tmp/walk.$$.d.$(echo "$1$e" | tr / _); walk "$1$e" /tmp/walk.$$.d.$(echo "$1$e" | tr / _) ;; esac
+	done
+}
+get meta-data/ /tmp/walk.top > /dev/null
+walk meta-data/ /tmp/walk.top
+rm -f /tmp/walk.*
+WALK
+guest_ssh "$ip" "sh -s" < "$work/walk.sh" > "$work/walk.out"
+check "a curl walk of meta-data/ reaches $(wc -l < "$work/walk.out") paths, each 200" \
+	'[ "$(wc -l < "$work/walk.out")" -ge 40 ] && ! grep -v "^200 " "$work/walk.out"'
+check "the walk found the interface's subnet and the public key" \
+	'grep -q "^200 meta-data/network/interfaces/macs/.*/subnet-id$" "$work/walk.out" && grep -q "^200 meta-data/public-keys/0/openssh-key$" "$work/walk.out"'
+
 check "revoke HTTP" "$bin" revoke-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --cidr 0.0.0.0/0
 check "the page is refused" [ "$(http_code "http://$ip/")" = 000 ]
 check "authorize HTTP again" "$bin" authorize-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --cidr 0.0.0.0/0
@@ -94,6 +146,12 @@ check "the app comes back by itself on the new public IP ($ip2)" wait_http "http
 check "in Chromium: after stop and start the employee and the photo are still there" \
 	browse check "http://$ip2/" "Ada Lovelace" "$work/after-restart.png"
 check "the user-data did not run again" [ "$("$bin" get-console-output --instance-id "$id" | jq -r .Output | grep -ac 'employee-directory: installed')" -eq 1 ]
+
+# The golden image is one for EC2's cloud-init datasource: from now on the source's cloud-init
+# reads only the instance metadata service, so the image's instances get no NoCloud seed and
+# cloud-init takes their instance id, host name, key and user-data from IMDS.
+check "the source's cloud-init is set to read only IMDS (datasource_list: Ec2)" \
+	guest_ssh "$ip2" "echo 'datasource_list: [ Ec2, None ]' | sudo tee /etc/cloud/cloud.cfg.d/95_ec2.cfg > /dev/null"
 
 # --- The golden image (the course's reuse story): an AMI of the configured instance, made while
 # it serves; three identical servers from it, each a machine of its own. ---
@@ -139,11 +197,51 @@ Content-Type: text/x-shellscript; charset="us-ascii"
 echo "EC2LITE-COPY user-data ran on $(hostname) as $(id -un)"
 echo "EC2LITE-COPY root size $(df -BG --output=size / | tail -n 1 | tr -d ' G')"
 echo "EC2LITE-COPY cloud-config file: $(cat /root/written-by-cloud-config)"
+python3 - <<'PY'
+import urllib.request
+import boto3
+from botocore.exceptions import ClientError
+try:
+    imds = "http://169.254.169.254/latest/"
+    token = urllib.request.urlopen(urllib.request.Request(imds + "api/token", method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})).read().decode()
+    iid = urllib.request.urlopen(urllib.request.Request(imds + "meta-data/instance-id", headers={"X-aws-ec2-metadata-token": token})).read().decode()
+    ec2 = boto3.client("ec2")
+    ec2.create_tags(Resources=[iid], Tags=[{"Key": "TaggedBy", "Value": iid}])
+    print("EC2LITE-COPY boto3 tagged", iid, flush=True)
+    try:
+        ec2.stop_instances(InstanceIds=[iid], DryRun=True)
+        print("EC2LITE-COPY boto3 stop: allowed", flush=True)
+    except ClientError as e:
+        print("EC2LITE-COPY boto3 stop:", e.response["Error"]["Code"], flush=True)
+    print("EC2LITE-COPY boto3 caller", boto3.client("sts").get_caller_identity()["Arn"], flush=True)
+    c = boto3.Session().get_credentials().get_frozen_credentials()
+    print("EC2LITE-COPY boto3 credentials", c.access_key, c.secret_key, c.token, flush=True)
+except Exception as e:
+    print("EC2LITE-COPY boto3 failed:", repr(e), flush=True)
+PY
 --==EC2LITE==--
 UD
+# The seed's "employee web app role": the copies' user-data reaches the EC2 API with boto3 and no
+# keys, through the role's credentials from IMDS, with the policy's actions and no more. The API
+# server runs for them (instances reach it at 169.254.169.254:8773).
+log="$work/serve.log"
+. "$here/../api/lib.sh"
+start_server AKIDEMPLOYEETEST employee-test-secret
+# The state folder's own clean-up (lib.sh) goes on after the server's.
+if [ "${shared:-0}" = 1 ] && [ -n "${EC2LITE_SHARED_STATE:-}" ]; then cleanup=shared_state_cleanup; else cleanup=tmp_state_cleanup; fi
+trap "stop_server; $cleanup" EXIT
+cat > "$work/trust.json" <<'JSON'
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+JSON
+cat > "$work/policy.json" <<'JSON'
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ec2:DescribeInstances", "ec2:CreateTags"], "Resource": "*"}]}
+JSON
+check "create the employee web app role" "$bin" iam create-role --role-name employee-web-app-role --assume-role-policy-document "file://$work/trust.json"
+check "its policy allows DescribeInstances and CreateTags" "$bin" iam put-role-policy --role-name employee-web-app-role --policy-name ec2-tags --policy-document "file://$work/policy.json"
+check "an instance profile holds it" sh -c "'$bin' iam create-instance-profile --instance-profile-name employee-web-app > /dev/null && '$bin' iam add-role-to-instance-profile --instance-profile-name employee-web-app --role-name employee-web-app-role"
 t=$(now)
 copies=$("$bin" run-instances --image-id "$golden" --instance-type t2.micro --count 3 --key-name directory-key \
-	--security-group-ids "$sg" --user-data "file://$work/ud.mime" \
+	--security-group-ids "$sg" --user-data "file://$work/ud.mime" --iam-instance-profile Name=employee-web-app \
 	--block-device-mappings 'DeviceName=/dev/xvda,Ebs={VolumeSize=4}' | jq -r '.Instances[].InstanceId')
 check "three instances from the golden image" [ "$(echo $copies | wc -w)" -eq 3 ]
 for c in $copies; do
@@ -153,6 +251,13 @@ for c in $copies; do
 	check "$c is instance $c to cloud-init (its own per-instance run)" [ "$(curl -s "http://$cip/info" | jq -r .instance_id)" = "$c" ]
 	check "$c ran its own user-data's #! part, on a host named as EC2 names it" wait_console "$c" "EC2LITE-COPY user-data ran on ip-$(desc "$c" PrivateIpAddress | tr . -) as root" 300
 	check "$c ran its #cloud-config part (write_files, runcmd)" sh -c "'$bin' get-console-output --instance-id $c | jq -r .Output | grep -aq 'EC2LITE-COPY cloud-config file: cloud-config part ran' && '$bin' get-console-output --instance-id $c | jq -r .Output | grep -aq 'EC2LITE-COPY cloud-config runcmd ran'"
+	check "$c has no NoCloud seed: its image's cloud-init reads IMDS" sh -c "! virsh -q domblklist $c | grep -q seed.iso"
+	check "$c: cloud-init's datasource is EC2's" 'guest_ssh "$cip" "cloud-init status --long" | grep -q DataSourceEc2'
+	check "$c: cloud-init query says aws and the instance's id" [ "$(guest_ssh "$cip" "sudo cloud-init query -f '{{v1.cloud_name}} {{v1.instance_id}}'")" = "aws $c" ]
+	check "$c: boto3 in its user-data tagged the instance itself, through its role" wait_console "$c" "EC2LITE-COPY boto3 tagged $c" 120
+	check "$c: the tag is there" [ "$("$bin" describe-instances --instance-ids "$c" | jq -r '.Reservations[0].Instances[0].Tags[]? | select(.Key == "TaggedBy") | .Value')" = "$c" ]
+	check "$c: an action the policy leaves out is UnauthorizedOperation" wait_console "$c" "EC2LITE-COPY boto3 stop: UnauthorizedOperation" 30
+	check "$c: STS names the assumed role" wait_console "$c" "EC2LITE-COPY boto3 caller arn:aws:sts::[0-9]*:assumed-role/employee-web-app-role/$c" 30
 	size=$(console "$c" | sed -n 's/.*EC2LITE-COPY root size \([0-9]*\).*/\1/p' | tail -n 1 | tr -d '\r')
 	check "$c grew its root filesystem into the 4 GiB volume (saw ${size:-?} G)" [ "${size:-0}" -ge 3 ]
 	printf '%s %s %s %s %s\n' "$c" "$(desc "$c" PrivateIpAddress)" "$cip" \
@@ -170,12 +275,21 @@ check "none has the source's machine-id" sh -c "! grep -q '$src_machine_id' '$wo
 first=$(echo $copies | cut -d' ' -f1)
 fip=$(desc "$first" PublicIpAddress)
 check "cloud-init says done" [ "$(guest_ssh "$fip" 'cloud-init status')" = "status: done" ]
+check "botocore's InstanceMetadataFetcher gets the role's credentials from IMDS" [ "$(guest_ssh "$fip" "python3 -c 'from botocore.utils import InstanceMetadataFetcher as F; c = F().retrieve_iam_role_credentials(); print(c[\"role_name\"], c[\"access_key\"][:4], bool(c[\"token\"]))'")" = "employee-web-app-role ASIA True" ]
 check "multi-user.target is active" [ "$(guest_ssh "$fip" 'systemctl is-active multi-user.target')" = active ]
 check "the guest agent answers" virsh -q qemu-agent-command "$first" '{"execute":"guest-ping"}'
 check "the console has the kernel's boot messages" sh -c "'$bin' get-console-output --instance-id $first | jq -r .Output | grep -aq 'Linux version'"
 check "the debian-12 AMI's base is unchanged (checksum)" [ "$(sha256sum "$base" | cut -d' ' -f1)" = "$sum_before" ]
 "$bin" terminate-instances --instance-ids $copies > /dev/null
 check "the copies terminate" "$bin" wait instance-terminated --instance-ids $copies
+creds=$(console "$first" | sed -n 's/.*EC2LITE-COPY boto3 credentials \(.*\)/\1/p' | tail -n 1 | tr -d '\r')
+check "the role's credentials were printed by $first" [ "$(echo "$creds" | wc -w)" -eq 3 ]
+# cred_call: DescribeInstances with those credentials, from the host through the server.
+cred_call() {
+	AWS_ACCESS_KEY_ID=$(echo "$creds" | cut -d' ' -f1) AWS_SECRET_ACCESS_KEY=$(echo "$creds" | cut -d' ' -f2) \
+		AWS_SESSION_TOKEN=$(echo "$creds" | cut -d' ' -f3) /usr/bin/aws --endpoint-url "http://127.0.0.1:$port" ec2 describe-instances 2>&1
+}
+check "after terminate the instance's credentials are refused" 'cred_call | grep -q "AuthFailure\|InvalidClientTokenId\|ExpiredToken"'
 check "deregister the golden image" "$bin" deregister-image --image-id "$golden"
 check "its disk is gone" [ ! -e "$state/pool/$golden.qcow2" ]
 
@@ -186,5 +300,7 @@ check "no instance folder (seed, console, user-data)" [ ! -e "$state/instances/$
 check "no forward is left" [ "$(jq '.Forwards | length' "$state/forwarder.json")" -eq 0 ]
 check "no managed-save image" sh -c "! ls /var/lib/libvirt/qemu/save/$id.save > /dev/null 2>&1"
 check "the instance is described as terminated, with its volume gone" [ "$(desc "$id" State.Name)/$(desc "$id" 'BlockDeviceMappings | length')" = terminated/0 ]
+stop_server
+trap "$cleanup" EXIT
 
 finish
