@@ -250,9 +250,10 @@ for c in $copies; do
 	check "$c lists the employee added before the image" sh -c "curl -s http://$cip/ | grep -q 'Ada Lovelace'"
 	check "$c is instance $c to cloud-init (its own per-instance run)" [ "$(curl -s "http://$cip/info" | jq -r .instance_id)" = "$c" ]
 	check "$c ran its own user-data's #! part, on a host named as EC2 names it" wait_console "$c" "EC2LITE-COPY user-data ran on ip-$(desc "$c" PrivateIpAddress | tr . -) as root" 300
-	check "$c ran its #cloud-config part (write_files, runcmd)" sh -c "'$bin' get-console-output --instance-id $c | jq -r .Output | grep -aq 'EC2LITE-COPY cloud-config file: cloud-config part ran' && '$bin' get-console-output --instance-id $c | jq -r .Output | grep -aq 'EC2LITE-COPY cloud-config runcmd ran'"
+	check "$c ran its #cloud-config part (write_files, runcmd)" \
+		'wait_console "$c" "EC2LITE-COPY cloud-config file: cloud-config part ran" 120 && wait_console "$c" "EC2LITE-COPY cloud-config runcmd ran" 120'
 	check "$c has no NoCloud seed: its image's cloud-init reads IMDS" sh -c "! virsh -q domblklist $c | grep -q seed.iso"
-	check "$c: cloud-init's datasource is EC2's" 'guest_ssh "$cip" "cloud-init status --long" | grep -q DataSourceEc2'
+	check "$c: cloud-init's datasource is EC2's" 'guest_ssh "$cip" "cloud-init status --wait --long" | grep -q DataSourceEc2'
 	check "$c: cloud-init query says aws and the instance's id" [ "$(guest_ssh "$cip" "sudo cloud-init query -f '{{v1.cloud_name}} {{v1.instance_id}}'")" = "aws $c" ]
 	check "$c: boto3 in its user-data tagged the instance itself, through its role" wait_console "$c" "EC2LITE-COPY boto3 tagged $c" 120
 	check "$c: the tag is there" [ "$("$bin" describe-instances --instance-ids "$c" | jq -r '.Reservations[0].Instances[0].Tags[]? | select(.Key == "TaggedBy") | .Value')" = "$c" ]
@@ -280,15 +281,16 @@ check "multi-user.target is active" [ "$(guest_ssh "$fip" 'systemctl is-active m
 check "the guest agent answers" virsh -q qemu-agent-command "$first" '{"execute":"guest-ping"}'
 check "the console has the kernel's boot messages" sh -c "'$bin' get-console-output --instance-id $first | jq -r .Output | grep -aq 'Linux version'"
 check "the debian-12 AMI's base is unchanged (checksum)" [ "$(sha256sum "$base" | cut -d' ' -f1)" = "$sum_before" ]
-"$bin" terminate-instances --instance-ids $copies > /dev/null
-check "the copies terminate" "$bin" wait instance-terminated --instance-ids $copies
-creds=$(console "$first" | sed -n 's/.*EC2LITE-COPY boto3 credentials \(.*\)/\1/p' | tail -n 1 | tr -d '\r')
-check "the role's credentials were printed by $first" [ "$(echo "$creds" | wc -w)" -eq 3 ]
 # cred_call: DescribeInstances with those credentials, from the host through the server.
 cred_call() {
 	AWS_ACCESS_KEY_ID=$(echo "$creds" | cut -d' ' -f1) AWS_SECRET_ACCESS_KEY=$(echo "$creds" | cut -d' ' -f2) \
 		AWS_SESSION_TOKEN=$(echo "$creds" | cut -d' ' -f3) /usr/bin/aws --endpoint-url "http://127.0.0.1:$port" ec2 describe-instances 2>&1
 }
+creds=$(console "$first" | sed -n 's/.*EC2LITE-COPY boto3 credentials \(.*\)/\1/p' | tail -n 1 | tr -d '\r')
+check "the role's credentials were printed by $first" [ "$(echo "$creds" | wc -w)" -eq 3 ]
+check "while $first runs they are taken" 'cred_call | grep -q "\"Reservations\""'
+"$bin" terminate-instances --instance-ids $copies > /dev/null
+check "the copies terminate" "$bin" wait instance-terminated --instance-ids $copies
 check "after terminate the instance's credentials are refused" 'cred_call | grep -q "AuthFailure\|InvalidClientTokenId\|ExpiredToken"'
 check "deregister the golden image" "$bin" deregister-image --image-id "$golden"
 check "its disk is gone" [ ! -e "$state/pool/$golden.qcow2" ]
