@@ -401,8 +401,12 @@ int imds_daemon_main(const struct ec2_config *cfg)
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
 		struct stat st;
 
-		if (poll(&p, 1, CHECK_EVERY_MS) > 0)
+		if (poll(&p, 1, CHECK_EVERY_MS) > 0) {
 			on_accept(d, mhd, lfd);
+			/* A connection is activity: a launch's check that the daemon answers
+			 * (imds_daemon_ensure) keeps it a minute more, past its guest's start. */
+			idle_since = util_monotonic();
+		}
 		if (stat(cfg->state_dir, &st) < 0)
 			break; /* the folder is gone */
 		if (util_monotonic() - checked < IDLE_EXIT_S / 6)
@@ -415,12 +419,13 @@ int imds_daemon_main(const struct ec2_config *cfg)
 	}
 	rc = 0;
 out:
-	if (mhd)
-		MHD_stop_daemon(mhd);
+	/* The socket first: from now on a launch's check finds no daemon and starts one. */
 	if (lfd >= 0) {
 		close(lfd);
 		unlink(sock);
 	}
+	if (mhd)
+		MHD_stop_daemon(mhd);
 	if (d->ctx_open)
 		ec2_ctx_close(&d->ctx);
 	imds_keys_clear(&d->keys);
