@@ -76,6 +76,8 @@ int util_run(const char *const argv[], void (*on_line)(void *opaque, const char 
  * -1 when it cannot fork. */
 int util_detach(void (*fn)(void *arg), void *arg, int keep_fd, struct ec2_error *err);
 
+/* The n bytes at d as lowercase hex into out (2n + 1 bytes). */
+void util_hex(const unsigned char *d, size_t n, char *out);
 /* Hex SHA-256 of len bytes into out (65 bytes). */
 void util_sha256_hex(const void *data, size_t len, char out[65]);
 

@@ -26,26 +26,6 @@
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define SKEW_SECONDS (15 * 60) /* RequestExpired beyond this, as AWS */
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char d[SHA256_DIGEST_LENGTH];
-
-	SHA256(data, len, d);
-	hex(d, sizeof(d), out);
-}
-
 static void hmac(const void *key, size_t klen, const void *data, size_t dlen,
 		 unsigned char out[32])
 {
@@ -224,12 +204,12 @@ static char *canonical_request_hash(const struct api_http_request *req, const ch
 	util_buf_puts(&cr, "\n");
 	util_buf_puts(&cr, signed_headers);
 	util_buf_puts(&cr, "\n");
-	sha256_hex(req->body ? req->body : "", req->body_len, body_hash);
+	util_sha256_hex(req->body ? req->body : "", req->body_len, body_hash);
 	util_buf_puts(&cr, body_hash);
 	out = malloc(65);
 	if (!out)
 		abort();
-	sha256_hex(cr.s, cr.len, out);
+	util_sha256_hex(cr.s, cr.len, out);
 	free(cr.s);
 	return out;
 }
@@ -248,7 +228,7 @@ static void signature(const char *secret, const char *date8, const char *region,
 	hmac(k2, 32, service, strlen(service), k);
 	hmac(k, 32, "aws4_request", 12, k2);
 	hmac(k2, 32, sts, strlen(sts), k);
-	hex(k, 32, out);
+	util_hex(k, 32, out);
 	OPENSSL_cleanse(key, strlen(key));
 	free(key);
 	free(sts);

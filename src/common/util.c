@@ -402,14 +402,24 @@ int util_run(const char *const argv[], void (*on_line)(void *opaque, const char 
 	return 0;
 }
 
+void util_hex(const unsigned char *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 void util_sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	int i;
 
 	SHA256(data, len, md);
-	for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	util_hex(md, sizeof(md), out);
 }
 
 char *util_base64(const void *data, size_t len)

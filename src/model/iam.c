@@ -1005,18 +1005,6 @@ static void mac(const unsigned char key[CRED_KEY_BYTES], const char *what, const
 	free(msg);
 }
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* The secret of key id: 40 characters of base64 of its MAC. */
 static void secret_of(const unsigned char key[CRED_KEY_BYTES], const char *id, char secret[64])
 {
@@ -1069,7 +1057,7 @@ json_object *iam_credentials_issue(struct ec2_ctx *ctx, const char *instance_id,
 	secret_of(key, id, secret);
 	st = statement(id, instance_id, role_name, expiry);
 	mac(key, "token", st, d);
-	hex(d, sizeof(d), machex);
+	util_hex(d, sizeof(d), machex);
 	token = util_strdupf("%s:%s", st, machex);
 	o = json_object_new_object();
 	json_add_str(o, "Code", "Success");
@@ -1135,7 +1123,7 @@ int iam_credentials_check(struct ec2_ctx *ctx, const char *access_key_id, const 
 		goto out;
 	st = statement(kid, inst, role, expiry);
 	mac(key, "token", st, d);
-	hex(d, sizeof(d), want);
+	util_hex(d, sizeof(d), want);
 	if (strlen(machex) != 64 || CRYPTO_memcmp(want, machex, 64) != 0) {
 		auth_failure(err);
 		goto out;
