@@ -165,11 +165,7 @@ json_object *ec2_associate_iam_instance_profile(struct ec2_ctx *ctx, json_object
 			      "The request must contain the parameter IamInstanceProfile");
 		return NULL;
 	}
-	if (!req_string(req, "InstanceId")) {
-		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
-			      "The request must contain the parameter InstanceId");
-		return NULL;
-	}
+	/* one_live: MissingParameter when InstanceId is absent, as EC2 */
 	if (one_live(ctx, req, &v, &n, err) < 0)
 		goto out;
 	if (v[0].meta.iam_assoc_id[0]) {

@@ -112,11 +112,7 @@ json_object *ec2_modify_instance_metadata_options(struct ec2_ctx *ctx, json_obje
 	size_t n = 0;
 	json_object *resp = NULL;
 
-	if (!req_string(req, "InstanceId")) {
-		ec2_error_set(err, EC2_ERR_MISSING_PARAMETER,
-			      "The request must contain the parameter InstanceId");
-		return NULL;
-	}
+	/* one_live: MissingParameter when InstanceId is absent, as EC2 */
 	if (one_live(ctx, req, &v, &n, err) < 0)
 		goto out;
 	/* metaopts_apply changes nothing unless every value is good; a dry run saves nothing. */
