@@ -258,27 +258,21 @@ next:
 	virStoragePoolFree(pool);
 }
 
-/* Starts the metadata service again when instances run and it does not (it crashed, or ended
- * at the moment one started). */
-static void imds_heal(struct ec2_ctx *ctx)
+/* Starts the metadata service again when instances run (live: the pass saw one pending or
+ * running) and it does not (it crashed, or ended at the moment one started). */
+static void imds_heal(struct ec2_ctx *ctx, bool live)
 {
-	struct ec2_dom *doms = NULL;
 	char why[512];
-	size_t n = 0;
 
-	if (imds_daemon_running(ctx->cfg->state_dir) ||
-	    !imds_net_available(ctx->cfg, why, sizeof(why)) ||
-	    ec2_doms_list(ctx, EC2_DOMS_ACTIVE, &doms, &n, NULL) < 0)
-		return;
-	if (n > 0)
+	if (live && !imds_daemon_running(ctx->cfg->state_dir) &&
+	    imds_net_available(ctx->cfg, why, sizeof(why)))
 		imds_daemon_ensure(ctx->cfg, NULL);
-	ec2_doms_free(doms, n);
 }
 
 int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_error *err)
 {
 	json_object *ids = req_list(req, "InstanceIds");
-	bool pending;
+	bool pending, live = false;
 
 	/* After a dead launch, and on an explicit reconcile: the volumes it may have left. */
 	if (journal_recover(ctx->cfg->state_dir, recover_launch, ctx) > 0 || wait)
@@ -292,6 +286,7 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
 		if (list_all(ctx, &v, &n, err) < 0)
 			return -1;
 		for (i = 0; i < n; i++) {
+			live |= v[i].state == EC2_RUNNING || v[i].state == EC2_PENDING;
 			if (!v[i].dom || !json_strlist_wants(ids, v[i].id))
 				continue;
 			settle(ctx, &v[i]);
@@ -323,6 +318,6 @@ int ec2_reconcile(struct ec2_ctx *ctx, json_object *req, bool wait, struct ec2_e
 		ec2_reboot_watches_clear(ctx);
 	net_settle(ctx);
 	portfwd_heal(ctx->cfg->state_dir);
-	imds_heal(ctx);
+	imds_heal(ctx, live);
 	return pending ? 1 : 0;
 }
