@@ -43,6 +43,10 @@ time_t util_parse_iso8601(const char *s);
 /* Whether path is a lock file some process holds an flock on: 1 held (or it cannot be told: the
  * holder may live), 0 free, -1 no such file. Takes and drops a shared lock to tell. */
 int util_lock_held(const char *path);
+/* Takes an exclusive flock on path (made if missing) without waiting: 1 taken (*fd holds it, until
+ * closed or the process ends), 0 another process holds it, -1 it cannot be opened (*fd is then
+ * -1). */
+int util_lock_try(const char *path, int *fd);
 
 /* Seconds since an arbitrary fixed point, not affected by clock changes. */
 double util_monotonic(void);

@@ -714,6 +714,19 @@ int util_detach(void (*fn)(void *arg), void *arg, int keep_fd, struct ec2_error 
 	return 0;
 }
 
+int util_lock_try(const char *path, int *fd)
+{
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return -1;
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
+	return 1;
+}
+
 int util_lock_held(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), held;

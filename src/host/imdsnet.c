@@ -162,21 +162,6 @@ char *imds_net_guestfwd(const struct ec2_config *cfg, const char *id)
 	return out;
 }
 
-/* 1 when the lock at path was free (taken now, *fd holds it), 0 when another process holds it,
- * -1 when it cannot be opened. */
-static int try_lock(const char *path, int *fd)
-{
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd < 0)
-		return -1;
-	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
-		close(*fd);
-		*fd = -1;
-		return 0;
-	}
-	return 1;
-}
-
 bool imds_daemon_running(const char *state_dir)
 {
 	char *path = util_strdupf("%s/" LOCK_NAME, state_dir);
@@ -191,7 +176,7 @@ int imds_daemon_lock(const char *state_dir)
 	char *path = util_strdupf("%s/" LOCK_NAME, state_dir);
 	int fd = -1;
 
-	try_lock(path, &fd);
+	util_lock_try(path, &fd);
 	free(path);
 	return fd;
 }

@@ -80,24 +80,10 @@ struct portfwd_forward *portfwd_table_parse(json_object *table, long long *versi
 	return out;
 }
 
-static int try_lock(const char *path, int *fd_out)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		return 0;
-	}
-	*fd_out = fd;
-	return 1;
-}
-
 bool portfwd_running(const char *state_dir)
 {
 	char *path = util_strdupf("%s/%s", state_dir, LOCK);
-	int fd = -1, rc = try_lock(path, &fd);
+	int fd = -1, rc = util_lock_try(path, &fd);
 
 	free(path);
 	if (rc == 1)
@@ -148,7 +134,7 @@ int portfwd_publish(const char *state_dir, json_object *forwards, long long *ver
 	if (rc < 0 || json_object_array_length(forwards) == 0)
 		return rc;
 	lock_path = util_strdupf("%s/%s", state_dir, LOCK);
-	if (try_lock(lock_path, &lock_fd) == 1) {
+	if (util_lock_try(lock_path, &lock_fd) == 1) {
 		rc = spawn(state_dir, lock_fd, err);
 		close(lock_fd); /* the daemon holds the lock through its own copy */
 		same = false;   /* a new daemon answers the table it finds */
@@ -224,7 +210,7 @@ void portfwd_heal(const char *state_dir)
 	free(portfwd_table_parse(t, &version, &n));
 	if (n > 0) {
 		lock_path = util_strdupf("%s/%s", state_dir, LOCK);
-		if (try_lock(lock_path, &lock_fd) == 1) {
+		if (util_lock_try(lock_path, &lock_fd) == 1) {
 			spawn(state_dir, lock_fd, NULL);
 			close(lock_fd);
 		}
