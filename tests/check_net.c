@@ -182,7 +182,7 @@ START_TEST(api_endpoint_for_instances)
 	ck_assert_ptr_nonnull(strstr(why, "qemu:///system"));
 	ck_assert_ptr_null(imds_net_guestfwd(&cfg, "i-0123456789abcdef0"));
 	free(path);
-	free(dir);
+	test_rmdir(dir);
 }
 END_TEST
 

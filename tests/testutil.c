@@ -27,7 +27,8 @@ const char *test_repo_dir(void)
 
 char *test_tmpdir(void)
 {
-	char *t = strdup("/tmp/ec2lite-test-XXXXXX");
+	const char *tmp = getenv("TMPDIR");
+	char *t = util_strdupf("%s/ec2lite-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 
 	ck_assert_ptr_nonnull(t);
 	ck_assert_ptr_nonnull(mkdtemp(t));
