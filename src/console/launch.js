@@ -1,8 +1,8 @@
 /* Launch an instance: the EC2 console's launch wizard on one page, in its eight sections (name
  * and tags, AMI, instance type, key pair, network settings, storage, advanced details, summary).
- * "Launch instance" first asks RunInstances for a dry run (so that a bad field creates nothing,
- * not even the new security group), then creates the group and its rules, then launches. EC2's
- * errors are shown next to the field they concern. */
+ * "Launch instance" creates the new security group and its rules, then launches; when the launch
+ * fails the group is deleted again, so that a bad field leaves nothing behind. EC2's errors are
+ * shown next to the field they concern. */
 'use strict';
 
 const Launch = (() => {
@@ -206,13 +206,6 @@ const Launch = (() => {
 		f.status.textContent = 'Launching…';
 		let sg = null;
 		try {
-			/* A dry run first: EC2's errors for the fields, before anything is created. */
-			try {
-				await Api.call('RunInstances', Object.assign({ DryRun: 'true' }, p));
-			} catch (e) {
-				if (e.code !== 'DryRunOperation')
-					throw e;
-			}
 			if (f.fwNew.checked) {
 				sg = await createGroup(p.SubnetId);
 				p['SecurityGroupId.1'] = sg;
@@ -223,6 +216,11 @@ const Launch = (() => {
 		} catch (e) {
 			f.status.textContent = '';
 			setError(fieldOf(e), UI.errorText(e));
+			/* The launch failed: the group made for it goes too, so that nothing is left. */
+			if (sg)
+				await Api.call('DeleteSecurityGroup', { GroupId: sg }).then(() => {
+					groups = groups.filter((g) => g.id !== sg);
+				}, () => {});
 		}
 		f.launch.disabled = false;
 	}

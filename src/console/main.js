@@ -1,7 +1,6 @@
 /* The console's entry: sign-in, the navigation and the routes (#/instances, #/launch, ...). */
 'use strict';
 
-const Pages = {};
 let currentPage = null;
 
 function signInPage() {

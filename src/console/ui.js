@@ -18,7 +18,7 @@ const UI = (() => {
 			else
 				e.setAttribute(k, v === true ? '' : v);
 		}
-		for (const c of children.flat())
+		for (const c of children.flat(Infinity))
 			if (c !== null && c !== undefined && c !== false)
 				e.append(c.nodeType ? c : document.createTextNode(String(c)));
 		return e;
@@ -140,3 +140,6 @@ const UI = (() => {
 
 	return { el, clear, flash, modal, table, field, download, errorText };
 })();
+
+/* The pages by their route (#/instances, ...): each script adds its own; main.js routes. */
+const Pages = {};
