@@ -100,7 +100,6 @@ const Instances = (() => {
 			{ label: 'Status check', value: (r) => el('span', { class: 'checks' }, checks(r)) },
 			{ label: 'Availability Zone', value: (r) => r.zone },
 			{ label: 'Public IPv4 address', value: (r) => r.publicIp ? el('a', { href: 'http://' + r.publicIp + '/', target: '_blank', rel: 'noopener noreferrer', class: 'public-ip' }, r.publicIp) : '–' },
-			{ label: 'Private IPv4 address', value: (r) => r.privateIp || '–' },
 		], shown, {
 			key: (r) => r.id, selected, empty: filterText ? 'No instances match the filter' : 'No instances. Launch an instance to get started.',
 			onselect: (k, on) => {

@@ -70,14 +70,31 @@ const Monitoring = (() => {
 		return svg;
 	}
 
+	/* Whether an error says that this ec2-lite serves no CloudWatch: InvalidAction, or its
+	 * SigV4 check refusing the "monitoring" scope (a server without CloudWatch checks every
+	 * signature as EC2's; the page's signer is proven by its EC2 calls). */
+	function notServed(e) {
+		return ['InvalidAction', 'AuthFailure', 'SignatureDoesNotMatch', 'IncompleteSignature'].includes(e.code);
+	}
+
+	/* Draws the charts; resolves to false when CloudWatch is not served (no more refreshes). */
 	async function draw(grid, id, gen) {
 		for (const [name, title, unit] of metrics) {
 			let points = [], note = '';
 			try {
 				points = await fetchMetric(id, name);
 			} catch (e) {
-				/* No CloudWatch on this server (InvalidAction) or no metric: "No data". */
-				note = e.code === 'InvalidAction' ? '' : UI.errorText(e);
+				/* No CloudWatch on this server, or no metric: "No data". */
+				if (notServed(e)) {
+					grid.querySelectorAll('figure').forEach((fig) => {
+						UI.clear(fig).append(el('h4', {}, metrics.find((m) => m[0] === fig.getAttribute('data-metric'))[1]),
+							chart([], '', 'No data'));
+						fig.setAttribute('data-points', '0');
+					});
+					grid.before(el('p', { class: 'help', id: 'no-cloudwatch' }, 'This ec2-lite serves no CloudWatch metrics yet (GetMetricStatistics): no data.'));
+					return false;
+				}
+				note = UI.errorText(e);
 			}
 			if (gen !== generation)
 				return;
@@ -87,6 +104,7 @@ const Monitoring = (() => {
 				note ? el('p', { class: 'help' }, note) : null);
 			box.setAttribute('data-points', String(points.length));
 		}
+		return true;
 	}
 
 	function show(box, id) {
@@ -95,8 +113,8 @@ const Monitoring = (() => {
 		const grid = el('div', { class: 'charts', id: 'charts' }, metrics.map(([name, title]) => el('figure', { class: 'chart', 'data-metric': name }, el('h4', {}, title), el('p', { class: 'muted' }, 'Loading…'))));
 		box.append(el('p', { class: 'help' }, `Average per minute over the last hour, from CloudWatch (GetMetricStatistics); refreshed every ${REFRESH_MS / 1000} s.`), grid);
 		const tick = async () => {
-			await draw(grid, id, gen);
-			if (gen === generation)
+			const more = await draw(grid, id, gen);
+			if (more && gen === generation)
 				timer = setTimeout(tick, REFRESH_MS);
 		};
 		tick();

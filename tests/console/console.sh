@@ -2,10 +2,17 @@
 # The web console (src/console) in headless Chromium (Debian's chromium, chromium-driver and
 # python3-selenium) against `ec2-lite serve` on libvirt's test driver, with an access key:
 # tests/console/test_console.py drives the pages as a user does (console_driver.py).
-# Usage: console.sh PATH-TO-ec2-lite [test_console.py's arguments]
+# Usage: console.sh PATH-TO-ec2-lite [demo] [more arguments of the script]
+# With "demo" it runs demo.py (the course's demo end to end; --screenshots DIR saves the main
+# pages as PNGs) instead of test_console.py.
 set -u
-bin=${1:?usage: console.sh PATH-TO-ec2-lite}
+bin=${1:?usage: console.sh PATH-TO-ec2-lite [demo] [ARGS]}
 shift
+script=test_console.py
+if [ "${1:-}" = demo ]; then
+	script=demo.py
+	shift
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 for need in /usr/bin/chromium /usr/bin/chromedriver; do
 	if [ ! -x "$need" ]; then
@@ -28,7 +35,7 @@ jq '.images |= with_entries(if .value.Name == "debian-12" then .value.ImageOwner
 export EC2_LITE_MEMORY_OVERCOMMIT=100
 start_server AKIDEC2LITECONSOLE ec2-lite-console-secret
 trap 'stop_server; rm -rf "$state"' EXIT
-/usr/bin/python3 "$here/test_console.py" --url "http://127.0.0.1:$port/console/" --key-id "$key_id" \
+/usr/bin/python3 "$here/$script" --url "http://127.0.0.1:$port/console/" --key-id "$key_id" \
 	--secret "$secret" --userdata "$here/../../userdata/employee-directory.sh" "$@"
 rc=$?
 [ $rc -eq 0 ] || tail -n 20 "$log"

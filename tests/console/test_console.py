@@ -178,6 +178,25 @@ def run(c, args):
     points = c.open_monitoring(iid)
     nodata = len(c.d.find_elements(By.CSS_SELECTOR, "#charts .nodata"))
     check(len(points) == 5 and (nodata == 5 or sum(points.values()) > 0), f"Monitoring: five charts ({points}, {nodata} say No data)")
+    # Once CloudWatch answers (the server's GetMetricStatistics, not on this branch yet), the
+    # charts draw its datapoints: its answer is stood in for by the page's own client.
+    c.d.execute_script("""
+        const real = window.realCall = Api.call;
+        Api.call = async (action, params, svc) => {
+            if (action !== 'GetMetricStatistics')
+                return real(action, params, svc);
+            const now = Date.now(), ns = 'http://monitoring.amazonaws.com/doc/2010-08-01/';
+            const pts = [600, 300, 60].map((s, i) => `<member><Timestamp>${new Date(now - s * 1000).toISOString()}</Timestamp>`
+                + `<Average>${(i + 1) * 10}</Average><Unit>Percent</Unit></member>`).join('');
+            return new DOMParser().parseFromString(`<GetMetricStatisticsResponse xmlns="${ns}"><GetMetricStatisticsResult>`
+                + `<Label>${params.MetricName}</Label><Datapoints>${pts}</Datapoints></GetMetricStatisticsResult>`
+                + `</GetMetricStatisticsResponse>`, 'application/xml').documentElement;
+        };""")
+    c.click("#tabbtn-details")
+    points = c.open_monitoring(iid)
+    lines = c.d.execute_script("return Array.from(document.querySelectorAll('#charts polyline.series'), (p) => p.getAttribute('points').split(' ').length)")
+    check(set(points.values()) == {3} and lines == [3] * 5, f"Monitoring with CloudWatch's datapoints: five lines of 3 points ({points}, {lines})")
+    c.d.execute_script("Api.call = window.realCall")
     c.click("#tabbtn-networking")
     check(c.find("#tab-networking").text.find(iid) < 0 and "Subnet ID" in c.find("#tab-networking").text, "Networking tab")
     log_clean(c, "monitoring", api_errors_expected=True)
