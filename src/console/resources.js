@@ -15,7 +15,7 @@ const Resources = (() => {
 
 	/* A list page: load() resolves to rows, columns as UI.table's; single selection. */
 	function listPage(opts) {
-		let selected = new Set(), rows = [], box;
+		let selected = new Set(), rows = [], box, root;
 		async function refresh() {
 			try {
 				rows = await opts.load();
@@ -24,22 +24,27 @@ const Resources = (() => {
 						selected.delete(k);
 				render();
 			} catch (e) {
-				errorBox(box, e);
+				if (box.isConnected)
+					errorBox(box, e);
 			}
 		}
 		function render() {
+			/* An answer that comes after the user left the page changes nothing. */
+			if (!box.isConnected)
+				return;
 			UI.clear(box).append(UI.table(opts.columns, rows, {
 				key: opts.key, selected, empty: opts.empty,
 				onselect: (k, on) => { selected = on ? new Set([k]) : new Set(); render(); },
 			}));
 			const sel = rows.filter((r) => selected.has(opts.key(r)));
-			for (const b of document.querySelectorAll('[data-needs]'))
+			for (const b of root.querySelectorAll('[data-needs]'))
 				b.disabled = sel.length !== 1;
 			if (opts.detail && sel.length === 1)
 				box.append(opts.detail(sel[0], refresh));
 		}
 		return {
 			show(page) {
+				root = page;
 				box = el('div', { id: opts.id });
 				page.append(head(opts.title, el('button', { type: 'button', 'aria-label': 'Refresh', onclick: refresh }, '⟳'),
 					(opts.buttons || []).map(([label, id, fn, needs]) => el('button', {

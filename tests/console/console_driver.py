@@ -91,7 +91,7 @@ class Console:
 
     def launch(self, name=None, ami_source="quick-start", ami_name=None, instance_type="t2.micro",
                key_pair=None, ssh=False, https=True, http=True, userdata=None, count=1,
-               root_size=None, expect_ok=True):
+               root_size=None, hibernation=None, iam_profile=None, expect_ok=True):
         """The wizard click by click: returns the instance ids launched, or (expect_ok False)
         the field the error is shown next to and its text."""
         self.open_launch()
@@ -116,8 +116,13 @@ class Console:
             el = self.find("#root-size")
             el.clear()
             el.send_keys(str(root_size))
-        if userdata:
+        if userdata or hibernation or iam_profile:
             self.click("#advanced summary")
+        if hibernation:
+            Select(self.find("#hibernation")).select_by_visible_text(hibernation)
+        if iam_profile:
+            Select(self.find("#iam-profile")).select_by_visible_text(iam_profile)
+        if userdata:
             self.find("#user-data-file").send_keys(os.path.abspath(userdata))
             self.wait(lambda d: d.find_element(By.ID, "user-data").get_attribute("value") or False,
                       message="the user data file was not read")
@@ -140,11 +145,12 @@ class Console:
         return {e.get_attribute("data-error-for"): e.text
                 for e in self.d.find_elements(By.CSS_SELECTOR, "[data-error-for]") if e.text}
 
-    def launch_demo(self, userdata, name="employee directory app"):
+    def launch_demo(self, userdata, name="employee directory app", iam_profile=None):
         """The course's demo: name, Quick Start AMI, t2.micro, proceed without a key pair, a
-        new security group with HTTP and HTTPS but no SSH, the user data uploaded."""
+        new security group with HTTP and HTTPS but no SSH, the IAM instance profile (when
+        given), the user data uploaded."""
         ids = self.launch(name=name, ami_source="quick-start", instance_type="t2.micro",
-                          ssh=False, https=True, http=True, userdata=userdata)
+                          ssh=False, https=True, http=True, userdata=userdata, iam_profile=iam_profile)
         self.click("#view-instances")
         self.find("#instances-table table")
         return ids[0]
@@ -215,6 +221,16 @@ class Console:
                                           for e in d.find_elements(By.CSS_SELECTOR, "#flash .flash:not([data-seen])")
                                           if iid in e.text), False), message=f"no flash for {action}")
         return title, flash
+
+    def dialog(self, action_css, menu="Actions"):
+        """Opens a dialog from a toolbar menu's item; returns the dialog's text."""
+        self.click(f"details.menu:nth-of-type({1 if menu == 'Instance state' else 2}) > summary")
+        self.click(action_css)
+        return self.find(".modal").text
+
+    def close_dialog(self):
+        self.click(".modal button.cancel")
+        self.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, ".overlay"), message="the dialog stayed")
 
     def open_monitoring(self, iid):
         self.only(iid)

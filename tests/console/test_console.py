@@ -151,10 +151,21 @@ def run(c, args):
     field, text = c.launch(name="bad", root_size=20000, expect_ok=False)
     check(field == "storage" and "InvalidBlockDeviceMapping" in text,
           f"a root volume of 20000 GiB: EC2's error next to the storage field ({field}: {text})")
+    field, text = c.launch(name="bad", instance_type="m5.metal", hibernation="Enable", expect_ok=False)
+    check(field == "type" and "UnsupportedHibernationConfiguration" in text,
+          f"hibernation on a type that cannot hibernate: EC2's error next to the instance type ({field}: {text})")
     log_clean(c, "bad fields", api_errors_expected=True)
 
+    # The seed's IAM instance profile, made through the page's own client (IAM's API).
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    for action, params in (("CreateRole", {"RoleName": "employee-web-app-role", "AssumeRolePolicyDocument": trust}),
+                           ("CreateInstanceProfile", {"InstanceProfileName": "employee-web-app-role"}),
+                           ("AddRoleToInstanceProfile", {"InstanceProfileName": "employee-web-app-role", "RoleName": "employee-web-app-role"})):
+        out = api(c, action, params, "iam")
+        check(not out.startswith("ERROR"), f"IAM {action}: {out[:80]}")
+
     # The course's demo, click by click; the instance appears in the table.
-    iid = c.launch_demo(args.userdata)
+    iid = c.launch_demo(args.userdata, iam_profile="employee-web-app-role")
     check(iid.startswith("i-"), f"the demo's launch: {iid}")
     c.row(iid)
     check(c.cell(iid, ".name") == "employee directory app", "its Name tag is in the table")
@@ -172,7 +183,20 @@ def run(c, args):
     want = base64.b64encode(open(args.userdata, "rb").read()).decode()
     check(want in ud, "its user data is the uploaded userdata/employee-directory.sh")
     check("KeyName" not in xml and "<keyName>" not in xml, "it was launched without a key pair")
+    check("instance-profile/employee-web-app-role" in xml, "with the IAM instance profile chosen in Advanced details")
     log_clean(c, "the demo's launch")
+
+    # Connect, Get system log, Reboot.
+    c.only(iid)
+    text = c.dialog("#action-connect")
+    check(f"admin@{c.public_ip(iid)}" in c.text("#ssh-command"), f"Connect: the ssh command line ({c.text('#ssh-command')})")
+    c.close_dialog()
+    text = c.dialog("#action-system-log")
+    check("Get system log" in text and c.find("#system-log"), "Get system log: the console output's dialog")
+    c.close_dialog()
+    title, flash = c.instance_action(iid, "reboot")
+    check(title == "Reboot instance?" and "Successfully rebooted" in flash, f"Reboot: '{title}', then '{flash}'")
+    log_clean(c, "connect, system log, reboot")
 
     # The details pane and the Monitoring tab: "No data" until CloudWatch is served, no error.
     points = c.open_monitoring(iid)
@@ -217,6 +241,60 @@ def run(c, args):
     c.wait_state(iid, "terminated")
     check(True, "it shows Terminated")
     log_clean(c, "stop, start, terminate")
+
+    # Security groups: an inbound rule added and deleted on the demo's group.
+    c.go("#/security-groups")
+    c.find("#security-groups table")
+    c.click(f'#security-groups tr[data-key="{sg}"] input[type=checkbox]')
+    c.click("#add-rule")
+    from selenium.webdriver.support.ui import Select
+    Select(c.find("#rule-type")).select_by_visible_text("SSH")
+    c.find("#rule-source").clear()
+    c.find("#rule-source").send_keys("10.0.0.0/8")
+    c.click(".modal .modal-buttons button.primary")
+    c.wait(lambda d: "10.0.0.0/8" in c.find("#security-groups .detail").text, message="the new rule is not listed")
+    rules = api(c, "DescribeSecurityGroups", {"GroupId.1": sg})
+    check("<cidrIp>10.0.0.0/8</cidrIp>" in rules, "Security groups: an SSH rule from 10.0.0.0/8 added (AuthorizeSecurityGroupIngress)")
+    c.click('#security-groups .detail button[aria-label="Delete rule SSH from 10.0.0.0/8"]')
+    c.wait(lambda d: "10.0.0.0/8" not in c.find("#security-groups .detail").text, message="the rule stayed")
+    check("10.0.0.0/8" not in api(c, "DescribeSecurityGroups", {"GroupId.1": sg}), "and deleted (RevokeSecurityGroupIngress)")
+    log_clean(c, "security groups")
+
+    # Key pairs: import one, delete it with its confirmation.
+    c.go("#/key-pairs")
+    c.find("#key-pairs table")
+    c.click("#import-key")
+    c.find("#import-key-name").send_keys("imported")
+    c.find("#import-key-material").send_keys(
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIkjJ8Vx1M3Vw5u0lqz3r0aQ2Qv6Yt1y4m7l0bR0nX7S test@example")
+    c.click(".modal .modal-buttons button.primary")
+    c.find('#key-pairs tr[data-key="imported"]')
+    check(True, "Key pairs: an imported key is listed")
+    c.click('#key-pairs tr[data-key="imported"] input[type=checkbox]')
+    c.click("#delete-key")
+    check(c.text("#modal-title") == "Delete key pair?", "Delete asks first")
+    c.click(".modal .modal-buttons button.danger")
+    c.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, '#key-pairs tr[data-key="imported"]'), message="the key stayed")
+    check("<keyName>imported</keyName>" not in api(c, "DescribeKeyPairs", {}), "and it is deleted")
+    log_clean(c, "key pairs")
+
+    # AMIs: yours and the Quick Start ones; deregister yours.
+    c.go("#/amis")
+    text = c.find("#amis table").text
+    check("debian-12" in text and "amazon" in text and "my-golden-image" in text, "AMIs: the Quick Start AMI and mine")
+    mine = [r.get_attribute("data-key") for r in c.d.find_elements(By.CSS_SELECTOR, "#amis tr[data-key]") if "my-golden-image" in r.text][0]
+    c.click(f'#amis tr[data-key="{mine}"] input[type=checkbox]')
+    c.click("#deregister-ami")
+    c.click(".modal .modal-buttons button.danger")
+    c.wait(lambda d: "my-golden-image" not in c.find("#amis table").text, message="the AMI stayed")
+    check(True, "Deregister AMI")
+    c.go("#/zones")
+    check("us-east-1a" in c.find("#zones table").text, "Availability Zones are listed")
+    c.go("#/addresses")
+    c.click("#allocate-address")
+    c.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#addresses tr[data-key]"), message="no Elastic IP listed")
+    check(True, "Elastic IPs: one allocated and listed")
+    log_clean(c, "AMIs, zones, Elastic IPs")
 
     # Keyboard only: to Key pairs from the navigation, create one (its .pem is offered).
     c.d.find_element(By.TAG_NAME, "body").click()
