@@ -131,25 +131,10 @@ const Launch = (() => {
 		k.focus();
 	}
 
-	async function newKeyPair() {
-		const name = el('input', { id: 'new-key-name' });
-		const rsa = el('input', { type: 'radio', name: 'key-type', id: 'key-rsa', value: 'rsa', checked: true });
-		const ed = el('input', { type: 'radio', name: 'key-type', id: 'key-ed25519', value: 'ed25519' });
-		UI.modal('Create key pair', [UI.field('Key pair name', name, 'The name can include up to 255 ASCII characters.'),
-			el('fieldset', {}, el('legend', {}, 'Key pair type'), rsa, el('label', { for: 'key-rsa' }, 'RSA'), ed, el('label', { for: 'key-ed25519' }, 'ED25519')),
-			el('p', { class: 'help' }, 'Private key file format: .pem (for use with OpenSSH). The private key is downloaded once: EC2 does not keep it.'),
-		], [{ label: 'Create key pair', action: async () => {
-			const doc = await Api.call('CreateKeyPair', { KeyName: name.value, KeyType: ed.checked ? 'ed25519' : 'rsa', KeyFormat: 'pem' });
-			UI.download(name.value + '.pem', X.text(doc, 'keyMaterial'));
-			await loadKeys(name.value);
-			UI.flash('success', `Successfully created key pair ${name.value}; its private key was downloaded as ${name.value}.pem.`);
-		} }]);
-	}
-
 	async function loadKeys(choose) {
 		const doc = await Api.call('DescribeKeyPairs', {});
 		const names = X.items(doc, 'keySet').map((k) => X.text(k, 'keyName'));
-		UI.clear(f.key).append(el('option', { value: '' }, 'Select'), el('option', { value: '-' }, 'Proceed without a key pair (Not recommended)'),
+		UI.put(UI.clear(f.key), el('option', { value: '' }, 'Select'), el('option', { value: '-' }, 'Proceed without a key pair (Not recommended)'),
 			names.map((n) => el('option', { value: n, selected: n === choose }, n)));
 	}
 
@@ -367,7 +352,7 @@ const Launch = (() => {
 				section(3, 'Instance type', UI.field('Instance type', f.type, null, 'type'), f.typeInfo),
 				section(4, 'Key pair (login)', el('p', { class: 'help' }, 'You can use a key pair to securely connect to your instance.'),
 					UI.field('Key pair name - required', f.key, null, 'key'),
-					el('button', { type: 'button', class: 'link', id: 'create-key-pair', onclick: newKeyPair }, 'Create new key pair')),
+					el('button', { type: 'button', class: 'link', id: 'create-key-pair', onclick: () => Resources.createKey(loadKeys) }, 'Create new key pair')),
 				section(5, 'Network settings', UI.field('Subnet', f.subnet, null, 'network'), UI.field('Auto-assign public IP', f.publicIp, "The subnet's setting (MapPublicIpOnLaunch)."),
 					el('fieldset', { class: 'field', 'data-field': 'firewall' }, el('legend', {}, 'Firewall (security groups)'),
 						el('div', { class: 'check-field' }, f.fwNew, el('label', { for: 'fw-create' }, 'Create security group')),

@@ -100,7 +100,7 @@ const Monitoring = (() => {
 				return;
 			const box = grid.querySelector(`[data-metric="${name}"]`);
 			const last = points.length ? human(points[points.length - 1].v, unit) : '';
-			UI.clear(box).append(el('h4', {}, title, last ? el('span', { class: 'muted' }, ' · ' + last) : null), chart(points, unit, title),
+			UI.put(UI.clear(box), el('h4', {}, title, last ? el('span', { class: 'muted' }, ' · ' + last) : null), chart(points, unit, title),
 				note ? el('p', { class: 'help' }, note) : null);
 			box.setAttribute('data-points', String(points.length));
 		}

@@ -46,7 +46,7 @@ const Resources = (() => {
 			show(page) {
 				root = page;
 				box = el('div', { id: opts.id });
-				page.append(head(opts.title, el('button', { type: 'button', 'aria-label': 'Refresh', onclick: refresh }, '⟳'),
+				UI.put(page, head(opts.title, el('button', { type: 'button', 'aria-label': 'Refresh', onclick: refresh }, '⟳'),
 					(opts.buttons || []).map(([label, id, fn, needs]) => el('button', {
 						type: 'button', id, 'data-needs': needs ? 'one' : null, class: needs ? null : 'primary',
 						onclick: () => fn(rows.find((r) => selected.has(opts.key(r))), refresh),
@@ -165,16 +165,19 @@ const Resources = (() => {
 			], g.rules, { empty: 'No inbound rules' })),
 	});
 
-	function createKey(refresh) {
+	/* Create key pair (here and in the launch wizard): CreateKeyPair, its private key offered as
+	 * NAME.pem (EC2 keeps none), then done(name). */
+	function createKey(done) {
 		const name = el('input', { id: 'new-key-name' });
 		const type = el('select', { id: 'new-key-type' }, el('option', { value: 'rsa' }, 'RSA'), el('option', { value: 'ed25519' }, 'ED25519'));
-		UI.modal('Create key pair', [UI.field('Name', name), UI.field('Key pair type', type), el('p', { class: 'help' }, 'Private key file format: .pem. It is downloaded once: EC2 does not keep it.')],
-			[{ label: 'Create key pair', action: async () => {
-				const doc = await Api.call('CreateKeyPair', { KeyName: name.value, KeyType: type.value, KeyFormat: 'pem' });
-				UI.download(name.value + '.pem', X.text(doc, 'keyMaterial'));
-				UI.flash('success', `Successfully created key pair ${name.value}; ${name.value}.pem was downloaded.`);
-				await refresh();
-			} }]);
+		UI.modal('Create key pair', [UI.field('Key pair name', name, 'The name can include up to 255 ASCII characters.'), UI.field('Key pair type', type),
+			el('p', { class: 'help' }, 'Private key file format: .pem (for use with OpenSSH). It is downloaded once: EC2 does not keep it.')],
+		[{ label: 'Create key pair', action: async () => {
+			const doc = await Api.call('CreateKeyPair', { KeyName: name.value, KeyType: type.value, KeyFormat: 'pem' });
+			UI.download(name.value + '.pem', X.text(doc, 'keyMaterial'));
+			UI.flash('success', `Successfully created key pair ${name.value}; its private key was downloaded as ${name.value}.pem.`);
+			await done(name.value);
+		} }]);
 	}
 
 	function importKey(refresh) {
@@ -243,7 +246,7 @@ const Resources = (() => {
 		columns: [{ label: 'Zone name', value: (r) => r.name }, { label: 'Zone ID', value: (r) => r.id }, { label: 'Region', value: (r) => r.region }, { label: 'State', value: (r) => r.state }],
 	});
 
-	return { amis, securityGroups, keyPairs, addresses, zones };
+	return { amis, securityGroups, keyPairs, addresses, zones, createKey };
 })();
 
 Pages.amis = Resources.amis;

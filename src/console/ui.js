@@ -18,10 +18,16 @@ const UI = (() => {
 			else
 				e.setAttribute(k, v === true ? '' : v);
 		}
+		return put(e, ...children);
+	}
+
+	/* Appends children to node as el() does: arrays flattened, null and false skipped (the
+	 * DOM's append would write them as text). */
+	function put(node, ...children) {
 		for (const c of children.flat(Infinity))
 			if (c !== null && c !== undefined && c !== false)
-				e.append(c.nodeType ? c : document.createTextNode(String(c)));
-		return e;
+				node.append(c.nodeType ? c : document.createTextNode(String(c)));
+		return node;
 	}
 
 	function clear(node) {
@@ -138,7 +144,7 @@ const UI = (() => {
 		return (e.code ? e.code + ': ' : '') + e.message;
 	}
 
-	return { el, clear, flash, modal, table, field, download, errorText };
+	return { el, put, clear, flash, modal, table, field, download, errorText };
 })();
 
 /* The pages by their route (#/instances, ...): each script adds its own; main.js routes. */

@@ -14,8 +14,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
-def make_browser(width=1280, height=720):
-    """Headless Chromium through Debian's chromedriver, with the browser's log collected."""
+def make_browser(width=1280, height=720, downloads=None):
+    """Headless Chromium through Debian's chromedriver, with the browser's log collected;
+    downloads (a folder) is where files the page offers (a key pair's .pem) are saved."""
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
     for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -24,6 +25,8 @@ def make_browser(width=1280, height=720):
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     driver.set_window_size(width, height)
+    if downloads:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
     return driver
 
 

@@ -4,7 +4,11 @@ browser's log fails the run, except the API's own error answers (HTTP 4xx of POS
 steps that expect one (a wrong secret, a bad field, CloudWatch not served)."""
 import argparse
 import base64
+import os
+import re
 import sys
+import tempfile
+import time
 import traceback
 import urllib.error
 import urllib.request
@@ -36,6 +40,10 @@ def log_clean(c, step, api_errors_expected=False):
         if not (api and api_errors_expected):
             bad.append(e.get("message"))
     check(not bad, f"{step}: no SEVERE entry in the browser's log" + (f": {bad}" if bad else ""))
+    # A value the page failed to write shows as JavaScript's own words.
+    text = c.d.execute_script("return document.body.innerText")
+    junk = [w for w in ("undefined", "[object ", "NaN") if w in text] + (["null"] if re.search(r"\bnull\b", text) else [])
+    check(not junk, f"{step}: no undefined, null, NaN or [object] on the page" + (f": {junk}" if junk else ""))
 
 
 def http(url, method="GET"):
@@ -112,8 +120,10 @@ def main():
     p.add_argument("--userdata", required=True)
     args = p.parse_args()
     served(args)
-    d = make_browser()
+    downloads = tempfile.mkdtemp()
+    d = make_browser(downloads=downloads)
     c = Console(d, args.url)
+    c.downloads = downloads
     c.api = args.url.split("/console")[0] + "/"
     try:
         run(c, args)
@@ -155,6 +165,20 @@ def run(c, args):
     check(field == "type" and "UnsupportedHibernationConfiguration" in text,
           f"hibernation on a type that cannot hibernate: EC2's error next to the instance type ({field}: {text})")
     log_clean(c, "bad fields", api_errors_expected=True)
+
+    # The wizard's "Create new key pair": the .pem is downloaded, the new pair chosen.
+    c.open_launch()
+    c.click("#create-key-pair")
+    c.find("#new-key-name").send_keys("wizard-key")
+    c.click(".modal .modal-buttons button.primary")
+    c.wait(lambda d: c.find("#key-pair").get_attribute("value") == "wizard-key", message="the new key pair is not chosen")
+    pem = os.path.join(c.downloads, "wizard-key.pem")
+    deadline = time.time() + 10
+    while not os.path.exists(pem) and time.time() < deadline:
+        time.sleep(0.2)  # the browser writes the file on its own
+    body = open(pem).read() if os.path.exists(pem) else ""
+    check("PRIVATE KEY-----" in body, f"Create new key pair in the wizard: wizard-key.pem downloaded ({len(body)} bytes) and chosen")
+    log_clean(c, "wizard key pair")
 
     # The seed's IAM instance profile, made through the page's own client (IAM's API).
     trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
