@@ -311,7 +311,14 @@ const Instances = (() => {
 	}
 
 	function menu(label, items) {
-		return el('details', { class: 'menu' }, el('summary', { class: 'button' }, label),
+		/* A <details> menu: the keyboard opens it as a button; Escape closes it. */
+		const onkeydown = (e) => {
+			if (e.key === 'Escape' && e.currentTarget.open) {
+				e.currentTarget.open = false;
+				e.currentTarget.querySelector('summary').focus();
+			}
+		};
+		return el('details', { class: 'menu', onkeydown }, el('summary', { class: 'button' }, label),
 			el('div', { class: 'menu-items' }, items.map(([text, id, fn, needs]) => el('button', {
 				type: 'button', id, 'data-needs': needs || 'some',
 				onclick: (e) => { e.target.closest('details').open = false; fn(selectedRows()); },

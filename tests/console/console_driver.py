@@ -152,7 +152,7 @@ class Console:
         """The course's demo: name, Quick Start AMI, t2.micro, proceed without a key pair, a
         new security group with HTTP and HTTPS but no SSH, the IAM instance profile (when
         given), the user data uploaded."""
-        ids = self.launch(name=name, ami_source="quick-start", instance_type="t2.micro",
+        ids = self.launch(name=name, ami_source="quick-start", ami_name="debian-12", instance_type="t2.micro",
                           ssh=False, https=True, http=True, userdata=userdata, iam_profile=iam_profile)
         self.click("#view-instances")
         self.find("#instances-table table")
