@@ -10,6 +10,7 @@
 #include <openssl/hmac.h>
 
 #include "api/api.h"
+#include "api/console.h"
 #include "ec2lite/image.h"
 #include "ec2lite/import.h"
 #include "ec2lite/util.h"
@@ -905,6 +906,33 @@ START_TEST(sts_caller_identity)
 }
 END_TEST
 
+/* The web console's files are found by their exact name only (the server opens no path of a URL),
+ * each with a type, and the page loads nothing from elsewhere. */
+START_TEST(console_files_by_exact_name)
+{
+	static const char *const absent[] = { "../state.json", "index.html/", "INDEX.HTML", "sub/index.html",
+					      "sigv4.js.bak", "/sigv4.js", "index", "config.json", NULL };
+	const struct console_asset *a = console_asset_find("");
+	size_t i;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->name, "index.html");
+	ck_assert_str_eq(a->type, "text/html; charset=utf-8");
+	ck_assert_ptr_null(strstr((const char *)a->data, "src=\"http"));
+	ck_assert_ptr_null(strstr((const char *)a->data, "href=\"http"));
+	a = console_asset_find("sigv4.js");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->type, "text/javascript; charset=utf-8");
+	ck_assert_uint_eq(a->len, strlen((const char *)a->data));
+	for (i = 0; absent[i]; i++)
+		ck_assert_msg(!console_asset_find(absent[i]), "%s found", absent[i]);
+	for (i = 0; console_assets[i].name; i++)
+		ck_assert(console_assets[i].len > 0 && *console_assets[i].type);
+	ck_assert(console_url("/console") && console_url("/console/") && console_url("/console/x.js"));
+	ck_assert(!console_url("/consolex") && !console_url("/") && !console_url("/Console/"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api");
@@ -924,6 +952,7 @@ int main(void)
 	tcase_add_loop_test(tc, import_urls_resolve_inside_the_folder, 0,
 			    sizeof(import_urls) / sizeof(import_urls[0]));
 	tcase_add_loop_test(tc, sigv4_test_suite, 0, sizeof(suite) / sizeof(suite[0]));
+	tcase_add_test(tc, console_files_by_exact_name);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

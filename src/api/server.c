@@ -28,6 +28,7 @@
 #include <uuid/uuid.h>
 
 #include "api.h"
+#include "console.h"
 #include "view.h"
 #include "ec2lite/iam.h"
 #include "ec2lite/image.h"
@@ -416,6 +417,11 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	enum doc doc;
 	int claim;
 
+	/* The web console's files: read by anyone (the page signs its API requests itself). */
+	if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) && console_url(url) &&
+	    !r->too_large)
+		return (enum MHD_Result)console_answer(c, url, s->ctx->cfg->region,
+						       !s->opts->no_auth);
 	request_id(rid);
 	util_buf_put(&q, "", 0);
 	if (r->too_large) {
