@@ -1,7 +1,7 @@
 /* The web console (src/console): HTML, CSS and JavaScript that `ec2-lite serve` serves at
  * /console/ on its own port. The page is one more client of the API: it signs its requests with
  * SigV4 in the browser, so it can do nothing the API would not allow. The files are built into
- * the binary (cmake/embed-console.cmake writes console_assets.c): no path of a URL is opened. */
+ * the binary (src/console/embed.cmake writes console_assets.c): no path of a URL is opened. */
 #ifndef EC2LITE_API_CONSOLE_H
 #define EC2LITE_API_CONSOLE_H
 
