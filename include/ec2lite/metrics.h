@@ -70,6 +70,9 @@ void metrics_add(struct metrics *m, const char *instance, const struct metrics_s
  * now_mono (terminated ones), and in every ring the samples that old. */
 void metrics_prune(struct metrics *m, double now_mono);
 
+/* How many samples of instance m holds (0 for an instance it does not know). */
+size_t metrics_count(struct metrics *m, const char *instance);
+
 /* One value: its time (wall, seconds since the epoch) and value. */
 struct metrics_point {
 	double t, v;

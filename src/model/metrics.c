@@ -226,6 +226,18 @@ void metrics_prune(struct metrics *m, double now_mono)
 	pthread_mutex_unlock(&m->lock);
 }
 
+size_t metrics_count(struct metrics *m, const char *instance)
+{
+	struct ring *r;
+	size_t n;
+
+	pthread_mutex_lock(&m->lock);
+	r = instance ? ring_find(m, instance) : NULL;
+	n = r ? r->n : 0;
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
 /* The value of metric between samples a and b, or false when they give none. */
 static bool value_of(const struct metrics_sample *a, const struct metrics_sample *b,
 		     enum metrics_metric metric, double *v)
