@@ -265,8 +265,9 @@ char *api_cloudwatch_answer(struct metrics *m, const char *name, const struct ap
 int api_cloudwatch_status(const char *code);
 
 /* One pass of the sampler: the statistics of ctx's running instances (virDomainListGetStats on
- * ec2-lite's own domains of this state folder, taken with lock held, as every use of ctx) added
- * to m, instances gone for METRICS_RETENTION forgotten. -1 with err when libvirt fails. */
+ * ec2-lite's own domains of this state folder, listed with lock held, as every use of ctx; the
+ * statistics are read after it is released, without waiting for a domain's job) added to m,
+ * instances gone for METRICS_RETENTION forgotten. -1 with err when libvirt fails. */
 int api_metrics_sample(struct ec2_ctx *ctx, pthread_mutex_t *lock, struct metrics *m,
 		       struct ec2_error *err);
 

@@ -47,12 +47,15 @@ int api_metrics_sample(struct ec2_ctx *ctx, pthread_mutex_t *lock, struct metric
 		abort();
 	for (i = 0; i < n; i++)
 		list[i] = doms[i].dom;
+	pthread_mutex_unlock(lock);
 	/* Only ec2-lite's own running domains (this state folder's); groups a driver does not
-	 * have are left out (no ENFORCE flag). */
-	nrec = n ? virDomainListGetStats(list, groups, &recs, 0) : 0;
+	 * have are left out (no ENFORCE flag). Outside the server's lock, and without waiting for
+	 * a domain's job (NOWAIT: a guest busy with a block copy or a stuck monitor gives what it
+	 * can at once), so that sampling never holds up the API. */
+	nrec = n ? virDomainListGetStats(list, groups, &recs,
+					 VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT) : 0;
 	wall = wall_now();
 	mono = util_monotonic();
-	pthread_mutex_unlock(lock);
 	if (nrec < 0)
 		ec2_error_set_libvirt(err, "cannot read the domains' statistics");
 	for (i = 0; nrec > 0 && i < (size_t)nrec; i++) {
