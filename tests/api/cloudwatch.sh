@@ -23,7 +23,7 @@ printf '{"metrics-interval": 1}\n' > "$state/config.json"
 /usr/bin/python3 "$here/cloudwatch_metrics.py" samples "$iid" > "$state/samples.json" || exit 1
 export EC2_LITE_TEST_METRICS="$state/samples.json"
 # A bad interval is refused before anything starts.
-if "$bin" serve --listen 127.0.0.1:1 --metrics-interval 3601 2> "$state/err"; then
+if timeout 10 "$bin" serve --listen 127.0.0.1:1 --metrics-interval 3601 2> "$state/err"; then
 	echo "FAIL serve --metrics-interval 3601 started"
 	exit 1
 fi
