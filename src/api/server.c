@@ -482,8 +482,7 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	if (!s->opts->no_auth && sigv4 &&
 	    api_sigv4_check(&hr, tc.on ? &tkey : s->opts->keys, tc.on ? 1 : s->opts->nkeys,
 			    s->ctx->cfg->region, iam ? "iam" : sts ? "sts" : cw ? "monitoring" : "ec2",
-			    time(NULL), &who,
-			    &err) < 0) {
+			    time(NULL), &who, &err) < 0) {
 		if (doc != DOC_EC2 && strcmp(err.code, "AuthFailure") == 0)
 			ec2_error_set(&err, "InvalidClientTokenId", "The security token included in "
 				      "the request is invalid.");
