@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 #include <libxml/xmlwriter.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -239,6 +240,49 @@ char *api_iam_response_xml(const char *action, json_object *resp, const char *re
 /* The HTTP status IAM answers an error code with (NoSuchEntity 404, EntityAlreadyExists,
  * DeleteConflict and LimitExceeded 409, AccessDenied 403, else as EC2). */
 int api_iam_status(const char *code);
+
+/* ---------- cloudwatch.c: CloudWatch's AWS/EC2 metrics at the same endpoint ---------- */
+
+#define API_CW_VERSION "2010-08-01"
+#define API_CW_XMLNS "http://monitoring.amazonaws.com/doc/2010-08-01/"
+
+struct metrics;
+struct ec2_ctx;
+
+/* Whether CloudWatch's action name (GetMetricStatistics, GetMetricData, ListMetrics) is served
+ * for version; if not, err is CloudWatch's MissingParameter (no Version) or InvalidAction. */
+bool api_cloudwatch_known(const char *name, const char *version, struct ec2_error *err);
+
+/* The answer to CloudWatch's action name with the request's parameters p, from the metrics m:
+ * <{name}Response xmlns=API_CW_XMLNS><{name}Result>...</...><ResponseMetadata>...: text the
+ * caller frees, its length in *len; or NULL with err in CloudWatch's codes
+ * (InvalidParameterValue, InvalidParameterCombination, MissingParameter, ValidationError).
+ * Reads m under its own lock; changes nothing. */
+char *api_cloudwatch_answer(struct metrics *m, const char *name, const struct api_params *p,
+			    const char *request_id, size_t *len, struct ec2_error *err);
+
+/* The HTTP status CloudWatch answers an error code with (AccessDenied 403, else as EC2). */
+int api_cloudwatch_status(const char *code);
+
+/* One pass of the sampler: the statistics of ctx's running instances (virDomainListGetStats on
+ * ec2-lite's own domains of this state folder, listed with lock held, as every use of ctx; the
+ * statistics are read after it is released, without waiting for a domain's job) added to m,
+ * instances gone for METRICS_RETENTION forgotten. -1 with err when libvirt fails. */
+int api_metrics_sample(struct ec2_ctx *ctx, pthread_mutex_t *lock, struct metrics *m,
+		       struct ec2_error *err);
+
+/* For the API tests on libvirt's test driver, whose domains have no statistics: adds the samples
+ * of the JSON file path ([{"InstanceId", "Ago" (seconds before now), "Run", "Vcpus", "CpuTime"
+ * (ns), "DiskReadBytes", "DiskWriteBytes", "NetworkIn", "NetworkOut"}]) to m. The server calls it
+ * only on the test driver (EC2_LITE_TEST_METRICS), never on a client's word. */
+int api_metrics_inject(struct metrics *m, const char *path, struct ec2_error *err);
+
+/* The sampler: a thread that runs api_metrics_sample every interval seconds until
+ * api_sampler_stop (which waits for it; NULL is fine). interval 0: no thread, NULL. */
+struct api_sampler;
+struct api_sampler *api_sampler_start(struct ec2_ctx *ctx, pthread_mutex_t *lock,
+				      struct metrics *m, unsigned interval);
+void api_sampler_stop(struct api_sampler *s);
 
 /* The access key id of the credential in req's SigV4 Authorization header, copied into out;
  * false when there is none or it does not fit. */

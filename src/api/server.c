@@ -32,6 +32,7 @@
 #include "view.h"
 #include "ec2lite/iam.h"
 #include "ec2lite/image.h"
+#include "ec2lite/metrics.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/tags.h"
 #include "ec2lite/util.h"
@@ -43,6 +44,7 @@ struct server {
 	struct api_view *view; /* DescribeInstances' answers, read without the lock */
 	atomic_bool stopping; /* read by the event loop and the reconciler */
 	unsigned long requests;
+	struct metrics *metrics; /* CloudWatch's: the sampler's, with a lock of their own */
 };
 
 /* One request being read. */
@@ -213,8 +215,8 @@ static json_object *call_apart(struct server *s, const char *action, ec2_action_
 	return resp;
 }
 
-/* Whose error document a request gets: EC2's, STS's or IAM's. */
-enum doc { DOC_EC2, DOC_STS, DOC_IAM };
+/* Whose error document a request gets: EC2's, STS's, IAM's or CloudWatch's. */
+enum doc { DOC_EC2, DOC_STS, DOC_IAM, DOC_CW };
 
 static enum MHD_Result error_as(struct MHD_Connection *c, enum doc doc, const char *code,
 				const char *message, const char *rid)
@@ -224,6 +226,10 @@ static enum MHD_Result error_as(struct MHD_Connection *c, enum doc doc, const ch
 
 	if (doc == DOC_EC2)
 		return error(c, code, message, rid);
+	if (doc == DOC_CW) {
+		xml = api_service_error_xml(API_CW_XMLNS, code, message, rid, &len);
+		return answer(c, api_cloudwatch_status(code), xml, len, rid);
+	}
 	xml = api_service_error_xml(doc == DOC_IAM ? API_IAM_XMLNS : API_STS_XMLNS, code, message,
 				    rid, &len);
 	return answer(c, doc == DOC_IAM ? api_iam_status(code) : api_error_status(code), xml, len,
@@ -356,6 +362,27 @@ static enum MHD_Result iam_answer(struct server *s, struct MHD_Connection *c, co
 	return answer(c, 200, xml, len, rid);
 }
 
+/* CloudWatch's actions (api.h): the instances' metrics, read under the metrics' own lock. */
+static enum MHD_Result cw_answer(struct server *s, struct MHD_Connection *c, const char *name,
+				 const char *version, const struct api_params *p,
+				 const struct temporary *t, const char *rid)
+{
+	struct ec2_error err = { 0 };
+	size_t len;
+	char *xml;
+
+	if (!api_cloudwatch_known(name, version, &err) ||
+	    (t->on && !authorized(s, t, "cloudwatch", name, &err)))
+		return error_as(c, DOC_CW, err.code, err.message, rid);
+	xml = api_cloudwatch_answer(s->metrics, name, p, rid, &len, &err);
+	if (!xml)
+		return error_as(c, DOC_CW, err.code, err.message, rid);
+	pthread_mutex_lock(&s->lock);
+	s->requests++;
+	pthread_mutex_unlock(&s->lock);
+	return answer(c, 200, xml, len, rid);
+}
+
 /* STS's actions: GetCallerIdentity answers who signed (key, or NULL: unsigned); the others are
  * not served. */
 static enum MHD_Result sts_answer(struct server *s, struct MHD_Connection *c, const char *name,
@@ -411,7 +438,7 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	enum MHD_Result rc;
 	ec2_action_fn fn;
 	size_t len, who = 0;
-	bool sts, sigv4, iam;
+	bool sts, sigv4, iam, cw;
 	struct temporary tc = { 0 };
 	struct api_key tkey;
 	enum doc doc;
@@ -445,7 +472,8 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 		api_sigv4_service(&hr, scope, sizeof(scope));
 	sts = strcmp(scope, "sts") == 0;
 	iam = strcmp(scope, "iam") == 0;
-	doc = iam ? DOC_IAM : sts ? DOC_STS : DOC_EC2;
+	cw = strcmp(scope, "monitoring") == 0;
+	doc = iam ? DOC_IAM : sts ? DOC_STS : cw ? DOC_CW : DOC_EC2;
 	/* Temporary credentials (ASIA...) carry their session token: it gives the secret the
 	 * signature is checked with, by the same check as every key's. */
 	if (!s->opts->no_auth && sigv4 && api_sigv4_key_id(&hr, tc.id, sizeof(tc.id)) &&
@@ -459,8 +487,8 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	tkey = (struct api_key){ tc.id, tc.secret, NULL };
 	if (!s->opts->no_auth && sigv4 &&
 	    api_sigv4_check(&hr, tc.on ? &tkey : s->opts->keys, tc.on ? 1 : s->opts->nkeys,
-			    s->ctx->cfg->region, iam ? "iam" : sts ? "sts" : "ec2", time(NULL), &who,
-			    &err) < 0) {
+			    s->ctx->cfg->region, iam ? "iam" : sts ? "sts" : cw ? "monitoring" : "ec2",
+			    time(NULL), &who, &err) < 0) {
 		if (doc != DOC_EC2 && strcmp(err.code, "AuthFailure") == 0)
 			ec2_error_set(&err, "InvalidClientTokenId", "The security token included in "
 				      "the request is invalid.");
@@ -480,7 +508,8 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	sts = sts || api_sts_action(name);
 	/* Unsigned and SigV2 requests name IAM by its Version. */
 	iam = iam || (!sigv4 && version && strcmp(version, API_IAM_VERSION) == 0);
-	doc = iam ? DOC_IAM : sts ? DOC_STS : DOC_EC2;
+	cw = cw || (!sigv4 && version && strcmp(version, API_CW_VERSION) == 0);
+	doc = iam ? DOC_IAM : sts ? DOC_STS : cw ? DOC_CW : DOC_EC2;
 	if (!s->opts->no_auth && !sigv4 &&
 	    (api_sigv2_used(&params) ?
 	     api_sigv2_check(&hr, &params, s->opts->keys, s->opts->nkeys, time(NULL), &who, &err) :
@@ -503,7 +532,7 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 			      "correct service: 'sts'. ", rid);
 		goto out;
 	}
-	if (!s->opts->no_auth && sigv4 && !api_sts_action(name) && !iam &&
+	if (!s->opts->no_auth && sigv4 && !api_sts_action(name) && !iam && !cw &&
 	    strcmp(scope, "ec2") != 0) {
 		rc = error(c, "AuthFailure", "Credential should be scoped to correct service: 'ec2'.",
 			   rid);
@@ -517,6 +546,10 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 	}
 	if (iam) {
 		rc = iam_answer(s, c, name, version, &params, &tc, rid);
+		goto out;
+	}
+	if (cw) {
+		rc = cw_answer(s, c, name, version, &params, &tc, rid);
 		goto out;
 	}
 	action = api_action_find(name);
@@ -696,6 +729,8 @@ int api_serve(struct ec2_ctx *ctx, const struct api_server_opts *opts, struct ec
 	struct sockaddr_in sa;
 	struct MHD_Daemon *d;
 	pthread_t loop, rec;
+	struct api_sampler *sampler;
+	const char *inject = getenv("EC2_LITE_TEST_METRICS");
 	sigset_t set;
 	int sig = 0;
 
@@ -717,8 +752,15 @@ int api_serve(struct ec2_ctx *ctx, const struct api_server_opts *opts, struct ec
 	/* From here on requests come from clients, who name no host path (ec2_ctx.remote). */
 	ctx->remote = true;
 	pthread_mutex_init(&s.lock, NULL);
+	/* CloudWatch's metrics: the sampler's; on the test driver, whose domains have no
+	 * statistics, the API tests' samples (EC2_LITE_TEST_METRICS) instead, never a client's. */
+	s.metrics = metrics_new(METRICS_RETENTION / (opts->metrics_interval ?
+						    opts->metrics_interval : 1) + 2);
 	s.view = api_view_new(ctx, &s.lock, err);
-	if (!s.view) {
+	if (!s.view || (inject && *inject && ec2_conn_is_test(ctx->conn) &&
+			api_metrics_inject(s.metrics, inject, err) < 0)) {
+		api_view_free(s.view);
+		metrics_free(s.metrics);
 		pthread_mutex_destroy(&s.lock);
 		return -1;
 	}
@@ -740,17 +782,21 @@ int api_serve(struct ec2_ctx *ctx, const struct api_server_opts *opts, struct ec
 	if (!d) {
 		ec2_error_set_errno(err, errno, "cannot listen on %s", opts->listen);
 		api_view_free(s.view);
+		metrics_free(s.metrics);
 		pthread_mutex_destroy(&s.lock);
 		return -1;
 	}
 	pthread_create(&loop, NULL, event_loop, &s);
 	pthread_create(&rec, NULL, reconciler, &s);
 	api_view_start(s.view);
+	sampler = api_sampler_start(ctx, &s.lock, s.metrics, opts->metrics_interval);
 	if (opts->ready)
 		opts->ready(opts->ready_opaque);
 	sigwait(&set, &sig);
 	s.stopping = true;
 	MHD_stop_daemon(d);
+	api_sampler_stop(sampler);
+	metrics_free(s.metrics);
 	pthread_join(rec, NULL);
 	api_view_stop(s.view); /* its event callbacks go while the loop still runs */
 	/* The event loop wakes at least twice a second (ec2_ctx_open's tick). */

@@ -13,6 +13,7 @@ struct api_server_opts {
 	bool no_auth;                /* take unsigned requests (the operator said so): loopback only */
 	const struct api_key *keys;  /* the access keys requests may be signed with */
 	size_t nkeys;
+	unsigned metrics_interval;   /* seconds between CloudWatch's samples; 0: no sampling */
 	void (*ready)(void *opaque); /* called once it listens (may be NULL) */
 	void *ready_opaque;
 };

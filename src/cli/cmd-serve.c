@@ -4,7 +4,9 @@
  * config.json ("access-keys": [{"AccessKeyId": ..., "SecretAccessKey": ..., "UserName": ...}])
  * or of EC2_LITE_ACCESS_KEYS (ID:SECRET[:USER][,ID:SECRET[:USER]...]); --no-auth takes unsigned
  * ones instead. A key's optional user name is the IAM user STS's GetCallerIdentity names (else
- * the account's root). Runs until interrupted (SIGINT or SIGTERM). */
+ * the account's root). CloudWatch's metrics of the instances (AWS/EC2, answered at the same
+ * endpoint) are sampled every --metrics-interval seconds (config.json's "metrics-interval",
+ * default 5). Runs until interrupted (SIGINT or SIGTERM). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +85,30 @@ static int load_keys(struct cli *cli, struct keys *k, struct ec2_error *err)
 	return 0;
 }
 
+/* The seconds between CloudWatch's samples: --metrics-interval, else config.json's
+ * "metrics-interval", else 5; 0 turns sampling off. */
+static int metrics_interval(struct cli *cli, json_object *req, unsigned *out,
+			    struct ec2_error *err)
+{
+	json_object *conf = cli->cfg.file;
+	long long v = 5;
+
+	if (json_object_object_get_ex(req, "MetricsInterval", NULL)) {
+		if (req_int(req, "MetricsInterval", &v, err) < 0)
+			return -1;
+	} else if (conf && json_object_object_get_ex(conf, "metrics-interval", NULL) &&
+		   req_int(conf, "metrics-interval", &v, err) < 0) {
+		return -1;
+	}
+	if (v < 0 || v > 3600) {
+		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "the metrics interval is 0 (none) to "
+			      "3600 seconds, not %lld", v);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
 static void ready(void *opaque)
 {
 	const char *listen = opaque;
@@ -104,7 +130,8 @@ int cmd_serve(struct cli *cli, json_object *req, const char *positional)
 		opts.listen = "127.0.0.1:8773";
 	req_bool(req, "NoAuth", &no_auth, NULL);
 	opts.no_auth = no_auth;
-	if (load_keys(cli, &keys, &err) < 0) {
+	if (load_keys(cli, &keys, &err) < 0 ||
+	    metrics_interval(cli, req, &opts.metrics_interval, &err) < 0) {
 		rc = cli_error(cli, &err);
 		goto out;
 	}

@@ -259,6 +259,9 @@ static const struct cli_opt serve_opts[] = {
 	{ "no-auth", "NoAuth", OPT_BOOL, false,
 	  "take unsigned requests, on a loopback address only (by default each must be signed with "
 	  "a configured access key)" },
+	{ "metrics-interval", "MetricsInterval", OPT_INT, false,
+	  "seconds between samples of the instances' CloudWatch metrics, 1 to 3600, 0 for none "
+	  "(default: config.json's \"metrics-interval\", else 5)" },
 	END,
 };
 

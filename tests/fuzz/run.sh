@@ -9,6 +9,7 @@
 #   shorthand  the aws CLI shorthand parser      portfwd the port forwarder's table
 #   seed       the NoCloud seed writer's inputs  kernel  the bzImage/ELF parser and decoders
 #   imds       the instance metadata service's answers
+#   cloudwatch CloudWatch's requests and answers (GetMetricStatistics, GetMetricData, ListMetrics)
 # By default all but kernel, which finds a known heap-buffer-overflow in kernel_has_pvh_note
 # (phoff + (i+1) * phentsize wraps) until its fix lands; run it by naming it.
 set -eu
@@ -17,7 +18,7 @@ out=$2/fuzz
 seconds=${3:-30}
 shift 2
 [ $# -gt 0 ] && shift
-targets=${*:-query sigv4 sigv2 kernel shorthand portfwd seed imds}
+targets=${*:-query sigv4 sigv2 kernel shorthand portfwd seed imds cloudwatch}
 mkdir -p "$out"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11"
 libs=$(pkg-config --cflags --libs json-c libxml-2.0 libcrypto libvirt)
@@ -29,6 +30,7 @@ for t in $targets; do
 	portfwd) more="$src/src/host/portfwd.c" ;;
 	seed) more="$src/src/host/seed.c $(pkg-config --cflags --libs libisofs-1)" ;;
 	imds) more="$src/src/model/imds.c" ;;
+	cloudwatch) more="$src/src/api/cloudwatch.c $src/src/api/query.c $src/src/api/sts.c $src/src/api/xml.c $src/src/api/shapes.c $src/src/model/metrics.c -lm" ;;
 	kernel) more="$src/src/host/kernel.c $(pkg-config --cflags --libs liblzma libzstd zlib)" ;;
 	*) echo "run.sh: no fuzz target '$t'" >&2; exit 2 ;;
 	esac
