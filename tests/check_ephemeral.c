@@ -204,6 +204,25 @@ START_TEST(data_survives_reboot_not_stop)
 }
 END_TEST
 
+/* A type changed while stopped keeps the domain's disks (ModifyInstanceAttribute changes vCPUs
+ * and memory): their data is lost at the start all the same, even to an EBS-only type. */
+START_TEST(type_change_loses_data_too)
+{
+	char ids[1][32];
+
+	ck_assert_int_eq(run("c5d.large", 1, 1, ids), 1);
+	write_marker(ids[0], 0, "before");
+	action(ec2_stop_instances, ids[0], ", \"Force\": true");
+	json_object_put(ok(ec2_modify_instance_attribute,
+			   J("{\"InstanceId\": \"%s\", \"InstanceType\": {\"Value\": \"c5.large\"}}",
+			     ids[0])));
+	action(ec2_start_instances, ids[0], NULL);
+	ck_assert_int_eq(disk_size(ids[0], 0), 50 * GB);
+	ck_assert(!has_marker(ids[0], 0, "before"));
+	action(ec2_terminate_instances, ids[0], NULL);
+}
+END_TEST
+
 /* How many instance folders there are (each holds its instance's disks). */
 static int count_folders(void)
 {
@@ -278,6 +297,7 @@ int main(void)
 	tcase_add_test(tc, launch_makes_sparse_disks);
 	tcase_add_test(tc, ebs_only_type_has_none);
 	tcase_add_test(tc, data_survives_reboot_not_stop);
+	tcase_add_test(tc, type_change_loses_data_too);
 	tcase_add_test(tc, failed_launch_leaves_no_disk);
 	tcase_add_test(tc, capacity_counts_full_size);
 	suite_add_tcase(s, tc);

@@ -35,7 +35,7 @@ static int ephemeral_fresh(struct ec2_ctx *ctx, const struct inst *in, struct ec
 	const struct instance_type *type = type_lookup(ctx->types, in->meta.instance_type, NULL);
 	char *store[TYPE_STORE_DISKS_MAX];
 
-	if (!type || type->store_disks == 0)
+	if (!type)
 		return 0;
 	if (ephemeral_make(ctx, in->id, type, store, err) < 0)
 		return -1;

@@ -69,8 +69,10 @@ int ephemeral_make(struct ec2_ctx *ctx, const char *id, const struct instance_ty
 {
 	int n;
 
+	int count = t->store_disks < TYPE_STORE_DISKS_MAX ? t->store_disks : TYPE_STORE_DISKS_MAX;
+
 	memset(paths, 0, TYPE_STORE_DISKS_MAX * sizeof(*paths));
-	for (n = 0; n < t->store_disks && n < TYPE_STORE_DISKS_MAX; n++) {
+	for (n = 0; n < count; n++) {
 		paths[n] = ephemeral_path(ctx, id, n);
 		if (sparse_file(paths[n], (unsigned long long)t->store_disk_gb * EPHEMERAL_GB,
 				err) < 0) {
@@ -78,7 +80,23 @@ int ephemeral_make(struct ec2_ctx *ctx, const char *id, const struct instance_ty
 			return -1;
 		}
 	}
-	return n;
+	/* Disks beyond the type's: an instance whose type was changed while stopped keeps the
+	 * disks of its domain (ModifyInstanceAttribute changes vCPUs and memory only), and their
+	 * data must not outlive the stop either. They are emptied at the size they have. */
+	for (n = count; n < TYPE_STORE_DISKS_MAX; n++) {
+		char *path = ephemeral_path(ctx, id, n);
+		struct stat st;
+		int rc = 0;
+
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			rc = sparse_file(path, (unsigned long long)st.st_size, err);
+		free(path);
+		if (rc < 0) {
+			ephemeral_paths_free(paths);
+			return -1;
+		}
+	}
+	return count;
 }
 
 /* What the instance-store disks already there may still take of the filesystem: their sizes less
