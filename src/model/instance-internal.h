@@ -17,6 +17,7 @@
  *                         launches whose process died
  *   instance-describe.c   DescribeInstances
  *   instance-capacity.c   host memory, what guests hold, how many instances fit
+ *   instance-ephemeral.c  the instance store's disks: made, emptied at every start, their room
  *   instance-launch.c     RunInstances, the boot timeline's watcher
  *   instance-actions.c    Start/Stop/Reboot/TerminateInstances
  *   instance-info.c       GetConsoleOutput, DescribeInstanceStatus
