@@ -435,7 +435,8 @@ char *domxml_build(const struct domspec *s, struct ec2_error *err)
 		/* The instance store: raw virtio disks the guest finds by their serial
 		 * (/sys/block/vdX/serial), since libvirt 9 has no NVMe disk bus to show EC2's
 		 * "Amazon EC2 NVMe Instance Storage". The serial fills virtio's 20 bytes; the
-		 * targets are from vds on, clear of the root disk, the seed and EBS volumes. */
+		 * targets are vds..vdz (8 at most, as types.h's TYPE_STORE_DISKS_MAX), clear of
+		 * the root disk, the seed and EBS volumes. */
 		char target[8], serial[24];
 
 		snprintf(target, sizeof(target), "vd%c", 's' + k);
