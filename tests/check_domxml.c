@@ -71,6 +71,39 @@ START_TEST(golden_domain_xml)
 }
 END_TEST
 
+/* The instance store: raw virtio disks named by their serial, after the root disk and the seed
+ * (a golden file, which domxml_validate checks against libvirt's schema). */
+START_TEST(instance_store_disks)
+{
+	static const char *const disks[] = {
+		"/var/lib/ec2-lite/instances/i-0123456789abcdef0/ephemeral0.img",
+		"/var/lib/ec2-lite/instances/i-0123456789abcdef0/ephemeral1.img",
+	};
+	struct ec2_meta m;
+	struct domspec spec = {
+		.name = "i-0123456789abcdef0",
+		.accel = EC2_ACCEL_KVM,
+		.vcpus = 16,
+		.memory_mib = 65536,
+		.disk_path = "/var/lib/ec2-lite/pool/i-0123456789abcdef0-root.qcow2",
+		.disk_format = "qcow2",
+		.console_log = "/var/lib/ec2-lite/instances/i-0123456789abcdef0/console.log",
+		.seed = "/var/lib/ec2-lite/instances/i-0123456789abcdef0/seed.iso",
+		.ephemeral = disks,
+		.ephemeral_count = 2,
+		.meta = &m,
+	};
+	char *xml;
+
+	fill_meta(&m);
+	xml = domxml_build(&spec, NULL);
+	ck_assert_ptr_nonnull(xml);
+	test_golden("domxml/instance-store.xml", xml);
+	free(xml);
+	ec2_meta_clear(&m);
+}
+END_TEST
+
 START_TEST(metadata_round_trip)
 {
 	struct ec2_meta m, back;
@@ -203,6 +236,7 @@ int main(void)
 	TCase *tc = tcase_create("domxml");
 
 	tcase_add_loop_test(tc, golden_domain_xml, 0, sizeof(variants) / sizeof(variants[0]));
+	tcase_add_test(tc, instance_store_disks);
 	tcase_add_test(tc, metadata_round_trip);
 	tcase_add_test(tc, metadata_options_round_trip);
 	tcase_add_test(tc, metadata_rejects_foreign_xml);

@@ -40,6 +40,28 @@ static const struct {
 	{ "c5.18xlarge", 72, 147456, "Compute optimized" },
 	{ "r5.large", 2, 16384, "Memory optimized" },
 	{ "r5.24xlarge", 96, 786432, "Memory optimized" },
+	{ "m5d.large", 2, 8192, "General purpose" },
+	{ "m5d.4xlarge", 16, 65536, "General purpose" },
+	{ "c5d.large", 2, 4096, "Compute optimized" },
+	{ "c5d.4xlarge", 16, 32768, "Compute optimized" },
+	{ "r5d.large", 2, 16384, "Memory optimized" },
+	{ "r5d.4xlarge", 16, 131072, "Memory optimized" },
+	{ "i3.large", 2, 15616, "Storage optimized" },
+	{ "i3.xlarge", 4, 31232, "Storage optimized" },
+	{ "i3.2xlarge", 8, 62464, "Storage optimized" },
+};
+
+/* AWS's published instance storage: count x GB of NVMe SSD. */
+static const struct {
+	const char *name;
+	int count;
+	long gb;
+} storage[] = {
+	{ "m5d.large", 1, 75 },    { "m5d.xlarge", 1, 150 },  { "m5d.2xlarge", 1, 300 },
+	{ "m5d.4xlarge", 2, 300 }, { "c5d.large", 1, 50 },    { "c5d.xlarge", 1, 100 },
+	{ "c5d.2xlarge", 1, 200 }, { "c5d.4xlarge", 1, 400 }, { "r5d.large", 1, 75 },
+	{ "r5d.xlarge", 1, 150 },  { "r5d.2xlarge", 1, 300 }, { "r5d.4xlarge", 2, 300 },
+	{ "i3.large", 1, 475 },    { "i3.xlarge", 1, 950 },   { "i3.2xlarge", 1, 1900 },
 };
 
 START_TEST(aws_figures)
@@ -55,12 +77,13 @@ END_TEST
 
 START_TEST(every_family_size)
 {
-	static const char *const families[] = { "t2", "t3", "m5", "c5", "r5" };
-	static const int sizes[] = { 7, 7, 9, 9, 9 };
+	static const char *const families[] = { "t2", "t3", "m5", "c5", "r5", "m5d", "c5d", "r5d",
+						"i3" };
+	static const int sizes[] = { 7, 7, 9, 9, 9, 8, 8, 8, 6 };
 	size_t f;
 	int i, n;
 
-	for (f = 0; f < 5; f++) {
+	for (f = 0; f < sizeof(sizes) / sizeof(sizes[0]); f++) {
 		for (i = 0, n = 0; i < table->count; i++)
 			n += strcmp(table->types[i].family, families[f]) == 0;
 		ck_assert_int_eq(n, sizes[f]);
@@ -93,6 +116,54 @@ START_TEST(describe_shape)
 }
 END_TEST
 
+START_TEST(instance_storage_figures)
+{
+	const struct instance_type *t = type_lookup(table, storage[_i].name, NULL);
+	json_object *o, *disk;
+
+	ck_assert_msg(t != NULL, "%s missing", storage[_i].name);
+	o = type_describe(t);
+	ck_assert(json_object_get_boolean(json_path(o, "InstanceStorageSupported")));
+	ck_assert_int_eq(json_object_get_int64(json_path(o, "InstanceStorageInfo.TotalSizeInGB")),
+			 storage[_i].count * storage[_i].gb);
+	disk = json_object_array_get_idx(json_path(o, "InstanceStorageInfo.Disks"), 0);
+	ck_assert_int_eq(json_object_get_int64(json_path(disk, "SizeInGB")), storage[_i].gb);
+	ck_assert_int_eq(json_object_get_int(json_path(disk, "Count")), storage[_i].count);
+	ck_assert_str_eq(json_object_get_string(json_path(disk, "Type")), "ssd");
+	ck_assert_str_eq(json_object_get_string(json_path(o, "InstanceStorageInfo.NvmeSupport")),
+			 "required");
+	ck_assert_str_eq(json_object_get_string(json_path(o, "InstanceStorageInfo.EncryptionSupport")),
+			 "required");
+	ck_assert(!json_object_get_boolean(json_path(o, "AutoRecoverySupported")));
+	json_object_put(o);
+}
+END_TEST
+
+/* The members in the order the aws CLI prints them (botocore's InstanceTypeInfo and
+ * InstanceStorageInfo shapes); an EBS-only type has no InstanceStorageInfo at all. */
+START_TEST(instance_storage_shape)
+{
+	json_object *o = type_describe(type_lookup(table, "i3.large", NULL));
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+
+	ck_assert_ptr_nonnull(strstr(text, "\"MemoryInfo\":{\"SizeInMiB\":15616},"
+				     "\"InstanceStorageSupported\":true,\"InstanceStorageInfo\":"
+				     "{\"TotalSizeInGB\":475,\"Disks\":[{\"SizeInGB\":475,\"Count\":1,"
+				     "\"Type\":\"ssd\"}],\"NvmeSupport\":\"required\","
+				     "\"EncryptionSupport\":\"required\"},\"EbsInfo\":"));
+	/* i3 is a Xen type: EBS without NVMe, ENA supported rather than required. */
+	ck_assert_str_eq(json_object_get_string(json_path(o, "Hypervisor")), "xen");
+	ck_assert_str_eq(json_object_get_string(json_path(o, "EbsInfo.NvmeSupport")), "unsupported");
+	ck_assert_str_eq(json_object_get_string(json_path(o, "NetworkInfo.EnaSupport")), "supported");
+	json_object_put(o);
+	o = type_describe(type_lookup(table, "m5.large", NULL));
+	ck_assert(!json_object_get_boolean(json_path(o, "InstanceStorageSupported")));
+	ck_assert_ptr_null(json_path(o, "InstanceStorageInfo"));
+	ck_assert(json_object_get_boolean(json_path(o, "AutoRecoverySupported")));
+	json_object_put(o);
+}
+END_TEST
+
 static int count_for(const char *request)
 {
 	json_object *req = json_tokener_parse(request), *resp, *list;
@@ -110,15 +181,36 @@ static int count_for(const char *request)
 
 START_TEST(describe_filters)
 {
-	ck_assert_int_eq(count_for("{}"), 41);
+	ck_assert_int_eq(count_for("{}"), 71);
 	ck_assert_int_eq(count_for("{\"InstanceTypes\": [\"t2.micro\", \"c5.large\"]}"), 2);
 	ck_assert_int_eq(count_for("{\"Filters\": [{\"Name\": \"instance-type\", \"Values\": [\"t2.*\"]}]}"), 7);
 	ck_assert_int_eq(count_for("{\"Filters\": [{\"Name\": \"vcpu-info.default-vcpus\", \"Values\": [\"2\"]}, "
 				   "{\"Name\": \"memory-info.size-in-mib\", \"Values\": [\"4096\", \"8192\"]}]}"),
-			 6); /* t2.medium t3.medium t2.large t3.large m5.large c5.large */
+			 8); /* t2.medium t3.medium t2.large t3.large m5.large c5.large m5d.large
+			      * c5d.large */
 	ck_assert_int_eq(count_for("{\"Filters\": [{\"Name\": \"bare-metal\", \"Values\": [\"true\"]}]}"), 3);
 	ck_assert_int_eq(count_for("{\"Filters\": [{\"Name\": \"processor-info.supported-architecture\", "
-				   "\"Values\": [\"x86_64\"]}]}"), 41);
+				   "\"Values\": [\"x86_64\"]}]}"), 71);
+}
+END_TEST
+
+#define F(name, value) "{\"Filters\": [{\"Name\": \"" name "\", \"Values\": [\"" value "\"]}]}"
+
+START_TEST(instance_storage_filters)
+{
+	ck_assert_int_eq(count_for(F("instance-storage-supported", "true")), 30);
+	ck_assert_int_eq(count_for(F("instance-storage-supported", "false")), 41);
+	ck_assert_int_eq(count_for(F("instance-storage-info.disk.type", "ssd")), 30);
+	ck_assert_int_eq(count_for(F("instance-storage-info.disk.type", "hdd")), 0);
+	/* m5d.4xlarge..12xlarge, r5d.4xlarge..12xlarge, c5d.12xlarge, c5d.18xlarge, i3.4xlarge */
+	ck_assert_int_eq(count_for(F("instance-storage-info.disk.count", "2")), 9);
+	ck_assert_int_eq(count_for(F("instance-storage-info.disk.size-in-gb", "75")), 2);
+	ck_assert_int_eq(count_for(F("instance-storage-info.total-size-in-gb", "600")), 2);
+	ck_assert_int_eq(count_for(F("instance-storage-info.nvme-support", "required")), 30);
+	ck_assert_int_eq(count_for(F("instance-storage-info.encryption-support", "required")), 30);
+	ck_assert_int_eq(count_for("{\"Filters\": [{\"Name\": \"instance-storage-supported\", "
+				   "\"Values\": [\"true\"]}, {\"Name\": \"memory-info.size-in-mib\", "
+				   "\"Values\": [\"4096\"]}]}"), 1); /* c5d.large */
 }
 END_TEST
 
@@ -156,6 +248,9 @@ int main(void)
 	tcase_add_test(tc, unknown_type_is_ec2_error);
 	tcase_add_test(tc, describe_shape);
 	tcase_add_test(tc, describe_filters);
+	tcase_add_loop_test(tc, instance_storage_figures, 0, sizeof(storage) / sizeof(storage[0]));
+	tcase_add_test(tc, instance_storage_shape);
+	tcase_add_test(tc, instance_storage_filters);
 	tcase_add_test(tc, describe_errors);
 	tcase_add_test(tc, tb_cache_bounded);
 	suite_add_tcase(s, tc);

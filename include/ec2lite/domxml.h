@@ -92,6 +92,8 @@ struct domspec {
 	const char *netdev;       /* QEMU -netdev and -device values of the instance's NIC (user-mode */
 	const char *nic;          /* networking, which libvirt 9 cannot express), or NULL for none */
 	const struct ec2_meta *meta;
+	const char *const *ephemeral; /* the instance-store disks' files (raw, ephemeral0 first) */
+	int ephemeral_count;      /* how many; 0: none */
 	const char *uuid;         /* the domain's UUID, which is the guest's SMBIOS system UUID and
 				   * serial: domxml_ec2_uuid's, so that cloud-init knows EC2
 				   * (with the vendor "Amazon EC2"); NULL: libvirt picks one */

@@ -51,6 +51,9 @@ struct ec2_ctx {
 		 * volume and domain were made, so that the undo of a partial launch can be
 		 * checked; -1 (off) after ec2_ctx_open. */
 		int fail_launch_index;
+		/* When > 0, the free bytes the instance-store capacity check sees instead of
+		 * the state folder's filesystem's (instance-ephemeral.c). */
+		unsigned long long store_free_bytes;
 		/* When > 0, a launch waits this long after its instances started, before it ends
 		 * (its journal, the reservation, still held), so that parallel launches overlap. */
 		int launch_hold_ms;

@@ -7,6 +7,9 @@
 
 #include "ec2lite/error.h"
 
+/* The most instance-store disks a type has (i3.16xlarge: 8). */
+#define TYPE_STORE_DISKS_MAX 8
+
 struct instance_type {
 	char name[32];          /* "t2.micro" */
 	char family[16];        /* "t2" */
@@ -21,6 +24,15 @@ struct instance_type {
 	bool hibernation_supported;
 	char network[32];
 	double clock_ghz;
+	/* The instance store (InstanceStorageInfo): store_disks disks of store_disk_gb GB each
+	 * (10^9 bytes, as AWS counts them); 0 disks for an EBS-only type. */
+	int store_disks;
+	long store_disk_gb;
+	char store_disk_type[4];    /* "ssd" or "hdd" */
+	char store_nvme[12];        /* InstanceStorageInfo.NvmeSupport */
+	char store_encryption[12];  /* InstanceStorageInfo.EncryptionSupport */
+	char ebs_nvme[12];          /* EbsInfo.NvmeSupport, "" for the rule in types.c */
+	char ena[12];               /* NetworkInfo.EnaSupport, "" for the rule in types.c */
 };
 
 struct type_table {

@@ -335,6 +335,7 @@ char *domxml_build(const struct domspec *s, struct ec2_error *err)
 	xmlDocPtr doc;
 	xmlNodePtr dom, n, os, feat, devs, d;
 	char num[32];
+	int k;
 
 	if (!s->name || !s->disk_path || !s->meta || s->vcpus < 1 || s->memory_mib < 1) {
 		ec2_error_set(err, EC2_ERR_INTERNAL, "incomplete domain specification");
@@ -428,6 +429,27 @@ char *domxml_build(const struct domspec *s, struct ec2_error *err)
 		n = elem(d, "target", "dev", "vdb");
 		prop(n, "bus", "virtio");
 		child(d, "readonly", NULL);
+	}
+
+	for (k = 0; k < s->ephemeral_count && k < 8; k++) {
+		/* The instance store: raw virtio disks the guest finds by their serial
+		 * (/sys/block/vdX/serial), since libvirt 9 has no NVMe disk bus to show EC2's
+		 * "Amazon EC2 NVMe Instance Storage". The serial fills virtio's 20 bytes; the
+		 * targets are vds..vdz (8 at most, as types.h's TYPE_STORE_DISKS_MAX), clear of
+		 * the root disk, the seed and EBS volumes. */
+		char target[8], serial[24];
+
+		snprintf(target, sizeof(target), "vd%c", 's' + k);
+		snprintf(serial, sizeof(serial), "AWS-INSTANCE-STORE-%d", k);
+		d = elem(devs, "disk", "type", "file");
+		prop(d, "device", "disk");
+		n = elem(d, "driver", "name", "qemu");
+		prop(n, "type", "raw");
+		prop(n, "discard", "unmap"); /* what the guest trims goes back to the host */
+		elem(d, "source", "file", s->ephemeral[k]);
+		n = elem(d, "target", "dev", target);
+		prop(n, "bus", "virtio");
+		child(d, "serial", serial);
 	}
 
 	d = elem(devs, "serial", "type", "pty");

@@ -24,6 +24,25 @@ static json_object *changes_response(const char *key, json_object *list)
 	return resp;
 }
 
+/* The instance store of a stopped instance made empty before it starts: EC2 erases it at every
+ * stop, and at hibernation too ("When you hibernate an instance, the data on any instance store
+ * volumes is lost", the hibernation limitations; the instance-store data persistence table says
+ * the same). So a hibernated instance gets its RAM back and empty instance-store disks: a guest
+ * that had a filesystem mounted on one finds it gone, as on EC2, where the disks are empty at
+ * resume. */
+static int ephemeral_fresh(struct ec2_ctx *ctx, const struct inst *in, struct ec2_error *err)
+{
+	const struct instance_type *type = type_lookup(ctx->types, in->meta.instance_type, NULL);
+	char *store[TYPE_STORE_DISKS_MAX];
+
+	if (!type)
+		return 0;
+	if (ephemeral_make(ctx, in->id, type, store, err) < 0)
+		return -1;
+	ephemeral_paths_free(store);
+	return 0;
+}
+
 json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
 {
 	struct inst *v = NULL;
@@ -104,6 +123,11 @@ json_object *ec2_start_instances(struct ec2_ctx *ctx, json_object *req, struct e
 			}
 			if (imds_net_available(ctx->cfg, why, sizeof(why)))
 				imds_daemon_ensure(ctx->cfg, NULL); /* else reconcile's pass does */
+			if (ephemeral_fresh(ctx, &v[i], err) < 0) {
+				json_object_put(list);
+				list = NULL;
+				goto out;
+			}
 			if (virDomainCreate(v[i].dom) < 0) {
 				ec2_error_start_failure(err, v[i].id, NULL);
 				json_object_put(list);

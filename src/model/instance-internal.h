@@ -17,6 +17,7 @@
  *                         launches whose process died
  *   instance-describe.c   DescribeInstances
  *   instance-capacity.c   host memory, what guests hold, how many instances fit
+ *   instance-ephemeral.c  the instance store's disks: made, emptied at every start, their room
  *   instance-launch.c     RunInstances, the boot timeline's watcher
  *   instance-actions.c    Start/Stop/Reboot/TerminateInstances
  *   instance-info.c       GetConsoleOutput, DescribeInstanceStatus
@@ -182,6 +183,23 @@ json_object *iam_assoc_profile_json(const struct ec2_meta *m);
  * Arn and Id (EC2's errors: MissingParameter, InvalidParameterValue naming the name or ARN). */
 int iam_assoc_resolve(struct ec2_ctx *ctx, json_object *spec, char arn[256], char id[32],
 		      struct ec2_error *err);
+
+/* instance-ephemeral.c: the instance store's disks, sparse files in the instance's folder */
+/* <state-dir>/instances/<id>/ephemeral<n>.img (caller frees). */
+char *ephemeral_path(struct ec2_ctx *ctx, const char *id, int n);
+/* Frees each of paths and sets it to NULL. */
+void ephemeral_paths_free(char *paths[TYPE_STORE_DISKS_MAX]);
+/* Makes the instance-store disks of type t for instance id (whose folder exists) empty: each a
+ * sparse file of its disk's full size holding no data, an earlier one's data dropped. paths gets
+ * each disk's path (ephemeral_paths_free them). Returns how many (0 for an EBS-only type), or -1
+ * with err (InternalError), paths all NULL. */
+int ephemeral_make(struct ec2_ctx *ctx, const char *id, const struct instance_type *t,
+		   char *paths[TYPE_STORE_DISKS_MAX], struct ec2_error *err);
+/* Whether min instances of type t have room for their instance store on the state folder's
+ * filesystem (the disks there already counted at their full size), and *max lowered to how many
+ * do; -1 with err InsufficientInstanceCapacity when fewer than min fit. 0 for an EBS-only type. */
+int ephemeral_fits(struct ec2_ctx *ctx, const struct instance_type *t, long min, long *max,
+		   struct ec2_error *err);
 
 /* instance-launch.c */
 /* The wall clock with its fraction (boot timelines). */

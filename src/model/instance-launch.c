@@ -77,7 +77,9 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	char *volxml = NULL, *volpath = NULL, *dir = NULL, *log = NULL, *xml = NULL;
 	char *seed = NULL, *meta = NULL, *udpath = NULL, *netdev = NULL, *nic = NULL, *mdpath = NULL;
 	char *guestfwd = NULL;
+	char *store[TYPE_STORE_DISKS_MAX] = { NULL };
 	char hostname[32], uuid[37];
+	int nstore;
 	/* An image whose cloud-init reads only IMDS gets no seed (golden.c's sysprep says so). */
 	const char *seed_kind = image_private(lp->image, "Seed");
 	bool no_seed = seed_kind && strcmp(seed_kind, "none") == 0;
@@ -126,6 +128,10 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	    util_write_file_atomic(mdpath, meta, strlen(meta), 0600, err) < 0)
 		goto out;
 	launchtime_step("seed", c->id);
+	/* The instance store: empty sparse disks, in the folder that goes if the launch fails. */
+	nstore = ephemeral_make(ctx, c->id, lp->type, store, err);
+	if (nstore < 0)
+		goto out;
 
 	snprintf(m.image_id, sizeof(m.image_id), "%s", lp->image_id);
 	snprintf(m.instance_type, sizeof(m.instance_type), "%s", lp->type->name);
@@ -177,6 +183,8 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	spec.netdev = netdev;
 	spec.nic = nic;
 	spec.meta = &m;
+	spec.ephemeral = (const char *const *)store;
+	spec.ephemeral_count = nstore;
 	domxml_ec2_uuid(uuid);
 	spec.uuid = uuid;
 	xml = domxml_build(&spec, err);
@@ -218,6 +226,7 @@ out:
 	free(netdev);
 	free(nic);
 	free(guestfwd);
+	ephemeral_paths_free(store);
 	return rc;
 }
 
@@ -520,7 +529,8 @@ again:
 	if (live + max > ctx->cfg->instance_limit)
 		max = ctx->cfg->instance_limit - live;
 	count = (long)max;
-	if (fits(ctx, lp.type, (long)min, &count, err) < 0)
+	if (fits(ctx, lp.type, (long)min, &count, err) < 0 ||
+	    ephemeral_fits(ctx, lp.type, (long)min, &count, err) < 0)
 		goto out;
 	launchtime_step("capacity", NULL);
 	if (ec2_dry_run(req, err))

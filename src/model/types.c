@@ -40,7 +40,7 @@ struct type_table *type_table_load(const char *data_dir, struct ec2_error *err)
 	if (!t || !t->types)
 		abort();
 	for (i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(list, i);
+		json_object *e = json_object_array_get_idx(list, i), *store;
 		struct instance_type *it = &t->types[i];
 
 		snprintf(it->name, sizeof(it->name), "%s", req_str0(e, "InstanceType"));
@@ -58,6 +58,30 @@ struct type_table *type_table_load(const char *data_dir, struct ec2_error *err)
 		it->free_tier = obj_bool(e, "FreeTierEligible");
 		it->hibernation_supported = obj_bool(e, "HibernationSupported");
 		it->clock_ghz = obj_num(e, "ClockSpeedGhz");
+		snprintf(it->ebs_nvme, sizeof(it->ebs_nvme), "%s", req_str0(e, "EbsNvmeSupport"));
+		snprintf(it->ena, sizeof(it->ena), "%s", req_str0(e, "EnaSupport"));
+		if (json_object_object_get_ex(e, "InstanceStorage", &store)) {
+			/* One kind of disk per type, as every EC2 type has. */
+			json_object *disk = json_object_array_get_idx(json_path(store, "Disks"), 0);
+
+			it->store_disks = (int)obj_num(disk, "Count");
+			it->store_disk_gb = (long)obj_num(disk, "SizeInGB");
+			snprintf(it->store_disk_type, sizeof(it->store_disk_type), "%s",
+				 req_str0(disk, "Type"));
+			snprintf(it->store_nvme, sizeof(it->store_nvme), "%s",
+				 req_str0(store, "NvmeSupport"));
+			snprintf(it->store_encryption, sizeof(it->store_encryption), "%s",
+				 req_str0(store, "EncryptionSupport"));
+			if (it->store_disks < 1 || it->store_disks > TYPE_STORE_DISKS_MAX ||
+			    it->store_disk_gb < 1 || !it->store_disk_type[0]) {
+				ec2_error_set(err, EC2_ERR_INTERNAL,
+					      "'%s': the instance storage of entry %zu is incomplete",
+					      path, i);
+				type_table_free(t);
+				t = NULL;
+				goto out;
+			}
+		}
 		if (!it->name[0] || it->vcpus < 1 || it->memory_mib < 1) {
 			ec2_error_set(err, EC2_ERR_INTERNAL, "'%s': entry %zu is incomplete", path, i);
 			type_table_free(t);
@@ -145,25 +169,45 @@ json_object *type_describe(const struct instance_type *t)
 	v = json_object_new_object();
 	json_add_int(v, "SizeInMiB", t->memory_mib);
 	json_object_object_add(o, "MemoryInfo", v);
-	json_add_bool(o, "InstanceStorageSupported", false);
+	json_add_bool(o, "InstanceStorageSupported", t->store_disks > 0);
+	if (t->store_disks > 0) {
+		/* EC2 has InstanceStorageInfo only for a type with instance storage. */
+		json_object *disk = json_object_new_object();
+
+		v = json_object_new_object();
+		json_add_int(v, "TotalSizeInGB", (int64_t)t->store_disks * t->store_disk_gb);
+		json_add_int(disk, "SizeInGB", t->store_disk_gb);
+		json_add_int(disk, "Count", t->store_disks);
+		json_add_str(disk, "Type", t->store_disk_type);
+		a = json_object_new_array();
+		json_object_array_add(a, disk);
+		json_object_object_add(v, "Disks", a);
+		json_add_str(v, "NvmeSupport", t->store_nvme);
+		json_add_str(v, "EncryptionSupport", t->store_encryption);
+		json_object_object_add(o, "InstanceStorageInfo", v);
+	}
 
 	v = json_object_new_object();
 	json_add_str(v, "EbsOptimizedSupport", strcmp(t->family, "t2") == 0 ? "unsupported" : "default");
 	json_add_str(v, "EncryptionSupport", "supported");
-	json_add_str(v, "NvmeSupport", strcmp(t->family, "t2") == 0 ? "unsupported" : "required");
+	json_add_str(v, "NvmeSupport", t->ebs_nvme[0] ? t->ebs_nvme :
+		     strcmp(t->family, "t2") == 0 ? "unsupported" : "required");
 	json_object_object_add(o, "EbsInfo", v);
 
 	v = json_object_new_object();
 	json_add_str(v, "NetworkPerformance", t->network);
 	json_add_int(v, "MaximumNetworkInterfaces", t->vcpus < 4 ? 2 : (t->vcpus < 16 ? 4 : 8));
-	json_add_str(v, "EnaSupport", strcmp(t->family, "t2") == 0 ? "unsupported" : "required");
+	json_add_str(v, "EnaSupport", t->ena[0] ? t->ena :
+		     strcmp(t->family, "t2") == 0 ? "unsupported" : "required");
 	json_object_object_add(o, "NetworkInfo", v);
 
 	json_object_object_add(o, "SupportedBootModes", str_array(boot));
 	json_add_bool(o, "HibernationSupported", t->hibernation_supported);
 	json_add_bool(o, "BurstablePerformanceSupported", t->burstable);
 	json_add_bool(o, "DedicatedHostsSupported", strcmp(t->family, "t2") != 0);
-	json_add_bool(o, "AutoRecoverySupported", !t->bare_metal);
+	/* CloudWatch's recovery moves an instance to another host, which instance storage
+	 * cannot follow: EC2 offers it for neither bare metal nor types with instance store. */
+	json_add_bool(o, "AutoRecoverySupported", !t->bare_metal && t->store_disks == 0);
 	return o;
 }
 
@@ -196,8 +240,7 @@ static const struct filter_field type_filters[] = {
 	{ "supported-root-device-type", "SupportedRootDeviceTypes" },
 	{ "vcpu-info.valid-cores", "VCpuInfo.ValidCores" },
 	{ "vcpu-info.valid-threads-per-core", "VCpuInfo.ValidThreadsPerCore" },
-	/* No type here has instance storage (InstanceStorageSupported is false), so, as in EC2,
-	 * no InstanceStorageInfo: these match nothing. */
+	/* An EBS-only type has no InstanceStorageInfo, as in EC2: these never match it. */
 	{ "instance-storage-info.disk.count", "InstanceStorageInfo.Disks.Count" },
 	{ "instance-storage-info.disk.size-in-gb", "InstanceStorageInfo.Disks.SizeInGB" },
 	{ "instance-storage-info.disk.type", "InstanceStorageInfo.Disks.Type" },

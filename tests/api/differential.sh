@@ -221,6 +221,7 @@ else
 	bad "aws ec2 associate-address: $(cat "$work/second/1.err")"
 fi
 same "describe-instances" describe-instances
+same "describe-instance-types with instance storage" describe-instance-types --instance-types m5d.large i3.large r5d.4xlarge
 same "describe-vpcs" describe-vpcs
 same "describe-vpcs --filters isDefault=true" describe-vpcs --filters Name=isDefault,Values=true
 same "describe-subnets" describe-subnets
@@ -268,6 +269,8 @@ fi
 # --query: the same JMESPath, the same bytes, json and text.
 for fmt in json text; do
 	query "instance types" "$fmt" 'InstanceTypes[].InstanceType' describe-instance-types --instance-types t2.nano t3.micro
+	query "instance storage, its members in the aws CLI's order" "$fmt" 'InstanceTypes[].InstanceStorageInfo' describe-instance-types --instance-types m5d.large i3.large m5.large
+	query "instance storage supported" "$fmt" 'InstanceTypes[].[InstanceType, InstanceStorageSupported]' describe-instance-types --instance-types m5d.large m5.large
 	query "the default VPC's CIDR" "$fmt" 'Vpcs[?IsDefault].CidrBlock | [0]' describe-vpcs
 	query "default subnets by zone" "$fmt" 'sort_by(Subnets, &AvailabilityZone)[?DefaultForAz].[AvailabilityZone, SubnetId, CidrBlock]' describe-subnets
 	query "how many zones" "$fmt" 'length(AvailabilityZones)' describe-availability-zones

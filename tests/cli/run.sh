@@ -61,6 +61,14 @@ expect "text output" 0 "^MEMORYINFO	512$" -- "$bin" describe-instance-types --in
 expect "table output" 0 "DescribeInstanceTypes" -- "$bin" describe-instance-types --instance-types t2.nano --output table
 expect "global option after command" 0 "^VCPUINFO	1	2	2$" -- "$bin" describe-instance-types --instance-types t3.micro --output text
 expect "type filters" 0 '"c5.large"' -- "$bin" describe-instance-types --filters Name=vcpu-info.default-vcpus,Values=2 Name=memory-info.size-in-mib,Values=4096
+# Instance storage: InstanceStorageInfo as the aws CLI prints it, and its filters.
+expect "instance storage json" 0 '"TotalSizeInGB": 75,' -- "$bin" describe-instance-types --instance-types m5d.large
+expect "instance storage text" 0 "^INSTANCESTORAGEINFO	required	required	475$" -- "$bin" describe-instance-types --instance-types i3.large --output text
+expect "instance storage disks text" 0 "^DISKS	2	300	ssd$" -- "$bin" describe-instance-types --instance-types r5d.4xlarge --output text
+expect "no InstanceStorageInfo without instance storage" 0 '^\[\]$' -- "$bin" describe-instance-types --instance-types m5.large --query 'InstanceTypes[?InstanceStorageInfo]' --output json
+expect "instance storage filters" 0 "^c5d.large	50$" -- "$bin" describe-instance-types --filters Name=instance-storage-supported,Values=true Name=memory-info.size-in-mib,Values=4096 --query 'InstanceTypes[].[InstanceType,InstanceStorageInfo.TotalSizeInGB]' --output text
+expect "disk size filter" 0 "^i3.large$" -- "$bin" describe-instance-types --filters Name=instance-storage-info.disk.size-in-gb,Values=475 --query 'InstanceTypes[].InstanceType' --output text
+expect "disk count and NVMe filters" 0 "^m5d.16xlarge	m5d.24xlarge	c5d.24xlarge	r5d.16xlarge	r5d.24xlarge	i3.8xlarge	i3.16xlarge$" -- "$bin" describe-instance-types --filters Name=instance-storage-info.disk.count,Values=4,8 Name=instance-storage-info.nvme-support,Values=required --query 'InstanceTypes[].InstanceType' --output text
 expect "empty describe" 0 '"Reservations": \[\]' -- "$bin" describe-instances
 expect "doctor" 0 "accelerator +tcg" -- "$bin" doctor
 # Every AMI recipe registers: its Description fits EC2's 255 characters.
