@@ -291,6 +291,122 @@ START_TEST(from_libvirt_stats)
 }
 END_TEST
 
+/* QEMU 7.2's guest agent's answer to guest-network-get-interfaces on a Debian 12 guest, as
+ * virDomainQemuAgentCommand gives it: loopback and the user-mode NIC. */
+#define AGENT_LO                                                                              \
+	"{\"name\":\"lo\",\"hardware-address\":\"00:00:00:00:00:00\",\"ip-addresses\":["        \
+	"{\"ip-address\":\"127.0.0.1\",\"ip-address-type\":\"ipv4\",\"prefix\":8},"             \
+	"{\"ip-address\":\"::1\",\"ip-address-type\":\"ipv6\",\"prefix\":128}],"                \
+	"\"statistics\":{\"rx-bytes\":9852,\"rx-packets\":120,\"rx-errs\":0,\"rx-dropped\":0,"  \
+	"\"tx-bytes\":9852,\"tx-packets\":120,\"tx-errs\":0,\"tx-dropped\":0}}"
+#define AGENT_ETH0_STATS                                                                      \
+	"\"statistics\":{\"rx-bytes\":18446744073709551000,\"rx-packets\":3405,\"rx-errs\":0,"  \
+	"\"rx-dropped\":0,\"tx-bytes\":254318,\"tx-packets\":2290,\"tx-errs\":0,"                 \
+	"\"tx-dropped\":0}"
+#define AGENT_ETH0(stats)                                                                     \
+	"{\"name\":\"eth0\",\"hardware-address\":\"52:54:00:12:34:56\",\"ip-addresses\":["     \
+	"{\"ip-address\":\"10.0.2.15\",\"ip-address-type\":\"ipv4\",\"prefix\":24},"            \
+	"{\"ip-address\":\"fec0::5054:ff:fe12:3456\",\"ip-address-type\":\"ipv6\","            \
+	"\"prefix\":64}]" stats "}"
+
+START_TEST(from_agent)
+{
+	static const struct {
+		const char *reply;
+		int rc;
+		unsigned long long rx, tx;
+	} cases[] = {
+		{ "{\"return\":[" AGENT_LO "," AGENT_ETH0("," AGENT_ETH0_STATS) "]}\n", 0,
+		  18446744073709551000ULL, 254318 },
+		/* Two NICs add up; loopback by its hardware address too, whatever its name. */
+		{ "{\"return\":[{\"name\":\"ens3\",\"statistics\":{\"rx-bytes\":5,\"tx-bytes\":6}},"
+		  "{\"name\":\"ens4\",\"statistics\":{\"rx-bytes\":10,\"tx-bytes\":20}},"
+		  "{\"name\":\"lo0\",\"hardware-address\":\"00:00:00:00:00:00\","
+		  "\"statistics\":{\"rx-bytes\":1000,\"tx-bytes\":1000}}]}", 0, 15, 26 },
+		/* Loopback without statistics does not matter; eth0 without them does. */
+		{ "{\"return\":[{\"name\":\"lo\"}," AGENT_ETH0("," AGENT_ETH0_STATS) "]}", 0,
+		  18446744073709551000ULL, 254318 },
+		{ "{\"return\":[" AGENT_LO "," AGENT_ETH0("") "]}", -1, 0, 0 },
+		{ "{\"return\":[{\"name\":\"eth0\",\"statistics\":{\"rx-bytes\":5}}]}", -1, 0, 0 },
+		{ "{\"return\":[{\"name\":\"eth0\",\"statistics\":{\"rx-bytes\":-5,"
+		  "\"tx-bytes\":1}}]}", -1, 0, 0 },
+		{ "{\"return\":[{\"name\":\"eth0\",\"statistics\":{\"rx-bytes\":\"5\","
+		  "\"tx-bytes\":1}}]}", -1, 0, 0 },
+		{ "{\"return\":[{\"name\":\"eth0\",\"statistics\":{\"rx-bytes\":5.5,"
+		  "\"tx-bytes\":1}}]}", -1, 0, 0 },
+		/* Only loopback, no interface: nothing to count. */
+		{ "{\"return\":[" AGENT_LO "]}", -1, 0, 0 },
+		{ "{\"return\":[]}", -1, 0, 0 },
+		/* Errors and garbage. */
+		{ "{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"The command "
+		  "guest-network-get-interfaces has not been found\"}}", -1, 0, 0 },
+		{ "{\"return\":{}}", -1, 0, 0 },
+		{ "{\"return\":[42]}", -1, 0, 0 },
+		{ "{\"return\":[{\"statistics\":{\"rx-bytes\":1,\"tx-bytes\":1}}]}", -1, 0, 0 },
+		{ "[1,2", -1, 0, 0 },
+		{ "", -1, 0, 0 },
+		{ NULL, -1, 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct metrics_sample s = { .wall = WALL0, .run = 3 };
+
+		s.counter[METRICS_NET_IN] = 77;
+		s.counter[METRICS_DISK_READ] = 9;
+		s.have = 1u << METRICS_NET_IN | 1u << METRICS_DISK_READ;
+		ck_assert_msg(metrics_sample_from_agent(cases[i].reply, &s) == cases[i].rc,
+			      "case %zu", i);
+		ck_assert_uint_eq(s.counter[METRICS_DISK_READ], 9);
+		ck_assert_int_eq(s.run, 3);
+		if (cases[i].rc < 0) {
+			ck_assert_uint_eq(s.counter[METRICS_NET_IN], 77);
+			ck_assert_uint_eq(s.have, 1u << METRICS_NET_IN | 1u << METRICS_DISK_READ);
+			continue;
+		}
+		ck_assert_uint_eq(s.counter[METRICS_NET_IN], cases[i].rx);
+		ck_assert_uint_eq(s.counter[METRICS_NET_OUT], cases[i].tx);
+		ck_assert_uint_eq(s.have, 1u << METRICS_NET_IN | 1u << METRICS_NET_OUT |
+					  1u << METRICS_DISK_READ);
+	}
+}
+END_TEST
+
+/* The agent's counters into NetworkIn/NetworkOut values: deltas, and a guest rebooted inside
+ * one run of its domain (its counters start over, the domain id stays) gives a gap, never a
+ * negative value. */
+START_TEST(agent_counters_into_values)
+{
+	static const char *const replies[] = {
+		"{\"return\":[{\"name\":\"eth0\",\"statistics\":{\"rx-bytes\":1000,\"tx-bytes\":100}}]}",
+		"{\"return\":[{\"name\":\"eth0\",\"statistics\":{\"rx-bytes\":5000,\"tx-bytes\":300}}]}",
+		"{\"return\":[{\"name\":\"eth0\",\"statistics\":{\"rx-bytes\":200,\"tx-bytes\":50}}]}",
+		"{\"return\":[{\"name\":\"eth0\",\"statistics\":{\"rx-bytes\":1200,\"tx-bytes\":80}}]}",
+	};
+	struct metrics *m = metrics_new(16);
+	struct metrics_point *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+		struct metrics_sample s = sample(5.0 * (double)i, 1, 1, 0, 0);
+
+		ck_assert_int_eq(metrics_sample_from_agent(replies[i], &s), 0);
+		metrics_add(m, "i-1", &s);
+	}
+	ck_assert_uint_eq(values(m, "i-1", METRICS_NET_IN, &p), 2);
+	ck_assert_double_eq(p[0].v, 4000);
+	ck_assert_double_eq(p[0].t, WALL0 + 5);
+	ck_assert_double_eq(p[1].v, 1000);
+	ck_assert_double_eq(p[1].t, WALL0 + 15);
+	free(p);
+	ck_assert_uint_eq(values(m, "i-1", METRICS_NET_OUT, &p), 2);
+	ck_assert_double_eq(p[0].v, 200);
+	ck_assert_double_eq(p[1].v, 30);
+	free(p);
+	metrics_free(m);
+}
+END_TEST
+
 START_TEST(names)
 {
 	ck_assert_int_eq(metrics_find("CPUUtilization"), METRICS_CPU);
@@ -316,6 +432,8 @@ int main(void)
 	tcase_add_test(tc, window_and_prune);
 	tcase_add_test(tc, buckets);
 	tcase_add_test(tc, from_libvirt_stats);
+	tcase_add_test(tc, from_agent);
+	tcase_add_test(tc, agent_counters_into_values);
 	tcase_add_test(tc, names);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;

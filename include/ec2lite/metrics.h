@@ -55,6 +55,15 @@ struct metrics_sample {
 void metrics_sample_from_stats(const virTypedParameter *params, int n, double wall, double mono,
 			       long long run, struct metrics_sample *s);
 
+/* The guest's network counters from its agent's answer to guest-network-get-interfaces (reply:
+ * the whole JSON reply, {"return": [...]}, as virDomainQemuAgentCommand gives it; NULL is fine)
+ * into s: NetworkIn the rx-bytes, NetworkOut the tx-bytes of its "statistics", summed over the
+ * interfaces except loopback (named "lo", or hardware-address 00:00:00:00:00:00). They replace
+ * what s had for the network. Returns 0, or -1 with s untouched when the reply is not such an
+ * answer, has no interface but loopback, or an interface lacks either counter (a partial sum
+ * would be wrong numbers). */
+int metrics_sample_from_agent(const char *reply, struct metrics_sample *s);
+
 struct metrics;
 
 /* A store whose rings hold cap samples each (at least 2). Free with metrics_free (NULL is

@@ -1,6 +1,7 @@
 /* Instance metrics: sample rings and the values and statistics made of them; see metrics.h. */
 #include "ec2lite/metrics.h"
 
+#include <json-c/json.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -113,6 +114,66 @@ void metrics_sample_from_stats(const virTypedParameter *params, int n, double wa
 	}
 	if (!s->vcpus)
 		s->have &= ~(1u << METRICS_CPU);
+}
+
+/* ---------- the guest agent's network statistics ---------- */
+
+/* The counter key of stats (an object), a JSON integer from 0 to 2^64-1, into *v. json-c keeps
+ * integers above INT64_MAX as unsigned, so the sign is read as int64 and the value as uint64. */
+static bool agent_counter(json_object *stats, const char *key, unsigned long long *v)
+{
+	json_object *o;
+
+	if (!json_object_object_get_ex(stats, key, &o) || !json_object_is_type(o, json_type_int) ||
+	    json_object_get_int64(o) < 0)
+		return false;
+	*v = (unsigned long long)json_object_get_uint64(o);
+	return true;
+}
+
+int metrics_sample_from_agent(const char *reply, struct metrics_sample *s)
+{
+	json_object *all = reply ? json_tokener_parse(reply) : NULL;
+	json_object *ifaces, *e, *name, *hw, *stats;
+	unsigned long long rx = 0, tx = 0, v;
+	size_t i, counted = 0;
+	int rc = -1;
+
+	if (!json_object_is_type(all, json_type_object) ||
+	    !json_object_object_get_ex(all, "return", &ifaces) ||
+	    !json_object_is_type(ifaces, json_type_array))
+		goto out;
+	for (i = 0; i < json_object_array_length(ifaces); i++) {
+		e = json_object_array_get_idx(ifaces, i);
+		if (!json_object_object_get_ex(e, "name", &name) ||
+		    !json_object_is_type(name, json_type_string))
+			goto out;
+		if (strcmp(json_object_get_string(name), "lo") == 0 ||
+		    (json_object_object_get_ex(e, "hardware-address", &hw) &&
+		     json_object_is_type(hw, json_type_string) &&
+		     strcmp(json_object_get_string(hw), "00:00:00:00:00:00") == 0))
+			continue;
+		if (!json_object_object_get_ex(e, "statistics", &stats) ||
+		    !json_object_is_type(stats, json_type_object))
+			goto out;
+		/* A sum past 2^64 wraps: to the store, a counter gone back (a gap). */
+		if (!agent_counter(stats, "rx-bytes", &v))
+			goto out;
+		rx += v;
+		if (!agent_counter(stats, "tx-bytes", &v))
+			goto out;
+		tx += v;
+		counted++;
+	}
+	if (!counted)
+		goto out;
+	s->counter[METRICS_NET_IN] = rx;
+	s->counter[METRICS_NET_OUT] = tx;
+	s->have |= 1u << METRICS_NET_IN | 1u << METRICS_NET_OUT;
+	rc = 0;
+out:
+	json_object_put(all); /* NULL is fine */
+	return rc;
 }
 
 /* ---------- the store ---------- */
