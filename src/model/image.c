@@ -831,7 +831,8 @@ static int drop_unused(json_object *root, void *opaque, struct ec2_error *err)
 
 	(void)err;
 	json_object_object_foreach(images, id, img) {
-		if (strcmp(req_string(img, "State"), "deregistered") != 0 || image_in_use(c->ctx, id))
+		if (strcmp(req_string(img, "State"), "deregistered") != 0 || image_in_use(c->ctx, id) ||
+		    volume_uses_image(root, id))
 			continue;
 		gone = realloc(gone, (ngone + 1) * sizeof(*gone));
 		c->bases = realloc(c->bases, (c->n + 1) * sizeof(*c->bases));

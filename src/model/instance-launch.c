@@ -47,6 +47,7 @@ struct launch_params {
 	const char *user_data;
 	size_t user_data_len;
 	unsigned long long root_bytes; /* the root volume's size; 0: the AMI's */
+	bool root_keep;                /* its DeleteOnTermination is false */
 	json_object *groups;           /* [{"GroupId","GroupName"}] */
 	const char *key_name;
 	json_object *public_keys;      /* OpenSSH public key lines for the seed, or NULL */
@@ -133,6 +134,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	util_iso8601(time(NULL), m.launch_time, sizeof(m.launch_time));
 	m.launch_index = index;
 	m.hibernation = lp->hibernation;
+	m.root_keep = lp->root_keep;
 	m.disable_api_termination = lp->disable_api_termination;
 	m.disable_api_stop = lp->disable_api_stop;
 	snprintf(m.shutdown_behavior, sizeof(m.shutdown_behavior), "%s", lp->shutdown_behavior);
@@ -251,7 +253,7 @@ void watch_boot(struct ec2_ctx *ctx, const char *id, double started_at)
 /* BlockDeviceMappings: the root device (/dev/xvda) may be made larger than the AMI; the guest
  * grows its filesystem into it on boot, as cloud images do. */
 static int root_volume_size(json_object *req, json_object *image, unsigned long long *bytes,
-			    struct ec2_error *err)
+			    bool *keep, struct ec2_error *err)
 {
 	json_object *maps = req_list(req, "BlockDeviceMappings");
 	size_t i, n = maps ? json_object_array_length(maps) : 0;
@@ -277,6 +279,14 @@ static int root_volume_size(json_object *req, json_object *image, unsigned long 
 		json_object_object_get_ex(m, "Ebs", &ebs);
 		if (req_int(ebs, "VolumeSize", &gib, err) < 0)
 			return -1;
+		{
+			bool del = true;
+
+			/* false: the root stays after terminate as an available volume (volume.h) */
+			if (req_bool(ebs, "DeleteOnTermination", &del, err) < 0)
+				return -1;
+			*keep = !del;
+		}
 		if (gib == 0)
 			continue;
 		if (gib > 16384) {
@@ -451,7 +461,7 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 			      lp.image_id);
 		goto out;
 	}
-	if (root_volume_size(req, lp.image, &lp.root_bytes, err) < 0)
+	if (root_volume_size(req, lp.image, &lp.root_bytes, &lp.root_keep, err) < 0)
 		goto out;
 	/* EC2's defaults, or an IMDSv2-only AMI's, then what the request asks. */
 	lp.imds.http_hop_limit = 1;
