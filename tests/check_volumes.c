@@ -601,6 +601,57 @@ START_TEST(snapshots)
 }
 END_TEST
 
+START_TEST(run_instances_new_volumes)
+{
+	char a[32], sdf[32], sdg[32];
+	const char *bdm = ", \"BlockDeviceMappings\": [{\"DeviceName\": \"/dev/sdf\", \"Ebs\": "
+			  "{\"VolumeSize\": 2, \"VolumeType\": \"gp3\"}}, {\"DeviceName\": "
+			  "\"/dev/sdg\", \"Ebs\": {\"VolumeSize\": 1, \"DeleteOnTermination\": false}}]";
+	json_object *r;
+
+	/* a launch that fails leaves none of them */
+	ctx.test.fail_launch_index = 0;
+	fails(ec2_run_instances, J("{\"ImageId\": \"%s\", \"InstanceType\": \"t2.nano\", "
+				   "\"MinCount\": 1, \"MaxCount\": 1%s}", ami, bdm), "InternalError", NULL);
+	ctx.test.fail_launch_index = -1;
+	ck_assert_int_eq(volume_count(), 0);
+	{
+		virStoragePoolPtr pool = virStoragePoolLookupByName(ctx.conn, ctx.pool_name);
+
+		ck_assert_int_eq(virStoragePoolNumOfVolumes(pool), 0);
+		virStoragePoolFree(pool);
+	}
+	fails(ec2_run_instances, J("{\"ImageId\": \"%s\", \"MinCount\": 1, \"MaxCount\": 1, "
+				   "\"BlockDeviceMappings\": [{\"DeviceName\": \"/dev/sdb\", \"Ebs\": "
+				   "{\"VolumeSize\": 1}}]}", ami), "InvalidParameterValue", NULL);
+	fails(ec2_run_instances, J("{\"ImageId\": \"%s\", \"MinCount\": 1, \"MaxCount\": 1, "
+				   "\"BlockDeviceMappings\": [{\"DeviceName\": \"/dev/sdf\", \"Ebs\": "
+				   "{\"VolumeSize\": 10, \"VolumeType\": \"io1\"}}]}", ami),
+	      "MissingParameter", NULL);
+
+	run(a, bdm);
+	r = ok(ec2_describe_volumes, J("{\"Filters\": [{\"Name\": \"attachment.device\", "
+				       "\"Values\": [\"/dev/sdf\"]}]}"));
+	snprintf(sdf, sizeof(sdf), "%s", str(item(r, "Volumes", 0), "VolumeId"));
+	ck_assert_str_eq(str(item(r, "Volumes", 0), "State"), "in-use");
+	ck_assert_str_eq(str(item(r, "Volumes", 0), "VolumeType"), "gp3");
+	ck_assert_str_eq(str(item(item(r, "Volumes", 0), "Attachments", 0), "InstanceId"), a);
+	ck_assert_str_eq(str(item(item(r, "Volumes", 0), "Attachments", 0), "DeleteOnTermination"),
+			 "true");
+	json_object_put(r);
+	r = ok(ec2_describe_volumes, J("{\"Filters\": [{\"Name\": \"attachment.device\", "
+				       "\"Values\": [\"/dev/sdg\"]}]}"));
+	snprintf(sdg, sizeof(sdg), "%s", str(item(r, "Volumes", 0), "VolumeId"));
+	json_object_put(r);
+	ck_assert(dom_has(a, sdf));
+	ck_assert(dom_has(a, sdg));
+	json_object_put(ok(ec2_terminate_instances, J("{\"InstanceIds\": [\"%s\"]}", a)));
+	fails(ec2_describe_volumes, J("{\"VolumeIds\": [\"%s\"]}", sdf), "InvalidVolume.NotFound",
+	      NULL);
+	ck_assert_str_eq(state_of(sdg), "available");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("volumes");
@@ -615,6 +666,7 @@ int main(void)
 	tcase_add_test(tc, terminate_keeps_or_deletes);
 	tcase_add_test(tc, root_delete_on_termination_false);
 	tcase_add_test(tc, snapshots);
+	tcase_add_test(tc, run_instances_new_volumes);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

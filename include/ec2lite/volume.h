@@ -86,6 +86,22 @@ void volume_settle(struct ec2_ctx *ctx);
 bool volume_target(const char *device, char target[8]);
 /* The capacity of the pool volume name in GiB, rounded up (0: unknown). */
 long long volume_root_gib(struct ec2_ctx *ctx, const char *name);
+/* RunInstances' BlockDeviceMappings other than the root with Ebs {VolumeSize, VolumeType, Iops,
+ * Throughput, SnapshotId, DeleteOnTermination (default true)}: checked, as a new array of
+ * {Device, Target, DeleteOnTermination, Spec: the volume record's fields} (NULL with err). */
+json_object *volume_launch_specs(struct ec2_ctx *ctx, json_object *req, const char *zone,
+				 struct ec2_error *err);
+/* Makes instance iid's new volumes (records "creating", marked with the launch) and lists them
+ * in m->volumes, before its domain is defined. */
+int volume_launch_make(struct ec2_ctx *ctx, const char *iid, json_object *specs, const char *zone,
+		       struct ec2_meta *m, struct ec2_error *err);
+/* Attaches them to the domain's definition. */
+int volume_launch_attach(struct ec2_ctx *ctx, const char *iid, virDomainPtr dom,
+			 const struct ec2_meta *m, struct ec2_error *err);
+/* The instance started: its new volumes are whole (in use by it). */
+void volume_launch_done(struct ec2_ctx *ctx, const char *iid);
+/* Removes the volumes a launch of iid made that it did not finish (destroy_resources). */
+void volume_launch_undo(struct ec2_ctx *ctx, const char *iid);
 /* Whether some available volume kept in the store sits on image_id's base. */
 bool volume_uses_image(json_object *root, const char *image_id);
 

@@ -67,6 +67,7 @@ int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr dom,
 		}
 		virStoragePoolFree(pool);
 	}
+	volume_launch_undo(ctx, id); /* new volumes of a launch undone */
 	if (util_rm_rf(dir, err) < 0)
 		rc = -1;
 	free(dir);

@@ -11,6 +11,7 @@
 #include "ec2lite/config.h"
 #include "ec2lite/filter.h"
 #include "ec2lite/ids.h"
+#include "ec2lite/journal.h"
 #include "ec2lite/store.h"
 #include "ec2lite/tags.h"
 #include "ec2lite/util.h"
@@ -586,6 +587,38 @@ out:
 	return resp;
 }
 
+struct launch_done {
+	const char *iid;
+	bool undo; /* remove the records (and gather their files) instead of making them available */
+	json_object *names;
+};
+
+static int launch_records(json_object *root, void *opaque, struct ec2_error *err)
+{
+	struct launch_done *d = opaque;
+	json_object *vols = store_section(root, "volumes"), *gone = json_object_new_array();
+	size_t i;
+
+	(void)err;
+	json_object_object_foreach(vols, vid, rec) {
+		json_object *priv = json_object_object_get(rec, "ec2lite");
+
+		if (strcmp(req_str0(priv, "Launch"), d->iid) != 0)
+			continue;
+		if (d->undo) {
+			json_object_array_add(gone, json_object_new_string(vid));
+			json_object_array_add(d->names, json_object_new_string(req_str0(priv, "Volume")));
+		} else {
+			json_object_object_del(priv, "Launch");
+			json_add_str(rec, "State", "available");
+		}
+	}
+	for (i = 0; i < json_object_array_length(gone); i++)
+		json_object_object_del(vols, json_object_get_string(json_object_array_get_idx(gone, i)));
+	json_object_put(gone);
+	return 0;
+}
+
 /* --- settling what a killed change left --- */
 
 /* Whether the domain's definition (live: its running state) has the volume's disk. */
@@ -702,6 +735,19 @@ void volume_settle(struct ec2_ctx *ctx)
 		json_object_object_foreach(records, vid2, rec2) {
 			const char *st = req_str0(rec2, "State");
 
+			const char *launch = req_str0(json_object_object_get(rec2, "ec2lite"),
+						      "Launch");
+
+			/* a launch's new volume: its launch (or the journal's recovery, which
+			 * destroy_resources) decides */
+			if (launch[0] && journal_busy(ctx->cfg->state_dir, "InstanceId", launch))
+				continue;
+			if (launch[0] && vols_inst(&vs, launch)) {
+				struct launch_done d = { .iid = launch };
+
+				store_update(ctx->store, launch_records, &d, NULL);
+				continue;
+			}
 			if (strcmp(st, "creating") == 0 || strcmp(st, "deleting") == 0) {
 				if (volume_pool_delete(ctx, req_str0(json_object_object_get(
 					rec2, "ec2lite"), "Volume"), NULL) == 0)
@@ -1248,4 +1294,203 @@ bool volume_uses_image(json_object *root, const char *image_id)
 			return true;
 	}
 	return false;
+}
+
+/* --- RunInstances' new volumes --- */
+
+json_object *volume_launch_specs(struct ec2_ctx *ctx, json_object *req, const char *zone,
+				 struct ec2_error *err)
+{
+	json_object *maps = req_list(req, "BlockDeviceMappings"), *out = json_object_new_array();
+	json_object *root = NULL;
+	size_t i, k;
+
+	for (i = 0; maps && i < json_object_array_length(maps); i++) {
+		json_object *m = json_object_array_get_idx(maps, i), *ebs, *spec, *sreq, *s, *e;
+		const char *dev = req_string(m, "DeviceName"), *snap;
+		char target[8];
+		long long snap_gib = 1;
+		bool del = true;
+
+		if (!dev || strcmp(dev, "/dev/xvda") == 0 || !json_object_object_get_ex(m, "Ebs", &ebs))
+			continue;
+		if (!volume_target(dev, target)) {
+			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "Value (%s) for parameter device "
+				      "is invalid. %s is not a valid EBS device name.", dev, dev);
+			goto fail;
+		}
+		for (k = 0; k < json_object_array_length(out); k++) {
+			if (strcmp(req_str0(json_object_array_get_idx(out, k), "Target"), target) == 0) {
+				ec2_error_set(err, "InvalidBlockDeviceMapping", "The device '%s' is "
+					      "used in more than one block-device mapping", dev);
+				goto fail;
+			}
+		}
+		if (req_bool(ebs, "DeleteOnTermination", &del, err) < 0)
+			goto fail;
+		snap = req_string(ebs, "SnapshotId");
+		if (snap) {
+			if (!root && !(root = store_read(ctx->store, err)))
+				goto fail;
+			if (!json_object_object_get_ex(store_section(root, "snapshots"), snap, &s) ||
+			    strcmp(req_str0(s, "State"), "completed") != 0) {
+				ec2_error_set(err, "InvalidSnapshot.NotFound",
+					      "The snapshot '%s' does not exist.", snap);
+				goto fail;
+			}
+			req_int(s, "VolumeSize", &snap_gib, NULL);
+		} else if (!json_object_object_get_ex(ebs, "VolumeSize", NULL)) {
+			ec2_error_set(err, EC2_ERR_MISSING_PARAMETER, "The request must contain the "
+				      "parameter size or snapshotId (block device mapping %s)", dev);
+			goto fail;
+		}
+		/* volume_spec reads CreateVolume's names */
+		sreq = json_object_new_object();
+		if (json_object_object_get_ex(ebs, "VolumeSize", &s))
+			json_object_object_add(sreq, "Size", json_object_get(s));
+		if (json_object_object_get_ex(ebs, "VolumeType", &s))
+			json_object_object_add(sreq, "VolumeType", json_object_get(s));
+		if (json_object_object_get_ex(ebs, "Iops", &s))
+			json_object_object_add(sreq, "Iops", json_object_get(s));
+		if (json_object_object_get_ex(ebs, "Throughput", &s))
+			json_object_object_add(sreq, "Throughput", json_object_get(s));
+		spec = json_object_new_object();
+		if (volume_spec(sreq, spec, snap_gib, err) < 0) {
+			json_object_put(sreq);
+			json_object_put(spec);
+			goto fail;
+		}
+		json_object_put(sreq);
+		json_add_str(spec, "SnapshotId", snap ? snap : "");
+		if (snap)
+			json_add_str(spec, "Backing", req_str0(json_object_object_get(
+				json_object_object_get(store_section(root, "snapshots"), snap),
+				"ec2lite"), "Volume"));
+		e = json_object_new_object();
+		json_add_str(e, "Device", dev);
+		json_add_str(e, "Target", target);
+		json_add_bool(e, "DeleteOnTermination", del);
+		json_object_object_add(e, "Spec", spec);
+		json_object_array_add(out, e);
+	}
+	(void)zone;
+	json_object_put(root);
+	return out;
+fail:
+	json_object_put(root);
+	json_object_put(out);
+	return NULL;
+}
+
+int volume_launch_make(struct ec2_ctx *ctx, const char *iid, json_object *specs, const char *zone,
+		       struct ec2_meta *m, struct ec2_error *err)
+{
+	virStoragePoolPtr pool = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (!specs || json_object_array_length(specs) == 0)
+		return 0;
+	if (!(pool = ec2_pool(ctx, err)))
+		return -1;
+	if (!m->volumes)
+		m->volumes = json_object_new_array();
+	for (i = 0; i < json_object_array_length(specs); i++) {
+		json_object *e = json_object_array_get_idx(specs, i), *rec = NULL, *priv, *entry;
+		char vid[EC2_ID_MAX], name[64], now[32], *xml, *backing = NULL;
+		virStorageVolPtr vol;
+		long long size = 1;
+
+		if (ec2_id_new("vol", vid, err) < 0)
+			goto out;
+		json_object_deep_copy(json_object_object_get(e, "Spec"), &rec, NULL);
+		json_object_object_del(rec, "Backing");
+		util_iso8601(time(NULL), now, sizeof(now));
+		snprintf(name, sizeof(name), "%s.qcow2", vid);
+		json_add_str(rec, "VolumeId", vid);
+		json_add_str(rec, "AvailabilityZone", zone);
+		json_add_str(rec, "CreateTime", now);
+		json_add_bool(rec, "Encrypted", false);
+		json_add_str(rec, "State", "creating");
+		priv = json_object_new_object();
+		json_add_str(priv, "Volume", name);
+		json_add_str(priv, "Launch", iid); /* until the launch made it whole */
+		json_object_object_add(rec, "ec2lite", priv);
+		req_int(rec, "Size", &size, NULL);
+		if (volume_record_put(ctx, vid, rec, err) < 0) {
+			json_object_put(rec);
+			goto out;
+		}
+		json_object_put(rec);
+		if (req_str0(json_path(e, "Spec"), "Backing")[0])
+			backing = util_strdupf("%s/%s", ctx->pool_dir,
+					       req_str0(json_path(e, "Spec"), "Backing"));
+		xml = domxml_volume(name, (unsigned long long)size << 30, backing, "qcow2", err);
+		free(backing);
+		vol = xml ? virStorageVolCreateXML(pool, xml, 0) : NULL;
+		free(xml);
+		if (!vol) {
+			ec2_error_set_libvirt(err, "cannot create the volume '%s'", vid);
+			goto out;
+		}
+		virStorageVolFree(vol);
+		entry = json_object_new_object();
+		json_add_str(entry, "VolumeId", vid);
+		json_add_str(entry, "Device", req_str0(e, "Device"));
+		json_add_str(entry, "Target", req_str0(e, "Target"));
+		json_add_str(entry, "AttachTime", m->launch_time[0] ? m->launch_time : now);
+		json_add_str(entry, "State", "attached");
+		json_add_bool(entry, "DeleteOnTermination",
+			      json_object_get_boolean(json_object_object_get(e, "DeleteOnTermination")));
+		json_object_array_add(m->volumes, entry);
+	}
+	rc = 0;
+out:
+	virStoragePoolFree(pool);
+	return rc;
+}
+
+int volume_launch_attach(struct ec2_ctx *ctx, const char *iid, virDomainPtr dom,
+			 const struct ec2_meta *m, struct ec2_error *err)
+{
+	size_t i;
+
+	if (!m->volumes || json_object_array_length(m->volumes) == 0)
+		return 0;
+	for (i = 0; i < json_object_array_length(m->volumes); i++) {
+		json_object *v = json_object_array_get_idx(m->volumes, i);
+		char name[64], *xml;
+		int rc;
+
+		snprintf(name, sizeof(name), "%s.qcow2", req_str0(v, "VolumeId"));
+		xml = volume_disk_xml(ctx, name, req_str0(v, "VolumeId"), req_str0(v, "Target"), err);
+		rc = xml ? volume_device_change(ctx, dom, xml, true, false) : -1;
+		free(xml);
+		if (rc < 0) {
+			ec2_error_set_libvirt(err, "cannot attach the volume '%s' to '%s'",
+					      req_str0(v, "VolumeId"), iid);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void volume_launch_done(struct ec2_ctx *ctx, const char *iid)
+{
+	struct launch_done d = { .iid = iid };
+
+	/* should this fail, the next volume_settle finds the instance live and does it */
+	store_update(ctx->store, launch_records, &d, NULL);
+}
+
+void volume_launch_undo(struct ec2_ctx *ctx, const char *iid)
+{
+	struct launch_done d = { .iid = iid, .undo = true, .names = json_object_new_array() };
+	size_t i;
+
+	if (store_update(ctx->store, launch_records, &d, NULL) == 0)
+		for (i = 0; i < json_object_array_length(d.names); i++)
+			volume_pool_delete(ctx, json_object_get_string(
+				json_object_array_get_idx(d.names, i)), NULL);
+	json_object_put(d.names);
 }
