@@ -652,6 +652,44 @@ START_TEST(run_instances_new_volumes)
 }
 END_TEST
 
+START_TEST(register_image_from_snapshot)
+{
+	char vid[32], sid[32], img[32], *path;
+	json_object *r;
+	FILE *f;
+
+	create(vid, ", \"Size\": 1");
+	r = ok(ec2_create_snapshot, J("{\"VolumeId\": \"%s\"}", vid));
+	snprintf(sid, sizeof(sid), "%s", str(r, "SnapshotId"));
+	json_object_put(r);
+	/* the test driver's volumes have no files: the snapshot's data, as a raw disk */
+	path = util_strdupf("%s/%s.qcow2", ctx.pool_dir, sid);
+	f = fopen(path, "w");
+	ck_assert(f != NULL);
+	ck_assert_int_eq(fseek(f, (1 << 20) - 1, SEEK_SET), 0);
+	fputc(0, f);
+	fclose(f);
+	free(path);
+	fails(ec2_register_image, J("{\"Name\": \"from-snap\", \"RootDeviceName\": \"/dev/xvda\", "
+				    "\"BlockDeviceMappings\": [{\"DeviceName\": \"/dev/xvda\", \"Ebs\": "
+				    "{\"SnapshotId\": \"snap-0123456789abcdef0\"}}]}"),
+	      "InvalidSnapshot.NotFound", NULL);
+	r = ok(ec2_register_image, J("{\"Name\": \"from-snap\", \"RootDeviceName\": \"/dev/xvda\", "
+				     "\"BlockDeviceMappings\": [{\"DeviceName\": \"/dev/xvda\", \"Ebs\": "
+				     "{\"SnapshotId\": \"%s\"}}]}", sid));
+	snprintf(img, sizeof(img), "%s", str(r, "ImageId"));
+	json_object_put(r);
+	r = ok(ec2_describe_images, J("{\"ImageIds\": [\"%s\"]}", img));
+	ck_assert_str_eq(str(item(item(r, "Images", 0), "BlockDeviceMappings", 0), "Ebs.SnapshotId"),
+			 sid);
+	ck_assert_str_eq(str(item(r, "Images", 0), "State"), "available");
+	json_object_put(r);
+	fails(ec2_delete_snapshot, J("{\"SnapshotId\": \"%s\"}", sid), "InvalidSnapshot.InUse", NULL);
+	json_object_put(ok(ec2_deregister_image, J("{\"ImageId\": \"%s\"}", img)));
+	json_object_put(ok(ec2_delete_snapshot, J("{\"SnapshotId\": \"%s\"}", sid)));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("volumes");
@@ -667,6 +705,7 @@ int main(void)
 	tcase_add_test(tc, root_delete_on_termination_false);
 	tcase_add_test(tc, snapshots);
 	tcase_add_test(tc, run_instances_new_volumes);
+	tcase_add_test(tc, register_image_from_snapshot);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

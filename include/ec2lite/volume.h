@@ -28,6 +28,7 @@
 
 #include "ec2lite/ec2.h"
 #include "ec2lite/error.h"
+#include "ec2lite/ids.h"
 
 /* CreateVolume: Size (GiB), SnapshotId, VolumeType (gp2, gp3 (default), io1, io2, st1, sc1,
  * standard), Iops, Throughput, AvailabilityZone (required), Encrypted, TagSpecifications (volume),
@@ -102,6 +103,12 @@ int volume_launch_attach(struct ec2_ctx *ctx, const char *iid, virDomainPtr dom,
 void volume_launch_done(struct ec2_ctx *ctx, const char *iid);
 /* Removes the volumes a launch of iid made that it did not finish (destroy_resources). */
 void volume_launch_undo(struct ec2_ctx *ctx, const char *iid);
+/* RegisterImage's BlockDeviceMappings: when the root device (RootDeviceName, /dev/xvda) maps a
+ * snapshot, *disk gets its file (caller frees), sid its id and image the AMI its volume was the
+ * root of ("" when not one); *disk stays NULL when no snapshot is mapped. Errors:
+ * InvalidSnapshot.NotFound, IncorrectState (not completed), InvalidBlockDeviceMapping. */
+int volume_snapshot_root(struct ec2_ctx *ctx, json_object *req, char sid[EC2_ID_MAX],
+			 char **disk, char image[EC2_ID_MAX], struct ec2_error *err);
 /* Whether some available volume kept in the store sits on image_id's base. */
 bool volume_uses_image(json_object *root, const char *image_id);
 

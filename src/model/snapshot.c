@@ -123,7 +123,7 @@ static int pool_copy(struct ec2_ctx *ctx, const char *src, const char *name,
 
 static json_object *snapshot_new(struct ec2_ctx *ctx, json_object *req, const char *vid,
 				 const char *src, long long gib, bool enc, const char *desc,
-				 struct ec2_error *err)
+				 const char *image, struct ec2_error *err)
 {
 	json_object *rec = json_object_new_object(), *priv = json_object_new_object(), *tags;
 	json_object *resp = NULL;
@@ -146,6 +146,8 @@ static json_object *snapshot_new(struct ec2_ctx *ctx, json_object *req, const ch
 	json_add_int(rec, "VolumeSize", gib);
 	json_object_object_add(rec, "Tags", json_object_get(tags));
 	json_add_str(priv, "Volume", name);
+	if (image && *image)
+		json_add_str(priv, "Image", image); /* a root volume's: how it boots */
 	c.id = sid;
 	c.rec = rec;
 	/* The record first: a process killed during the copy leaves it pending, and the next pass
@@ -226,7 +228,10 @@ json_object *ec2_create_snapshot(struct ec2_ctx *ctx, json_object *req, struct e
 			    in->meta.root_volume : req_str0(json_object_object_get(rec, "ec2lite"),
 							    "Volume"),
 			    gib, json_object_get_boolean(json_object_object_get(rec, "Encrypted")),
-			    req_string(req, "Description"), err);
+			    req_string(req, "Description"),
+			    json_object_get_boolean(json_object_object_get(e, "Root")) ?
+			    in->meta.image_id : req_str0(json_object_object_get(rec, "ec2lite"), "Image"),
+			    err);
 out:
 	if (loaded)
 		vols_free(&vs);
@@ -294,7 +299,8 @@ json_object *ec2_copy_snapshot(struct ec2_ctx *ctx, json_object *req, struct ec2
 			    req_str0(json_object_object_get(s, "ec2lite"), "Volume"), gib,
 			    json_object_get_boolean(json_object_object_get(s, "Encrypted")),
 			    req_string(req, "Description") ? req_string(req, "Description") :
-			    req_str0(s, "Description"), err);
+			    req_str0(s, "Description"),
+			    req_str0(json_object_object_get(s, "ec2lite"), "Image"), err);
 	if (snap) {
 		resp = json_object_new_object();
 		json_add_str(resp, "SnapshotId", req_str0(snap, "SnapshotId"));
@@ -448,4 +454,45 @@ void snapshot_collect(struct ec2_ctx *ctx)
 	for (i = 0; i < c.n; i++)
 		free(c.names[i]);
 	free(c.names);
+}
+
+int volume_snapshot_root(struct ec2_ctx *ctx, json_object *req, char sid[EC2_ID_MAX],
+			 char **disk, char image[EC2_ID_MAX], struct ec2_error *err)
+{
+	json_object *maps = req_list(req, "BlockDeviceMappings"), *root, *s;
+	const char *rdn = req_string(req, "RootDeviceName"), *id = NULL;
+	size_t i;
+
+	*disk = NULL;
+	for (i = 0; maps && i < json_object_array_length(maps); i++) {
+		json_object *m = json_object_array_get_idx(maps, i);
+
+		if (strcmp(req_str0(m, "DeviceName"), rdn ? rdn : "/dev/xvda") == 0)
+			id = req_string(json_object_object_get(m, "Ebs"), "SnapshotId");
+	}
+	if (!id)
+		return 0;
+	if (rdn && strcmp(rdn, "/dev/xvda") != 0) {
+		ec2_error_set(err, "InvalidBlockDeviceMapping", "The root device here is /dev/xvda, "
+			      "not %s", rdn);
+		return -1;
+	}
+	if (!(root = store_read(ctx->store, err)))
+		return -1;
+	if (!(s = snap_find(root, id, err))) {
+		json_object_put(root);
+		return -1;
+	}
+	if (strcmp(req_str0(s, "State"), "completed") != 0) {
+		ec2_error_set(err, "IncorrectState", "Snapshot is in invalid state - %s",
+			      req_str0(s, "State"));
+		json_object_put(root);
+		return -1;
+	}
+	snprintf(sid, EC2_ID_MAX, "%s", id);
+	snprintf(image, EC2_ID_MAX, "%s", req_str0(json_object_object_get(s, "ec2lite"), "Image"));
+	*disk = util_strdupf("%s/%s", ctx->pool_dir,
+			     req_str0(json_object_object_get(s, "ec2lite"), "Volume"));
+	json_object_put(root);
+	return 0;
 }
