@@ -209,7 +209,11 @@ static const struct cli_opt types_opts[] = {
 
 static const struct cli_opt register_image_opts[] = {
 	{ "name", "Name", OPT_STRING, true, "the AMI's name: 3-128 characters, unique among yours" },
-	{ "disk", "DiskPath", OPT_PATH, true, "a local bootable disk image, raw or qcow2" },
+	{ "disk", "DiskPath", OPT_PATH, false, "a local bootable disk image, raw or qcow2 (or the "
+	  "root mapping's snapshot)" },
+	{ "root-device-name", "RootDeviceName", OPT_STRING, false, "/dev/xvda" },
+	{ "block-device-mappings", "BlockDeviceMappings", OPT_STRUCT_LIST, false,
+	  "DeviceName=/dev/xvda,Ebs={SnapshotId=snap-...}: the AMI of a snapshot" },
 	{ "description", "Description", OPT_STRING, false, "free text" },
 	{ "kernel", "KernelPath", OPT_PATH, false,
 	  "boot this kernel directly (the disk then need not be bootable)" },

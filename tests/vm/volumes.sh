@@ -4,7 +4,8 @@
 # formats and marks with its instance id; detached and attached to another running guest, the mark
 # is found there; a snapshot of it and a volume made from the snapshot carry the mark too, and
 # stay whole when the first volume is deleted; a root volume with DeleteOnTermination false is an
-# available volume after terminate; every bad input or wrong state is EC2's error and changes
+# available volume after terminate, and a snapshot of it registered as an AMI boots and runs its
+# user-data; every bad input or wrong state is EC2's error and changes
 # nothing. Waits on the guests' console lines and on DescribeVolumes, never on a sleep.
 # Usage: volumes.sh PATH-TO-ec2-lite
 set -u
@@ -156,5 +157,20 @@ check "A's root is an available volume" '[ "$(vol "$root" State)" = available ]'
 check "terminate B" "$bin" terminate-instances --instance-ids "$b"
 check "B terminated" "$bin" wait instance-terminated --instance-ids "$b"
 check "B's attached volume is available (DeleteOnTermination false)" '[ "$(vol "$v2" State)" = available ]'
-check "clean up" sh -c "'$bin' delete-volume --volume-id $v2 && '$bin' delete-volume --volume-id $root && '$bin' delete-snapshot --snapshot-id $snap"
+
+# EC2's AMI from a volume: a snapshot of A's kept root, registered, boots and runs its user-data.
+rsnap=$("$bin" create-snapshot --volume-id "$root" | jq -r .SnapshotId)
+check "snapshot of A's root" '[ "$("$bin" describe-snapshots --snapshot-ids "$rsnap" | jq -r ".Snapshots[0].State")" = completed ]'
+t=$(now)
+from=$("$bin" register-image --name "from-$rsnap" --root-device-name /dev/xvda --block-device-mappings "DeviceName=/dev/xvda,Ebs={SnapshotId=$rsnap}" | jq -r .ImageId)
+check "register-image of the snapshot" '[ "$("$bin" describe-images --image-ids "$from" | jq -r ".Images[0].BlockDeviceMappings[0].Ebs.SnapshotId")" = "$rsnap" ]'
+echo "  register-image of a snapshot: $(since "$t") s"
+check_fails "the snapshot is in use by the AMI" InvalidSnapshot.InUse "$bin" delete-snapshot --snapshot-id "$rsnap"
+printf '#!/bin/sh\necho "FROMSNAP user-data ran"\n' > "$work/ud2.sh"
+c=$("$bin" run-instances --image-id "$from" --instance-type t2.nano --user-data "file://$work/ud2.sh" | jq -r '.Instances[0].InstanceId')
+check "it boots and runs its user-data" wait_console "$c" "FROMSNAP user-data ran" 180
+check "terminate it" "$bin" terminate-instances --instance-ids "$c"
+check "terminated" "$bin" wait instance-terminated --instance-ids "$c"
+check "deregister it" "$bin" deregister-image --image-id "$from"
+check "clean up" sh -c "'$bin' delete-volume --volume-id $v2 && '$bin' delete-volume --volume-id $root && '$bin' delete-snapshot --snapshot-id $snap && '$bin' delete-snapshot --snapshot-id $rsnap"
 finish
