@@ -109,17 +109,20 @@ check "in-use, attached to A" '[ "$(vol "$v1" State) $(vol "$v1" "Attachments[0]
 check "A's block device mappings show it" '[ "$(desc "$a" "BlockDeviceMappings[1].Ebs.VolumeId")" = "$v1" ]'
 
 # The errors, each changing nothing.
-before=$(all)
 far=$("$bin" create-volume --availability-zone us-east-1b --size 1 | jq -r .VolumeId)
+spare=$("$bin" create-volume --availability-zone $zone --size 1 | jq -r .VolumeId)
+before=$(all)
 check_fails "attach an in-use volume" VolumeInUse "$bin" attach-volume --volume-id "$v1" --instance-id "$b" --device /dev/sdf
 check_fails "delete an in-use volume" VolumeInUse "$bin" delete-volume --volume-id "$v1"
 check_fails "attach across zones" InvalidVolume.ZoneMismatch "$bin" attach-volume --volume-id "$far" --instance-id "$a" --device /dev/sdg
 check_fails "detach an available volume" IncorrectState "$bin" detach-volume --volume-id "$far"
-check_fails "a bad device" InvalidParameterValue "$bin" attach-volume --volume-id "$far" --instance-id "$a" --device /dev/hda
-check_fails "a device in use" InvalidParameterValue "$bin" attach-volume --volume-id "$far" --instance-id "$a" --device /dev/xvdf
+check_fails "a bad device" InvalidParameterValue "$bin" attach-volume --volume-id "$spare" --instance-id "$a" --device /dev/hda
+check_fails "a device in use" InvalidParameterValue "$bin" attach-volume --volume-id "$spare" --instance-id "$a" --device /dev/xvdf
+check_fails "the root's device" InvalidParameterValue "$bin" attach-volume --volume-id "$spare" --instance-id "$a" --device /dev/xvda
 check_fails "a size too large" InvalidParameterValue "$bin" create-volume --availability-zone $zone --size 20000
-check "delete the other zone's volume" "$bin" delete-volume --volume-id "$far"
+check_fails "an unknown volume" InvalidVolume.NotFound "$bin" attach-volume --volume-id vol-0123456789abcdef0 --instance-id "$a" --device /dev/sdg
 check "nothing changed" '[ "$(all)" = "$before" ]'
+check "delete the spare volumes" sh -c "'$bin' delete-volume --volume-id $far && '$bin' delete-volume --volume-id $spare"
 
 t=$(now)
 check "detach from A" "$bin" detach-volume --volume-id "$v1"
