@@ -31,6 +31,8 @@ AllocateAddress AssociateAddress DisassociateAddress ReleaseAddress DescribeAddr
 ModifyInstanceAttribute GetPasswordData
 ModifyInstanceMetadataOptions AssociateIamInstanceProfile DescribeIamInstanceProfileAssociations
 DisassociateIamInstanceProfile ReplaceIamInstanceProfileAssociation
+CreateVolume DescribeVolumes DeleteVolume AttachVolume DetachVolume ModifyVolume
+DescribeVolumeStatus CreateSnapshot DescribeSnapshots DeleteSnapshot CopySnapshot
 """.split()
 
 # ec2-lite's own request members beside EC2's (RegisterImage takes a local disk here).

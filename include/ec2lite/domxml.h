@@ -65,6 +65,12 @@ struct ec2_meta {
 	char iam_profile_id[32];       /* AIPA... */
 	char iam_assoc_id[EC2_ID_MAX]; /* iip-assoc-... */
 	char iam_assoc_time[32];       /* EC2 timestamp of the association */
+	/* Volumes (volume.h). root_keep: the root volume's DeleteOnTermination is false (it stays
+	 * as an available volume after terminate). volumes: the EBS volumes attached besides the
+	 * root, an owned array of {"VolumeId", "Device" (/dev/sdf), "Target" (vdf), "AttachTime",
+	 * "State" (attaching, attached, detaching), "DeleteOnTermination": bool}, or NULL. */
+	bool root_keep;
+	json_object *volumes;
 };
 
 /* Releases what m owns (the tags); m itself is the caller's. */
@@ -123,5 +129,14 @@ char *domxml_pool(const char *name, const char *path, struct ec2_error *err);
  * backing_format), or a standalone one when backing is NULL (caller frees). */
 char *domxml_volume(const char *name, unsigned long long capacity, const char *backing,
 		    const char *backing_format, struct ec2_error *err);
+
+/* The <disk> of an attached EBS volume: the qcow2 file path as virtio disk target (vdf...),
+ * with serial as its serial (the volume id without its dash, as EC2's NVMe serial); for
+ * virDomainAttachDeviceFlags (caller frees). */
+char *domxml_volume_disk(const char *path, const char *target, const char *serial,
+			 struct ec2_error *err);
+
+/* Whether the domain XML xml has a disk whose serial is serial. */
+bool domxml_has_serial(const char *xml, const char *serial);
 
 #endif

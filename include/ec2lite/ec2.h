@@ -62,6 +62,13 @@ struct ec2_ctx {
 		 * can deliver the event as libvirt would (the opaque pointer is valid until the
 		 * watch is seen and cleared). */
 		void (*reboot_registered)(virConnectDomainEventGenericCallback cb, void *opaque);
+		/* libvirt's test driver has no virDomainAttach/DetachDeviceFlags: when set, volumes
+		 * call it instead (flags: VIR_DOMAIN_AFFECT_*), so that a test can change the
+		 * domain's definition as libvirt would. */
+		int (*device_change)(virDomainPtr dom, const char *xml, bool attach, unsigned flags);
+		/* When set, volume changes stop right after their first durable step, as a process
+		 * killed there would (nothing undone), so that volume_settle can be checked. */
+		bool volume_crash;
 	} test;
 };
 
@@ -143,5 +150,6 @@ int ec2_stale_pools(struct ec2_ctx *ctx, bool remove, json_object **stale, struc
 #include "ec2lite/secgroup.h"
 #include "ec2lite/tags.h"
 #include "ec2lite/vpc.h"
+#include "ec2lite/volume.h"
 
 #endif

@@ -58,6 +58,8 @@ struct image_source {
 	json_object *extra;       /* more private facts: [key, value, key, value ...] or NULL */
 	json_object *request;     /* the EC2 request, whose DryRun is honoured (ec2_dry_run), or NULL */
 	const char *id;           /* image_reserve: the id chosen already (a claimed job's), or NULL */
+	const char *snapshot_id;  /* the root mapping's SnapshotId (RegisterImage of a snapshot), or
+				   * NULL: a new id */
 };
 
 /* The record of an AMI whatever its state, deregistered too (new reference), or NULL: none, or

@@ -1777,6 +1777,236 @@ static const struct api_member m_ReplaceIamInstanceProfileAssociationResult[] = 
 	{ "IamInstanceProfileAssociation", "IamInstanceProfileAssociation", "iamInstanceProfileAssociation", API_STRUCT, API_STRING, 223 },
 };
 
+static const struct api_member m_CreateVolumeRequest[] = {
+	{ "AvailabilityZone", "AvailabilityZone", "AvailabilityZone", API_STRING, API_STRING, -1 },
+	{ "Encrypted", "Encrypted", "encrypted", API_BOOLEAN, API_STRING, -1 },
+	{ "Iops", "Iops", "Iops", API_INTEGER, API_STRING, -1 },
+	{ "KmsKeyId", "KmsKeyId", "KmsKeyId", API_STRING, API_STRING, -1 },
+	{ "OutpostArn", "OutpostArn", "OutpostArn", API_STRING, API_STRING, -1 },
+	{ "Size", "Size", "Size", API_INTEGER, API_STRING, -1 },
+	{ "SnapshotId", "SnapshotId", "SnapshotId", API_STRING, API_STRING, -1 },
+	{ "VolumeType", "VolumeType", "VolumeType", API_STRING, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "TagSpecifications", "TagSpecification", "TagSpecification", API_LIST, API_STRUCT, 13 },
+	{ "MultiAttachEnabled", "MultiAttachEnabled", "MultiAttachEnabled", API_BOOLEAN, API_STRING, -1 },
+	{ "Throughput", "Throughput", "Throughput", API_INTEGER, API_STRING, -1 },
+	{ "ClientToken", "ClientToken", "ClientToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_Volume[] = {
+	{ "Attachments", "AttachmentSet", "attachmentSet", API_LIST, API_STRUCT, 232 },
+	{ "AvailabilityZone", "AvailabilityZone", "availabilityZone", API_STRING, API_STRING, -1 },
+	{ "CreateTime", "CreateTime", "createTime", API_TIMESTAMP, API_STRING, -1 },
+	{ "Encrypted", "Encrypted", "encrypted", API_BOOLEAN, API_STRING, -1 },
+	{ "KmsKeyId", "KmsKeyId", "kmsKeyId", API_STRING, API_STRING, -1 },
+	{ "OutpostArn", "OutpostArn", "outpostArn", API_STRING, API_STRING, -1 },
+	{ "Size", "Size", "size", API_INTEGER, API_STRING, -1 },
+	{ "SnapshotId", "SnapshotId", "snapshotId", API_STRING, API_STRING, -1 },
+	{ "State", "Status", "status", API_STRING, API_STRING, -1 },
+	{ "VolumeId", "VolumeId", "volumeId", API_STRING, API_STRING, -1 },
+	{ "Iops", "Iops", "iops", API_INTEGER, API_STRING, -1 },
+	{ "Tags", "TagSet", "tagSet", API_LIST, API_STRUCT, 14 },
+	{ "VolumeType", "VolumeType", "volumeType", API_STRING, API_STRING, -1 },
+	{ "FastRestored", "FastRestored", "fastRestored", API_BOOLEAN, API_STRING, -1 },
+	{ "MultiAttachEnabled", "MultiAttachEnabled", "multiAttachEnabled", API_BOOLEAN, API_STRING, -1 },
+	{ "Throughput", "Throughput", "throughput", API_INTEGER, API_STRING, -1 },
+};
+
+static const struct api_member m_VolumeAttachment[] = {
+	{ "AttachTime", "AttachTime", "attachTime", API_TIMESTAMP, API_STRING, -1 },
+	{ "Device", "Device", "device", API_STRING, API_STRING, -1 },
+	{ "InstanceId", "InstanceId", "instanceId", API_STRING, API_STRING, -1 },
+	{ "State", "Status", "status", API_STRING, API_STRING, -1 },
+	{ "VolumeId", "VolumeId", "volumeId", API_STRING, API_STRING, -1 },
+	{ "DeleteOnTermination", "DeleteOnTermination", "deleteOnTermination", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeVolumesRequest[] = {
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "VolumeIds", "VolumeId", "VolumeId", API_LIST, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "MaxResults", "MaxResults", "maxResults", API_INTEGER, API_STRING, -1 },
+	{ "NextToken", "NextToken", "nextToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeVolumesResult[] = {
+	{ "Volumes", "VolumeSet", "volumeSet", API_LIST, API_STRUCT, 231 },
+	{ "NextToken", "NextToken", "nextToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DeleteVolumeRequest[] = {
+	{ "VolumeId", "VolumeId", "VolumeId", API_STRING, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_AttachVolumeRequest[] = {
+	{ "Device", "Device", "Device", API_STRING, API_STRING, -1 },
+	{ "InstanceId", "InstanceId", "InstanceId", API_STRING, API_STRING, -1 },
+	{ "VolumeId", "VolumeId", "VolumeId", API_STRING, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_DetachVolumeRequest[] = {
+	{ "Device", "Device", "Device", API_STRING, API_STRING, -1 },
+	{ "Force", "Force", "Force", API_BOOLEAN, API_STRING, -1 },
+	{ "InstanceId", "InstanceId", "InstanceId", API_STRING, API_STRING, -1 },
+	{ "VolumeId", "VolumeId", "VolumeId", API_STRING, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_ModifyVolumeRequest[] = {
+	{ "DryRun", "DryRun", "DryRun", API_BOOLEAN, API_STRING, -1 },
+	{ "VolumeId", "VolumeId", "VolumeId", API_STRING, API_STRING, -1 },
+	{ "Size", "Size", "Size", API_INTEGER, API_STRING, -1 },
+	{ "VolumeType", "VolumeType", "VolumeType", API_STRING, API_STRING, -1 },
+	{ "Iops", "Iops", "Iops", API_INTEGER, API_STRING, -1 },
+	{ "Throughput", "Throughput", "Throughput", API_INTEGER, API_STRING, -1 },
+	{ "MultiAttachEnabled", "MultiAttachEnabled", "MultiAttachEnabled", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_ModifyVolumeResult[] = {
+	{ "VolumeModification", "VolumeModification", "volumeModification", API_STRUCT, API_STRING, 240 },
+};
+
+static const struct api_member m_VolumeModification[] = {
+	{ "VolumeId", "VolumeId", "volumeId", API_STRING, API_STRING, -1 },
+	{ "ModificationState", "ModificationState", "modificationState", API_STRING, API_STRING, -1 },
+	{ "StatusMessage", "StatusMessage", "statusMessage", API_STRING, API_STRING, -1 },
+	{ "TargetSize", "TargetSize", "targetSize", API_INTEGER, API_STRING, -1 },
+	{ "TargetIops", "TargetIops", "targetIops", API_INTEGER, API_STRING, -1 },
+	{ "TargetVolumeType", "TargetVolumeType", "targetVolumeType", API_STRING, API_STRING, -1 },
+	{ "TargetThroughput", "TargetThroughput", "targetThroughput", API_INTEGER, API_STRING, -1 },
+	{ "TargetMultiAttachEnabled", "TargetMultiAttachEnabled", "targetMultiAttachEnabled", API_BOOLEAN, API_STRING, -1 },
+	{ "OriginalSize", "OriginalSize", "originalSize", API_INTEGER, API_STRING, -1 },
+	{ "OriginalIops", "OriginalIops", "originalIops", API_INTEGER, API_STRING, -1 },
+	{ "OriginalVolumeType", "OriginalVolumeType", "originalVolumeType", API_STRING, API_STRING, -1 },
+	{ "OriginalThroughput", "OriginalThroughput", "originalThroughput", API_INTEGER, API_STRING, -1 },
+	{ "OriginalMultiAttachEnabled", "OriginalMultiAttachEnabled", "originalMultiAttachEnabled", API_BOOLEAN, API_STRING, -1 },
+	{ "Progress", "Progress", "progress", API_INTEGER, API_STRING, -1 },
+	{ "StartTime", "StartTime", "startTime", API_TIMESTAMP, API_STRING, -1 },
+	{ "EndTime", "EndTime", "endTime", API_TIMESTAMP, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeVolumeStatusRequest[] = {
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "MaxResults", "MaxResults", "MaxResults", API_INTEGER, API_STRING, -1 },
+	{ "NextToken", "NextToken", "NextToken", API_STRING, API_STRING, -1 },
+	{ "VolumeIds", "VolumeId", "VolumeId", API_LIST, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeVolumeStatusResult[] = {
+	{ "NextToken", "NextToken", "nextToken", API_STRING, API_STRING, -1 },
+	{ "VolumeStatuses", "VolumeStatusSet", "volumeStatusSet", API_LIST, API_STRUCT, 243 },
+};
+
+static const struct api_member m_VolumeStatusItem[] = {
+	{ "Actions", "ActionsSet", "actionsSet", API_LIST, API_STRUCT, 244 },
+	{ "AvailabilityZone", "AvailabilityZone", "availabilityZone", API_STRING, API_STRING, -1 },
+	{ "OutpostArn", "OutpostArn", "outpostArn", API_STRING, API_STRING, -1 },
+	{ "Events", "EventsSet", "eventsSet", API_LIST, API_STRUCT, 245 },
+	{ "VolumeId", "VolumeId", "volumeId", API_STRING, API_STRING, -1 },
+	{ "VolumeStatus", "VolumeStatus", "volumeStatus", API_STRUCT, API_STRING, 246 },
+	{ "AttachmentStatuses", "AttachmentStatuses", "attachmentStatuses", API_LIST, API_STRUCT, 248 },
+};
+
+static const struct api_member m_VolumeStatusAction[] = {
+	{ "Code", "Code", "code", API_STRING, API_STRING, -1 },
+	{ "Description", "Description", "description", API_STRING, API_STRING, -1 },
+	{ "EventId", "EventId", "eventId", API_STRING, API_STRING, -1 },
+	{ "EventType", "EventType", "eventType", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_VolumeStatusEvent[] = {
+	{ "Description", "Description", "description", API_STRING, API_STRING, -1 },
+	{ "EventId", "EventId", "eventId", API_STRING, API_STRING, -1 },
+	{ "EventType", "EventType", "eventType", API_STRING, API_STRING, -1 },
+	{ "NotAfter", "NotAfter", "notAfter", API_TIMESTAMP, API_STRING, -1 },
+	{ "NotBefore", "NotBefore", "notBefore", API_TIMESTAMP, API_STRING, -1 },
+	{ "InstanceId", "InstanceId", "instanceId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_VolumeStatusInfo[] = {
+	{ "Details", "Details", "details", API_LIST, API_STRUCT, 247 },
+	{ "Status", "Status", "status", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_VolumeStatusDetails[] = {
+	{ "Name", "Name", "name", API_STRING, API_STRING, -1 },
+	{ "Status", "Status", "status", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_VolumeStatusAttachmentStatus[] = {
+	{ "IoPerformance", "IoPerformance", "ioPerformance", API_STRING, API_STRING, -1 },
+	{ "InstanceId", "InstanceId", "instanceId", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_CreateSnapshotRequest[] = {
+	{ "Description", "Description", "Description", API_STRING, API_STRING, -1 },
+	{ "OutpostArn", "OutpostArn", "OutpostArn", API_STRING, API_STRING, -1 },
+	{ "VolumeId", "VolumeId", "VolumeId", API_STRING, API_STRING, -1 },
+	{ "TagSpecifications", "TagSpecification", "TagSpecification", API_LIST, API_STRUCT, 13 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_Snapshot[] = {
+	{ "DataEncryptionKeyId", "DataEncryptionKeyId", "dataEncryptionKeyId", API_STRING, API_STRING, -1 },
+	{ "Description", "Description", "description", API_STRING, API_STRING, -1 },
+	{ "Encrypted", "Encrypted", "encrypted", API_BOOLEAN, API_STRING, -1 },
+	{ "KmsKeyId", "KmsKeyId", "kmsKeyId", API_STRING, API_STRING, -1 },
+	{ "OwnerId", "OwnerId", "ownerId", API_STRING, API_STRING, -1 },
+	{ "Progress", "Progress", "progress", API_STRING, API_STRING, -1 },
+	{ "SnapshotId", "SnapshotId", "snapshotId", API_STRING, API_STRING, -1 },
+	{ "StartTime", "StartTime", "startTime", API_TIMESTAMP, API_STRING, -1 },
+	{ "State", "Status", "status", API_STRING, API_STRING, -1 },
+	{ "StateMessage", "StatusMessage", "statusMessage", API_STRING, API_STRING, -1 },
+	{ "VolumeId", "VolumeId", "volumeId", API_STRING, API_STRING, -1 },
+	{ "VolumeSize", "VolumeSize", "volumeSize", API_INTEGER, API_STRING, -1 },
+	{ "OwnerAlias", "OwnerAlias", "ownerAlias", API_STRING, API_STRING, -1 },
+	{ "OutpostArn", "OutpostArn", "outpostArn", API_STRING, API_STRING, -1 },
+	{ "Tags", "TagSet", "tagSet", API_LIST, API_STRUCT, 14 },
+	{ "StorageTier", "StorageTier", "storageTier", API_STRING, API_STRING, -1 },
+	{ "RestoreExpiryTime", "RestoreExpiryTime", "restoreExpiryTime", API_TIMESTAMP, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeSnapshotsRequest[] = {
+	{ "Filters", "Filter", "Filter", API_LIST, API_STRUCT, 56 },
+	{ "MaxResults", "MaxResults", "MaxResults", API_INTEGER, API_STRING, -1 },
+	{ "NextToken", "NextToken", "NextToken", API_STRING, API_STRING, -1 },
+	{ "OwnerIds", "Owner", "Owner", API_LIST, API_STRING, -1 },
+	{ "RestorableByUserIds", "RestorableBy", "RestorableBy", API_LIST, API_STRING, -1 },
+	{ "SnapshotIds", "SnapshotId", "SnapshotId", API_LIST, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeSnapshotsResult[] = {
+	{ "Snapshots", "SnapshotSet", "snapshotSet", API_LIST, API_STRUCT, 250 },
+	{ "NextToken", "NextToken", "nextToken", API_STRING, API_STRING, -1 },
+};
+
+static const struct api_member m_DeleteSnapshotRequest[] = {
+	{ "SnapshotId", "SnapshotId", "SnapshotId", API_STRING, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_CopySnapshotRequest[] = {
+	{ "Description", "Description", "Description", API_STRING, API_STRING, -1 },
+	{ "DestinationOutpostArn", "DestinationOutpostArn", "DestinationOutpostArn", API_STRING, API_STRING, -1 },
+	{ "DestinationRegion", "DestinationRegion", "destinationRegion", API_STRING, API_STRING, -1 },
+	{ "Encrypted", "Encrypted", "encrypted", API_BOOLEAN, API_STRING, -1 },
+	{ "KmsKeyId", "KmsKeyId", "kmsKeyId", API_STRING, API_STRING, -1 },
+	{ "PresignedUrl", "PresignedUrl", "presignedUrl", API_STRING, API_STRING, -1 },
+	{ "SourceRegion", "SourceRegion", "SourceRegion", API_STRING, API_STRING, -1 },
+	{ "SourceSnapshotId", "SourceSnapshotId", "SourceSnapshotId", API_STRING, API_STRING, -1 },
+	{ "TagSpecifications", "TagSpecification", "TagSpecification", API_LIST, API_STRUCT, 13 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_CopySnapshotResult[] = {
+	{ "SnapshotId", "SnapshotId", "snapshotId", API_STRING, API_STRING, -1 },
+	{ "Tags", "TagSet", "tagSet", API_LIST, API_STRUCT, 14 },
+};
+
 const struct api_shape api_shapes[] = {
 	{ "RunInstancesRequest", m_RunInstancesRequest, 40 },
 	{ "BlockDeviceMapping", m_BlockDeviceMapping, 4 },
@@ -2008,6 +2238,32 @@ const struct api_shape api_shapes[] = {
 	{ "DisassociateIamInstanceProfileResult", m_DisassociateIamInstanceProfileResult, 1 },
 	{ "ReplaceIamInstanceProfileAssociationRequest", m_ReplaceIamInstanceProfileAssociationRequest, 2 },
 	{ "ReplaceIamInstanceProfileAssociationResult", m_ReplaceIamInstanceProfileAssociationResult, 1 },
+	{ "CreateVolumeRequest", m_CreateVolumeRequest, 13 },
+	{ "Volume", m_Volume, 16 },
+	{ "VolumeAttachment", m_VolumeAttachment, 6 },
+	{ "DescribeVolumesRequest", m_DescribeVolumesRequest, 5 },
+	{ "DescribeVolumesResult", m_DescribeVolumesResult, 2 },
+	{ "DeleteVolumeRequest", m_DeleteVolumeRequest, 2 },
+	{ "AttachVolumeRequest", m_AttachVolumeRequest, 4 },
+	{ "DetachVolumeRequest", m_DetachVolumeRequest, 5 },
+	{ "ModifyVolumeRequest", m_ModifyVolumeRequest, 7 },
+	{ "ModifyVolumeResult", m_ModifyVolumeResult, 1 },
+	{ "VolumeModification", m_VolumeModification, 16 },
+	{ "DescribeVolumeStatusRequest", m_DescribeVolumeStatusRequest, 5 },
+	{ "DescribeVolumeStatusResult", m_DescribeVolumeStatusResult, 2 },
+	{ "VolumeStatusItem", m_VolumeStatusItem, 7 },
+	{ "VolumeStatusAction", m_VolumeStatusAction, 4 },
+	{ "VolumeStatusEvent", m_VolumeStatusEvent, 6 },
+	{ "VolumeStatusInfo", m_VolumeStatusInfo, 2 },
+	{ "VolumeStatusDetails", m_VolumeStatusDetails, 2 },
+	{ "VolumeStatusAttachmentStatus", m_VolumeStatusAttachmentStatus, 2 },
+	{ "CreateSnapshotRequest", m_CreateSnapshotRequest, 5 },
+	{ "Snapshot", m_Snapshot, 17 },
+	{ "DescribeSnapshotsRequest", m_DescribeSnapshotsRequest, 7 },
+	{ "DescribeSnapshotsResult", m_DescribeSnapshotsResult, 2 },
+	{ "DeleteSnapshotRequest", m_DeleteSnapshotRequest, 2 },
+	{ "CopySnapshotRequest", m_CopySnapshotRequest, 10 },
+	{ "CopySnapshotResult", m_CopySnapshotResult, 2 },
 };
 
 const struct api_action api_actions[] = {
@@ -2061,5 +2317,16 @@ const struct api_action api_actions[] = {
 	{ "DescribeIamInstanceProfileAssociations", 224, 225 },
 	{ "DisassociateIamInstanceProfile", 226, 227 },
 	{ "ReplaceIamInstanceProfileAssociation", 228, 229 },
+	{ "CreateVolume", 230, 231 },
+	{ "DescribeVolumes", 233, 234 },
+	{ "DeleteVolume", 235, -1 },
+	{ "AttachVolume", 236, 232 },
+	{ "DetachVolume", 237, 232 },
+	{ "ModifyVolume", 238, 239 },
+	{ "DescribeVolumeStatus", 241, 242 },
+	{ "CreateSnapshot", 249, 250 },
+	{ "DescribeSnapshots", 251, 252 },
+	{ "DeleteSnapshot", 253, -1 },
+	{ "CopySnapshot", 254, 255 },
 	{ NULL, -1, -1 },
 };

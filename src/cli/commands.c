@@ -209,7 +209,11 @@ static const struct cli_opt types_opts[] = {
 
 static const struct cli_opt register_image_opts[] = {
 	{ "name", "Name", OPT_STRING, true, "the AMI's name: 3-128 characters, unique among yours" },
-	{ "disk", "DiskPath", OPT_PATH, true, "a local bootable disk image, raw or qcow2" },
+	{ "disk", "DiskPath", OPT_PATH, false, "a local bootable disk image, raw or qcow2 (or the "
+	  "root mapping's snapshot)" },
+	{ "root-device-name", "RootDeviceName", OPT_STRING, false, "/dev/xvda" },
+	{ "block-device-mappings", "BlockDeviceMappings", OPT_STRUCT_LIST, false,
+	  "DeviceName=/dev/xvda,Ebs={SnapshotId=snap-...}: the AMI of a snapshot" },
 	{ "description", "Description", OPT_STRING, false, "free text" },
 	{ "kernel", "KernelPath", OPT_PATH, false,
 	  "boot this kernel directly (the disk then need not be bootable)" },
@@ -421,6 +425,94 @@ static const struct cli_opt describe_addresses_opts[] = {
 	{ "public-ips", "PublicIps", OPT_LIST, false, "the Elastic IPs (default all)" },
 	{ "allocation-ids", "AllocationIds", OPT_LIST, false, "the Elastic IPs, by allocation id" },
 	filters_opt,
+	END,
+};
+
+static const struct cli_opt create_volume_opts[] = {
+	{ "availability-zone", "AvailabilityZone", OPT_STRING, false, "the zone it lives in" },
+	{ "size", "Size", OPT_INT, false, "GiB (default: the snapshot's)" },
+	{ "snapshot-id", "SnapshotId", OPT_STRING, false, "made from this snapshot (copy-on-write)" },
+	{ "volume-type", "VolumeType", OPT_STRING, false, "gp2 (default), gp3, io1, io2, st1, sc1, "
+	  "standard" },
+	{ "iops", "Iops", OPT_INT, false, "gp3, io1, io2" },
+	{ "throughput", "Throughput", OPT_INT, false, "MiB/s, gp3" },
+	{ "encrypted", "Encrypted", OPT_BOOL, false, "recorded" },
+	{ "tag-specifications", "TagSpecifications", OPT_STRUCT_LIST, false,
+	  "ResourceType=volume,Tags=[{Key=K,Value=V},...]" },
+	END,
+};
+
+static const struct cli_opt volume_id_opts[] = {
+	{ "volume-id", "VolumeId", OPT_STRING, true, "the volume" },
+	END,
+};
+
+static const struct cli_opt describe_volumes_opts[] = {
+	{ "volume-ids", "VolumeIds", OPT_LIST, false, "the volumes (default all)" },
+	filters_opt,
+	max_results_opt,
+	next_token_opt,
+	END,
+};
+
+static const struct cli_opt describe_volume_status_opts[] = {
+	{ "volume-ids", "VolumeIds", OPT_LIST, false, "the volumes (default all)" },
+	filters_opt,
+	END,
+};
+
+static const struct cli_opt attach_volume_opts[] = {
+	{ "device", "Device", OPT_STRING, true, "/dev/sdf../dev/sdz or /dev/xvdf.." },
+	{ "instance-id", "InstanceId", OPT_STRING, true, "running or stopped, in the volume's zone" },
+	{ "volume-id", "VolumeId", OPT_STRING, true, "an available volume" },
+	END,
+};
+
+static const struct cli_opt detach_volume_opts[] = {
+	{ "volume-id", "VolumeId", OPT_STRING, true, "the volume" },
+	{ "instance-id", "InstanceId", OPT_STRING, false, "the instance it must be attached to" },
+	{ "device", "Device", OPT_STRING, false, "the device it must be attached at" },
+	{ "force", "Force", OPT_BOOL, false, "ask again when a detach did not finish" },
+	END,
+};
+
+static const struct cli_opt modify_volume_opts[] = {
+	{ "volume-id", "VolumeId", OPT_STRING, true, "an available volume" },
+	{ "size", "Size", OPT_INT, false, "GiB, not smaller" },
+	{ "volume-type", "VolumeType", OPT_STRING, false, "the new type" },
+	{ "iops", "Iops", OPT_INT, false, "gp3, io1, io2" },
+	{ "throughput", "Throughput", OPT_INT, false, "MiB/s, gp3" },
+	END,
+};
+
+static const struct cli_opt create_snapshot_opts[] = {
+	{ "volume-id", "VolumeId", OPT_STRING, true, "available, or attached to a stopped instance" },
+	{ "description", "Description", OPT_STRING, false, "its description" },
+	{ "tag-specifications", "TagSpecifications", OPT_STRUCT_LIST, false,
+	  "ResourceType=snapshot,Tags=[{Key=K,Value=V},...]" },
+	END,
+};
+
+static const struct cli_opt describe_snapshots_opts[] = {
+	{ "snapshot-ids", "SnapshotIds", OPT_LIST, false, "the snapshots (default all)" },
+	{ "owner-ids", "OwnerIds", OPT_LIST, false, "self or the account id" },
+	filters_opt,
+	max_results_opt,
+	next_token_opt,
+	END,
+};
+
+static const struct cli_opt delete_snapshot_opts[] = {
+	{ "snapshot-id", "SnapshotId", OPT_STRING, true, "the snapshot" },
+	END,
+};
+
+static const struct cli_opt copy_snapshot_opts[] = {
+	{ "source-snapshot-id", "SourceSnapshotId", OPT_STRING, true, "the snapshot" },
+	{ "source-region", "SourceRegion", OPT_STRING, true, "this region" },
+	{ "description", "Description", OPT_STRING, false, "the copy's description" },
+	{ "tag-specifications", "TagSpecifications", OPT_STRUCT_LIST, false,
+	  "ResourceType=snapshot,Tags=[{Key=K,Value=V},...]" },
 	END,
 };
 
@@ -664,6 +756,28 @@ const struct command commands[] = {
 	  release_address_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
 	{ "describe-addresses", "DescribeAddresses", "describe Elastic IPs",
 	  describe_addresses_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "create-volume", "CreateVolume", "create an EBS volume (a qcow2 file of the pool)",
+	  create_volume_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-volumes", "DescribeVolumes", "describe volumes (instances' root volumes too)",
+	  describe_volumes_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-volume-status", "DescribeVolumeStatus", "describe volumes' status",
+	  describe_volume_status_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "delete-volume", "DeleteVolume", "delete an available volume", volume_id_opts, NULL,
+	  NULL, NULL, CMD_NEEDS_CTX },
+	{ "attach-volume", "AttachVolume", "attach a volume to an instance (hot-plugged when it "
+	  "runs)", attach_volume_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "detach-volume", "DetachVolume", "detach a volume", detach_volume_opts, NULL, NULL, NULL,
+	  CMD_NEEDS_CTX },
+	{ "modify-volume", "ModifyVolume", "grow or retype an available volume", modify_volume_opts,
+	  NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "create-snapshot", "CreateSnapshot", "snapshot a volume", create_snapshot_opts, NULL,
+	  NULL, NULL, CMD_NEEDS_CTX },
+	{ "describe-snapshots", "DescribeSnapshots", "describe snapshots", describe_snapshots_opts,
+	  NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "delete-snapshot", "DeleteSnapshot", "delete a snapshot (not while an AMI uses it)",
+	  delete_snapshot_opts, NULL, NULL, NULL, CMD_NEEDS_CTX },
+	{ "copy-snapshot", "CopySnapshot", "copy a snapshot", copy_snapshot_opts, NULL, NULL, NULL,
+	  CMD_NEEDS_CTX },
 	{ "describe-vpcs", "DescribeVpcs", "describe VPCs (the default VPC)", describe_vpcs_opts,
 	  NULL, NULL, NULL, CMD_NEEDS_CTX },
 	{ "describe-subnets", "DescribeSubnets", "describe subnets (a default subnet per zone)",

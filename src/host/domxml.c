@@ -19,6 +19,7 @@ void ec2_meta_clear(struct ec2_meta *m)
 {
 	json_object_put(m->tags);
 	json_object_put(m->groups);
+	json_object_put(m->volumes);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -111,6 +112,24 @@ static xmlNodePtr meta_node(xmlNsPtr *ns_out, const struct ec2_meta *m, bool wit
 		xmlNodePtr tag = text_child(tags, ns, "tag", req_string(t, "Value"));
 
 		xmlNewProp(tag, X("key"), X(req_string(t, "Key") ? req_string(t, "Key") : ""));
+	}
+	if (m->root_keep)
+		text_child(root, ns, "root-delete-on-termination", "false");
+	if (m->volumes && json_object_array_length(m->volumes) > 0) {
+		tags = xmlNewChild(root, ns, X("volumes"), NULL);
+		for (i = 0; i < json_object_array_length(m->volumes); i++) {
+			json_object *v = json_object_array_get_idx(m->volumes, i);
+			xmlNodePtr vn = xmlNewChild(tags, ns, X("volume"), NULL);
+			json_object *dot = json_object_object_get(v, "DeleteOnTermination");
+
+			xmlNewProp(vn, X("id"), X(req_str0(v, "VolumeId")));
+			xmlNewProp(vn, X("device"), X(req_str0(v, "Device")));
+			xmlNewProp(vn, X("target"), X(req_str0(v, "Target")));
+			xmlNewProp(vn, X("since"), X(req_str0(v, "AttachTime")));
+			xmlNewProp(vn, X("state"), X(req_str0(v, "State")));
+			xmlNewProp(vn, X("delete-on-termination"),
+				   X(json_object_get_boolean(dot) ? "true" : "false"));
+		}
 	}
 	if (ns_out)
 		*ns_out = ns;
@@ -285,6 +304,36 @@ int ec2_meta_from_xml(const char *xml, struct ec2_meta *m, struct ec2_error *err
 				json_object_array_add(m->groups, g);
 				xmlFree(gid);
 				xmlFree(gname);
+			}
+		} else if (strcmp(name, "root-delete-on-termination") == 0) {
+			copy_text(n, buf, sizeof(buf));
+			m->root_keep = strcmp(buf, "false") == 0;
+		} else if (strcmp(name, "volumes") == 0) {
+			xmlNodePtr t;
+			static const char *const attrs[][2] = {
+				{ "id", "VolumeId" }, { "device", "Device" }, { "target", "Target" },
+				{ "since", "AttachTime" }, { "state", "State" },
+			};
+
+			m->volumes = json_object_new_array();
+			for (t = n->children; t; t = t->next) {
+				json_object *v;
+				xmlChar *a;
+				size_t k;
+
+				if (t->type != XML_ELEMENT_NODE)
+					continue;
+				v = json_object_new_object();
+				for (k = 0; k < sizeof(attrs) / sizeof(attrs[0]); k++) {
+					a = xmlGetProp(t, X(attrs[k][0]));
+					json_add_str(v, attrs[k][1], a ? (const char *)a : "");
+					xmlFree(a);
+				}
+				a = xmlGetProp(t, X("delete-on-termination"));
+				json_add_bool(v, "DeleteOnTermination",
+					      a && strcmp((const char *)a, "true") == 0);
+				xmlFree(a);
+				json_object_array_add(m->volumes, v);
 			}
 		} else if (strcmp(name, "tags") == 0) {
 			xmlNodePtr t;
@@ -634,4 +683,56 @@ char *domxml_volume(const char *name, unsigned long long capacity, const char *b
 		elem(n, "format", "type", backing_format ? backing_format : "raw");
 	}
 	return dump_doc(doc, err);
+}
+
+char *domxml_volume_disk(const char *path, const char *target, const char *serial,
+			 struct ec2_error *err)
+{
+	xmlDocPtr doc = xmlNewDoc(X("1.0"));
+	xmlNodePtr d = xmlNewNode(NULL, X("disk")), n;
+	char *s;
+
+	xmlDocSetRootElement(doc, d);
+	prop(d, "type", "file");
+	prop(d, "device", "disk");
+	n = elem(d, "driver", "name", "qemu");
+	prop(n, "type", "qcow2");
+	prop(n, "discard", "unmap");
+	elem(d, "source", "file", path);
+	n = elem(d, "target", "dev", target);
+	prop(n, "bus", "virtio");
+	child(d, "serial", serial);
+	/* the element alone, without an XML declaration */
+	s = dump_node(doc, d);
+	xmlFreeDoc(doc);
+	(void)err;
+	return s;
+}
+
+bool domxml_has_serial(const char *xml, const char *serial)
+{
+	xmlDocPtr doc = xml ? xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
+					    XML_PARSE_NONET | XML_PARSE_NOBLANKS) : NULL;
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL, n, d, s;
+	bool found = false;
+
+	for (n = root ? root->children : NULL; n && !found; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || xmlStrcmp(n->name, X("devices")) != 0)
+			continue;
+		for (d = n->children; d && !found; d = d->next) {
+			if (d->type != XML_ELEMENT_NODE || xmlStrcmp(d->name, X("disk")) != 0)
+				continue;
+			for (s = d->children; s && !found; s = s->next) {
+				xmlChar *text;
+
+				if (s->type != XML_ELEMENT_NODE || xmlStrcmp(s->name, X("serial")) != 0)
+					continue;
+				text = xmlNodeGetContent(s);
+				found = text && strcmp((const char *)text, serial) == 0;
+				xmlFree(text);
+			}
+		}
+	}
+	xmlFreeDoc(doc);
+	return found;
 }

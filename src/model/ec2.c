@@ -198,6 +198,11 @@ int ec2_meta_load(virDomainPtr dom, struct ec2_meta *m)
 		return -1;
 	rc = ec2_meta_from_xml(xml, m, NULL);
 	free(xml);
+	/* Instances from before volumes may have no vol- id for their root: one made of the
+	 * instance id's digits, the same on every read. */
+	if (rc == 0 && !m->root_volume_id[0] && strncmp(virDomainGetName(dom), "i-", 2) == 0)
+		snprintf(m->root_volume_id, sizeof(m->root_volume_id), "vol-%s",
+			 virDomainGetName(dom) + 2);
 	return rc;
 }
 
@@ -323,6 +328,9 @@ READ_ONLY(ec2_describe_regions)
 READ_ONLY(ec2_describe_account_attributes)
 READ_ONLY(ec2_get_password_data)
 READ_ONLY(ec2_describe_iam_instance_profile_associations)
+READ_ONLY(ec2_describe_volumes)
+READ_ONLY(ec2_describe_volume_status)
+READ_ONLY(ec2_describe_snapshots)
 
 /* Mutating actions honour DryRun themselves, at their own dry-run point (ec2_dry_run). */
 static const struct {
@@ -380,6 +388,17 @@ static const struct {
 	  read_only_ec2_describe_iam_instance_profile_associations },
 	{ "DisassociateIamInstanceProfile", ec2_disassociate_iam_instance_profile },
 	{ "ReplaceIamInstanceProfileAssociation", ec2_replace_iam_instance_profile_association },
+	{ "CreateVolume", ec2_create_volume },
+	{ "DescribeVolumes", read_only_ec2_describe_volumes },
+	{ "DeleteVolume", ec2_delete_volume },
+	{ "AttachVolume", ec2_attach_volume },
+	{ "DetachVolume", ec2_detach_volume },
+	{ "ModifyVolume", ec2_modify_volume },
+	{ "DescribeVolumeStatus", read_only_ec2_describe_volume_status },
+	{ "CreateSnapshot", ec2_create_snapshot },
+	{ "DescribeSnapshots", read_only_ec2_describe_snapshots },
+	{ "DeleteSnapshot", ec2_delete_snapshot },
+	{ "CopySnapshot", ec2_copy_snapshot },
 };
 
 ec2_action_fn ec2_action(const char *action)

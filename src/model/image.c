@@ -25,6 +25,7 @@
 #include "ec2lite/kernel.h"
 #include "ec2lite/ids.h"
 #include "ec2lite/util.h"
+#include "ec2lite/volume.h"
 
 /* The private part of an image record, never shown to clients. */
 #define PRIVATE_KEY "ec2lite"
@@ -207,7 +208,10 @@ static json_object *image_record(struct ec2_ctx *ctx, const char *id,
 	char now[32], snap[EC2_ID_MAX], *location;
 
 	util_iso8601(time(NULL), now, sizeof(now));
-	ec2_id_new("snap", snap, NULL);
+	if (src->snapshot_id)
+		snprintf(snap, sizeof(snap), "%s", src->snapshot_id);
+	else
+		ec2_id_new("snap", snap, NULL);
 	json_add_str(img, "Architecture", "x86_64");
 	json_add_str(img, "CreationDate", now);
 	json_add_str(img, "ImageId", id);
@@ -576,6 +580,8 @@ json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec
 	const char *entry = req_string(req, "KernelEntry");
 	static const char *const paths[] = { "DiskPath", "KernelPath", "RamdiskPath" };
 	size_t i;
+	json_object *from = NULL, *resp;
+	char *snap_disk = NULL, snap_id[EC2_ID_MAX] = "", snap_image[EC2_ID_MAX] = "";
 
 	/* ec2-lite's own members name files of the host: the person at the keyboard may, a client
 	 * of the API may not (the server would copy any file it can read into the pool). To a
@@ -586,6 +592,27 @@ json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec
 				      "recognized", paths[i]);
 			return NULL;
 		}
+	/* EC2's way: the root device mapped to a snapshot (volume.h), from the API too. */
+	if (volume_snapshot_root(ctx, req, snap_id, &snap_disk, snap_image, err) < 0)
+		return NULL;
+	if (snap_disk) {
+		src.disk = snap_disk;
+		src.snapshot_id = snap_id;
+		/* A root volume's snapshot boots as the AMI it was launched from did. */
+		if (snap_image[0] && (from = image_any(ctx, snap_image, NULL))) {
+			src.kernel = image_private(from, "Kernel");
+			src.initrd = image_private(from, "Initrd");
+			src.cmdline = image_private(from, "KernelArgs");
+		}
+		if (image_name_check(src.name, err) < 0) {
+			resp = NULL;
+		} else {
+			resp = image_add(ctx, &src, err);
+		}
+		json_object_put(from);
+		free(snap_disk);
+		return resp;
+	}
 	if (ctx->remote) {
 		ec2_error_set(err, EC2_ERR_INVALID_PARAMETER, "RegisterImage takes no disk over the "
 			      "API: import one with ImportImage (Url=s3://BUCKET/KEY)");
@@ -831,7 +858,8 @@ static int drop_unused(json_object *root, void *opaque, struct ec2_error *err)
 
 	(void)err;
 	json_object_object_foreach(images, id, img) {
-		if (strcmp(req_string(img, "State"), "deregistered") != 0 || image_in_use(c->ctx, id))
+		if (strcmp(req_string(img, "State"), "deregistered") != 0 || image_in_use(c->ctx, id) ||
+		    volume_uses_image(root, id))
 			continue;
 		gone = realloc(gone, (ngone + 1) * sizeof(*gone));
 		c->bases = realloc(c->bases, (c->n + 1) * sizeof(*c->bases));

@@ -373,6 +373,17 @@ static int change_parse(json_object *req, struct change *c, struct ec2_error *er
 	return 0;
 }
 
+/* The attached volume's entry (ec2_meta.volumes) at device dev, or NULL (borrowed). */
+static json_object *volume_entry(const struct ec2_meta *m, const char *dev)
+{
+	size_t i;
+
+	for (i = 0; m->volumes && i < json_object_array_length(m->volumes); i++)
+		if (strcmp(req_str0(json_object_array_get_idx(m->volumes, i), "Device"), dev) == 0)
+			return json_object_array_get_idx(m->volumes, i);
+	return NULL;
+}
+
 /* Checks what c asks of in without changing anything; for a new type, *type is it. */
 static int change_check(struct ec2_ctx *ctx, struct inst *in, const struct change *c,
 			const struct instance_type **type, struct ec2_error *err)
@@ -456,25 +467,20 @@ static int change_check(struct ec2_ctx *ctx, struct inst *in, const struct chang
 		}
 		return 0;
 	case A_BLOCK_DEVICE_MAPPING:
-		/* Only DeleteOnTermination of the root device, which is (and stays) true. */
+		/* Only DeleteOnTermination, of the root device or an attached volume's. */
 		for (i = 0; i < json_object_array_length(c->list); i++) {
 			json_object *m = json_object_array_get_idx(c->list, i), *ebs = NULL;
 			const char *dev = req_string(m, "DeviceName");
 			bool del = true;
 
 			json_object_object_get_ex(m, "Ebs", &ebs);
-			if (!dev || strcmp(dev, "/dev/xvda") != 0) {
+			if (!dev || (strcmp(dev, "/dev/xvda") != 0 && !volume_entry(&in->meta, dev))) {
 				ec2_error_set(err, ERR_ATTRIBUTE_VALUE, "No device is "
 					      "currently mapped at %s", dev ? dev : "");
 				return -1;
 			}
 			if (req_bool(ebs, "DeleteOnTermination", &del, err) < 0)
 				return -1;
-			if (!del) {
-				ec2_error_set(err, EC2_ERR_UNSUPPORTED_OPERATION, "The root volume of "
-					      "'%s' is always deleted on termination.", in->id);
-				return -1;
-			}
 		}
 		return 0;
 	default:
@@ -564,7 +570,7 @@ json_object *ec2_modify_instance_attribute(struct ec2_ctx *ctx, json_object *req
 	struct change c;
 	const struct instance_type *type = NULL;
 	struct inst *v = NULL, *in;
-	size_t n = 0;
+	size_t n = 0, i;
 	json_object *resp = NULL, *groups = NULL;
 	int rc = 0;
 
@@ -607,6 +613,19 @@ json_object *ec2_modify_instance_attribute(struct ec2_ctx *ctx, json_object *req
 		break;
 	case A_SHUTDOWN_BEHAVIOR:
 		snprintf(in->meta.shutdown_behavior, sizeof(in->meta.shutdown_behavior), "%s", c.s);
+		rc = ec2_meta_save(in->dom, &in->meta, err);
+		break;
+	case A_BLOCK_DEVICE_MAPPING:
+		for (i = 0; i < json_object_array_length(c.list); i++) {
+			json_object *m = json_object_array_get_idx(c.list, i), *e;
+			bool del = true;
+
+			req_bool(json_object_object_get(m, "Ebs"), "DeleteOnTermination", &del, NULL);
+			if (strcmp(req_str0(m, "DeviceName"), "/dev/xvda") == 0)
+				in->meta.root_keep = !del;
+			else if ((e = volume_entry(&in->meta, req_str0(m, "DeviceName"))))
+				json_add_bool(e, "DeleteOnTermination", del);
+		}
 		rc = ec2_meta_save(in->dom, &in->meta, err);
 		break;
 	case A_GROUP_SET:

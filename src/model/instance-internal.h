@@ -125,6 +125,8 @@ json_object *change_obj(const char *id, enum ec2_state cur, enum ec2_state prev)
  * carrying on past failures; the domain's definition goes last. dom may be NULL. */
 int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr dom,
 		      const char *volume, struct ec2_error *err);
+/* Deletes a pool volume, waiting out libvirtd's creation of it (30 s at most); gone is fine. */
+int volume_delete(virStorageVolPtr vol);
 /* Terminates one live instance for reason (a StateReason code): its record is kept in the
  * store for an hour, then its resources go. err may be NULL. */
 int terminate_one(struct ec2_ctx *ctx, struct inst *in, const char *reason,

@@ -21,6 +21,7 @@
 #include "ec2lite/timeline.h"
 #include "ec2lite/util.h"
 #include "ec2lite/vpc.h"
+#include "ec2lite/volume.h"
 
 #include "instance-internal.h"
 
@@ -47,6 +48,8 @@ struct launch_params {
 	const char *user_data;
 	size_t user_data_len;
 	unsigned long long root_bytes; /* the root volume's size; 0: the AMI's */
+	bool root_keep;                /* its DeleteOnTermination is false */
+	json_object *extra;            /* new EBS volumes per instance (volume_launch_specs) */
 	json_object *groups;           /* [{"GroupId","GroupName"}] */
 	const char *key_name;
 	json_object *public_keys;      /* OpenSSH public key lines for the seed, or NULL */
@@ -139,6 +142,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 	util_iso8601(time(NULL), m.launch_time, sizeof(m.launch_time));
 	m.launch_index = index;
 	m.hibernation = lp->hibernation;
+	m.root_keep = lp->root_keep;
 	m.disable_api_termination = lp->disable_api_termination;
 	m.disable_api_stop = lp->disable_api_stop;
 	snprintf(m.shutdown_behavior, sizeof(m.shutdown_behavior), "%s", lp->shutdown_behavior);
@@ -167,6 +171,10 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		snprintf(m.iam_assoc_time, sizeof(m.iam_assoc_time), "%s", m.launch_time);
 	}
 
+	/* New EBS volumes of its block device mappings, listed in its metadata: attached to its
+	 * definition once it is defined. */
+	if (volume_launch_make(ctx, c->id, lp->extra, lp->subnet.zone, &m, err) < 0)
+		goto out;
 	spec.name = c->id;
 	spec.accel = ctx->accel.accel;
 	spec.vcpus = (unsigned)lp->type->vcpus;
@@ -195,6 +203,8 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		ec2_error_set_libvirt(err, "cannot define the domain of '%s'", c->id);
 		goto out;
 	}
+	if (volume_launch_attach(ctx, c->id, c->dom, &m, err) < 0)
+		goto out;
 	launchtime_step("define", c->id);
 	if (index == ctx->test.fail_launch_index) {
 		ec2_error_set(err, EC2_ERR_INTERNAL, "injected launch failure");
@@ -208,6 +218,7 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		goto out;
 	}
 	c->started_at = wall_now();
+	volume_launch_done(ctx, c->id);
 	launchtime_step("start", c->id);
 	rc = 0;
 out:
@@ -260,7 +271,7 @@ void watch_boot(struct ec2_ctx *ctx, const char *id, double started_at)
 /* BlockDeviceMappings: the root device (/dev/xvda) may be made larger than the AMI; the guest
  * grows its filesystem into it on boot, as cloud images do. */
 static int root_volume_size(json_object *req, json_object *image, unsigned long long *bytes,
-			    struct ec2_error *err)
+			    bool *keep, struct ec2_error *err)
 {
 	json_object *maps = req_list(req, "BlockDeviceMappings");
 	size_t i, n = maps ? json_object_array_length(maps) : 0;
@@ -277,6 +288,8 @@ static int root_volume_size(json_object *req, json_object *image, unsigned long 
 		const char *dev = req_string(m, "DeviceName");
 		long long gib = 0;
 
+		if (dev && strcmp(dev, "/dev/xvda") != 0 && json_object_object_get_ex(m, "Ebs", NULL))
+			continue; /* a new EBS volume: volume_launch_specs */
 		if (!dev || strcmp(dev, "/dev/xvda") != 0) {
 			ec2_error_set(err, EC2_ERR_INVALID_PARAMETER,
 				      "Only the root device /dev/xvda can be mapped here, not '%s'",
@@ -286,6 +299,14 @@ static int root_volume_size(json_object *req, json_object *image, unsigned long 
 		json_object_object_get_ex(m, "Ebs", &ebs);
 		if (req_int(ebs, "VolumeSize", &gib, err) < 0)
 			return -1;
+		{
+			bool del = true;
+
+			/* false: the root stays after terminate as an available volume (volume.h) */
+			if (req_bool(ebs, "DeleteOnTermination", &del, err) < 0)
+				return -1;
+			*keep = !del;
+		}
 		if (gib == 0)
 			continue;
 		if (gib > 16384) {
@@ -460,7 +481,8 @@ json_object *ec2_run_instances(struct ec2_ctx *ctx, json_object *req, struct ec2
 			      lp.image_id);
 		goto out;
 	}
-	if (root_volume_size(req, lp.image, &lp.root_bytes, err) < 0)
+	if (root_volume_size(req, lp.image, &lp.root_bytes, &lp.root_keep, err) < 0 ||
+	    !(lp.extra = volume_launch_specs(ctx, req, lp.subnet.zone, err)))
 		goto out;
 	/* EC2's defaults, or an IMDSv2-only AMI's, then what the request asks. */
 	lp.imds.http_hop_limit = 1;
@@ -631,6 +653,7 @@ out:
 	json_object_put(lp.tags);
 	json_object_put(lp.groups);
 	json_object_put(lp.public_keys);
+	json_object_put(lp.extra);
 	if (lp.pool)
 		virStoragePoolFree(lp.pool);
 	return resp;

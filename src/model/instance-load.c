@@ -100,7 +100,8 @@ int list_all(struct ec2_ctx *ctx, struct inst **out, size_t *count, struct ec2_e
 			/* Terminated, but the process that did it died before the domain was gone:
 			 * finish the teardown; the record describes it. */
 			destroy_resources(ctx, virDomainGetName(doms[i].dom), doms[i].dom,
-					  doms[i].meta.root_volume, NULL);
+					  doms[i].meta.root_keep ? NULL : doms[i].meta.root_volume,
+					  NULL);
 			ctx->net_stale = true;
 			virDomainFree(doms[i].dom);
 			ec2_meta_clear(&doms[i].meta);

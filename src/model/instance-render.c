@@ -55,15 +55,31 @@ void user_reason(struct ec2_meta *m, const char *code)
 json_object *block_devices_json(const struct ec2_meta *m)
 {
 	json_object *a = json_object_new_array(), *e = json_object_new_object(), *x;
+	size_t i;
 
 	json_add_str(e, "DeviceName", "/dev/xvda");
 	x = json_object_new_object();
 	json_add_str(x, "AttachTime", m->launch_time);
-	json_add_bool(x, "DeleteOnTermination", true);
+	json_add_bool(x, "DeleteOnTermination", !m->root_keep);
 	json_add_str(x, "Status", "attached");
 	json_add_str(x, "VolumeId", m->root_volume_id);
 	json_object_object_add(e, "Ebs", x);
 	json_object_array_add(a, e);
+	/* The EBS volumes attached besides (volume.h). */
+	for (i = 0; m->volumes && i < json_object_array_length(m->volumes); i++) {
+		json_object *v = json_object_array_get_idx(m->volumes, i);
+
+		e = json_object_new_object();
+		json_add_str(e, "DeviceName", req_str0(v, "Device"));
+		x = json_object_new_object();
+		json_add_str(x, "AttachTime", req_str0(v, "AttachTime"));
+		json_add_bool(x, "DeleteOnTermination", json_object_get_boolean(
+			json_object_object_get(v, "DeleteOnTermination")));
+		json_add_str(x, "Status", req_str0(v, "State"));
+		json_add_str(x, "VolumeId", req_str0(v, "VolumeId"));
+		json_object_object_add(e, "Ebs", x);
+		json_object_array_add(a, e);
+	}
 	return a;
 }
 

@@ -8,6 +8,7 @@
 
 #include "ec2lite/address.h"
 #include "ec2lite/util.h"
+#include "ec2lite/volume.h"
 
 #include "instance-internal.h"
 
@@ -25,7 +26,7 @@ static bool already_gone(void)
  * it is done refuses to delete it ("still being allocated", VIR_ERR_OPERATION_INVALID): that is
  * waited out (the overlay takes milliseconds; 30 s at most), not taken for "gone", or a launch
  * killed then would leave the volume behind its undone journal. */
-static int volume_delete(virStorageVolPtr vol)
+int volume_delete(virStorageVolPtr vol)
 {
 	int tries;
 
@@ -66,6 +67,7 @@ int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr dom,
 		}
 		virStoragePoolFree(pool);
 	}
+	volume_launch_undo(ctx, id); /* new volumes of a launch undone */
 	if (util_rm_rf(dir, err) < 0)
 		rc = -1;
 	free(dir);
@@ -78,8 +80,11 @@ int destroy_resources(struct ec2_ctx *ctx, const char *id, virDomainPtr dom,
 }
 
 struct term_record {
+	struct ec2_ctx *ctx;
 	const char *id;
 	json_object *entry;
+	const struct ec2_meta *meta;
+	long long root_gib; /* a root volume that stays (DeleteOnTermination false) */
 };
 
 static int add_terminated(json_object *root, void *opaque, struct ec2_error *err)
@@ -90,6 +95,8 @@ static int add_terminated(json_object *root, void *opaque, struct ec2_error *err
 	json_object_object_add(store_section(root, "terminated"), r->id, json_object_get(r->entry));
 	/* In the same write: an AssociateAddress that comes later sees the record and refuses. */
 	address_instance_gone(root, r->id);
+	/* Its volumes too: deleted with it, or available again (volume.h). */
+	volume_instance_gone(r->ctx, root, r->id, r->meta, r->root_gib);
 	return 0;
 }
 
@@ -99,7 +106,7 @@ static int add_terminated(json_object *root, void *opaque, struct ec2_error *err
 int terminate_one(struct ec2_ctx *ctx, struct inst *in, const char *reason,
 			 struct ec2_error *err)
 {
-	struct term_record r = { .id = in->id };
+	struct term_record r = { .ctx = ctx, .id = in->id, .meta = &in->meta };
 	json_object *desc;
 	int rc;
 
@@ -110,11 +117,15 @@ int terminate_one(struct ec2_ctx *ctx, struct inst *in, const char *reason,
 	json_add_str(r.entry, "ReservationId", in->meta.reservation_id);
 	json_add_str(r.entry, "OwnerId", ctx->cfg->owner_id);
 	json_add_int(r.entry, "TerminatedAt", (int64_t)store_now());
+	if (in->meta.root_keep)
+		r.root_gib = volume_root_gib(ctx, in->meta.root_volume);
 	rc = store_update(ctx->store, add_terminated, &r, err);
 	json_object_put(r.entry);
 	if (rc < 0)
 		return -1; /* nothing was done */
-	rc = destroy_resources(ctx, in->id, in->dom, in->meta.root_volume, err);
+	rc = destroy_resources(ctx, in->id, in->dom, in->meta.root_keep ? NULL :
+			       in->meta.root_volume, err);
+	volume_settle(ctx); /* the volumes that went with it */
 	ctx->net_stale = true; /* the forwarder lets go of its ports */
 	virDomainFree(in->dom);
 	in->dom = NULL;
