@@ -363,6 +363,9 @@ START_TEST(attach_detach_running_and_stopped)
 	      "name.");
 	fails(ec2_attach_volume, J("{\"VolumeId\": \"%s\", \"InstanceId\": \"%s\", \"Device\": "
 				   "\"/dev/xvda\"}", vid, a), "InvalidParameterValue", NULL);
+	/* sdq..sdz: their targets (vdq..vdz) hold the instance store's disks (vds..vdz). */
+	fails(ec2_attach_volume, J("{\"VolumeId\": \"%s\", \"InstanceId\": \"%s\", \"Device\": "
+				   "\"/dev/sds\"}", vid, a), "InvalidParameterValue", NULL);
 	fails(ec2_attach_volume, J("{\"VolumeId\": \"%s\", \"InstanceId\": \"%s\", \"Device\": "
 				   "\"/dev/sdf\"}", far, a), "InvalidVolume.ZoneMismatch", NULL);
 	fails(ec2_attach_volume, J("{\"VolumeId\": \"vol-0123456789abcdef0\", \"InstanceId\": \"%s\", "

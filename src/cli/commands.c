@@ -462,7 +462,7 @@ static const struct cli_opt describe_volume_status_opts[] = {
 };
 
 static const struct cli_opt attach_volume_opts[] = {
-	{ "device", "Device", OPT_STRING, true, "/dev/sdf../dev/sdz or /dev/xvdf.." },
+	{ "device", "Device", OPT_STRING, true, "/dev/sdf../dev/sdp or /dev/xvdf../dev/xvdp" },
 	{ "instance-id", "InstanceId", OPT_STRING, true, "running or stopped, in the volume's zone" },
 	{ "volume-id", "VolumeId", OPT_STRING, true, "an available volume" },
 	END,

@@ -191,8 +191,9 @@ bool volume_target(const char *device, char target[8])
 		p += 2;
 	else
 		return false;
-	/* vda is the root disk and vdb the seed: volumes take f to z, as EC2 recommends. */
-	if (p[0] < 'f' || p[0] > 'z' || p[1])
+	/* vda is the root disk, vdb the seed and vds..vdz the instance store (domxml.c): volumes
+	 * take f to p, the range EC2 recommends for EBS. */
+	if (p[0] < 'f' || p[0] > 'p' || p[1])
 		return false;
 	snprintf(target, 8, "vd%c", p[0]);
 	return true;
