@@ -20,13 +20,18 @@ check "tiny built" [ -n "$tiny" ]
 
 # The guest side: every second, a new /dev/vd? disk (vda is the root, vdb the seed) is mounted
 # read-only and its marker printed, or, without a filesystem, formatted and marked with the
-# instance id. A disk that went is forgotten, so one attached again is looked at again.
+# instance id. A disk that went is forgotten ("VOL vdX gone"), so one attached again is looked at
+# again. The guest names disks in the order they come (a new one takes the lowest free vdX), so
+# before a disk goes back to the same guest the test waits for that guest to see it gone.
 cat > "$work/ud.sh" <<'UD'
 #!/bin/sh
 modprobe ext4 2> /dev/null
 mkdir -p /var/lib/ec2-lite/per-boot
 cat > /var/lib/ec2-lite/volwatch <<'W'
 #!/bin/sh
+# One watcher per boot (the first boot starts it from the user-data and from per-boot/): /dev is
+# made anew at every boot.
+mkdir /dev/volwatch.lock 2> /dev/null || exit 0
 id=$(wget -q -O - http://169.254.169.254/latest/meta-data/instance-id)
 seen=" vda vdb "
 echo "VOLWATCH ready $id"
@@ -48,7 +53,9 @@ while :; do
 		fi
 	done
 	for n in $seen; do
-		[ -e "/sys/block/$n" ] || seen=$(echo "$seen" | sed "s/ $n / /")
+		[ -e "/sys/block/$n" ] && continue
+		seen=$(echo "$seen" | sed "s/ $n / /")
+		echo "VOL $n gone"
 	done
 	sleep 1
 done
@@ -81,7 +88,8 @@ wait_more() {
 		sleep 1
 		i=$((i + 1))
 	done
-	echo "  no new '$2' on the console of $1 after $4 s" >&2
+	echo "  no new '$2' on the console of $1 after $4 s; its last lines:" >&2
+	console "$1" | tail -n 8 | sed 's/^/  | /' >&2
 	return 1
 }
 all() { "$bin" describe-volumes | jq -c '[.Volumes[] | [.VolumeId, .State, (.Attachments | map(.InstanceId + .Device + .State))]] | sort'; }
@@ -130,8 +138,10 @@ check "available once A let go" wait_volume "$v1" available 60
 echo "  detach from a running guest: $(since "$t") s"
 check "attach to running B" "$bin" attach-volume --volume-id "$v1" --instance-id "$b" --device /dev/sdg
 check "B finds A's marker" wait_console "$b" "VOL vd[a-z] found $a" 60
+n=$(lines "$b" "VOL vd[a-z] gone")
 check "detach from B" "$bin" detach-volume --volume-id "$v1" --instance-id "$b"
 check "available again" wait_volume "$v1" available 60
+check "B sees it gone" wait_more "$b" "VOL vd[a-z] gone" "$n" 60
 
 t=$(now)
 snap=$("$bin" create-snapshot --volume-id "$v1" --description "A's marker" | jq -r .SnapshotId)
@@ -145,8 +155,10 @@ check "B sees the copy's serial" wait_console "$b" "serial vol${v2#vol-}" 60
 check "and finds A's marker on it" wait_more "$b" "VOL vd[a-z] found $a" "$n" 60
 check "delete the first volume" "$bin" delete-volume --volume-id "$v1"
 check "the snapshot stays" '[ "$("$bin" describe-snapshots --snapshot-ids "$snap" | jq -r ".Snapshots[0].State")" = completed ]'
+n=$(lines "$b" "VOL vd[a-z] gone")
 check "detach the copy" "$bin" detach-volume --volume-id "$v2"
 check "available" wait_volume "$v2" available 60
+check "B sees it gone" wait_more "$b" "VOL vd[a-z] gone" "$n" 60
 n=$(lines "$b" "VOL vd[a-z] found $a")
 check "attach it again" "$bin" attach-volume --volume-id "$v2" --instance-id "$b" --device /dev/sdh
 check "still A's marker" wait_more "$b" "VOL vd[a-z] found $a" "$n" 60
