@@ -277,6 +277,25 @@ check "none has the source's machine-id" sh -c "! grep -q '$src_machine_id' '$wo
 first=$(echo $copies | cut -d' ' -f1)
 fip=$(desc "$first" PublicIpAddress)
 check "cloud-init says done" [ "$(guest_ssh "$fip" 'cloud-init status')" = "status: done" ]
+# NetworkIn/NetworkOut, sampled by the server from the guest agent's interface counters (the
+# pages and ssh sessions above went through the copy's NIC).
+net_sum() {
+	/usr/bin/aws --endpoint-url "http://127.0.0.1:$port" --output json cloudwatch get-metric-statistics \
+		--namespace AWS/EC2 --metric-name "$1" --dimensions "Name=InstanceId,Value=$first" \
+		--start-time "$(date -u -d '-30 min' +%Y-%m-%dT%H:%M:%SZ)" \
+		--end-time "$(date -u -d '+5 min' +%Y-%m-%dT%H:%M:%SZ)" --period 60 --statistics Sum |
+		jq '[.Datapoints[].Sum] | add // 0 | floor'
+}
+wait_net() {
+	i=0
+	until [ "$(net_sum "$1")" -gt 0 ] || [ $i -ge 60 ]; do
+		sleep 2
+		i=$((i + 1))
+	done
+	[ $i -lt 60 ]
+}
+check "CloudWatch's NetworkIn of $first counts the bytes it received" wait_net NetworkIn
+check "and NetworkOut the bytes it sent ($(net_sum NetworkIn) in, $(net_sum NetworkOut) out)" wait_net NetworkOut
 check "botocore's InstanceMetadataFetcher gets the role's credentials from IMDS" [ "$(guest_ssh "$fip" "python3 -c 'from botocore.utils import InstanceMetadataFetcher as F; c = F().retrieve_iam_role_credentials(); print(c[\"role_name\"], c[\"access_key\"][:4], bool(c[\"token\"]))'")" = "employee-web-app-role ASIA True" ]
 check "multi-user.target is active" [ "$(guest_ssh "$fip" 'systemctl is-active multi-user.target')" = active ]
 check "the guest agent answers" virsh -q qemu-agent-command "$first" '{"execute":"guest-ping"}'
