@@ -192,11 +192,8 @@ json_object *ec2_create_snapshot(struct ec2_ctx *ctx, json_object *req, struct e
 	long long gib = 1;
 	int lock = -1;
 
-	if (vid && !ec2_id_valid("vol", vid)) {
-		ec2_error_set(err, "InvalidVolumeID.Malformed",
-			      "Invalid id: \"%s\" (expecting \"vol-...\")", vid);
+	if (!volume_id_ok("vol", vid, err))
 		return NULL;
-	}
 	if (req_text_check("Description", req_string(req, "Description"), 255, err) < 0)
 		return NULL;
 	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "volumes", err)) < 0)
@@ -249,11 +246,8 @@ static json_object *snap_find(json_object *root, const char *sid, struct ec2_err
 			      "The request must contain the parameter SnapshotId");
 		return NULL;
 	}
-	if (!ec2_id_valid("snap", sid)) {
-		ec2_error_set(err, "InvalidSnapshotID.Malformed",
-			      "Invalid id: \"%s\" (expecting \"snap-...\")", sid);
+	if (!volume_id_ok("snap", sid, err))
 		return NULL;
-	}
 	if (!json_object_object_get_ex(store_section(root, "snapshots"), sid, &s) ||
 	    strcmp(req_str0(s, "State"), "deleted") == 0) {
 		ec2_error_set(err, "InvalidSnapshot.NotFound", "The snapshot '%s' does not exist.",

@@ -52,6 +52,10 @@ int volume_pool_delete(struct ec2_ctx *ctx, const char *name, struct ec2_error *
 int volume_record_put(struct ec2_ctx *ctx, const char *vid, json_object *rec,
 		      struct ec2_error *err);
 
+/* false with InvalidVolumeID.Malformed / InvalidSnapshotID.Malformed (EC2's words) when id is
+ * not a well-formed id of its kind ("vol" or "snap"); NULL passes (the caller's MissingParameter). */
+bool volume_id_ok(const char *kind, const char *id, struct ec2_error *err);
+
 /* snapshot.c: removes the files of deleted snapshots no volume sits on any more, and snapshots
  * left pending by a dead process (the "volumes" lock held by the caller). */
 void snapshot_collect(struct ec2_ctx *ctx);

@@ -495,11 +495,8 @@ json_object *ec2_create_volume(struct ec2_ctx *ctx, json_object *req, struct ec2
 	if (snap) {
 		if (!(root = store_read(ctx->store, err)))
 			goto out;
-		if (!ec2_id_valid("snap", snap)) {
-			ec2_error_set(err, "InvalidSnapshotID.Malformed",
-				      "Invalid id: \"%s\" (expecting \"snap-...\")", snap);
+		if (!volume_id_ok("snap", snap, err))
 			goto out;
-		}
 		if (!json_object_object_get_ex(store_section(root, "snapshots"), snap, &s) ||
 		    strcmp(req_str0(s, "State"), "deleted") == 0) {
 			ec2_error_set(err, "InvalidSnapshot.NotFound",
@@ -877,6 +874,16 @@ json_object *ec2_describe_volume_status(struct ec2_ctx *ctx, json_object *req,
 
 /* --- DeleteVolume --- */
 
+bool volume_id_ok(const char *kind, const char *id, struct ec2_error *err)
+{
+	if (!id || ec2_id_valid(kind, id))
+		return true;
+	ec2_error_set(err, strcmp(kind, "vol") == 0 ? "InvalidVolumeID.Malformed" :
+		      "InvalidSnapshotID.Malformed", "Invalid id: \"%s\" (expecting \"%s-...\")", id,
+		      kind);
+	return false;
+}
+
 json_object *ec2_delete_volume(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
 {
 	const char *vid = req_string(req, "VolumeId");
@@ -885,11 +892,8 @@ json_object *ec2_delete_volume(struct ec2_ctx *ctx, json_object *req, struct ec2
 	bool loaded = false;
 	int lock = -1;
 
-	if (vid && !ec2_id_valid("vol", vid)) {
-		ec2_error_set(err, "InvalidVolumeID.Malformed",
-			      "Invalid id: \"%s\" (expecting \"vol-...\")", vid);
+	if (!volume_id_ok("vol", vid, err))
 		return NULL;
-	}
 	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "volumes", err)) < 0)
 		return NULL;
 	if (vols_load(ctx, &vs, err) < 0)
@@ -963,11 +967,8 @@ json_object *ec2_attach_volume(struct ec2_ctx *ctx, json_object *req, struct ec2
 			      "parameter %s", !vid ? "VolumeId" : (!iid ? "InstanceId" : "Device"));
 		return NULL;
 	}
-	if (!ec2_id_valid("vol", vid)) {
-		ec2_error_set(err, "InvalidVolumeID.Malformed",
-			      "Invalid id: \"%s\" (expecting \"vol-...\")", vid);
+	if (!volume_id_ok("vol", vid, err))
 		return NULL;
-	}
 	if (!ec2_id_valid("i", iid)) {
 		ec2_error_set(err, EC2_ERR_INSTANCE_MALFORMED,
 			      "Invalid id: \"%s\" (expecting \"i-...\")", iid);
@@ -1082,11 +1083,8 @@ json_object *ec2_detach_volume(struct ec2_ctx *ctx, json_object *req, struct ec2
 	size_t k;
 	int lock = -1;
 
-	if (vid && !ec2_id_valid("vol", vid)) {
-		ec2_error_set(err, "InvalidVolumeID.Malformed",
-			      "Invalid id: \"%s\" (expecting \"vol-...\")", vid);
+	if (!volume_id_ok("vol", vid, err))
 		return NULL;
-	}
 	if (req_bool(req, "Force", &force, err) < 0)
 		return NULL;
 	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "volumes", err)) < 0)
