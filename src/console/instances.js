@@ -287,7 +287,7 @@ const Instances = (() => {
 		}
 		openDetail = key;
 		Monitoring.stop();
-		const tabs = ['Details', 'Security', 'Networking', 'Monitoring', 'Tags'];
+		const tabs = ['Details', 'Security', 'Networking', 'Storage', 'Monitoring', 'Tags'];
 		const body = el('div', { class: 'tab-body', role: 'tabpanel', id: 'tab-' + detailTab });
 		const bar = el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Instance details' }, tabs.map((t) => el('button', {
 			type: 'button', role: 'tab', id: 'tabbtn-' + t.toLowerCase(), 'aria-selected': String(detailTab === t.toLowerCase()), class: detailTab === t.toLowerCase() ? 'active' : null,
@@ -300,6 +300,8 @@ const Instances = (() => {
 			securityTab(body, r);
 		else if (detailTab === 'networking')
 			body.append(kv([['Public IPv4 address', r.publicIp], ['Public IPv4 DNS', r.publicDns], ['Private IPv4 addresses', r.privateIp], ['Private IP DNS name', r.privateDns], ['VPC ID', r.vpc], ['Subnet ID', r.subnet], ['Availability Zone', r.zone]]));
+		else if (detailTab === 'storage')
+			Ebs.storageTab(body, r);
 		else if (detailTab === 'monitoring')
 			Monitoring.show(body, r.id);
 		else if (detailTab === 'tags')
