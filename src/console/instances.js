@@ -237,6 +237,22 @@ const Instances = (() => {
 			[{ label: 'Download', kind: 'secondary', action: () => { UI.download(r.id + '-system-log.txt', out, 'text/plain'); return false; } }], { wide: true });
 	}
 
+	/* ec2-lite's own DescribeBootTimeline (not EC2's): where the boot's seconds went. */
+	async function bootTimeline(r) {
+		let body;
+		try {
+			const t = X.items(await Api.call('DescribeBootTimeline', { 'InstanceId.1': r.id }), 'bootTimelineSet')[0];
+			const phases = t ? X.items(t, 'phaseSet').map((p) => ({ phase: X.text(p, 'phase'), seconds: Number(X.text(p, 'seconds')).toFixed(2) })) : [];
+			body = t ? [el('p', {}, `Boot started at ${X.text(t, 'startedAt')}${X.text(t, 'complete') === 'true' ? '' : ' (still booting)'}.`),
+				UI.table([{ label: 'Phase', value: (p) => p.phase }, { label: 'Seconds since start', value: (p) => p.seconds }], phases, { empty: 'No phase reached yet' })]
+				: [el('p', {}, 'No boot timeline: the instance has not booted since ec2-lite started watching it.')];
+		} catch (e) {
+			body = [el('p', { class: 'field-error' }, UI.errorText(e))];
+		}
+		UI.modal('Boot timeline', [el('p', {}, `Instance ID: ${r.id}`), el('div', { id: 'boot-timeline' }, body),
+			el('p', { class: 'help' }, "ec2-lite's own action (DescribeBootTimeline), not EC2's.")], []);
+	}
+
 	function kv(pairs) {
 		return el('dl', { class: 'kv' }, pairs.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v === '' || v === undefined || v === null ? '–' : v)]));
 	}
@@ -352,6 +368,7 @@ const Instances = (() => {
 						['Connect', 'action-connect', (l) => connect(l[0]), 'one'],
 						['Image and templates: Create image', 'action-create-image', (l) => createImage(l[0]), 'one'],
 						['Monitor and troubleshoot: Get system log', 'action-system-log', (l) => systemLog(l[0]), 'one'],
+						['Monitor and troubleshoot: Boot timeline', 'action-boot-timeline', (l) => bootTimeline(l[0]), 'one'],
 					]),
 					el('a', { href: '#/launch', class: 'button primary', id: 'launch-instances' }, 'Launch instances'))),
 			search,

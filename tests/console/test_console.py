@@ -228,6 +228,13 @@ def run(c, args):
     text = c.dialog("#action-system-log")
     check("Get system log" in text and c.find("#system-log"), "Get system log: the console output's dialog")
     c.close_dialog()
+    text = c.dialog("#action-boot-timeline")
+    xml = api(c, "DescribeBootTimeline", {"InstanceId.1": iid})
+    check("<DescribeBootTimelineResponse" in xml and re.search(r"<bootTimelineSet ?/?>", xml), f"DescribeBootTimeline through the API: {xml[:200]}")
+    phases = re.findall(r"<phase>([^<]+)</phase><seconds>([^<]+)</seconds>", xml)
+    check("Boot timeline" in text and all(p in text for p, _ in phases) and ("Boot started at" in text or "No boot timeline" in text),
+          f"Boot timeline: the dialog shows the phases {phases}")
+    c.close_dialog()
     title, flash = c.instance_action(iid, "reboot")
     check(title == "Reboot instance?" and "Successfully rebooted" in flash, f"Reboot: '{title}', then '{flash}'")
     log_clean(c, "connect, system log, reboot")
