@@ -35,6 +35,30 @@ CreateVolume DescribeVolumes DeleteVolume AttachVolume DetachVolume ModifyVolume
 DescribeVolumeStatus CreateSnapshot DescribeSnapshots DeleteSnapshot CopySnapshot
 """.split()
 
+# ec2-lite's own actions, not EC2's (README "The web console"): their operations and shapes,
+# written here as botocore writes its model, served and authorized (ec2:ACTION) like EC2's.
+OWN_OPERATIONS = {
+    "DescribeBootTimeline": {"input": {"shape": "DescribeBootTimelineRequest"},
+                             "output": {"shape": "DescribeBootTimelineResult"}},
+}
+OWN_SHAPES = {
+    "DescribeBootTimelineRequest": {"type": "structure", "members": {
+        "InstanceIds": {"shape": "InstanceIdStringList", "locationName": "InstanceId"},
+        "DryRun": {"shape": "Boolean", "locationName": "dryRun"}}},
+    "DescribeBootTimelineResult": {"type": "structure", "members": {
+        "BootTimelines": {"shape": "BootTimelineList", "locationName": "bootTimelineSet"}}},
+    "BootTimelineList": {"type": "list", "member": {"shape": "BootTimeline", "locationName": "item"}},
+    "BootTimeline": {"type": "structure", "members": {
+        "InstanceId": {"shape": "String", "locationName": "instanceId"},
+        "StartedAt": {"shape": "String", "locationName": "startedAt"},
+        "Phases": {"shape": "BootPhaseList", "locationName": "phaseSet"},
+        "Complete": {"shape": "Boolean", "locationName": "complete"}}},
+    "BootPhaseList": {"type": "list", "member": {"shape": "BootPhase", "locationName": "item"}},
+    "BootPhase": {"type": "structure", "members": {
+        "Phase": {"shape": "String", "locationName": "phase"},
+        "Seconds": {"shape": "Double", "locationName": "seconds"}}},
+}
+
 # ec2-lite's own request members beside EC2's (RegisterImage takes a local disk here).
 EXTRA_INPUT = {
     "RegisterImageRequest": ["DiskPath", "KernelPath", "RamdiskPath", "KernelArgs", "KernelEntry"],
@@ -55,6 +79,10 @@ def main():
             pass
     model = max(models, key=lambda m: len(m["operations"]))
     shapes, ops = model["shapes"], model["operations"]
+    for name in OWN_SHAPES:
+        assert name not in shapes, name
+    shapes.update(OWN_SHAPES)
+    ops.update(OWN_OPERATIONS)
     order, index = [], {}
 
     def visit(name):
@@ -70,7 +98,7 @@ def main():
                 visit(t["member"]["shape"])
 
     actions = []
-    for a in ACTIONS:
+    for a in ACTIONS + list(OWN_OPERATIONS):
         op = ops[a]
         inp = op.get("input", {}).get("shape")
         out = op.get("output", {}).get("shape")

@@ -2007,6 +2007,27 @@ static const struct api_member m_CopySnapshotResult[] = {
 	{ "Tags", "TagSet", "tagSet", API_LIST, API_STRUCT, 14 },
 };
 
+static const struct api_member m_DescribeBootTimelineRequest[] = {
+	{ "InstanceIds", "InstanceId", "InstanceId", API_LIST, API_STRING, -1 },
+	{ "DryRun", "DryRun", "dryRun", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_DescribeBootTimelineResult[] = {
+	{ "BootTimelines", "BootTimelineSet", "bootTimelineSet", API_LIST, API_STRUCT, 258 },
+};
+
+static const struct api_member m_BootTimeline[] = {
+	{ "InstanceId", "InstanceId", "instanceId", API_STRING, API_STRING, -1 },
+	{ "StartedAt", "StartedAt", "startedAt", API_STRING, API_STRING, -1 },
+	{ "Phases", "PhaseSet", "phaseSet", API_LIST, API_STRUCT, 259 },
+	{ "Complete", "Complete", "complete", API_BOOLEAN, API_STRING, -1 },
+};
+
+static const struct api_member m_BootPhase[] = {
+	{ "Phase", "Phase", "phase", API_STRING, API_STRING, -1 },
+	{ "Seconds", "Seconds", "seconds", API_DOUBLE, API_STRING, -1 },
+};
+
 const struct api_shape api_shapes[] = {
 	{ "RunInstancesRequest", m_RunInstancesRequest, 40 },
 	{ "BlockDeviceMapping", m_BlockDeviceMapping, 4 },
@@ -2264,6 +2285,10 @@ const struct api_shape api_shapes[] = {
 	{ "DeleteSnapshotRequest", m_DeleteSnapshotRequest, 2 },
 	{ "CopySnapshotRequest", m_CopySnapshotRequest, 10 },
 	{ "CopySnapshotResult", m_CopySnapshotResult, 2 },
+	{ "DescribeBootTimelineRequest", m_DescribeBootTimelineRequest, 2 },
+	{ "DescribeBootTimelineResult", m_DescribeBootTimelineResult, 1 },
+	{ "BootTimeline", m_BootTimeline, 4 },
+	{ "BootPhase", m_BootPhase, 2 },
 };
 
 const struct api_action api_actions[] = {
@@ -2328,5 +2353,6 @@ const struct api_action api_actions[] = {
 	{ "DescribeSnapshots", 251, 252 },
 	{ "DeleteSnapshot", 253, -1 },
 	{ "CopySnapshot", 254, 255 },
+	{ "DescribeBootTimeline", 256, 257 },
 	{ NULL, -1, -1 },
 };

@@ -237,6 +237,22 @@ const Instances = (() => {
 			[{ label: 'Download', kind: 'secondary', action: () => { UI.download(r.id + '-system-log.txt', out, 'text/plain'); return false; } }], { wide: true });
 	}
 
+	/* ec2-lite's own DescribeBootTimeline (not EC2's): where the boot's seconds went. */
+	async function bootTimeline(r) {
+		let body;
+		try {
+			const t = X.items(await Api.call('DescribeBootTimeline', { 'InstanceId.1': r.id }), 'bootTimelineSet')[0];
+			const phases = t ? X.items(t, 'phaseSet').map((p) => ({ phase: X.text(p, 'phase'), seconds: Number(X.text(p, 'seconds')).toFixed(2) })) : [];
+			body = t ? [el('p', {}, `Boot started at ${X.text(t, 'startedAt')}${X.text(t, 'complete') === 'true' ? '' : ' (still booting)'}.`),
+				UI.table([{ label: 'Phase', value: (p) => p.phase }, { label: 'Seconds since start', value: (p) => p.seconds }], phases, { empty: 'No phase reached yet' })]
+				: [el('p', {}, 'No boot timeline: the instance has not booted since ec2-lite started watching it.')];
+		} catch (e) {
+			body = [el('p', { class: 'field-error' }, UI.errorText(e))];
+		}
+		UI.modal('Boot timeline', [el('p', {}, `Instance ID: ${r.id}`), el('div', { id: 'boot-timeline' }, body),
+			el('p', { class: 'help' }, "ec2-lite's own action (DescribeBootTimeline), not EC2's.")], []);
+	}
+
 	function kv(pairs) {
 		return el('dl', { class: 'kv' }, pairs.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v === '' || v === undefined || v === null ? '–' : v)]));
 	}
@@ -287,7 +303,7 @@ const Instances = (() => {
 		}
 		openDetail = key;
 		Monitoring.stop();
-		const tabs = ['Details', 'Security', 'Networking', 'Monitoring', 'Tags'];
+		const tabs = ['Details', 'Security', 'Networking', 'Storage', 'Monitoring', 'Tags'];
 		const body = el('div', { class: 'tab-body', role: 'tabpanel', id: 'tab-' + detailTab });
 		const bar = el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Instance details' }, tabs.map((t) => el('button', {
 			type: 'button', role: 'tab', id: 'tabbtn-' + t.toLowerCase(), 'aria-selected': String(detailTab === t.toLowerCase()), class: detailTab === t.toLowerCase() ? 'active' : null,
@@ -300,6 +316,8 @@ const Instances = (() => {
 			securityTab(body, r);
 		else if (detailTab === 'networking')
 			body.append(kv([['Public IPv4 address', r.publicIp], ['Public IPv4 DNS', r.publicDns], ['Private IPv4 addresses', r.privateIp], ['Private IP DNS name', r.privateDns], ['VPC ID', r.vpc], ['Subnet ID', r.subnet], ['Availability Zone', r.zone]]));
+		else if (detailTab === 'storage')
+			Ebs.storageTab(body, r);
 		else if (detailTab === 'monitoring')
 			Monitoring.show(body, r.id);
 		else if (detailTab === 'tags')
@@ -350,6 +368,7 @@ const Instances = (() => {
 						['Connect', 'action-connect', (l) => connect(l[0]), 'one'],
 						['Image and templates: Create image', 'action-create-image', (l) => createImage(l[0]), 'one'],
 						['Monitor and troubleshoot: Get system log', 'action-system-log', (l) => systemLog(l[0]), 'one'],
+						['Monitor and troubleshoot: Boot timeline', 'action-boot-timeline', (l) => bootTimeline(l[0]), 'one'],
 					]),
 					el('a', { href: '#/launch', class: 'button primary', id: 'launch-instances' }, 'Launch instances'))),
 			search,

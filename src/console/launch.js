@@ -7,33 +7,11 @@
 
 const Launch = (() => {
 	const el = UI.el;
+	const setError = UI.setError, clearErrors = UI.clearErrors;
 	let f = {}, amis = { amazon: [], self: [] }, types = [], groups = [], subnets = [];
 
 	function section(n, title, ...body) {
 		return el('section', { class: 'panel', 'aria-labelledby': 'sec-' + n }, el('h2', { id: 'sec-' + n }, title), body);
-	}
-
-	function setError(name, text) {
-		const slot = document.querySelector(`[data-error-for="${name}"]`) || document.querySelector('[data-error-for="summary"]');
-		slot.textContent = text;
-		const fieldBox = slot.closest('.field, .panel');
-		if (fieldBox)
-			fieldBox.classList.add('has-error');
-		const control = fieldBox && fieldBox.querySelector('input, select, textarea');
-		if (control) {
-			control.setAttribute('aria-invalid', 'true');
-			control.focus();
-		}
-		slot.scrollIntoView({ block: 'center' });
-	}
-
-	function clearErrors() {
-		for (const s of document.querySelectorAll('[data-error-for]'))
-			s.textContent = '';
-		for (const b of document.querySelectorAll('.has-error'))
-			b.classList.remove('has-error');
-		for (const c of document.querySelectorAll('[aria-invalid]'))
-			c.removeAttribute('aria-invalid');
 	}
 
 	/* Which field an EC2 error of RunInstances concerns. */

@@ -246,7 +246,7 @@ const Resources = (() => {
 		columns: [{ label: 'Zone name', value: (r) => r.name }, { label: 'Zone ID', value: (r) => r.id }, { label: 'Region', value: (r) => r.region }, { label: 'State', value: (r) => r.state }],
 	});
 
-	return { amis, securityGroups, keyPairs, addresses, zones, createKey };
+	return { amis, securityGroups, keyPairs, addresses, zones, createKey, listPage };
 })();
 
 Pages.amis = Resources.amis;

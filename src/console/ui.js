@@ -53,7 +53,7 @@ const UI = (() => {
 	 * its first field or button and back where it was afterwards. */
 	function modal(title, body, buttons, opts) {
 		const back = document.activeElement;
-		const error = el('p', { class: 'field-error', role: 'alert' });
+		const error = el('p', { class: 'field-error', role: 'alert', 'data-error-for': 'modal' });
 		const close = () => {
 			overlay.remove();
 			if (back && back.focus)
@@ -131,6 +131,31 @@ const UI = (() => {
 			el('p', { class: 'field-error', role: 'alert', 'data-error-for': name || null }));
 	}
 
+	/* An error shown beside the field whose UI.field slot is data-error-for=name (else beside
+	 * fallback's slot): the field is marked invalid and takes the focus. */
+	function setError(name, text, fallback) {
+		const slot = document.querySelector(`[data-error-for="${name}"]`) || document.querySelector(`[data-error-for="${fallback || 'summary'}"]`);
+		slot.textContent = text;
+		const fieldBox = slot.closest('.field, .panel');
+		if (fieldBox)
+			fieldBox.classList.add('has-error');
+		const control = fieldBox && fieldBox.querySelector('input, select, textarea');
+		if (control) {
+			control.setAttribute('aria-invalid', 'true');
+			control.focus();
+		}
+		slot.scrollIntoView({ block: 'center' });
+	}
+
+	function clearErrors() {
+		for (const s of document.querySelectorAll('[data-error-for]'))
+			s.textContent = '';
+		for (const b of document.querySelectorAll('.has-error'))
+			b.classList.remove('has-error');
+		for (const c of document.querySelectorAll('[aria-invalid]'))
+			c.removeAttribute('aria-invalid');
+	}
+
 	function download(name, text, type) {
 		const url = URL.createObjectURL(new Blob([text], { type: type || 'application/x-pem-file' }));
 		const a = el('a', { href: url, download: name, class: 'hidden' });
@@ -144,7 +169,7 @@ const UI = (() => {
 		return (e.code ? e.code + ': ' : '') + e.message;
 	}
 
-	return { el, put, clear, flash, modal, table, field, download, errorText };
+	return { el, put, clear, flash, modal, table, field, setError, clearErrors, download, errorText };
 })();
 
 /* The pages by their route (#/instances, ...): each script adds its own; main.js routes. */

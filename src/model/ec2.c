@@ -13,6 +13,7 @@
 #include "ec2lite/ids.h"
 #include "ec2lite/secgroup.h"
 #include "ec2lite/tags.h"
+#include "ec2lite/timeline.h"
 #include "ec2lite/util.h"
 
 /* The default state folder owns the pool "ec2-lite"; any other folder (a test's, say) gets a pool
@@ -331,6 +332,7 @@ READ_ONLY(ec2_describe_iam_instance_profile_associations)
 READ_ONLY(ec2_describe_volumes)
 READ_ONLY(ec2_describe_volume_status)
 READ_ONLY(ec2_describe_snapshots)
+READ_ONLY(ec2_describe_boot_timeline)
 
 /* Mutating actions honour DryRun themselves, at their own dry-run point (ec2_dry_run). */
 static const struct {
@@ -399,6 +401,8 @@ static const struct {
 	{ "DescribeSnapshots", read_only_ec2_describe_snapshots },
 	{ "DeleteSnapshot", ec2_delete_snapshot },
 	{ "CopySnapshot", ec2_copy_snapshot },
+	/* ec2-lite's own, not EC2's (its shapes: scripts/gen-api-shapes.py's OWN_SHAPES). */
+	{ "DescribeBootTimeline", read_only_ec2_describe_boot_timeline },
 };
 
 ec2_action_fn ec2_action(const char *action)

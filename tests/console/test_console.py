@@ -228,6 +228,13 @@ def run(c, args):
     text = c.dialog("#action-system-log")
     check("Get system log" in text and c.find("#system-log"), "Get system log: the console output's dialog")
     c.close_dialog()
+    text = c.dialog("#action-boot-timeline")
+    xml = api(c, "DescribeBootTimeline", {"InstanceId.1": iid})
+    check("<DescribeBootTimelineResponse" in xml and re.search(r"<bootTimelineSet ?/?>", xml), f"DescribeBootTimeline through the API: {xml[:200]}")
+    phases = re.findall(r"<phase>([^<]+)</phase><seconds>([^<]+)</seconds>", xml)
+    check("Boot timeline" in text and all(p in text for p, _ in phases) and ("Boot started at" in text or "No boot timeline" in text),
+          f"Boot timeline: the dialog shows the phases {phases}")
+    c.close_dialog()
     title, flash = c.instance_action(iid, "reboot")
     check(title == "Reboot instance?" and "Successfully rebooted" in flash, f"Reboot: '{title}', then '{flash}'")
     log_clean(c, "connect, system log, reboot")
@@ -275,6 +282,8 @@ def run(c, args):
     c.wait_state(iid, "terminated")
     check(True, "it shows Terminated")
     log_clean(c, "stop, start, terminate")
+
+    volumes(c)
 
     # Security groups: an inbound rule added and deleted on the demo's group.
     c.go("#/security-groups")
@@ -357,6 +366,116 @@ def run(c, args):
     check(wide <= 0 and nav_top, f"narrow window: nothing wider than the window ({wide} px too wide), navigation on top")
     c.d.set_window_size(1280, 720)
     log_clean(c, "narrow window")
+
+
+def pick(c, page, key):
+    """Selects the row key of a list page (a page keeps its selection when the user comes back)."""
+    box = c.find(f'#{page} tr[data-key="{key}"] input[type=checkbox]')
+    if not box.is_selected():
+        box.click()
+    c.wait(lambda d: d.find_element(By.CSS_SELECTOR, f'#{page} tr[data-key="{key}"] input[type=checkbox]').is_selected(), message=f"{key} not selected")
+
+
+def volumes(c):
+    """Elastic Block Store: Volumes and Snapshots. The test driver cannot hot-plug a disk: attach
+    and detach are done on a stopped instance."""
+    from selenium.webdriver.support.ui import Select
+    ami = re.search(r"<imageId>(ami-[0-9a-f]+)</imageId>", api(c, "DescribeImages", {"Owner.1": "amazon"})).group(1)
+    run = api(c, "RunInstances", {"ImageId": ami, "InstanceType": "t2.nano", "MinCount": "1", "MaxCount": "1"})
+    iid = re.search(r"<instanceId>(i-[0-9a-f]+)</instanceId>", run).group(1)
+    api(c, "StopInstances", {"InstanceId.1": iid})
+    c.go("#/volumes")
+    c.find("#volumes table")
+    root = re.search(r"<volumeId>(vol-[0-9a-f]+)</volumeId>", api(c, "DescribeVolumes", {"Filter.1.Name": "attachment.instance-id", "Filter.1.Value.1": iid})).group(1)
+    row = c.find(f'#volumes tr[data-key="{root}"]').text
+    check("In-use" in row and iid in row and "/dev/xvda" in row, f"Volumes: an instance's root volume, in-use, its instance and device ({row})")
+    check(c.d.find_element(By.CSS_SELECTOR, '#nav a[href="#/volumes"]').text == "Volumes"
+          and "elastic block store" in c.text("#nav").lower(), "the navigation's Elastic Block Store: Volumes")
+
+    # Create volume: EC2's error next to the size, then a 2-GiB gp3 volume.
+    c.click("#create-volume")
+    c.find("#volume-size").clear()
+    c.find("#volume-size").send_keys("99999")
+    c.click(".modal .modal-buttons button.primary")
+    c.wait(lambda d: c.text('[data-error-for="size"]'), message="no error next to the size")
+    check("InvalidParameterValue" in c.text('[data-error-for="size"]'), f"Create volume: EC2's error next to Size ({c.text('[data-error-for=size]')})")
+    c.find("#volume-size").clear()
+    c.find("#volume-size").send_keys("2")
+    Select(c.find("#volume-type")).select_by_value("gp3")
+    c.click(".modal .modal-buttons button.primary")
+    c.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, ".overlay"), message="the dialog stayed")
+    vid = re.search(r"vol-[0-9a-f]+", c.text("#flash")).group(0)
+    c.wait(lambda d: "Available" in c.find(f'#volumes tr[data-key="{vid}"]').text, message="the new volume is not available")
+    row = c.find(f'#volumes tr[data-key="{vid}"]').text
+    check("gp3" in row and "2 GiB" in row and "us-east-1a" in row, f"a new gp3 volume of 2 GiB, Available ({row})")
+    log_clean(c, "create volume", api_errors_expected=True)
+
+    # Attach: the instances of its zone, /dev/sdf to /dev/sdp. The test driver cannot attach a
+    # disk (virDomainAttachDeviceFlags): its error stays in the dialog and nothing changes.
+    pick(c, "volumes", vid)
+    c.click("#attach-volume")
+    c.wait(lambda d: len(Select(c.find("#attach-instance")).options) > 0, message="no instance offered")
+    Select(c.find("#attach-instance")).select_by_value(iid)
+    check([o.text for o in Select(c.find("#attach-device")).options] == [f"/dev/sd{x}" for x in "fghijklmnop"], "Attach offers /dev/sdf to /dev/sdp")
+    Select(c.find("#attach-device")).select_by_value("/dev/sdg")
+    c.click(".modal .modal-buttons button.primary")
+    c.wait(lambda d: c.text('[data-error-for="modal"]'), message="no error in the Attach dialog")
+    check("not supported by the connection driver" in c.text('[data-error-for="modal"]') and not c.d.execute_script("return document.querySelector('[data-error-for=device]').textContent"),
+          f"Attach volume on the test driver: its InternalError in the dialog, not beside a field ({c.text('[data-error-for=modal]')})")
+    c.click(".modal .modal-buttons button.cancel")
+    check("Available" in c.find(f'#volumes tr[data-key="{vid}"]').text, "and the volume stays available")
+    c.go(f"#/instances/{iid}")
+    c.click("#tabbtn-storage")
+    c.wait(lambda d: root in c.text("#tab-storage"), message="the Storage tab does not list the root volume")
+    storage = c.text("#tab-storage")
+    check("/dev/xvda" in storage and "Root device name" in storage and "Yes" in storage,
+          f"the instance's Storage tab: its root volume, deleted on termination ({storage})")
+    c.go("#/volumes")
+    pick(c, "volumes", vid)
+    c.click("#detach-volume")
+    check(c.text("#modal-title") == "Detach volume", "Detach asks first")
+    c.click(".modal .modal-buttons button.danger")
+    c.wait(lambda d: c.text('[data-error-for="modal"]'), message="no error in the Detach dialog")
+    check(f"Volume '{vid}' is in the 'available' state." in c.text('[data-error-for="modal"]'), "Detach of an available volume: EC2's IncorrectState in the dialog")
+    c.click(".modal .modal-buttons button.cancel")
+    log_clean(c, "attach and detach", api_errors_expected=True)
+
+    # Create snapshot; the Snapshots page; a volume from it; deletes with EC2's confirmations.
+    pick(c, "volumes", vid)
+    c.click("#create-snapshot")
+    c.find("#snapshot-description").send_keys("console snapshot")
+    c.click(".modal .modal-buttons button.primary")
+    c.wait(lambda d: re.search(r"snap-[0-9a-f]+", c.text("#flash")), message="no snapshot id in the flash")
+    sid = re.search(r"snap-[0-9a-f]+", c.text("#flash")).group(0)
+    c.go("#/snapshots")
+    c.wait(lambda d: "Completed" in c.find(f'#snapshots tr[data-key="{sid}"]').text, message="the snapshot is not completed")
+    row = c.find(f'#snapshots tr[data-key="{sid}"]').text
+    check(vid in row and "2 GiB" in row and "100%" in row and "console snapshot" in row, f"Snapshots: {sid} of {vid}, 100% ({row})")
+    pick(c, "snapshots", sid)
+    c.click("#snapshot-create-volume")
+    check(c.find("#volume-snapshot").get_attribute("value") == sid, "Create volume from snapshot names the snapshot")
+    c.click(".modal .modal-buttons button.primary")
+    c.wait(lambda d: re.search(r"vol-[0-9a-f]+", c.text("#flash .flash:last-child")), message="no volume id in the flash")
+    wid = re.search(r"vol-[0-9a-f]+", c.text("#flash .flash:last-child")).group(0)
+    c.go("#/volumes")
+    row = c.find(f'#volumes tr[data-key="{wid}"]').text
+    check(sid in row, f"a volume from the snapshot ({row})")
+    for v in (vid, wid):
+        pick(c, "volumes", v)
+        c.click("#delete-volume")
+        check(c.text("#modal-title") == "Delete volume" and v in c.text(".modal-body"), "Delete volume asks first")
+        c.click(".modal .modal-buttons button.danger")
+        c.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, f'#volumes tr[data-key="{v}"]'), message="the volume stayed")
+    check("InvalidVolume.NotFound" in api(c, "DescribeVolumes", {"VolumeId.1": vid}), "Delete volume: both are gone")
+    c.go("#/snapshots")
+    pick(c, "snapshots", sid)
+    c.click("#delete-snapshot")
+    check(c.text("#modal-title") == "Delete snapshot", "Delete snapshot asks first")
+    c.click(".modal .modal-buttons button.danger")
+    c.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, f'#snapshots tr[data-key="{sid}"]'), message="the snapshot stayed")
+    check(True, "Delete snapshot")
+    api(c, "TerminateInstances", {"InstanceId.1": iid})
+    log_clean(c, "snapshots", api_errors_expected=True)  # the DescribeVolumes of a deleted volume
 
 
 if __name__ == "__main__":
