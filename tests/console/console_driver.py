@@ -238,8 +238,9 @@ class Console:
     def open_monitoring(self, iid):
         self.only(iid)
         self.click("#tabbtn-monitoring")
+        # Five signed GetMetricStatistics one after the other: generous on a loaded machine.
         self.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#charts figure[data-points]")) == 5,
-                  message="the charts were not drawn")
+                  max(self.timeout, 90), "the charts were not drawn")
         return {f.get_attribute("data-metric"): int(f.get_attribute("data-points"))
                 for f in self.d.find_elements(By.CSS_SELECTOR, "#charts figure")}
 
