@@ -188,15 +188,16 @@ truncate -s 64M "$state/import/api-bucket/no-os.raw"
 aws import-image --disk-containers Format=raw,Url=s3://api-bucket/no-os.raw > "$work/import.json" 2>&1 &
 import=$!
 # The server has children only while libguestfs works for it (its appliance, supermin, the
-# recovery process): the import has reached the inspection.
+# recovery process): the import has reached the inspection. Five minutes at most: a loaded
+# machine (a full run beside other tests) took over one to get there.
 i=0
-until pgrep -P "$server" > /dev/null || ! kill -0 "$import" 2> /dev/null || [ $i -ge 600 ]; do
+until pgrep -P "$server" > /dev/null || ! kill -0 "$import" 2> /dev/null || [ $i -ge 3000 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
 if pgrep -P "$server" > /dev/null; then ok "the import's inspection runs"; else
 	bad "the import's inspection runs"
-	echo "  the import answered: $(cat "$work/import.json")" >&2
+	echo "  after $((i / 10)) s the import answered: $(cat "$work/import.json")" >&2
 fi
 curl -s -m 60 --aws-sigv4 "aws:amz:us-east-1:ec2" --user "$key_id:$secret" \
 	-d "Action=DescribeInstances&Version=2016-11-15" "http://127.0.0.1:$port/" > "$work/during.xml"
