@@ -196,12 +196,7 @@ json_object *ec2_create_snapshot(struct ec2_ctx *ctx, json_object *req, struct e
 		return NULL;
 	if (req_text_check("Description", req_string(req, "Description"), 255, err) < 0)
 		return NULL;
-	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "volumes", err)) < 0)
-		return NULL;
-	if (vols_load(ctx, &vs, err) < 0)
-		goto out;
-	loaded = true;
-	if (!(e = vols_find(&vs, vid, err)))
+	if (!(e = vols_open(ctx, req, vid, &vs, &loaded, &lock, err)))
 		goto out;
 	rec = json_object_object_get(e, "Record");
 	in = vols_inst(&vs, req_string(e, "InstanceId"));

@@ -25,6 +25,11 @@ int vols_load(struct ec2_ctx *ctx, struct vols *vs, struct ec2_error *err);
 void vols_free(struct vols *vs);
 /* The entry of vid (borrowed), or NULL with MissingParameter / InvalidVolume.NotFound. */
 json_object *vols_find(struct vols *vs, const char *vid, struct ec2_error *err);
+/* The start of each change to one volume: the "volumes" lock (not for a DryRun, which writes
+ * nothing), every volume loaded (*loaded), and vid's entry; NULL with the error. The caller's
+ * clean-up frees vs when *loaded and unlocks *lock (-1: none). */
+json_object *vols_open(struct ec2_ctx *ctx, json_object *req, const char *vid, struct vols *vs,
+		       bool *loaded, int *lock, struct ec2_error *err);
 /* The live instance iid of vs, or NULL. */
 struct inst *vols_inst(struct vols *vs, const char *iid);
 

@@ -874,6 +874,17 @@ json_object *ec2_describe_volume_status(struct ec2_ctx *ctx, json_object *req,
 
 /* --- DeleteVolume --- */
 
+json_object *vols_open(struct ec2_ctx *ctx, json_object *req, const char *vid, struct vols *vs,
+		       bool *loaded, int *lock, struct ec2_error *err)
+{
+	if (!ec2_dry_run(req, NULL) && (*lock = store_lock(ctx->store, "volumes", err)) < 0)
+		return NULL;
+	if (vols_load(ctx, vs, err) < 0)
+		return NULL;
+	*loaded = true;
+	return vols_find(vs, vid, err);
+}
+
 bool volume_id_ok(const char *kind, const char *id, struct ec2_error *err)
 {
 	if (!id || ec2_id_valid(kind, id))
@@ -894,12 +905,7 @@ json_object *ec2_delete_volume(struct ec2_ctx *ctx, json_object *req, struct ec2
 
 	if (!volume_id_ok("vol", vid, err))
 		return NULL;
-	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "volumes", err)) < 0)
-		return NULL;
-	if (vols_load(ctx, &vs, err) < 0)
-		goto out;
-	loaded = true;
-	if (!(e = vols_find(&vs, vid, err)))
+	if (!(e = vols_open(ctx, req, vid, &vs, &loaded, &lock, err)))
 		goto out;
 	rec = json_object_object_get(e, "Record");
 	if (json_object_object_get_ex(e, "Attachment", NULL)) {
@@ -974,12 +980,7 @@ json_object *ec2_attach_volume(struct ec2_ctx *ctx, json_object *req, struct ec2
 			      "Invalid id: \"%s\" (expecting \"i-...\")", iid);
 		return NULL;
 	}
-	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "volumes", err)) < 0)
-		return NULL;
-	if (vols_load(ctx, &vs, err) < 0)
-		goto out;
-	loaded = true;
-	if (!(e = vols_find(&vs, vid, err)))
+	if (!(e = vols_open(ctx, req, vid, &vs, &loaded, &lock, err)))
 		goto out;
 	rec = json_object_object_get(e, "Record");
 	if (!(in = vols_inst(&vs, iid))) {
@@ -1087,12 +1088,7 @@ json_object *ec2_detach_volume(struct ec2_ctx *ctx, json_object *req, struct ec2
 		return NULL;
 	if (req_bool(req, "Force", &force, err) < 0)
 		return NULL;
-	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "volumes", err)) < 0)
-		return NULL;
-	if (vols_load(ctx, &vs, err) < 0)
-		goto out;
-	loaded = true;
-	if (!(e = vols_find(&vs, vid, err)))
+	if (!(e = vols_open(ctx, req, vid, &vs, &loaded, &lock, err)))
 		goto out;
 	rec = json_object_object_get(e, "Record");
 	if (!json_object_object_get_ex(e, "Attachment", &att)) {
@@ -1167,12 +1163,7 @@ json_object *ec2_modify_volume(struct ec2_ctx *ctx, json_object *req, struct ec2
 	int lock = -1;
 	char now[32];
 
-	if (!ec2_dry_run(req, NULL) && (lock = store_lock(ctx->store, "volumes", err)) < 0)
-		return NULL;
-	if (vols_load(ctx, &vs, err) < 0)
-		goto out;
-	loaded = true;
-	if (!(e = vols_find(&vs, vid, err)))
+	if (!(e = vols_open(ctx, req, vid, &vs, &loaded, &lock, err)))
 		goto out;
 	rec = json_object_object_get(e, "Record");
 	if (json_object_get_boolean(json_object_object_get(e, "Root")) ||
