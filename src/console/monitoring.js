@@ -1,7 +1,6 @@
 /* The Monitoring tab: CloudWatch's EC2 metrics of one instance (GetMetricStatistics, service
  * "monitoring", Version 2010-08-01, as the aws CLI calls it), drawn as SVG line charts and
- * refreshed every few seconds. When the server has no CloudWatch (InvalidAction) or no data,
- * each chart says "No data". */
+ * refreshed every few seconds. A metric without datapoints says "No data". */
 'use strict';
 
 const Monitoring = (() => {
@@ -70,30 +69,14 @@ const Monitoring = (() => {
 		return svg;
 	}
 
-	/* Whether an error says that this ec2-lite serves no CloudWatch: InvalidAction, or its
-	 * SigV4 check refusing the "monitoring" scope (a server without CloudWatch checks every
-	 * signature as EC2's; the page's signer is proven by its EC2 calls). */
-	function notServed(e) {
-		return ['InvalidAction', 'AuthFailure', 'SignatureDoesNotMatch', 'IncompleteSignature'].includes(e.code);
-	}
-
-	/* Draws the charts; resolves to false when CloudWatch is not served (no more refreshes). */
+	/* Draws the charts; resolves to true while the tab is still the one shown. */
 	async function draw(grid, id, gen) {
 		for (const [name, title, unit] of metrics) {
 			let points = [], note = '';
 			try {
 				points = await fetchMetric(id, name);
 			} catch (e) {
-				/* No CloudWatch on this server, or no metric: "No data". */
-				if (notServed(e)) {
-					grid.querySelectorAll('figure').forEach((fig) => {
-						UI.clear(fig).append(el('h4', {}, metrics.find((m) => m[0] === fig.getAttribute('data-metric'))[1]),
-							chart([], '', 'No data'));
-						fig.setAttribute('data-points', '0');
-					});
-					grid.before(el('p', { class: 'help', id: 'no-cloudwatch' }, 'This ec2-lite serves no CloudWatch metrics yet (GetMetricStatistics): no data.'));
-					return false;
-				}
+				/* The server built with this page serves CloudWatch: an error is shown as one. */
 				note = UI.errorText(e);
 			}
 			if (gen !== generation)

@@ -1,7 +1,7 @@
 """The web console's checks in headless Chromium, against `ec2-lite serve` on libvirt's test
 driver (started by console.sh). Each check prints "ok" or "FAIL"; any SEVERE entry in the
 browser's log fails the run, except the API's own error answers (HTTP 4xx of POST /) during the
-steps that expect one (a wrong secret, a bad field, CloudWatch not served)."""
+steps that expect one (a wrong secret, a bad field)."""
 import argparse
 import base64
 import os
@@ -239,12 +239,12 @@ def run(c, args):
     check(title == "Reboot instance?" and "Successfully rebooted" in flash, f"Reboot: '{title}', then '{flash}'")
     log_clean(c, "connect, system log, reboot")
 
-    # The details pane and the Monitoring tab: "No data" until CloudWatch is served, no error.
+    # The details pane and the Monitoring tab: the test driver gives no statistics, so "No data".
     points = c.open_monitoring(iid)
     nodata = len(c.d.find_elements(By.CSS_SELECTOR, "#charts .nodata"))
     check(len(points) == 5 and (nodata == 5 or sum(points.values()) > 0), f"Monitoring: five charts ({points}, {nodata} say No data)")
-    # Once CloudWatch answers (the server's GetMetricStatistics, not on this branch yet), the
-    # charts draw its datapoints: its answer is stood in for by the page's own client.
+    # With datapoints the charts draw them: CloudWatch's answer is stood in for by the page's own
+    # client (the test driver has none to give; vm_console sees real ones).
     c.d.execute_script("""
         const real = window.realCall = Api.call;
         Api.call = async (action, params, svc) => {
