@@ -218,7 +218,9 @@ static int launch_one(struct ec2_ctx *ctx, const struct launch_params *lp, int i
 		goto out;
 	}
 	c->started_at = wall_now();
-	volume_launch_done(ctx, c->id);
+	/* The store is written only when the launch made volumes: not on every launch's path. */
+	if (m.volumes && json_object_array_length(m.volumes) > 0)
+		volume_launch_done(ctx, c->id);
 	launchtime_step("start", c->id);
 	rc = 0;
 out:
