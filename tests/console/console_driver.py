@@ -31,7 +31,7 @@ def make_browser(width=1280, height=720, downloads=None):
 
 
 class Console:
-    def __init__(self, driver, url, timeout=20):
+    def __init__(self, driver, url, timeout=60):
         self.d = driver
         self.url = url
         self.timeout = timeout

@@ -53,7 +53,7 @@ def http(url, method="GET"):
         def redirect_request(self, *a, **k):
             return None
     try:
-        r = urllib.request.build_opener(NoRedirect).open(req, timeout=10)
+        r = urllib.request.build_opener(NoRedirect).open(req, timeout=60)
         return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), e.read()
@@ -204,7 +204,7 @@ def run(c, args):
     c.find("#instance-filter").clear()
     c.find("#instance-filter").send_keys(" ")
     c.find("#instance-filter").clear()
-    c.wait_state(iid, "running", timeout=60)
+    c.wait_state(iid, "running", timeout=180)
     check(True, "it shows Running")
     c.wait(lambda d: c.cell(iid, ".checks") in ("Initializing", "2/2 checks passed"), 30, "no status checks shown")
     check(True, f"status checks shown: {c.cell(iid, '.checks')}")

@@ -144,12 +144,24 @@ mkdir -p "$fill"
 mount -t tmpfs -o size=220m,mode=755 ec2lite-fill "$fill"
 fill_cleanup() {
 	ids=$(EC2_LITE_STATE_DIR="$fill" "$bin" describe-instances 2> /dev/null | jq -r '.Reservations[].Instances[] | select(.State.Name != "terminated") | .InstanceId')
-	[ -n "$ids" ] && EC2_LITE_STATE_DIR="$fill" "$bin" terminate-instances --instance-ids $ids > /dev/null 2>&1
+	[ -n "$ids" ] && EC2_LITE_STATE_DIR="$fill" "$bin" terminate-instances --instance-ids $ids > /dev/null 2>&1 &&
+		EC2_LITE_STATE_DIR="$fill" "$bin" wait instance-terminated --instance-ids $ids > /dev/null 2>&1
 	for p in $(virsh -q pool-list --all --name | sed 's/ *$//' | grep -x 'ec2-lite-[0-9a-f]*'); do
 		virsh pool-dumpxml "$p" 2> /dev/null | grep -q "<path>$fill/pool</path>" &&
 			{ virsh -q pool-destroy "$p"; virsh -q pool-undefine "$p"; } > /dev/null 2>&1
 	done
-	umount "$fill" 2> /dev/null
+	# The terminated instance's detached helpers (its port forwarder, the settling of the stop)
+	# may hold a file there for a moment: a mount left behind outlives the run (the next run's
+	# folder has the same name) and stacks under the next one.
+	i=0
+	while mountpoint -q "$fill" && ! umount "$fill" 2> /dev/null && [ $i -lt 30 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	if mountpoint -q "$fill"; then
+		echo "  the small disk was still busy after 30 s: detached ($(fuser -m "$fill" 2>&1 | tr -s ' '))" >&2
+		umount -l "$fill"
+	fi
 }
 trap 'fill_cleanup; shared_state_cleanup' EXIT
 k="$state/kernels/$tiny"

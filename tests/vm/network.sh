@@ -66,7 +66,9 @@ check "the guest got its private IP from DHCP" wait_console "$open_id" "src $ope
 check "so did the one in 172.31.16.0/20, on-link to the metadata service" wait_console "$closed_id" "168.0.0.0/5 dev eth0.*src $closed_priv" 60
 check "IMDSv1 from tiny's user-data: each instance reads its own id" \
 	'wait_console "$open_id" "IMDS instance-id: $open_id" 60 && wait_console "$closed_id" "IMDS instance-id: $closed_id" 60'
-check "and its own zone" '[ "$(console_line "$open_id" "IMDS zone: ")" = us-east-1a ] && [ "$(console_line "$closed_id" "IMDS zone: ")" = us-east-1b ]'
+# The zone's line follows the id's: wait for it too (the guest may not have printed it yet).
+check "and its own zone" \
+	'wait_console "$open_id" "IMDS zone: us-east-1a" 60 && wait_console "$closed_id" "IMDS zone: us-east-1b" 60'
 check "the first boot's public-ipv4 is the public IP" wait_console "$open_id" "IMDS public-ipv4: $open_ip" 60
 check "the guest has no default route" sh -c "! '$bin' get-console-output --instance-id $open_id | jq -r .Output | grep -a 'NET routes' | grep -q default"
 check "the guest cannot reach outside" sh -c "'$bin' get-console-output --instance-id $open_id | jq -r .Output | grep -a 'NET outbound' | grep -q unreachable"

@@ -13,6 +13,20 @@ for p in $(virsh -q pool-list --all --name | sed 's/ *$//' | grep -x 'ec2-lite-[
 	virsh pool-dumpxml "$p" 2> /dev/null | grep -q "<path>$state/pool</path>" &&
 		{ virsh -q pool-destroy "$p"; virsh -q pool-undefine "$p"; } > /dev/null 2>&1
 done
+# A test's own mounts under the folder (vm_golden's small disk) and their pools, should the test
+# have died before it undid them: rm -rf would stop at a busy one, and the next run (same name)
+# would stack its mount on it.
+for m in $(awk -v s="$state/" 'index($2, s) == 1 {print $2}' /proc/mounts | sort -r -u); do
+	for p in $(virsh -q pool-list --all --name | sed 's/ *$//' | grep -x 'ec2-lite-[0-9a-f]*'); do
+		virsh pool-dumpxml "$p" 2> /dev/null | grep -q "<path>$m/" &&
+			{ virsh -q pool-destroy "$p"; virsh -q pool-undefine "$p"; } > /dev/null 2>&1
+	done
+	n=0
+	while mountpoint -q "$m" && [ $n -lt 5 ]; do
+		umount "$m" 2> /dev/null || umount -l "$m"
+		n=$((n + 1))
+	done
+done
 left=0
 for d in $(virsh -q list --all --name | grep '^i-'); do
 	virsh dumpxml "$d" 2> /dev/null | grep -q "$state/" && left=$((left + 1))
