@@ -108,7 +108,7 @@ static void stop_forwarder(const char *dir)
 
 	publish(dir, none, NULL);
 	json_object_put(none);
-	for (i = 0; i < 250 && portfwd_running(dir); i++)
+	for (i = 0; i < 500 && portfwd_running(dir); i++)
 		util_sleep_ms(20);
 	ck_assert(!portfwd_running(dir));
 }
@@ -185,7 +185,7 @@ START_TEST(relays_both_ways_and_follows_its_table)
 	fw = json_object_new_array();
 	ck_assert_int_eq(publish(dir, fw, &err), 0);
 	json_object_put(fw);
-	for (i = 0; i < 100 && portfwd_running(dir); i++)
+	for (i = 0; i < 500 && portfwd_running(dir); i++)
 		util_sleep_ms(20);
 	ck_assert(!portfwd_running(dir));
 	ck_assert_int_lt(connect_to(port), 0);
@@ -313,11 +313,11 @@ START_TEST(heal_restarts_a_killed_daemon)
 	}
 	ck_assert_int_gt(pid, 0);
 	kill((pid_t)pid, SIGKILL);
-	for (i = 0; i < 100 && portfwd_running(dir); i++)
+	for (i = 0; i < 500 && portfwd_running(dir); i++)
 		util_sleep_ms(20);
 	ck_assert(!portfwd_running(dir));
 	portfwd_heal(dir);
-	for (i = 0; i < 100 && (fd = connect_to(port)) < 0; i++)
+	for (i = 0; i < 500 && (fd = connect_to(port)) < 0; i++)
 		util_sleep_ms(20);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
@@ -476,7 +476,7 @@ START_TEST(connection_cap)
 	pthread_create(&g, NULL, greeter, &lfd);
 	for (i = 0; i < 4; i++) {
 		fds[i] = connect_to(port);
-		ck_assert(greeted(fds[i], 2000));
+		ck_assert(greeted(fds[i], 10000));
 	}
 	extra = connect_to(port);
 	ck_assert_int_ge(extra, 0);
