@@ -165,9 +165,12 @@ echo "Boot on this machine ($(nproc) cores, $accel), median of $rounds:"
 echo "tiny, run-instances to the user-data's output:"
 echo "  raw qemu-system-x86_64, same kernel/initramfs/disk (floor): $tf s   (runs:$t_floor)"
 echo "  ec2-lite run-instances:                                    $to s   ($(ratio "$to" "$tf")x the floor; runs:$t_ours)"
-# The trace's lines: timing PID SINCE-START STEP-SECONDS STEP [ID]; the median of each step.
+# The trace's lines: timing PID SINCE-START STEP-SECONDS STEP [ID]; the median of each step, of
+# the run-instances processes only (those that connected): the detached children a launch leaves
+# (the boot's watchers) inherit EC2_LITE_TIMING and write their own "exit" when they end.
 echo "  where run-instances spends its time (EC2_LITE_TIMING, median s of each step, in order):"
-awk '{print $5, $4}' "$work/steps.trace" | awk '
+awk 'NR == FNR { if ($5 == "connect") cli[$2] = 1; next } ($2 in cli) {print $5, $4}' \
+	"$work/steps.trace" "$work/steps.trace" | awk '
 	!($1 in n) { order[++k] = $1 }
 	{ v[$1, ++n[$1]] = $2 }
 	END {
