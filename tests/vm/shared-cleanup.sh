@@ -10,17 +10,13 @@ export EC2_LITE_STATE_DIR="$state" EC2_LITE_CONNECT=qemu:///system
 ids=$("$bin" describe-instances 2>/dev/null | jq -r '.Reservations[].Instances[] | select(.State.Name != "terminated") | .InstanceId')
 [ -n "$ids" ] && "$bin" terminate-instances --instance-ids $ids > /dev/null 2>&1
 for p in $(virsh -q pool-list --all --name | sed 's/ *$//' | grep -x 'ec2-lite-[0-9a-f]*'); do
-	virsh pool-dumpxml "$p" 2> /dev/null | grep -q "<path>$state/pool</path>" &&
+	virsh pool-dumpxml "$p" 2> /dev/null | grep -q "<path>$state/" &&
 		{ virsh -q pool-destroy "$p"; virsh -q pool-undefine "$p"; } > /dev/null 2>&1
 done
-# A test's own mounts under the folder (vm_golden's small disk) and their pools, should the test
-# have died before it undid them: rm -rf would stop at a busy one, and the next run (same name)
-# would stack its mount on it.
+# A test's own mounts under the folder (vm_golden's small disk, whose pool the loop above took),
+# should the test have died before it undid them: rm -rf would stop at a busy one, and the next
+# run (same name) would stack its mount on it.
 for m in $(awk -v s="$state/" 'index($2, s) == 1 {print $2}' /proc/mounts | sort -r -u); do
-	for p in $(virsh -q pool-list --all --name | sed 's/ *$//' | grep -x 'ec2-lite-[0-9a-f]*'); do
-		virsh pool-dumpxml "$p" 2> /dev/null | grep -q "<path>$m/" &&
-			{ virsh -q pool-destroy "$p"; virsh -q pool-undefine "$p"; } > /dev/null 2>&1
-	done
 	n=0
 	while mountpoint -q "$m" && [ $n -lt 5 ]; do
 		umount "$m" 2> /dev/null || umount -l "$m"
