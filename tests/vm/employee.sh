@@ -7,11 +7,11 @@
 # it back; stop and start keep the employee (the disk persists, the app comes back by itself on a
 # new public IP); after terminate nothing is left on disk or in libvirt.
 # Then the course's reuse story: create-image --no-reboot of the configured instance while it
-# serves (the app answers all through), two instances from the image with --count 2 (the suite
-# runs at most two guests at once), each
-# serving the employee added before the image, each with its own instance id, machine-id, SSH
-# host key, private and public IP, each running its own user-data: MIME multipart, a
-# #cloud-config part and a #! part, on a root volume cloud-init grows to 4 GiB. The debian-12
+# serves (the app answers all through), an instance from the image beside its source (the suite
+# runs at most two guests at once), serving the employee added before the image, with an
+# instance id, machine-id, SSH host key, private and public IP of its own (not its source's),
+# running its own user-data: MIME multipart, a #cloud-config part and a #! part, on a root
+# volume cloud-init grows to 4 GiB. The debian-12
 # AMI (debootstrap, cloud-init) is checked along the way: cloud-init done, multi-user reached,
 # the guest agent, the kernel's messages on the console, its base never written.
 # Usage: employee.sh PATH-TO-ec2-lite
@@ -155,7 +155,9 @@ check "the source's cloud-init is set to read only IMDS (datasource_list: Ec2)" 
 	guest_ssh "$ip2" "echo 'datasource_list: [ Ec2, None ]' | sudo tee /etc/cloud/cloud.cfg.d/95_ec2.cfg > /dev/null"
 
 # --- The golden image (the course's reuse story): an AMI of the configured instance, made while
-# it serves; two identical servers from it, each a machine of its own. ---
+# it serves; a server from it, beside its source, a machine of its own. (One copy, not two: two
+# booting at once took 130 to 170 s on 2 cores, one about 50 s; the copy against its running
+# source checks the same thing, that nothing of the source's identity is copied.) ---
 poll() { while :; do printf '%s %s\n' "$(date +%s.%N)" "$(http_code "http://$ip2/")"; sleep 0.25; done; }
 poll > "$work/poll.log" 2>&1 &
 poller=$!
@@ -173,9 +175,12 @@ consistency=$("$bin" describe-images --image-ids "$golden" | jq -r '.Images[0].T
 check "its filesystems were frozen for a moment only ($consistency)" sh -c "echo '$consistency' | grep -q 'frozen through the guest agent for [0-9]* ms'"
 check "the source is still running" [ "$(desc "$id" State.Name)" = running ]
 check "and still serves" [ "$(http_code "http://$ip2/")" = 200 ]
-check "terminate the source" "$bin" terminate-instances --instance-ids "$id"
-"$bin" wait instance-terminated --instance-ids "$id" > /dev/null
-# The copies get user-data of their own, MIME multipart as the aws CLI's users write it (a
+# The source's identity, against which the copy's is compared below; the source runs on until
+# the copy's checks are done.
+printf '%s %s %s %s %s\n' "$id" "$(desc "$id" PrivateIpAddress)" "$ip2" \
+	"$(guest_ssh "$ip2" 'cat /etc/machine-id')" \
+	"$(guest_ssh "$ip2" 'cut -d" " -f2 /etc/ssh/ssh_host_ed25519_key.pub')" > "$work/identities"
+# The copy gets user-data of its own, MIME multipart as the aws CLI's users write it (a
 # #cloud-config part and a #! part), and a root volume larger than the image.
 cat > "$work/ud.mime" <<'UD'
 Content-Type: multipart/mixed; boundary="==EC2LITE=="
@@ -222,9 +227,9 @@ except Exception as e:
 PY
 --==EC2LITE==--
 UD
-# The seed's "employee web app role": the copies' user-data reaches the EC2 API with boto3 and no
+# The seed's "employee web app role": the copy's user-data reaches the EC2 API with boto3 and no
 # keys, through the role's credentials from IMDS, with the policy's actions and no more. The API
-# server runs for them (instances reach it at 169.254.169.254:8773).
+# server runs for it (instances reach it at 169.254.169.254:8773).
 log="$work/serve.log"
 . "$here/../api/lib.sh"
 start_server AKIDEMPLOYEETEST employee-test-secret
@@ -241,10 +246,10 @@ check "create the employee web app role" "$bin" iam create-role --role-name empl
 check "its policy allows DescribeInstances and CreateTags" "$bin" iam put-role-policy --role-name employee-web-app-role --policy-name ec2-tags --policy-document "file://$work/policy.json"
 check "an instance profile holds it" sh -c "'$bin' iam create-instance-profile --instance-profile-name employee-web-app > /dev/null && '$bin' iam add-role-to-instance-profile --instance-profile-name employee-web-app --role-name employee-web-app-role"
 t=$(now)
-copies=$("$bin" run-instances --image-id "$golden" --instance-type t2.micro --count 2 --key-name directory-key \
+copies=$("$bin" run-instances --image-id "$golden" --instance-type t2.micro --count 1 --key-name directory-key \
 	--security-group-ids "$sg" --user-data "file://$work/ud.mime" --iam-instance-profile Name=employee-web-app \
 	--block-device-mappings 'DeviceName=/dev/xvda,Ebs={VolumeSize=4}' | jq -r '.Instances[].InstanceId')
-check "two instances from the golden image" [ "$(echo $copies | wc -w)" -eq 2 ]
+check "an instance from the golden image" [ "$(echo $copies | wc -w)" -eq 1 ]
 for c in $copies; do
 	cip=$(desc "$c" PublicIpAddress)
 	check "$c serves the directory on $cip" wait_http "http://$cip/" 900 "$c"
@@ -266,14 +271,14 @@ for c in $copies; do
 		"$(guest_ssh "$cip" 'cat /etc/machine-id')" \
 		"$(guest_ssh "$cip" 'cut -d" " -f2 /etc/ssh/ssh_host_ed25519_key.pub')" >> "$work/identities"
 done
-echo "  two copies to HTTP 200: $(since "$t") s"
+echo "  the copy to HTTP 200: $(since "$t") s"
 sed 's/^/  | /' "$work/identities"
 for col in 2 3 4 5; do
 	what=$(echo "private-IP public-IP machine-id host-key" | cut -d' ' -f$((col - 1)))
-	check "each copy has its own $what" '[ "$(cut -d" " -f$col "$work/identities" | grep -c .)" -eq 2 ] &&
+	check "the copy and its source each have their own $what" '[ "$(cut -d" " -f$col "$work/identities" | grep -c .)" -eq 2 ] &&
 		[ "$(cut -d" " -f$col "$work/identities" | sort -u | wc -l)" -eq 2 ]'
 done
-check "none has the source's machine-id" sh -c "! grep -q '$src_machine_id' '$work/identities'"
+check "the copy has not the machine-id the source had before the image" sh -c "! grep -v '^$id ' '$work/identities' | grep -q '$src_machine_id'"
 first=$(echo $copies | cut -d' ' -f1)
 fip=$(desc "$first" PublicIpAddress)
 check "cloud-init says done" [ "$(guest_ssh "$fip" 'cloud-init status')" = "status: done" ]
@@ -309,8 +314,8 @@ cred_call() {
 creds=$(console "$first" | sed -n 's/.*EC2LITE-COPY boto3 credentials \(.*\)/\1/p' | tail -n 1 | tr -d '\r')
 check "the role's credentials were printed by $first" [ "$(echo "$creds" | wc -w)" -eq 3 ]
 check "while $first runs they are taken" 'cred_call | grep -q "\"Reservations\""'
-"$bin" terminate-instances --instance-ids $copies > /dev/null
-check "the copies terminate" "$bin" wait instance-terminated --instance-ids $copies
+"$bin" terminate-instances --instance-ids $copies "$id" > /dev/null
+check "the copy and its source terminate" "$bin" wait instance-terminated --instance-ids $copies "$id"
 check "after terminate the instance's credentials are refused" 'cred_call | grep -q "AuthFailure\|InvalidClientTokenId\|ExpiredToken"'
 check "deregister the golden image" "$bin" deregister-image --image-id "$golden"
 check "its disk is gone" [ ! -e "$state/pool/$golden.qcow2" ]
