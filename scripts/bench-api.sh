@@ -12,6 +12,8 @@
 #              TerminateInstances of them, and a CopyImage of a 64 MiB AMI then its
 #              DeregisterImage (what the test driver can do; CreateImage and ImportImage need
 #              real guests).
+# Then, on the same server, DescribeImages of 20 images and DescribeSecurityGroups of 21 groups
+# (2 rules each, and the default group), plain, alone and while the long actions run.
 # With --real (opt-in; root, libvirtd, KVM or TCG; boots guests): the same on qemu:///system with
 # 20 tiny guests running, the plain describe under wrk while a CreateImage, an ImportImage and a
 # RunInstances of 8 run (targets: >= 1000 describes/s, p99 < 50 ms). It builds the tiny AMI in a
@@ -121,12 +123,33 @@ ami=$("$bin" register-image --name bench --disk "$state/disk.raw" --output text)
 aws run-instances --image-id "$ami" --instance-type t2.nano --count 100 > /dev/null
 n=$(aws describe-instances | jq '[.Reservations[].Instances[]] | length')
 echo "instances described: $n"
+# 19 copies of the AMI and 20 groups of 2 rules, through the server (one botocore process).
+/usr/bin/python3 - "http://127.0.0.1:$port/" "$ami" <<'PY'
+import sys
+import botocore.session
+ec2 = botocore.session.get_session().create_client(
+    "ec2", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="AKIDBENCH",
+    aws_secret_access_key="bench-secret")
+for k in range(19):
+    ec2.copy_image(SourceImageId=sys.argv[2], SourceRegion="us-east-1", Name="bench-image-%d" % k)
+for k in range(20):
+    gid = ec2.create_security_group(GroupName="bench-group-%d" % k, Description="bench")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": p, "ToPort": p, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}
+        for p in (22, 80)])
+PY
+ni=$(aws describe-images | jq '.Images | length')
+ng=$(aws describe-security-groups | jq '.SecurityGroups | length')
 
 sign "Action=DescribeInstances&Version=2016-11-15" > "$state/plain.lua"
 sign "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=instance-state-name&Filter.1.Value.1=running" > "$state/filtered.lua"
 curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/" > /dev/null
+sign "Action=DescribeImages&Version=2016-11-15" > "$state/images.lua"
+sign "Action=DescribeSecurityGroups&Version=2016-11-15" > "$state/groups.lua"
 plain=$(bench "$state/plain.lua")
 filtered=$(bench "$state/filtered.lua")
+images=$(bench "$state/images.lua")
+groups=$(bench "$state/groups.lua")
 
 # The same plain describe while long actions run.
 head -c 67108864 /dev/urandom > "$state/big.raw"
@@ -135,6 +158,7 @@ big=$("$bin" register-image --name bench-big --disk "$state/big.raw" --output te
 long=$!
 sleep 1
 during=$(bench "$state/plain.lua")
+during_images=$(bench "$state/images.lua")
 touch "$state/stop"
 wait "$long" || true
 long=""
@@ -152,6 +176,10 @@ echo "  plain, long actions beside: $during"
 cat "$state/long.out"
 echo "  the model's call in process (bench_describe, the floor): ${floor:-?} ms"
 echo "  aws ec2 describe-instances (a process per call):          $(printf '%.0f' "$(echo "$cli * 1000" | bc -l)") ms"
+echo "DescribeImages of $ni images and DescribeSecurityGroups of $ng groups, the same server:"
+echo "  images, plain:            $images"
+echo "  groups, plain:            $groups"
+echo "  images, plain, long actions beside: $during_images"
 
 [ "$real" = --real ] || exit 0
 

@@ -1,7 +1,8 @@
 /* EC2's Filters, paging and TagSpecifications across the describes and creates served, in-process
  * against libvirt's test:///default driver. Each filter name a describe claims is asked once with
  * a value that matches the resource under test and once with one that does not (tables below);
- * DescribeInstances' answers are also asked of the API server's view, which must say the same.
+ * DescribeInstances', DescribeImages' and DescribeSecurityGroups' answers are also asked of the API
+ * server's view, which must say the same.
  * Pages together are the whole list, each item once; bad MaxResults and NextToken are refused. */
 #include <pthread.h>
 #include <stdio.h>
@@ -115,7 +116,8 @@ struct frow {
 };
 
 /* A describe under test: the action, the list in its answer, the resource (described) and its
- * id, members every request carries, and the view (DescribeInstances) that must agree. */
+ * id, members every request carries, and the view that must agree (for the describes it serves:
+ * DescribeInstances, DescribeImages, DescribeSecurityGroups, told by their lists). */
 struct subject {
 	action_fn fn;
 	const char *list;
@@ -133,11 +135,12 @@ static size_t list_len(json_object *resp, const char *list)
 	return json_object_array_length(l);
 }
 
-/* The view's answer is the model's, text for text. */
-static void view_agrees(struct api_view *view, json_object *req, json_object *model)
+/* The view's answer to action's req is the model's, text for text. */
+static void view_agrees(struct api_view *view, const char *action, json_object *req,
+			json_object *model)
 {
 	struct ec2_error err = { 0 };
-	json_object *v = api_view_describe_instances(view, req, &err);
+	json_object *v = api_view_describe(view, action, req, &err);
 
 	ck_assert_msg(v != NULL, "view: %s: %s", err.code, err.message);
 	ck_assert_str_eq(json_object_to_json_string(model), json_object_to_json_string(v));
@@ -151,7 +154,9 @@ static json_object *ask(const struct subject *s, json_object *req)
 	json_object_get(req);
 	resp = ok(s->fn, req);
 	if (s->view)
-		view_agrees(s->view, req, resp);
+		view_agrees(s->view, strcmp(s->list, "Reservations") == 0 ? "DescribeInstances" :
+				     strcmp(s->list, "Images") == 0 ? "DescribeImages" :
+				     "DescribeSecurityGroups", req, resp);
 	json_object_put(req);
 	return resp;
 }
@@ -460,7 +465,7 @@ START_TEST(instance_pages)
 	ck_assert_msg(view != NULL, "%s", err.message);
 	req = J("{\"MaxResults\": 5, \"NextToken\": \"%s\"}", json_object_get_string(tok));
 	d = ok(ec2_describe_instances, json_object_get(req));
-	view_agrees(view, req, d);
+	view_agrees(view, "DescribeInstances", req, d);
 	ck_assert_uint_eq(json_object_array_length(json_path(json_object_array_get_idx(
 		json_path(d, "Reservations"), 0), "Instances")), 2);
 	ck_assert(!json_object_object_get_ex(d, "NextToken", NULL));
@@ -511,9 +516,14 @@ START_TEST(image_filters)
 {
 	json_object *d = ok(ec2_describe_images, J("{\"ImageIds\": [\"%s\"]}", ami));
 	struct subject s = { ec2_describe_images, "Images", NULL, ami, NULL, NULL };
+	struct ec2_error err = { 0 };
 
+	s.view = api_view_new(&ctx, &lock, &err);
+	ck_assert_msg(s.view != NULL, "%s", err.message);
 	s.item = json_object_array_get_idx(json_path(d, "Images"), 0);
 	check_table(&s, image_rows);
+	api_view_free(s.view);
+	s.view = NULL;
 	json_object_put(d);
 	/* Import tasks (none here: an import needs libguestfs): their one filter, their pages. */
 	d = ok(ec2_describe_import_image_tasks, J("{\"Filters\": [{\"Name\": \"task-state\", "
@@ -562,6 +572,7 @@ START_TEST(security_group_filters_pages_and_tags)
 			      "\"TagSpecifications\": [{\"ResourceType\": \"security-group\", "
 			      "\"Tags\": [{\"Key\": \"team\", \"Value\": \"blue\"}]}]}"));
 	struct subject s = { ec2_describe_security_groups, "SecurityGroups", NULL, NULL, NULL, NULL };
+	struct ec2_error err = { 0 };
 	char gid[32];
 	json_object *d;
 	int i;
@@ -577,7 +588,11 @@ START_TEST(security_group_filters_pages_and_tags)
 	s.item = json_object_array_get_idx(json_path(d, "SecurityGroups"), 0);
 	s.id = gid;
 	ck_assert_str_eq(at(s.item, "Tags.0.Key"), "team");
+	s.view = api_view_new(&ctx, &lock, &err);
+	ck_assert_msg(s.view != NULL, "%s", err.message);
 	check_table(&s, group_rows);
+	api_view_free(s.view);
+	s.view = NULL;
 	json_object_put(d);
 	/* The tags are the resource's: DescribeTags lists them. */
 	r = ok(ec2_describe_tags, J("{\"Filters\": [{\"Name\": \"resource-id\", \"Values\": "

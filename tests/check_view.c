@@ -1,19 +1,24 @@
-/* The API server's view of instances (src/api/view.c), in-process against libvirt's
- * test:///default driver: for the same state it answers DescribeInstances as the model does, to
- * the byte (JSON and EC2's XML; filters, ids, pages, DryRun, errors); the server's own writes are
- * in it before they are answered; domain events reload what changed behind its back; and it never
- * reads libvirt per request (a change nobody reported stays out until the next reload). */
+/* The API server's view of instances, images and security groups (src/api/view.c), in-process
+ * against libvirt's test:///default driver: for the same state it answers DescribeInstances,
+ * DescribeImages and DescribeSecurityGroups as the model does, to the byte (JSON and EC2's XML;
+ * filters, ids, owners, names, pages, DryRun, errors); the server's own writes are in it before
+ * they are answered; domain events reload what changed behind its back and a resync the store's
+ * changes by other processes; and it never reads libvirt or the store per request (a change
+ * nobody reported stays out until the next reload). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "api/view.h"
 #include "ec2lite/ec2.h"
 #include "ec2lite/filter.h"
+#include "ec2lite/image.h"
+#include "ec2lite/imagejob.h"
 #include "ec2lite/util.h"
 #include "testutil.h"
 
@@ -77,11 +82,12 @@ static char *text(json_object *o)
 							JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-/* The view's answer to req is the model's: the same JSON text, the same XML (twice: the second
- * time from a copy of the snapshot that the first answer read), or the same error. */
-static void same_answer(struct api_view *view, const char *reqtext)
+/* The view's answer to req (action's) is the model's: the same JSON text, the same XML (twice:
+ * the second time from a copy of the snapshot that the first answer read), or the same error.
+ * Returns the model's answer (NULL: it failed), for a caller that follows its NextToken. */
+static json_object *same_answer_of(struct api_view *view, const char *action, const char *reqtext)
 {
-	const struct api_action *a = api_action_find("DescribeInstances");
+	const struct api_action *a = api_action_find(action);
 	const char *rid = "12345678-90ab-4cde-8f01-23456789abcd";
 	struct ec2_error em = { 0 }, ev = { 0 };
 	json_object *req = json_tokener_parse(reqtext), *m, *v;
@@ -91,10 +97,10 @@ static void same_answer(struct api_view *view, const char *reqtext)
 
 	ck_assert_msg(req != NULL, "bad test JSON: %s", reqtext);
 	pthread_mutex_lock(&lock);
-	m = ec2_action("DescribeInstances")(&ctx, req, &em);
+	m = ec2_action(action)(&ctx, req, &em);
 	pthread_mutex_unlock(&lock);
-	v = api_view_describe_instances(view, req, &ev);
-	ck_assert_msg((m == NULL) == (v == NULL), "%s: model %s, view %s", reqtext,
+	v = api_view_describe(view, action, req, &ev);
+	ck_assert_msg((m == NULL) == (v == NULL), "%s %s: model %s, view %s", action, reqtext,
 		      m ? "answers" : em.code, v ? "answers" : ev.code);
 	if (!m) {
 		ck_assert_str_eq(em.code, ev.code);
@@ -102,16 +108,17 @@ static void same_answer(struct api_view *view, const char *reqtext)
 	} else {
 		mt = text(m);
 		vt = text(v);
-		ck_assert_msg(strcmp(mt, vt) == 0, "%s:\nmodel %s\nview %s", reqtext, mt, vt);
+		ck_assert_msg(strcmp(mt, vt) == 0, "%s %s:\nmodel %s\nview %s", action, reqtext, mt,
+			      vt);
 		free(mt);
 		free(vt);
 		mx = api_response_xml(a, m, rid, &ml);
 	}
 	for (round = 0; round < 2; round++) {
 		memset(&ev, 0, sizeof(ev));
-		vx = api_view_describe_instances_xml(view, a, req, rid, &vl, &ev);
-		ck_assert_msg((mx == NULL) == (vx == NULL), "%s: XML: model %s, view %s", reqtext,
-			      mx ? "answers" : em.code, vx ? "answers" : ev.code);
+		vx = api_view_describe_xml(view, a, req, rid, &vl, &ev);
+		ck_assert_msg((mx == NULL) == (vx == NULL), "%s %s: XML: model %s, view %s", action,
+			      reqtext, mx ? "answers" : em.code, vx ? "answers" : ev.code);
 		if (mx) {
 			ck_assert_uint_eq(ml, vl);
 			ck_assert_str_eq(mx, vx);
@@ -122,9 +129,14 @@ static void same_answer(struct api_view *view, const char *reqtext)
 		free(vx);
 	}
 	free(mx);
-	json_object_put(m);
 	json_object_put(v);
 	json_object_put(req);
+	return m;
+}
+
+static void same_answer(struct api_view *view, const char *reqtext)
+{
+	json_object_put(same_answer_of(view, "DescribeInstances", reqtext));
 }
 
 /* Requests whose answers must agree: everything, by id, filters, pages, DryRun, errors. */
@@ -419,6 +431,356 @@ START_TEST(a_failed_reload_after_a_write_is_retried_at_once)
 }
 END_TEST
 
+/* Every page of action's answer by pages of page, each token followed as a client follows it. */
+static void same_pages(struct api_view *view, const char *action, int page)
+{
+	char *token = NULL, *q;
+	json_object *m, *t;
+
+	do {
+		q = token ? util_strdupf("{\"MaxResults\": %d, \"NextToken\": \"%s\"}", page, token)
+			  : util_strdupf("{\"MaxResults\": %d}", page);
+		m = same_answer_of(view, action, q);
+		ck_assert_msg(m != NULL, "%s %s failed", action, q);
+		free(q);
+		free(token);
+		token = json_object_object_get_ex(m, "NextToken", &t) ?
+			strdup(json_object_get_string(t)) : NULL;
+		json_object_put(m);
+	} while (token);
+}
+
+static void same_image(struct api_view *view, const char *fmt, ...)
+{
+	va_list ap;
+	char *q;
+
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&q, fmt, ap), 0);
+	va_end(ap);
+	json_object_put(same_answer_of(view, "DescribeImages", q));
+	free(q);
+}
+
+static void same_group(struct api_view *view, const char *fmt, ...)
+{
+	va_list ap;
+	char *q;
+
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&q, fmt, ap), 0);
+	va_end(ap);
+	json_object_put(same_answer_of(view, "DescribeSecurityGroups", q));
+	free(q);
+}
+
+/* DescribeImages' requests whose answers must agree: all, owners, filters, pages, DryRun, errors,
+ * and by each of ids (n of them; deregistered ones among them are not found). */
+static void same_image_answers(struct api_view *view, char ids[][32], int n)
+{
+	int i;
+
+	same_image(view, "{}");
+	same_image(view, "{\"DryRun\": true}");
+	same_image(view, "{\"DryRun\": \"maybe\"}");
+	same_image(view, "{\"Owners\": [\"self\"]}");
+	same_image(view, "{\"Owners\": [\"amazon\"]}");
+	same_image(view, "{\"Owners\": [\"%s\"]}", cfg.owner_id);
+	same_image(view, "{\"Owners\": [\"self\", \"amazon\"], \"DryRun\": true}");
+	same_image(view, "{\"Owners\": [\"123456789012\"]}");
+	same_image(view, "{\"Filters\": [{\"Name\": \"name\", \"Values\": [\"copy-*\"]}]}");
+	same_image(view, "{\"Filters\": [{\"Name\": \"state\", \"Values\": [\"pending\", \"failed\"]}]}");
+	same_image(view, "{\"Filters\": [{\"Name\": \"tag:Name\", \"Values\": [\"web\"]}]}");
+	same_image(view, "{\"Filters\": [{\"Name\": \"tag-key\", \"Values\": [\"ec2-lite:*\"]}]}");
+	same_image(view, "{\"Filters\": [{\"Name\": \"is-public\", \"Values\": [\"true\"]}]}");
+	same_image(view, "{\"Filters\": [{\"Name\": \"no-such-filter\", \"Values\": [\"x\"]}]}");
+	same_image(view, "{\"ImageIds\": [\"ami-nonsense\"]}");
+	same_image(view, "{\"ImageIds\": [\"ami-0123456789abcdef0\"]}");
+	same_image(view, "{\"MaxResults\": 0}");
+	same_image(view, "{\"MaxResults\": 1001}");
+	same_image(view, "{\"NextToken\": \"bogus\"}");
+	same_pages(view, "DescribeImages", 2);
+	for (i = 0; i < n; i++) {
+		same_image(view, "{\"ImageIds\": [\"%s\", \"%s\", \"%s\"]}", ids[i], ids[(i + 1) % n],
+			   ids[i]);
+		same_image(view, "{\"ImageIds\": [\"%s\"], \"MaxResults\": 5}", ids[i]);
+		same_image(view, "{\"ImageIds\": [\"%s\", \"ami-0123456789abcdef0\"]}", ids[i]);
+		same_image(view, "{\"ImageIds\": [\"%s\"], \"Owners\": [\"amazon\"]}", ids[i]);
+	}
+}
+
+/* DescribeSecurityGroups' requests whose answers must agree: all, names, filters, pages, DryRun,
+ * errors, and by each of ids (n of them) and names. */
+static void same_group_answers(struct api_view *view, char ids[][32], char names[][32], int n)
+{
+	int i;
+
+	same_group(view, "{}");
+	same_group(view, "{\"DryRun\": true}");
+	same_group(view, "{\"GroupNames\": [\"default\"]}");
+	same_group(view, "{\"GroupNames\": [\"nope\"]}");
+	same_group(view, "{\"GroupIds\": [\"sg-nonsense\"]}");
+	same_group(view, "{\"GroupIds\": [\"sg-0123456789abcdef0\"]}");
+	same_group(view, "{\"Filters\": [{\"Name\": \"group-name\", \"Values\": [\"w*\"]}]}");
+	same_group(view, "{\"Filters\": [{\"Name\": \"ip-permission.from-port\", \"Values\": "
+		   "[\"22\"]}]}");
+	same_group(view, "{\"Filters\": [{\"Name\": \"ip-permission.cidr\", \"Values\": "
+		   "[\"10.0.0.0/8\"]}, {\"Name\": \"ip-permission.protocol\", \"Values\": [\"tcp\"]}]}");
+	same_group(view, "{\"Filters\": [{\"Name\": \"egress.ip-permission.cidr\", \"Values\": "
+		   "[\"0.0.0.0/0\"]}]}");
+	same_group(view, "{\"Filters\": [{\"Name\": \"tag:team\", \"Values\": [\"data\"]}]}");
+	same_group(view, "{\"Filters\": [{\"Name\": \"vpc-id\", \"Values\": [\"vpc-*\"]}]}");
+	same_group(view, "{\"Filters\": [{\"Name\": \"no-such-filter\", \"Values\": [\"x\"]}]}");
+	same_group(view, "{\"MaxResults\": 4}");
+	same_group(view, "{\"NextToken\": \"bogus\"}");
+	same_pages(view, "DescribeSecurityGroups", 5);
+	for (i = 0; i < n; i++) {
+		same_group(view, "{\"GroupIds\": [\"%s\", \"%s\", \"%s\"]}", ids[i], ids[(i + 1) % n],
+			   ids[i]);
+		same_group(view, "{\"GroupIds\": [\"%s\"], \"GroupNames\": [\"default\"]}", ids[i]);
+		same_group(view, "{\"GroupIds\": [\"%s\"], \"MaxResults\": 5}", ids[i]);
+		same_group(view, "{\"GroupNames\": [\"%s\"], \"MaxResults\": 5}", names[i]);
+		same_group(view, "{\"GroupNames\": [\"%s\", \"default\"]}", names[i]);
+	}
+}
+
+/* A new image copied from the fixture's AMI (through view, when not NULL) into id. */
+static void copy_image(struct api_view *view, const char *name, char id[32])
+{
+	json_object *r = call(view, "CopyImage", J("{\"SourceImageId\": \"%s\", \"Name\": \"%s\", "
+						   "\"Description\": \"a copy\"}", ami, name));
+
+	snprintf(id, 32, "%s", str(r, "ImageId"));
+	json_object_put(r);
+}
+
+/* A new group (through view, when not NULL) named name into id. */
+static void create_group(struct api_view *view, const char *name, char id[32])
+{
+	json_object *r = call(view, "CreateSecurityGroup",
+			      J("{\"GroupName\": \"%s\", \"Description\": \"the %s group\", "
+				"\"TagSpecifications\": [{\"ResourceType\": \"security-group\", "
+				"\"Tags\": [{\"Key\": \"Name\", \"Value\": \"%s\"}]}]}", name, name,
+				name));
+
+	snprintf(id, 32, "%s", str(r, "GroupId"));
+	json_object_put(r);
+}
+
+/* A pending image whose job is claimed, as CreateImage's is while its worker works, into id;
+ * returns the claim: closing it is the worker dying. */
+static int pending_image(const char *name, char id[32])
+{
+	struct ec2_error err = { 0 };
+	struct image_source src = { .name = name, .id = id };
+	char got[EC2_ID_MAX];
+	int claim;
+
+	ck_assert_int_eq(ec2_id_new("ami", id, &err), 0);
+	pthread_mutex_lock(&lock);
+	claim = ec2_image_job_claim(&ctx, id, &err);
+	ck_assert_msg(claim >= 0, "%s", err.message);
+	ck_assert_msg(image_reserve(&ctx, &src, 0, NULL, got, &err) == 0, "%s", err.message);
+	pthread_mutex_unlock(&lock);
+	ck_assert_str_eq(got, id);
+	return claim;
+}
+
+/* The fixture's AMI, two copies (one tagged), a deregistered one, a Quick Start one (owner
+ * alias amazon) and a pending one (its claim in *claim); four groups besides the default one,
+ * with rules and tags. ids and gids get the images' and groups' ids, names the groups' names. */
+static void make_images_and_groups(char ids[6][32], int *claim, char gids[4][32],
+				   char names[4][32])
+{
+	struct ec2_error err = { 0 };
+	char *disk = util_strdupf("%s/disk.raw", dir);
+	struct image_source quick = { .name = "quick-start", .owner_alias = "amazon", .disk = disk };
+	json_object *r;
+	int i;
+
+	memcpy(ids[0], ami, 32);
+	copy_image(NULL, "copy-one", ids[1]);
+	copy_image(NULL, "copy-two", ids[2]);
+	copy_image(NULL, "copy-gone", ids[3]);
+	r = call(NULL, "CreateTags", J("{\"Resources\": [\"%s\"], \"Tags\": [{\"Key\": \"Name\", "
+				       "\"Value\": \"web\"}]}", ids[1]));
+	json_object_put(r);
+	r = call(NULL, "DeregisterImage", J("{\"ImageId\": \"%s\"}", ids[3]));
+	json_object_put(r);
+	pthread_mutex_lock(&lock);
+	r = image_add(&ctx, &quick, &err);
+	pthread_mutex_unlock(&lock);
+	ck_assert_msg(r != NULL, "%s", err.message);
+	snprintf(ids[4], 32, "%s", str(r, "ImageId"));
+	json_object_put(r);
+	free(disk);
+	*claim = pending_image("in-the-works", ids[5]);
+
+	for (i = 0; i < 4; i++) {
+		snprintf(names[i], 32, "%s", (const char *[]){ "web", "db", "ops", "cache" }[i]);
+		create_group(NULL, names[i], gids[i]);
+	}
+	r = call(NULL, "AuthorizeSecurityGroupIngress",
+		 J("{\"GroupId\": \"%s\", \"IpPermissions\": [{\"IpProtocol\": \"tcp\", \"FromPort\": "
+		   "22, \"ToPort\": 22, \"IpRanges\": [{\"CidrIp\": \"10.0.0.0/8\", \"Description\": "
+		   "\"ssh\"}]}, {\"IpProtocol\": \"tcp\", \"FromPort\": 80, \"ToPort\": 80, "
+		   "\"IpRanges\": [{\"CidrIp\": \"0.0.0.0/0\"}]}]}", gids[0]));
+	json_object_put(r);
+	r = call(NULL, "AuthorizeSecurityGroupIngress",
+		 J("{\"GroupName\": \"db\", \"IpProtocol\": \"icmp\", \"FromPort\": -1, \"ToPort\": -1, "
+		   "\"CidrIp\": \"172.31.0.0/16\"}"));
+	json_object_put(r);
+	r = call(NULL, "CreateTags", J("{\"Resources\": [\"%s\"], \"Tags\": [{\"Key\": \"team\", "
+				       "\"Value\": \"data\"}]}", gids[1]));
+	json_object_put(r);
+}
+
+START_TEST(images_and_groups_answer_as_the_model)
+{
+	char ids[6][32], gids[4][32], names[4][32];
+	struct ec2_error err = { 0 };
+	struct api_view *view;
+	int claim;
+
+	make_images_and_groups(ids, &claim, gids, names);
+	view = api_view_new(&ctx, &lock, &err);
+	ck_assert_msg(view != NULL, "%s", err.message);
+	same_image_answers(view, ids, 6);
+	same_group_answers(view, gids, names, 4);
+	api_view_free(view);
+	close(claim);
+}
+END_TEST
+
+START_TEST(image_and_group_writes_are_in_the_view_before_their_answer)
+{
+	char ids[3][32], gids[2][32], names[2][32] = { "web", "db" };
+	struct ec2_error err = { 0 };
+	struct api_view *view = api_view_new(&ctx, &lock, &err);
+	json_object *r;
+	unsigned long g;
+
+	ck_assert_msg(view != NULL, "%s", err.message);
+	memcpy(ids[0], ami, 32);
+	same_image_answers(view, ids, 1);
+	same_group_answers(view, NULL, NULL, 0);
+	copy_image(view, "copy-one", ids[1]);
+	same_image_answers(view, ids, 2);
+	copy_image(view, "copy-two", ids[2]);
+	r = call(view, "CreateTags", J("{\"Resources\": [\"%s\", \"%s\"], \"Tags\": [{\"Key\": "
+				       "\"Name\", \"Value\": \"web\"}]}", ids[1], ids[2]));
+	json_object_put(r);
+	same_image_answers(view, ids, 3);
+	r = call(view, "DeleteTags", J("{\"Resources\": [\"%s\"], \"Tags\": [{\"Key\": \"Name\"}]}",
+				       ids[2]));
+	json_object_put(r);
+	same_image_answers(view, ids, 3);
+	r = call(view, "DeregisterImage", J("{\"ImageId\": \"%s\"}", ids[1]));
+	json_object_put(r);
+	same_image_answers(view, ids, 3);
+
+	create_group(view, names[0], gids[0]);
+	same_group_answers(view, gids, names, 1);
+	create_group(view, names[1], gids[1]);
+	same_group_answers(view, gids, names, 2);
+	r = call(view, "AuthorizeSecurityGroupIngress",
+		 J("{\"GroupId\": \"%s\", \"IpPermissions\": [{\"IpProtocol\": \"tcp\", \"FromPort\": "
+		   "22, \"ToPort\": 22, \"IpRanges\": [{\"CidrIp\": \"10.0.0.0/8\"}]}]}", gids[0]));
+	json_object_put(r);
+	same_group_answers(view, gids, names, 2);
+	r = call(view, "CreateTags", J("{\"Resources\": [\"%s\"], \"Tags\": [{\"Key\": \"team\", "
+				       "\"Value\": \"data\"}]}", gids[1]));
+	json_object_put(r);
+	same_group_answers(view, gids, names, 2);
+	r = call(view, "RevokeSecurityGroupIngress",
+		 J("{\"GroupId\": \"%s\", \"IpPermissions\": [{\"IpProtocol\": \"tcp\", \"FromPort\": "
+		   "22, \"ToPort\": 22, \"IpRanges\": [{\"CidrIp\": \"10.0.0.0/8\"}]}]}", gids[0]));
+	json_object_put(r);
+	same_group_answers(view, gids, names, 2);
+	r = call(view, "DeleteSecurityGroup", J("{\"GroupId\": \"%s\"}", gids[1]));
+	json_object_put(r);
+	same_group_answers(view, gids, names, 2);
+
+	/* Reads, and a write that changes none of the three, publish nothing. */
+	g = api_view_generation(view);
+	r = call(view, "DescribeImages", J("{}"));
+	json_object_put(r);
+	r = call(view, "DescribeSecurityGroups", J("{}"));
+	json_object_put(r);
+	r = call(view, "CreateKeyPair", J("{\"KeyName\": \"nothing-else\"}"));
+	json_object_put(r);
+	ck_assert_uint_eq(api_view_generation(view), g);
+	api_view_free(view);
+}
+END_TEST
+
+/* Whether action's plain answer from the view names id. */
+static bool view_names(struct api_view *view, const char *action, const char *id)
+{
+	struct ec2_error err = { 0 };
+	json_object *req = json_object_new_object();
+	json_object *r = api_view_describe(view, action, req, &err);
+	bool has;
+
+	ck_assert_msg(r != NULL, "%s: %s: %s", action, err.code, err.message);
+	has = strstr(json_object_to_json_string(r), id) != NULL;
+	json_object_put(r);
+	json_object_put(req);
+	return has;
+}
+
+/* The State of image id in the view's answer. */
+static char *view_image_state(struct api_view *view, const char *id)
+{
+	struct ec2_error err = { 0 };
+	json_object *req = J("{\"ImageIds\": [\"%s\"]}", id);
+	json_object *r = api_view_describe(view, "DescribeImages", req, &err);
+	char *state;
+
+	ck_assert_msg(r != NULL, "DescribeImages: %s: %s", err.code, err.message);
+	state = strdup(str(json_object_array_get_idx(json_path(r, "Images"), 0), "State"));
+	json_object_put(r);
+	json_object_put(req);
+	return state;
+}
+
+/* What another process changes in the store (the CLI beside the server) and an image job that
+ * dies are not in the view until a resync; after it they are, as the model has them. */
+START_TEST(store_changes_behind_its_back_show_after_a_resync)
+{
+	char ids[3][32], gids[2][32], names[2][32] = { "behind", "later" }, *state;
+	struct ec2_error err = { 0 };
+	struct api_view *view;
+	int claim = pending_image("in-the-works", ids[1]);
+
+	memcpy(ids[0], ami, 32);
+	view = api_view_new(&ctx, &lock, &err);
+	ck_assert_msg(view != NULL, "%s", err.message);
+	create_group(NULL, names[0], gids[0]);
+	copy_image(NULL, "copy-behind", ids[2]);
+	close(claim); /* the job's worker dies */
+	ck_assert(!view_names(view, "DescribeSecurityGroups", gids[0]));
+	ck_assert(!view_names(view, "DescribeImages", ids[2]));
+	state = view_image_state(view, ids[1]);
+	ck_assert_str_eq(state, "pending");
+	free(state);
+	api_view_resync(view);
+	/* The view's own load failed the image (the model has not read it since). */
+	state = view_image_state(view, ids[1]);
+	ck_assert_str_eq(state, "failed");
+	free(state);
+	same_image_answers(view, ids, 3);
+	same_group_answers(view, gids, names, 1);
+	/* The refresher does it on its own, at its period. */
+	api_view_start(view);
+	create_group(NULL, names[1], gids[1]);
+	while (!view_names(view, "DescribeSecurityGroups", gids[1]))
+		util_sleep_ms(50);
+	same_group_answers(view, gids, names, 2);
+	api_view_free(view);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("view");
@@ -432,6 +794,9 @@ int main(void)
 	tcase_add_test(tc, events_reload_what_changed_behind_its_back);
 	tcase_add_test(tc, libvirt_failing_keeps_the_view);
 	tcase_add_test(tc, a_failed_reload_after_a_write_is_retried_at_once);
+	tcase_add_test(tc, images_and_groups_answer_as_the_model);
+	tcase_add_test(tc, image_and_group_writes_are_in_the_view_before_their_answer);
+	tcase_add_test(tc, store_changes_behind_its_back_show_after_a_resync);
 	suite_add_tcase(s, tc);
 	return test_run(s) ? 1 : 0;
 }

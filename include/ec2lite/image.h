@@ -29,6 +29,23 @@ json_object *ec2_register_image(struct ec2_ctx *ctx, json_object *req, struct ec
  * else changes. */
 json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err);
 
+/* DescribeImages in two halves, as DescribeInstances (instance.h), for a front end that keeps
+ * the catalog between requests (the API server's view, src/api/view.c); ec2_describe_images is
+ * its own checks, then both.
+ * ec2_images_described: the catalog as DescribeImages reads it, after failing the pending images
+ * whose work stopped (the one change it makes): a new object of every registered image (pending
+ * and failed ones included, deregistered ones left out) by id, in the store's order, each in
+ * EC2's Image shape without ec2-lite's private facts. NULL with err when the store cannot be
+ * read.
+ * ec2_describe_images_from: DescribeImages' answer to req from such an object (every check,
+ * error, filter and page of ec2_describe_images, DryRun aside: ec2_action's wrapper honours it).
+ * It reads ctx only for the configuration (the owner id), adds references to images' objects to
+ * the response and lets filters read them (json-c caches strings in objects it reads): images
+ * must be the caller's own, never shared with another thread. */
+json_object *ec2_images_described(struct ec2_ctx *ctx, struct ec2_error *err);
+json_object *ec2_describe_images_from(struct ec2_ctx *ctx, json_object *req, json_object *images,
+				      struct ec2_error *err);
+
 /* DeregisterImage: ImageId (required). Marks the image deregistered and returns {}; its files go
  * once no instance uses them (ec2_image_collect). Errors: MissingParameter,
  * InvalidAMIID.Malformed/NotFound, DryRunOperation. Changes state: the catalog, then the pool. */

@@ -25,6 +25,21 @@ json_object *ec2_create_security_group(struct ec2_ctx *ctx, json_object *req,
  * filter). Changes nothing. */
 json_object *ec2_describe_security_groups(struct ec2_ctx *ctx, json_object *req,
 					  struct ec2_error *err);
+/* DescribeSecurityGroups in two halves, as DescribeInstances (instance.h), for a front end that
+ * keeps the groups between requests (the API server's view, src/api/view.c);
+ * ec2_describe_security_groups is both.
+ * ec2_security_groups_described: the groups as DescribeSecurityGroups reads them, the default
+ * VPC and group written first when they are missing (the one change it makes), as a new object
+ * {"DefaultVpcId", "SecurityGroups": {GroupId: the group in EC2's shape}} in the store's order.
+ * NULL with err when the store cannot be read or written.
+ * ec2_describe_security_groups_from: DescribeSecurityGroups' answer to req from such an object
+ * (every check, error, filter and page of ec2_describe_security_groups, DryRun aside:
+ * ec2_action's wrapper honours it). It adds references to described's objects to the response
+ * and lets filters read them (json-c caches strings in objects it reads): described must be the
+ * caller's own, never shared with another thread. */
+json_object *ec2_security_groups_described(struct ec2_ctx *ctx, struct ec2_error *err);
+json_object *ec2_describe_security_groups_from(struct ec2_ctx *ctx, json_object *req,
+					       json_object *described, struct ec2_error *err);
 /* AuthorizeSecurityGroupIngress: GroupId or GroupName, and IpPermissions (tcp, udp, icmp or -1;
  * ports; IpRanges). Adds the rules and returns {Return: true, SecurityGroupRules: [...]}; the
  * forwards of the group's running instances follow (net_sync). Errors: MissingParameter,

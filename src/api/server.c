@@ -6,9 +6,9 @@
  * connection has a thread of its own, so that a long action holds up only its own client. Model
  * calls take one lock in turn, on one libvirt connection: requests of many clients at once are
  * serialised where they touch state, and the store's file locks keep the CLI and other processes
- * out of each other's way as before. DescribeInstances takes no lock: it is answered from the
- * view (view.h), which every write updates before it is answered, and domain events and a
- * periodic reload keep current. Beside them, a thread runs libvirt's event loop (reboots are seen
+ * out of each other's way as before. DescribeInstances, DescribeImages and DescribeSecurityGroups
+ * take no lock: they are answered from the view (view.h), which every write updates before it is
+ * answered, and domain events and a periodic reload keep current. Beside them, a thread runs libvirt's event loop (reboots are seen
  * as they happen) and a reconciler moves instances on once a second (stops that time out, guests
  * that stopped by themselves, terminated ones purged after an hour); CreateImage's work runs in a
  * thread of its own, on its own connection. */
@@ -41,7 +41,7 @@ struct server {
 	const struct api_server_opts *opts;
 	struct ec2_ctx *ctx;
 	pthread_mutex_t lock; /* around every use of ctx */
-	struct api_view *view; /* DescribeInstances' answers, read without the lock */
+	struct api_view *view; /* the answers of the describes it serves, read without the lock */
 	atomic_bool stopping; /* read by the event loop and the reconciler */
 	unsigned long requests;
 	struct metrics *metrics; /* CloudWatch's: the sampler's, with a lock of their own */
@@ -585,9 +585,10 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 		rc = error(c, err.code, err.message, rid);
 		goto out;
 	}
-	if (strcmp(name, "DescribeInstances") == 0) {
-		/* The view: no lock, no libvirt; the plain request's answer is rendered once. */
-		xml = api_view_describe_instances_xml(s->view, action, req, rid, &len, &err);
+	if (api_view_serves(name)) {
+		/* The view: no lock, no libvirt, no store; the plain request's answer is rendered
+		 * once per change. */
+		xml = api_view_describe_xml(s->view, action, req, rid, &len, &err);
 		rc = xml ? answer(c, 200, xml, len, rid) : error(c, err.code, err.message, rid);
 		goto out;
 	} else if (runs_apart(s, name)) {

@@ -1,18 +1,21 @@
-/* The API server's view of instances: see view.h.
+/* The API server's view of instances, images and security groups: see view.h.
  *
- * A snapshot is an array of entries sorted by instance id, each entry one instance's description
- * ({"ReservationId", "Instance"}) with a reference count of its own, so that the next snapshot
- * shares what did not change. json-c counts references without atomics and caches strings in the
- * objects it reads (json_object_get_string of a number), so a published description is never
- * handed to json-c's readers; json_object_deep_copy and json_object_equal only read it, and the
- * entry's own count, an atomic, decides when it goes. A reader answers from a replica instead: a
- * deep copy of the whole snapshot that it checks out of the snapshot's pool, uses alone (filters
- * and the XML writer may cache strings in it, the answer takes references to it), and gives back
- * once its answer is freed; a copy costs about as much as rendering the answer, so a snapshot
- * keeps a few (VIEW_SPARES). The answer to the plain request (no parameter), the one clients
- * poll with, is rendered by the writer before it publishes the snapshot: readers copy it and
- * put their request id in. The pointer to the current snapshot is swapped under a mutex that
- * readers hold for the time it takes to count one more reference. */
+ * Each kind has snapshots of its own. An instances snapshot is an array of entries sorted by
+ * instance id, each entry one instance's description ({"ReservationId", "Instance"}) with a
+ * reference count of its own, so that the next snapshot shares what did not change. An images or
+ * groups snapshot is what the model's first half gave, whole (a store read: the catalog, the
+ * groups), replaced whole when a reload finds it changed. json-c counts references without
+ * atomics and caches strings in the objects it reads (json_object_get_string of a number), so a
+ * published description is never handed to json-c's readers; json_object_deep_copy and
+ * json_object_equal only read it, and the entry's or snapshot's own count, an atomic, decides
+ * when it goes. A reader answers from a replica instead: a deep copy of the whole snapshot that
+ * it checks out of the snapshot's pool, uses alone (filters and the XML writer may cache strings
+ * in it, the answer takes references to it), and gives back once its answer is freed; a copy
+ * costs about as much as rendering the answer, so a snapshot keeps a few (VIEW_SPARES). The
+ * answer to the plain request (no parameter), the one clients poll with, is rendered by the
+ * writer before it publishes the snapshot: readers copy it and put their request id in. The
+ * pointers to the current snapshots are swapped under a mutex that readers hold for the time it
+ * takes to count one more reference. */
 #include "view.h"
 
 #include <errno.h>
@@ -23,9 +26,28 @@
 #include <time.h>
 
 #include "ec2lite/ids.h"
+#include "ec2lite/image.h"
+#include "ec2lite/secgroup.h"
 #include "ec2lite/util.h"
 
 #define VIEW_SPARES 8
+
+/* What the view keeps: a snapshot of each, answering one describe. */
+enum view_kind { VIEW_INSTANCES, VIEW_IMAGES, VIEW_GROUPS, VIEW_KINDS };
+
+static const struct {
+	const char *action;
+	/* The model's first half (NULL for instances: they are loaded by id and merged). */
+	json_object *(*load)(struct ec2_ctx *ctx, struct ec2_error *err);
+	/* Its second half: the answer from a replica. */
+	json_object *(*from)(struct ec2_ctx *ctx, json_object *req, json_object *described,
+			     struct ec2_error *err);
+} kinds[VIEW_KINDS] = {
+	[VIEW_INSTANCES] = { "DescribeInstances", NULL, ec2_describe_instances_from },
+	[VIEW_IMAGES] = { "DescribeImages", ec2_images_described, ec2_describe_images_from },
+	[VIEW_GROUPS] = { "DescribeSecurityGroups", ec2_security_groups_described,
+			  ec2_describe_security_groups_from },
+};
 
 struct view_entry {
 	atomic_int refs;
@@ -35,10 +57,12 @@ struct view_entry {
 
 struct view_snap {
 	atomic_int refs;
-	struct view_entry **v; /* sorted by id */
+	enum view_kind kind;
+	struct view_entry **v; /* instances: sorted by id */
 	size_t n;
-	/* The plain DescribeInstances answer, rendered before the snapshot is published; NULL when
-	 * it could not be (then readers render it as any other). Never changes once published. */
+	json_object *loaded;   /* images, groups: the model's first half (only read once published) */
+	/* The plain request's answer, rendered before the snapshot is published; NULL when it
+	 * could not be (then readers render it as any other). Never changes once published. */
 	char *xml;
 	size_t xml_len, rid_at;
 	pthread_mutex_t spares_lock;
@@ -51,7 +75,7 @@ struct api_view {
 	pthread_mutex_t *ctx_lock;
 	pthread_mutex_t lock; /* cur; and the refresher's work: dirty, stopping */
 	pthread_cond_t wake;
-	struct view_snap *cur;
+	struct view_snap *cur[VIEW_KINDS];
 	unsigned long generation;
 	json_object *dirty;   /* ids to reload (an array), from domain events */
 	bool resync;          /* reload everything now: a write's reload failed */
@@ -81,21 +105,47 @@ static void snap_put(struct view_snap *s)
 		entry_put(s->v[i]);
 	for (i = 0; i < s->nspares; i++)
 		json_object_put(s->spares[i]);
+	json_object_put(s->loaded);
 	free(s->v);
 	free(s->xml);
 	pthread_mutex_destroy(&s->spares_lock);
 	free(s);
 }
 
-static struct view_snap *snap_get(struct api_view *v)
+static struct view_snap *snap_new(enum view_kind kind)
+{
+	struct view_snap *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		abort();
+	atomic_init(&s->refs, 1);
+	s->kind = kind;
+	pthread_mutex_init(&s->spares_lock, NULL);
+	return s;
+}
+
+static struct view_snap *snap_get(struct api_view *v, enum view_kind kind)
 {
 	struct view_snap *s;
 
 	pthread_mutex_lock(&v->lock);
-	s = v->cur;
+	s = v->cur[kind];
 	atomic_fetch_add(&s->refs, 1);
 	pthread_mutex_unlock(&v->lock);
 	return s;
+}
+
+/* Makes s the current snapshot of its kind. The caller holds ctx_lock. */
+static void publish(struct api_view *v, struct view_snap *s)
+{
+	struct view_snap *old;
+
+	pthread_mutex_lock(&v->lock);
+	old = v->cur[s->kind];
+	v->cur[s->kind] = s;
+	v->generation++;
+	pthread_mutex_unlock(&v->lock);
+	snap_put(old);
 }
 
 static int by_id(const void *a, const void *b)
@@ -119,16 +169,12 @@ static struct view_snap *snap_merge(const struct view_snap *old, json_object *id
 				    json_object *fresh)
 {
 	size_t nf = json_object_array_length(fresh), i, k = 0;
-	struct view_snap *s = calloc(1, sizeof(*s));
+	struct view_snap *s = snap_new(VIEW_INSTANCES);
 	bool changed = false;
 
-	if (!s)
-		abort();
 	s->v = calloc(old->n + nf + 1, sizeof(*s->v));
 	if (!s->v)
 		abort();
-	atomic_init(&s->refs, 1);
-	pthread_mutex_init(&s->spares_lock, NULL);
 	for (i = 0; ids && i < old->n; i++) {
 		if (json_strlist_wants(ids, old->v[i]->id))
 			continue;
@@ -179,23 +225,52 @@ static void memo_render(struct api_view *v, struct view_snap *s);
 static int refresh(struct api_view *v, json_object *ids, struct ec2_error *err)
 {
 	json_object *fresh = ec2_instances_described(v->ctx, ids, err);
-	struct view_snap *s, *old;
+	struct view_snap *s;
 
 	if (!fresh)
 		return -1;
 	/* Only writers replace cur, and they hold ctx_lock: reading it here needs no reference. */
-	s = snap_merge(v->cur, ids, fresh);
+	s = snap_merge(v->cur[VIEW_INSTANCES], ids, fresh);
 	json_object_put(fresh);
 	if (!s)
 		return 0;
 	memo_render(v, s);
-	pthread_mutex_lock(&v->lock);
-	old = v->cur;
-	v->cur = s;
-	v->generation++;
-	pthread_mutex_unlock(&v->lock);
-	snap_put(old);
+	publish(v, s);
 	return 0;
+}
+
+/* Reloads the images or the groups (kind) and publishes them when they changed. The caller holds
+ * ctx_lock, as for refresh. */
+static int reload(struct api_view *v, enum view_kind kind, struct ec2_error *err)
+{
+	json_object *fresh = kinds[kind].load(v->ctx, err);
+	struct view_snap *s;
+
+	if (!fresh)
+		return -1;
+	/* json_object_equal only reads the published object (see the top). */
+	if (v->cur[kind] && json_object_equal(v->cur[kind]->loaded, fresh)) {
+		json_object_put(fresh);
+		return 0;
+	}
+	s = snap_new(kind);
+	s->loaded = fresh;
+	memo_render(v, s);
+	publish(v, s);
+	return 0;
+}
+
+/* Everything anew: what the refresher does every VIEW_RESYNC_MS. The caller holds ctx_lock. Each
+ * kind is reloaded even when another fails (libvirt down leaves the store readable). */
+static int resync(struct api_view *v, struct ec2_error *err)
+{
+	int rc = refresh(v, NULL, err);
+
+	if (reload(v, VIEW_IMAGES, rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	if (reload(v, VIEW_GROUPS, rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	return rc;
 }
 
 static void mark(struct api_view *v, const char *id)
@@ -214,6 +289,13 @@ static void mark(struct api_view *v, const char *id)
 void api_view_mark(struct api_view *v, const char *id)
 {
 	mark(v, id);
+}
+
+void api_view_resync(struct api_view *v)
+{
+	pthread_mutex_lock(v->ctx_lock);
+	resync(v, NULL);
+	pthread_mutex_unlock(v->ctx_lock);
 }
 
 /* libvirt's event loop thread: only marks, the refresher reloads. */
@@ -260,7 +342,10 @@ static void *refresher(void *opaque)
 		v->dirty = NULL;
 		pthread_mutex_unlock(&v->lock);
 		pthread_mutex_lock(v->ctx_lock);
-		refresh(v, all ? NULL : ids, NULL); /* failed: the next round tries again */
+		if (all)
+			resync(v, NULL); /* failed: the next round tries again */
+		else
+			refresh(v, ids, NULL);
 		pthread_mutex_unlock(v->ctx_lock);
 		json_object_put(ids);
 		if (all)
@@ -288,14 +373,11 @@ struct api_view *api_view_new(struct ec2_ctx *ctx, pthread_mutex_t *ctx_lock,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* util_monotonic's clock */
 	pthread_cond_init(&v->wake, &ca);
 	pthread_condattr_destroy(&ca);
-	v->cur = calloc(1, sizeof(*v->cur));
-	if (!v->cur)
-		abort();
-	atomic_init(&v->cur->refs, 1);
-	pthread_mutex_init(&v->cur->spares_lock, NULL);
-	memo_render(v, v->cur);
+	/* Empty at first: what an empty state folder shows, until the first load. */
+	v->cur[VIEW_INSTANCES] = snap_new(VIEW_INSTANCES);
+	memo_render(v, v->cur[VIEW_INSTANCES]);
 	pthread_mutex_lock(ctx_lock);
-	rc = refresh(v, NULL, err);
+	rc = resync(v, err);
 	pthread_mutex_unlock(ctx_lock);
 	if (rc < 0) {
 		api_view_free(v);
@@ -340,10 +422,13 @@ void api_view_stop(struct api_view *v)
 
 void api_view_free(struct api_view *v)
 {
+	size_t i;
+
 	if (!v)
 		return;
 	api_view_stop(v);
-	snap_put(v->cur);
+	for (i = 0; i < VIEW_KINDS; i++)
+		snap_put(v->cur[i]);
 	json_object_put(v->dirty);
 	pthread_cond_destroy(&v->wake);
 	pthread_mutex_destroy(&v->lock);
@@ -353,9 +438,16 @@ void api_view_free(struct api_view *v)
 /* A deep copy of s's descriptions, for one reader at a time (see the top). */
 static json_object *replica_new(const struct view_snap *s)
 {
-	json_object *r = json_object_new_array_ext((int)s->n);
+	json_object *r;
 	size_t i;
 
+	if (s->kind != VIEW_INSTANCES) {
+		r = NULL;
+		if (json_object_deep_copy(s->loaded, &r, NULL) < 0)
+			abort();
+		return r;
+	}
+	r = json_object_new_array_ext((int)s->n);
 	for (i = 0; i < s->n; i++) {
 		json_object *copy = NULL;
 
@@ -389,17 +481,17 @@ static void replica_give(struct view_snap *s, json_object *r)
 	json_object_put(r);
 }
 
-/* DescribeInstances over descriptions that are the caller's alone: ec2_action's read-only
- * wrapper (DryRun checked first, answered last) around the model's answer. */
-static json_object *describe(struct api_view *v, json_object *described, json_object *req,
-			     struct ec2_error *err)
+/* Kind's describe over descriptions that are the caller's alone: ec2_action's read-only wrapper
+ * (DryRun checked first, answered last) around the model's answer. */
+static json_object *describe(struct api_view *v, enum view_kind kind, json_object *described,
+			     json_object *req, struct ec2_error *err)
 {
 	json_object *resp;
 	bool dry = false;
 
 	if (req_bool(req, "DryRun", &dry, err) < 0)
 		return NULL;
-	resp = ec2_describe_instances_from(v->ctx, req, described, err);
+	resp = kinds[kind].from(v->ctx, req, described, err);
 	if (resp && dry) {
 		json_object_put(resp);
 		ec2_dry_run(req, err);
@@ -412,7 +504,7 @@ static json_object *describe(struct api_view *v, json_object *described, json_ob
 static char *render(struct api_view *v, struct view_snap *s, const struct api_action *a,
 		    json_object *req, const char *rid, size_t *len, struct ec2_error *err)
 {
-	json_object *r = replica_take(s), *resp = describe(v, r, req, err);
+	json_object *r = replica_take(s), *resp = describe(v, s->kind, r, req, err);
 	char *xml = resp ? api_response_xml(a, resp, rid, len) : NULL;
 
 	json_object_put(resp);
@@ -426,7 +518,7 @@ static void memo_render(struct api_view *v, struct view_snap *s)
 	json_object *plain = json_object_new_object();
 	char *at;
 
-	s->xml = render(v, s, api_action_find("DescribeInstances"), plain, memo_rid, &s->xml_len,
+	s->xml = render(v, s, api_action_find(kinds[s->kind].action), plain, memo_rid, &s->xml_len,
 			NULL);
 	at = s->xml ? strstr(s->xml, memo_rid) : NULL;
 	if (at) {
@@ -438,25 +530,54 @@ static void memo_render(struct api_view *v, struct view_snap *s)
 	json_object_put(plain);
 }
 
-json_object *api_view_describe_instances(struct api_view *v, json_object *req,
-					 struct ec2_error *err)
+/* The kind whose describe action is, or VIEW_KINDS. */
+static enum view_kind kind_of(const char *action)
 {
-	struct view_snap *s = snap_get(v);
-	json_object *mine = replica_new(s), *resp;
+	enum view_kind k;
 
+	for (k = 0; k < VIEW_KINDS && strcmp(kinds[k].action, action) != 0; k++)
+		;
+	return k;
+}
+
+bool api_view_serves(const char *action)
+{
+	return action && kind_of(action) < VIEW_KINDS;
+}
+
+static bool not_served(const char *action, struct ec2_error *err)
+{
+	if (api_view_serves(action))
+		return false;
+	ec2_error_set(err, "InvalidAction", "The view does not answer %s", action ? action : "");
+	return true;
+}
+
+json_object *api_view_describe(struct api_view *v, const char *action, json_object *req,
+			       struct ec2_error *err)
+{
+	struct view_snap *s;
+	json_object *mine, *resp;
+
+	if (not_served(action, err))
+		return NULL;
+	s = snap_get(v, kind_of(action));
+	mine = replica_new(s);
 	snap_put(s);
-	resp = describe(v, mine, req, err);
+	resp = describe(v, kind_of(action), mine, req, err);
 	json_object_put(mine);
 	return resp;
 }
 
-char *api_view_describe_instances_xml(struct api_view *v, const struct api_action *a,
-				      json_object *req, const char *request_id, size_t *len,
-				      struct ec2_error *err)
+char *api_view_describe_xml(struct api_view *v, const struct api_action *a, json_object *req,
+			    const char *request_id, size_t *len, struct ec2_error *err)
 {
-	struct view_snap *s = snap_get(v);
+	struct view_snap *s;
 	char *out;
 
+	if (not_served(a->name, err))
+		return NULL;
+	s = snap_get(v, kind_of(a->name));
 	if (s->xml && json_object_object_length(req) == 0 &&
 	    strlen(request_id) == sizeof(memo_rid) - 1) {
 		out = malloc(s->xml_len + 1);
@@ -470,6 +591,19 @@ char *api_view_describe_instances_xml(struct api_view *v, const struct api_actio
 	}
 	snap_put(s);
 	return out;
+}
+
+json_object *api_view_describe_instances(struct api_view *v, json_object *req,
+					 struct ec2_error *err)
+{
+	return api_view_describe(v, "DescribeInstances", req, err);
+}
+
+char *api_view_describe_instances_xml(struct api_view *v, const struct api_action *a,
+				      json_object *req, const char *request_id, size_t *len,
+				      struct ec2_error *err)
+{
+	return api_view_describe_xml(v, a, req, request_id, len, err);
 }
 
 /* Instance ids in list[i][key] (key NULL: list[i] itself) into set. */
@@ -486,6 +620,42 @@ static void add_ids(json_object *set, json_object *list, const char *key)
 						      json_strlist_wants(set, id)))
 			json_object_array_add(set, json_object_new_string(id));
 	}
+}
+
+/* Whether a write of action (by its EC2 name) with req may change the images or the groups.
+ * Only the actions known to change neither are left out (an instance's state, addresses, key
+ * pairs, volumes and snapshots, IAM associations, and tags of other resources): anything else
+ * may, as a RunInstances writes the default group on its first use, and a reload that finds
+ * nothing new publishes nothing. */
+static bool store_may_change(const char *action, json_object *req, enum view_kind kind)
+{
+	static const char *const neither[] = {
+		"StartInstances", "StopInstances", "RebootInstances", "TerminateInstances",
+		"ModifyInstanceMetadataOptions", "GetPasswordData", "AllocateAddress",
+		"AssociateAddress", "DisassociateAddress", "ReleaseAddress", "CreateKeyPair",
+		"ImportKeyPair", "DeleteKeyPair", "AssociateIamInstanceProfile",
+		"DisassociateIamInstanceProfile", "ReplaceIamInstanceProfileAssociation",
+		"CreateVolume", "DeleteVolume", "AttachVolume", "DetachVolume", "ModifyVolume",
+		"CreateSnapshot", "DeleteSnapshot", "CopySnapshot", NULL
+	};
+	json_object *resources = req_list(req, "Resources");
+	const char *prefix = kind == VIEW_IMAGES ? "ami-" : "sg-";
+	size_t i;
+
+	if (strcmp(action, "CreateTags") == 0 || strcmp(action, "DeleteTags") == 0) {
+		for (i = 0; resources && json_object_is_type(resources, json_type_array) &&
+			    i < json_object_array_length(resources); i++) {
+			const char *id = json_object_get_string(json_object_array_get_idx(resources, i));
+
+			if (id && strncmp(id, prefix, strlen(prefix)) == 0)
+				return true;
+		}
+		return false;
+	}
+	for (i = 0; neither[i]; i++)
+		if (strcmp(neither[i], action) == 0)
+			return false;
+	return true;
 }
 
 void api_view_written(struct api_view *v, const char *action, json_object *req, json_object *resp)
@@ -524,6 +694,11 @@ void api_view_written(struct api_view *v, const char *action, json_object *req, 
 	else if (resp)
 		rc = refresh(v, NULL, NULL);
 	json_object_put(ids);
+	/* Whether or not it succeeded: a write that failed half-way may have changed the store. */
+	if (store_may_change(action, req, VIEW_IMAGES) && reload(v, VIEW_IMAGES, NULL) < 0)
+		rc = -1;
+	if (store_may_change(action, req, VIEW_GROUPS) && reload(v, VIEW_GROUPS, NULL) < 0)
+		rc = -1;
 	if (rc < 0) {
 		/* The write is answered all the same: the refresher reloads everything as soon as it
 		 * can get the lock, rather than at its next period. (It does not ask again when that

@@ -719,52 +719,69 @@ static void images_settle(struct ec2_ctx *ctx)
 	json_object_put(root);
 }
 
-json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+json_object *ec2_images_described(struct ec2_ctx *ctx, struct ec2_error *err)
 {
-	json_object *ids = req_list(req, "ImageIds");
-	json_object *owners = req_list(req, "Owners");
-	json_object *filters = req_list(req, "Filters");
-	json_object *root, *images, *list, *resp;
-	size_t i, n = ids ? json_object_array_length(ids) : 0;
+	json_object *root, *out;
 
-	if (ec2_ids_check(ids, "ami", EC2_ERR_AMI_MALFORMED, err) < 0 ||
-	    filter_validate(filters, image_filters, err) < 0)
-		return NULL;
 	images_settle(ctx);
 	root = store_read(ctx->store, err);
 	if (!root)
 		return NULL;
-	images = store_section(root, "images");
+	out = json_object_new_object();
+	json_object_object_foreach(store_section(root, "images"), id, img) {
+		json_object *copy = NULL;
+
+		if (strcmp(req_string(img, "State"), "deregistered") == 0)
+			continue;
+		if (json_object_deep_copy(img, &copy, NULL) < 0)
+			abort();
+		json_object_object_del(copy, PRIVATE_KEY);
+		json_object_object_add(out, id, copy);
+	}
+	json_object_put(root);
+	return out;
+}
+
+/* The checks DescribeImages makes before it reads anything. */
+static int describe_check(json_object *req, struct ec2_error *err)
+{
+	if (ec2_ids_check(req_list(req, "ImageIds"), "ami", EC2_ERR_AMI_MALFORMED, err) < 0 ||
+	    filter_validate(req_list(req, "Filters"), image_filters, err) < 0)
+		return -1;
+	return 0;
+}
+
+json_object *ec2_describe_images_from(struct ec2_ctx *ctx, json_object *req, json_object *images,
+				      struct ec2_error *err)
+{
+	json_object *ids = req_list(req, "ImageIds");
+	json_object *owners = req_list(req, "Owners");
+	json_object *filters = req_list(req, "Filters");
+	json_object *list, *resp;
+	size_t i, n = ids ? json_object_array_length(ids) : 0;
+
+	if (describe_check(req, err) < 0)
+		return NULL;
 	for (i = 0; i < n; i++) {
 		const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
-		json_object *img;
 
-		if (!json_object_object_get_ex(images, id, &img) ||
-		    strcmp(req_string(img, "State"), "deregistered") == 0) {
+		if (!json_object_object_get_ex(images, id, NULL)) {
 			ec2_error_set(err, EC2_ERR_AMI_NOT_FOUND, "The image id '[%s]' does not exist",
 				      id);
-			json_object_put(root);
 			return NULL;
 		}
 	}
-	list = json_object_new_array();
-	json_object_object_foreach(images, id, img) {
-		json_object *copy = NULL;
-
-		if (!json_strlist_wants(ids, id) || strcmp(req_string(img, "State"), "deregistered") == 0 ||
-		    !owner_matches(img, owners, ctx->cfg->owner_id) ||
-		    !filter_match(img, filters, image_filters))
-			continue;
-		json_object_deep_copy(img, &copy, NULL);
-		json_object_object_del(copy, PRIVATE_KEY);
-		json_object_array_add(list, copy);
-	}
-	json_object_put(root);
 	if (n && json_object_object_get_ex(req, "MaxResults", NULL)) {
 		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "The parameter ImageIds cannot be used "
 			      "with the parameter MaxResults");
-		json_object_put(list);
 		return NULL;
+	}
+	list = json_object_new_array();
+	json_object_object_foreach(images, id, img) {
+		if (!json_strlist_wants(ids, id) || !owner_matches(img, owners, ctx->cfg->owner_id) ||
+		    !filter_match(img, filters, image_filters))
+			continue;
+		json_object_array_add(list, json_object_get(img));
 	}
 	resp = json_object_new_object();
 	if (req_page_into(req, 1, 1000, list, resp, "Images", err) < 0) {
@@ -772,6 +789,20 @@ json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct e
 		resp = NULL;
 	}
 	json_object_put(list);
+	return resp;
+}
+
+json_object *ec2_describe_images(struct ec2_ctx *ctx, json_object *req, struct ec2_error *err)
+{
+	json_object *images, *resp;
+
+	if (describe_check(req, err) < 0)
+		return NULL;
+	images = ec2_images_described(ctx, err);
+	if (!images)
+		return NULL;
+	resp = ec2_describe_images_from(ctx, req, images, err);
+	json_object_put(images);
 	return resp;
 }
 

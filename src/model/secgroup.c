@@ -521,76 +521,85 @@ static const struct filter_field group_filters[] = {
 	{ NULL, NULL },
 };
 
-static int sg_describe(json_object *root, void *opaque, struct ec2_error *err)
+json_object *ec2_security_groups_described(struct ec2_ctx *ctx, struct ec2_error *err)
 {
-	struct sg_op *op = opaque;
-	json_object *groups = groups_of(op->ctx, root), *list = json_object_new_array();
-	json_object *ids = req_list(op->req, "GroupIds"), *names = req_list(op->req, "GroupNames");
-	json_object *filters = req_list(op->req, "Filters");
+	json_object *root = read_groups(ctx, err), *groups, *shown, *out;
+
+	if (!root)
+		return NULL;
+	groups = groups_of(ctx, root);
+	shown = json_object_new_object();
+	json_object_object_foreach(groups, gid, g)
+		json_object_object_add(shown, gid, group_json(g));
+	out = json_object_new_object();
+	json_add_str(out, "DefaultVpcId", req_str0(root, "DefaultVpcId"));
+	json_object_object_add(out, "SecurityGroups", shown);
+	json_object_put(root);
+	return out;
+}
+
+json_object *ec2_describe_security_groups_from(struct ec2_ctx *ctx, json_object *req,
+					       json_object *described, struct ec2_error *err)
+{
+	json_object *ids = req_list(req, "GroupIds"), *names = req_list(req, "GroupNames");
+	json_object *filters = req_list(req, "Filters");
+	json_object *groups = NULL, *list, *resp;
 	size_t i;
 
+	(void)ctx;
+	json_object_object_get_ex(described, "SecurityGroups", &groups);
 	if (ec2_ids_check(ids, "sg", "InvalidGroupId.Malformed", err) < 0 ||
-	    filter_validate(filters, group_filters, err) < 0) {
-		json_object_put(list);
-		return -1;
-	}
-	if ((ids || names) && json_object_object_get_ex(op->req, "MaxResults", NULL)) {
+	    filter_validate(filters, group_filters, err) < 0)
+		return NULL;
+	if ((ids || names) && json_object_object_get_ex(req, "MaxResults", NULL)) {
 		ec2_error_set(err, EC2_ERR_INVALID_COMBINATION, "The parameter %s cannot be used with "
 			      "the parameter maxResults", ids ? "groupIdSet" : "groupNameSet");
-		json_object_put(list);
-		return -1;
+		return NULL;
 	}
 	for (i = 0; ids && i < json_object_array_length(ids); i++)
 		if (!find_group(groups, json_object_get_string(json_object_array_get_idx(ids, i)), NULL)) {
 			ec2_error_set(err, "InvalidGroup.NotFound", "The security group '%s' does not exist",
 				      json_object_get_string(json_object_array_get_idx(ids, i)));
-			json_object_put(list);
-			return -1;
+			return NULL;
 		}
 	for (i = 0; names && i < json_object_array_length(names); i++)
 		if (!find_group(groups, NULL, json_object_get_string(json_object_array_get_idx(names, i)))) {
 			ec2_error_set(err, "InvalidGroup.NotFound",
 				      "The security group '%s' does not exist in default VPC '%s'",
 				      json_object_get_string(json_object_array_get_idx(names, i)),
-				      req_str0(root, "DefaultVpcId"));
-			json_object_put(list);
-			return -1;
+				      req_str0(described, "DefaultVpcId"));
+			return NULL;
 		}
+	list = json_object_new_array();
 	json_object_object_foreach(groups, gid, g) {
-		json_object *o;
-
 		/* By id or by name: either list, or both, name the groups wanted. */
 		if (!(ids && names ? json_strlist_wants(ids, gid) ||
 				     json_strlist_wants(names, req_str0(g, "GroupName"))
 				   : json_strlist_wants(ids, gid) &&
 				     json_strlist_wants(names, req_str0(g, "GroupName"))))
 			continue;
-		o = group_json(g);
-		if (filter_match(o, filters, group_filters))
-			json_object_array_add(list, o);
-		else
-			json_object_put(o);
+		if (filter_match(g, filters, group_filters))
+			json_object_array_add(list, json_object_get(g));
 	}
-	op->resp = json_object_new_object();
-	if (req_page_into(op->req, 5, 1000, list, op->resp, "SecurityGroups", err) < 0) {
-		json_object_put(op->resp);
-		op->resp = NULL;
-		json_object_put(list);
-		return -1;
+	resp = json_object_new_object();
+	if (req_page_into(req, 5, 1000, list, resp, "SecurityGroups", err) < 0) {
+		json_object_put(resp);
+		resp = NULL;
 	}
 	json_object_put(list);
-	return 0;
+	return resp;
 }
 
 json_object *ec2_describe_security_groups(struct ec2_ctx *ctx, json_object *req,
 					  struct ec2_error *err)
 {
-	struct sg_op op = { ctx, req, NULL, NULL };
-	json_object *root = read_groups(ctx, err);
-	int rc = root ? sg_describe(root, &op, err) : -1;
+	json_object *groups = ec2_security_groups_described(ctx, err), *resp;
 
-	json_object_put(root);
-	return rc < 0 ? NULL : op.resp;
+	if (!groups)
+		return NULL;
+	resp = ec2_describe_security_groups_from(ctx, req, groups, err);
+	json_object_put(groups);
+	return resp;
 }
 
 /* Whether a live instance of this state folder uses group gid (who: the first one). */

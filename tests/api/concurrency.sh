@@ -1,8 +1,9 @@
 #!/bin/sh
 # Many clients of one `ec2-lite serve` at once, on libvirt's test driver (no VM):
-# tests/api/concurrency.py runs writers (launch, tag, stop, start, terminate) beside readers
-# (DescribeInstances) and checks that each client reads its own acknowledged writes and that, at
-# the end, no instance is lost or doubled.
+# tests/api/concurrency.py runs writers (launch, tag, stop, start, terminate; create, authorize,
+# revoke and delete security groups) beside readers (DescribeInstances, DescribeSecurityGroups,
+# DescribeImages) and checks that each client reads its own acknowledged writes and that, at the
+# end, no instance or group is lost or doubled.
 # Usage: concurrency.sh PATH-TO-ec2-lite [SECONDS]
 set -u
 bin=${1:?usage: concurrency.sh PATH-TO-ec2-lite [SECONDS]}
