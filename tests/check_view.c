@@ -242,7 +242,7 @@ START_TEST(writes_are_in_the_view_before_their_answer)
 	/* A launch the view was not told of stays out of it: it reads no domain per request. */
 	run(NULL, 1, NULL, b);
 	req = json_object_new_object();
-	r = api_view_describe_instances(view, req, &err);
+	r = api_view_describe(view, "DescribeInstances", req, &err);
 	ck_assert_ptr_null(strstr(json_object_to_json_string(r), b[0]));
 	json_object_put(r);
 	json_object_put(req);
@@ -305,7 +305,7 @@ static bool view_says(struct api_view *view, const char *id, const char *want)
 
 	while (!seen && util_monotonic() < until) {
 		json_object *req = J("{\"InstanceIds\": [\"%s\"]}", id);
-		json_object *r = api_view_describe_instances(view, req, &err);
+		json_object *r = api_view_describe(view, "DescribeInstances", req, &err);
 
 		json_object *res, *inst;
 
@@ -355,7 +355,7 @@ static bool view_has(struct api_view *view, const char *id)
 {
 	struct ec2_error err = { 0 };
 	json_object *req = json_object_new_object();
-	json_object *r = api_view_describe_instances(view, req, &err);
+	json_object *r = api_view_describe(view, "DescribeInstances", req, &err);
 	bool has;
 
 	ck_assert_ptr_nonnull(r);

@@ -545,26 +545,30 @@ bool api_view_serves(const char *action)
 	return action && kind_of(action) < VIEW_KINDS;
 }
 
-static bool not_served(const char *action, struct ec2_error *err)
+/* The kind whose describe action is; VIEW_KINDS, with err, when the view does not answer it. */
+static enum view_kind served(const char *action, struct ec2_error *err)
 {
-	if (api_view_serves(action))
-		return false;
-	ec2_error_set(err, "InvalidAction", "The view does not answer %s", action ? action : "");
-	return true;
+	enum view_kind k = action ? kind_of(action) : VIEW_KINDS;
+
+	if (k == VIEW_KINDS)
+		ec2_error_set(err, "InvalidAction", "The view does not answer %s",
+			      action ? action : "");
+	return k;
 }
 
 json_object *api_view_describe(struct api_view *v, const char *action, json_object *req,
 			       struct ec2_error *err)
 {
+	enum view_kind k = served(action, err);
 	struct view_snap *s;
 	json_object *mine, *resp;
 
-	if (not_served(action, err))
+	if (k == VIEW_KINDS)
 		return NULL;
-	s = snap_get(v, kind_of(action));
+	s = snap_get(v, k);
 	mine = replica_new(s);
 	snap_put(s);
-	resp = describe(v, kind_of(action), mine, req, err);
+	resp = describe(v, k, mine, req, err);
 	json_object_put(mine);
 	return resp;
 }
@@ -572,12 +576,13 @@ json_object *api_view_describe(struct api_view *v, const char *action, json_obje
 char *api_view_describe_xml(struct api_view *v, const struct api_action *a, json_object *req,
 			    const char *request_id, size_t *len, struct ec2_error *err)
 {
+	enum view_kind k = served(a->name, err);
 	struct view_snap *s;
 	char *out;
 
-	if (not_served(a->name, err))
+	if (k == VIEW_KINDS)
 		return NULL;
-	s = snap_get(v, kind_of(a->name));
+	s = snap_get(v, k);
 	if (s->xml && json_object_object_length(req) == 0 &&
 	    strlen(request_id) == sizeof(memo_rid) - 1) {
 		out = malloc(s->xml_len + 1);
@@ -591,19 +596,6 @@ char *api_view_describe_xml(struct api_view *v, const struct api_action *a, json
 	}
 	snap_put(s);
 	return out;
-}
-
-json_object *api_view_describe_instances(struct api_view *v, json_object *req,
-					 struct ec2_error *err)
-{
-	return api_view_describe(v, "DescribeInstances", req, err);
-}
-
-char *api_view_describe_instances_xml(struct api_view *v, const struct api_action *a,
-				      json_object *req, const char *request_id, size_t *len,
-				      struct ec2_error *err)
-{
-	return api_view_describe_xml(v, a, req, request_id, len, err);
 }
 
 /* Instance ids in list[i][key] (key NULL: list[i] itself) into set. */

@@ -60,12 +60,6 @@ json_object *api_view_describe(struct api_view *v, const char *action, json_obje
  * private copy of the snapshot that readers reuse in turn. Safe in any thread, at any time. */
 char *api_view_describe_xml(struct api_view *v, const struct api_action *a, json_object *req,
 			    const char *request_id, size_t *len, struct ec2_error *err);
-/* api_view_describe and api_view_describe_xml of DescribeInstances. */
-json_object *api_view_describe_instances(struct api_view *v, json_object *req,
-					 struct ec2_error *err);
-char *api_view_describe_instances_xml(struct api_view *v, const struct api_action *a,
-				      json_object *req, const char *request_id, size_t *len,
-				      struct ec2_error *err);
 
 /* After the model's action (by its EC2 name) was called with req and answered resp (NULL when it
  * failed): the instances it named or made are reloaded into the view before the caller answers
