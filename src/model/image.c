@@ -697,34 +697,34 @@ static bool owner_matches(json_object *img, json_object *owners, const char *sel
 	return false;
 }
 
-/* Pending images whose work stopped (its process died: a crash, a reboot of the host) fail, as
- * they never become available. */
-static void images_settle(struct ec2_ctx *ctx)
+/* Pending images of root (the store as read) whose work stopped (its process died: a crash, a
+ * reboot of the host) fail in the store, as they never become available. Returns how many. */
+static size_t images_settle(struct ec2_ctx *ctx, json_object *root)
 {
-	json_object *root = store_read(ctx->store, NULL), *stale = json_object_new_array();
-	size_t i;
+	json_object *stale = json_object_new_array();
+	size_t i, n;
 
-	if (root) {
-		json_object_object_foreach(store_section(root, "images"), id, img) {
-			if (strcmp(req_str0(img, "State"), "pending") == 0 &&
-			    !ec2_image_job_alive(ctx, id))
-				json_object_array_add(stale, json_object_new_string(id));
-		}
+	json_object_object_foreach(store_section(root, "images"), id, img) {
+		if (strcmp(req_str0(img, "State"), "pending") == 0 && !ec2_image_job_alive(ctx, id))
+			json_object_array_add(stale, json_object_new_string(id));
 	}
-	for (i = 0; i < json_object_array_length(stale); i++)
+	n = json_object_array_length(stale);
+	for (i = 0; i < n; i++)
 		image_fail(ctx, json_object_get_string(json_object_array_get_idx(stale, i)),
 			   "Server.InternalError", "The work on the image stopped before it was done "
 			   "(its process ended)");
 	json_object_put(stale);
-	json_object_put(root);
+	return n;
 }
 
 json_object *ec2_images_described(struct ec2_ctx *ctx, struct ec2_error *err)
 {
-	json_object *root, *out;
+	json_object *root = store_read(ctx->store, err), *out;
 
-	images_settle(ctx);
-	root = store_read(ctx->store, err);
+	if (root && images_settle(ctx, root) > 0) { /* read again: the failed ones as now stored */
+		json_object_put(root);
+		root = store_read(ctx->store, err);
+	}
 	if (!root)
 		return NULL;
 	out = json_object_new_object();
