@@ -1,8 +1,11 @@
 #!/bin/sh
 # Boot benchmark (the microVM issue, and the user-data issue's launch to HTTP 200), in one go and
 # side by side on this machine's accelerator, medians of ROUNDS runs:
-#  tiny      raw qemu-system-x86_64 with tiny's own kernel, initramfs and disk (the floor), and
-#            ec2-lite run-instances, each to the user-data's output on the serial console;
+#  tiny      raw qemu-system-x86_64 with tiny's own kernel, initramfs and disk (the floor), a bare
+#            libvirt domain of the same files and nothing else (libvirt's own floor: no network,
+#            guest agent, balloon, RNG or console log), and ec2-lite run-instances, each to the
+#            user-data's output on the serial console; then QEMU's QMP round trip
+#            (scripts/qmp-roundtrip.py), which sets the cost of libvirt's start;
 #  debian-12 the Employee Directory (userdata/employee-directory.sh) to HTTP 200: ec2-lite
 #            run-instances, virt-install --import --cloud-init user-data=... of the same disk
 #            (booted the way that disk boots by itself: BIOS, extlinux, Debian's initramfs), and
@@ -26,6 +29,7 @@ for p in virtinst cloud-image-utils genisoimage python3-matplotlib; do
 done
 . scripts/bench-state.sh
 cleanup() {
+	virsh -q destroy bench-libvirt > /dev/null 2>&1 || true
 	virsh -q destroy bench-virtinst > /dev/null 2>&1 || true
 	virsh -q undefine bench-virtinst > /dev/null 2>&1 || true
 	pkill -f "qemu-system-x86_64 -name bench-floor" 2> /dev/null || true
@@ -78,7 +82,7 @@ targs=$(jq -r --arg a "$tiny" '.images[$a].ec2lite.KernelArgs' "$state/state.jso
 dargs=$(jq -r --arg a "$debian" '.images[$a].ec2lite.KernelArgs' "$state/state.json")
 rm -f "$work/steps.trace"
 
-t_floor="" t_ours="" d_ours="" d_vi="" d_floor=""
+t_floor="" t_lv="" t_lvstart="" t_ours="" d_ours="" d_vi="" d_floor=""
 r=0
 while [ $r -lt "$rounds" ]; do
 	# tiny: raw QEMU, the floor
@@ -97,6 +101,28 @@ while [ $r -lt "$rounds" ]; do
 	kill $q
 	wait $q 2> /dev/null || true
 	rm -f "$work/floor.qcow2"
+	# tiny: a bare libvirt domain of the same files (transient: `virsh create`), libvirt's floor
+	qemu-img create -q -f qcow2 -F raw -b "$state/pool/$tiny.raw" "$work/lv.qcow2"
+	chmod 644 "$work/lv.qcow2" "$work/tiny-seed.iso"
+	rm -f "$work/lv.log"
+	cat > "$work/lv.xml" <<-EOF
+		<domain type='$virt'><name>bench-libvirt</name><memory unit='MiB'>512</memory><vcpu>1</vcpu>
+		<os><type arch='x86_64' machine='pc'>hvm</type><kernel>$tk/vmlinux</kernel>
+		<initrd>$tk/initrd.img</initrd><cmdline>$targs</cmdline></os><features><acpi/><apic/></features>
+		<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+		<source file='$work/lv.qcow2'/><target dev='vda' bus='virtio'/></disk>
+		<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$work/tiny-seed.iso'/>
+		<target dev='vdb' bus='virtio'/><readonly/></disk>
+		<serial type='file'><source path='$work/lv.log'/></serial>
+		<controller type='usb' model='none'/><memballoon model='none'/></devices></domain>
+	EOF
+	t=$(now)
+	virsh -q create "$work/lv.xml" > /dev/null
+	t_lvstart="$t_lvstart $(since "$t")"
+	wait_for "$work/lv.log" BENCH-USER-DATA-RAN 120
+	t_lv="$t_lv $(since "$t")"
+	virsh -q destroy bench-libvirt > /dev/null
+	rm -f "$work/lv.qcow2"
 	# tiny: ec2-lite
 	t=$(now)
 	id=$(EC2_LITE_TIMING=$work/steps.trace "$bin" run-instances --image-id "$tiny" --instance-type t2.nano \
@@ -161,10 +187,14 @@ while [ $r -lt "$rounds" ]; do
 done
 
 tf=$(echo $t_floor | median) to=$(echo $t_ours | median)
+tl=$(echo $t_lv | median) tls=$(echo $t_lvstart | median)
 echo "Boot on this machine ($(nproc) cores, $accel), median of $rounds:"
 echo "tiny, run-instances to the user-data's output:"
 echo "  raw qemu-system-x86_64, same kernel/initramfs/disk (floor): $tf s   (runs:$t_floor)"
-echo "  ec2-lite run-instances:                                    $to s   ($(ratio "$to" "$tf")x the floor; runs:$t_ours)"
+echo "  bare libvirt domain, same files, no other device:          $tl s   ($(ratio "$tl" "$tf")x the floor; runs:$t_lv)"
+echo "    of which virsh create (libvirt starting QEMU):            $tls s   (runs:$t_lvstart)"
+echo "  ec2-lite run-instances:                                    $to s   ($(ratio "$to" "$tf")x the floor, $(ratio "$to" "$tl")x libvirt's; runs:$t_ours)"
+echo "  $(python3 scripts/qmp-roundtrip.py 400 "$accel")"
 # The trace's lines: timing PID SINCE-START STEP-SECONDS STEP [ID]; the median of each step, of
 # the run-instances processes only (those that connected): the detached children a launch leaves
 # (the boot's watchers) inherit EC2_LITE_TIMING and write their own "exit" when they end.
