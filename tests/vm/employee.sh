@@ -175,11 +175,17 @@ consistency=$("$bin" describe-images --image-ids "$golden" | jq -r '.Images[0].T
 check "its filesystems were frozen for a moment only ($consistency)" sh -c "echo '$consistency' | grep -q 'frozen through the guest agent for [0-9]* ms'"
 check "the source is still running" [ "$(desc "$id" State.Name)" = running ]
 check "and still serves" [ "$(http_code "http://$ip2/")" = 200 ]
+# identity ID PUBLIC-IP: the instance's id, private IP, public IP, machine-id and SSH host key,
+# on one line of $work/identities.
+identity() {
+	printf '%s %s %s %s %s\n' "$1" "$(desc "$1" PrivateIpAddress)" "$2" \
+		"$(guest_ssh "$2" 'cat /etc/machine-id')" \
+		"$(guest_ssh "$2" 'cut -d" " -f2 /etc/ssh/ssh_host_ed25519_key.pub')" >> "$work/identities"
+}
 # The source's identity, against which the copy's is compared below; the source runs on until
 # the copy's checks are done.
-printf '%s %s %s %s %s\n' "$id" "$(desc "$id" PrivateIpAddress)" "$ip2" \
-	"$(guest_ssh "$ip2" 'cat /etc/machine-id')" \
-	"$(guest_ssh "$ip2" 'cut -d" " -f2 /etc/ssh/ssh_host_ed25519_key.pub')" > "$work/identities"
+rm -f "$work/identities"
+identity "$id" "$ip2"
 # The copy gets user-data of its own, MIME multipart as the aws CLI's users write it (a
 # #cloud-config part and a #! part), and a root volume larger than the image.
 cat > "$work/ud.mime" <<'UD'
@@ -267,9 +273,7 @@ for c in $copies; do
 	check "$c: STS names the assumed role" wait_console "$c" "EC2LITE-COPY boto3 caller arn:aws:sts::[0-9]*:assumed-role/employee-web-app-role/$c" 30
 	size=$(console "$c" | sed -n 's/.*EC2LITE-COPY root size \([0-9]*\).*/\1/p' | tail -n 1 | tr -d '\r')
 	check "$c grew its root filesystem into the 4 GiB volume (saw ${size:-?} G)" [ "${size:-0}" -ge 3 ]
-	printf '%s %s %s %s %s\n' "$c" "$(desc "$c" PrivateIpAddress)" "$cip" \
-		"$(guest_ssh "$cip" 'cat /etc/machine-id')" \
-		"$(guest_ssh "$cip" 'cut -d" " -f2 /etc/ssh/ssh_host_ed25519_key.pub')" >> "$work/identities"
+	identity "$c" "$cip"
 done
 echo "  the copy to HTTP 200: $(since "$t") s"
 sed 's/^/  | /' "$work/identities"
