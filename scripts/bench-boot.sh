@@ -75,6 +75,7 @@ sg=$("$bin" create-security-group --group-name bench-web --description bench | j
 printf '#!/bin/sh\necho BENCH-USER-DATA-RAN\n' > "$work/ud.sh"
 printf 'instance-id: bench-floor\nlocal-hostname: bench\n' > "$work/meta-data"
 cloud-localds "$work/tiny-seed.iso" "$work/ud.sh" "$work/meta-data"
+chmod 644 "$work/tiny-seed.iso" # the bare libvirt domain's QEMU runs as libvirt-qemu
 cloud-localds "$work/app-seed.iso" "$app" "$work/meta-data"
 tk="$state/kernels/$tiny" dk="$state/kernels/$debian"
 # The kernel command lines ec2-lite boots them with (the AMIs' own, kept in the store).
@@ -103,7 +104,7 @@ while [ $r -lt "$rounds" ]; do
 	rm -f "$work/floor.qcow2"
 	# tiny: a bare libvirt domain of the same files (transient: `virsh create`), libvirt's floor
 	qemu-img create -q -f qcow2 -F raw -b "$state/pool/$tiny.raw" "$work/lv.qcow2"
-	chmod 644 "$work/lv.qcow2" "$work/tiny-seed.iso"
+	chmod 644 "$work/lv.qcow2"
 	rm -f "$work/lv.log"
 	cat > "$work/lv.xml" <<-EOF
 		<domain type='$virt'><name>bench-libvirt</name><memory unit='MiB'>512</memory><vcpu>1</vcpu>
